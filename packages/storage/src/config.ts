@@ -1,0 +1,104 @@
+import type { Logger } from "pino";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+const retrySchema = z
+  .object({
+    initialDelayMs: positiveInt.default(50),
+    maxDelayMs: positiveInt.default(5000),
+    maxAttempts: z.union([positiveInt, z.literal(Number.POSITIVE_INFINITY)]).default(Number.POSITIVE_INFINITY),
+  })
+  .strict();
+
+const urlSchema = z
+  .string()
+  .min(1)
+  .refine((u) => /^(file|libsql|https?|wss?):/.test(u), {
+    message: "must start with file:, libsql://, http(s):// or ws(s)://",
+  });
+
+export const batchConfigSchema = z
+  .object({
+    /** libSQL URL: `file:` embedded, or a libSQL server. @default "file:./data/batchlog.db" */
+    url: urlSchema.default("file:./data/batchlog.db"),
+    /** Token for a libSQL server or Turso. */
+    authToken: z.string().min(1).optional(),
+    /** Embedded replica: a `file:` url that syncs from this server URL. */
+    syncUrl: urlSchema.optional(),
+    /** Embedded replica: seconds between background syncs. */
+    syncIntervalSec: positiveInt.optional(),
+    /** Entries per transaction. @default 1000 */
+    maxBatchSize: positiveInt.max(32766).default(1000),
+    /** Longest an entry waits for its batch to fill. @default 10 */
+    maxBatchDelayMs: nonNegativeInt.default(10),
+    /** Entries queued and not yet committed: the memory bound. @default 100000 */
+    queueCapacity: positiveInt.default(100_000),
+    /** `reject`: store() fails at once with QueueFullError; `wait`: waits up to enqueueTimeoutMs. */
+    whenFull: z.enum(["reject", "wait"]).default("reject"),
+    /** With whenFull "wait": how long store() waits for room. @default 5000 */
+    enqueueTimeoutMs: positiveInt.default(5000),
+    /** A store() not committed by then rejects with WriteTimeoutError. @default 30000 */
+    writeTimeoutMs: positiveInt.default(30_000),
+    retry: retrySchema.default({
+      initialDelayMs: 50,
+      maxDelayMs: 5000,
+      maxAttempts: Number.POSITIVE_INFINITY,
+    }),
+    /** WAL synchronous: `full` survives power loss, `normal` a process crash. @default "full" */
+    synchronous: z.enum(["full", "normal"]).default("full"),
+    /** Pages of WAL before SQLite checkpoints on commit. @default 1000 */
+    walAutocheckpoint: nonNegativeInt.default(1000),
+    /** Period of the passive checkpoint; 0 disables it. @default 30000 */
+    checkpointIntervalMs: nonNegativeInt.default(30_000),
+    /** Bytes the WAL is truncated to after a checkpoint. @default 67108864 (64 MiB) */
+    journalSizeLimit: z.number().int().min(-1).default(64 * 1024 * 1024),
+    /** How long a connection waits for a lock before SQLITE_BUSY. @default 5000 */
+    busyTimeoutMs: nonNegativeInt.default(5000),
+    /** Maintain the FTS5 index over `message`. @default true */
+    fullText: z.boolean().default(true),
+    /** Largest `message` in bytes (UTF-8). @default 65536 */
+    maxMessageBytes: positiveInt.default(64 * 1024),
+    /** Largest `fields` in bytes once serialized. @default 65536 */
+    maxFieldsBytes: positiveInt.default(64 * 1024),
+    /** Move an unreadable database file aside and start a new one instead of failing. @default false */
+    recover: z.boolean().default(false),
+    /** close(): how long to keep retrying a failing database before rejecting what is left. @default 10000 */
+    drainTimeoutMs: positiveInt.default(10_000),
+    /** `batched` (the product) or `direct` (one INSERT per entry, the baseline). */
+    implementation: z.enum(["batched", "direct"]).default("batched"),
+    /** Run the local-file writer in a worker thread so commits never stall the event loop. @default true */
+    writerThread: z.boolean().default(true),
+  })
+  .strict();
+
+export type BatchConfigInput = z.input<typeof batchConfigSchema> & {
+  /** pino logger for retries, failures and recoveries; silent by default. */
+  logger?: Logger;
+};
+export type BatchConfig = z.output<typeof batchConfigSchema> & { logger?: Logger };
+
+/** Applies defaults and validates; throws one ConfigError naming every bad field. */
+export function resolveBatchConfig(input: BatchConfigInput = {}): BatchConfig {
+  const { logger, ...rest } = input;
+  const result = batchConfigSchema.safeParse(rest);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        field: issue.path.length > 0 ? issue.path.join(".") : String((issue as { keys?: string[] }).keys ?? "(root)"),
+        message: issue.message,
+      })),
+    );
+  }
+  const config: BatchConfig = logger ? { ...result.data, logger } : result.data;
+  if (config.retry.maxDelayMs < config.retry.initialDelayMs) {
+    throw new ConfigError([{ field: "retry.maxDelayMs", message: "must be >= retry.initialDelayMs" }]);
+  }
+  return config;
+}
+
+export function isRemoteUrl(url: string): boolean {
+  return !url.startsWith("file:");
+}

@@ -1,0 +1,61 @@
+/** Base class: every error batchlog raises carries a stable `code`. */
+export class BatchlogError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export interface ConfigIssue {
+  field: string;
+  message: string;
+}
+
+/** An invalid configuration; `issues` names every bad field. */
+export class ConfigError extends BatchlogError {
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[]) {
+    super("BATCHLOG_CONFIG", `invalid configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+    this.issues = issues;
+  }
+}
+
+/** One entry (or query) is invalid; `field` names the offending field. */
+export class ValidationError extends BatchlogError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super("BATCHLOG_VALIDATION", `${field}: ${message}`, options);
+    this.field = field;
+  }
+}
+
+/** The queue holds `queueCapacity` uncommitted entries; retry after `retryAfterMs`. */
+export class QueueFullError extends BatchlogError {
+  readonly retryAfterMs: number;
+  constructor(capacity: number, retryAfterMs: number) {
+    super("BATCHLOG_QUEUE_FULL", `queue full (${capacity} entries waiting to commit); retry after ${retryAfterMs} ms`);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The entry did not commit within `writeTimeoutMs`; it will not be written afterwards. */
+export class WriteTimeoutError extends BatchlogError {
+  constructor(timeoutMs: number) {
+    super("BATCHLOG_WRITE_TIMEOUT", `entry not committed within ${timeoutMs} ms; it was withdrawn and will not be written`);
+  }
+}
+
+export class StorageClosedError extends BatchlogError {
+  constructor() {
+    super("BATCHLOG_CLOSED", "storage is closed");
+  }
+}
+
+/** The database cannot be used: not a database, corrupt, unreachable, or shut down while failing. */
+export class StorageUnavailableError extends BatchlogError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BATCHLOG_UNAVAILABLE", message, options);
+  }
+}

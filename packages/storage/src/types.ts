@@ -1,0 +1,115 @@
+import type { LogLevel } from "./levels.js";
+
+export type LogFields = Record<string, unknown>;
+
+/** What a producer hands to `store()`. `id` is set by the store once the entry's batch commits. */
+export interface NewLogEntry {
+  /** Defaults to the time `store()` was called. ISO-8601 string or epoch milliseconds accepted. */
+  timestamp?: Date | string | number;
+  /** Defaults to `info`. Case-insensitive; aliases such as `warning` or `critical` map. */
+  level?: LogLevel | string;
+  /** 1–256 characters; defaults to `unknown`. */
+  source?: string;
+  /** May be empty only when `fields` has at least one key. */
+  message: string;
+  fields?: LogFields;
+  id?: number;
+}
+
+export interface LogEntry {
+  id: number;
+  timestamp: Date;
+  level: LogLevel;
+  source: string;
+  message: string;
+  fields: LogFields | null;
+}
+
+export interface SearchQuery {
+  /** FTS5 query over `message`: words, "phrases", prefix*, AND/OR/NOT. */
+  text?: string;
+  levels?: LogLevel[];
+  minLevel?: LogLevel;
+  sources?: string[];
+  from?: Date;
+  to?: Date;
+  /** Exact match on top-level keys of `fields` (values compared as text). */
+  fields?: Record<string, string>;
+  /** Default 100, max 1000. */
+  limit?: number;
+  /** Opaque `nextCursor` of a previous page. */
+  cursor?: string;
+}
+
+export interface SearchPage {
+  entries: LogEntry[];
+  /** Present when more entries may follow. */
+  nextCursor?: string;
+}
+
+export interface CleanupPolicy {
+  olderThan?: Date;
+  maxEntries?: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface StorageStats {
+  implementation: "batched" | "direct";
+  entriesEnqueued: number;
+  entriesStored: number;
+  entriesFailed: number;
+  entriesRejected: number;
+  /** Rejections by reason: queue_full, closed, validation, timeout. */
+  rejectedByReason: Record<string, number>;
+  batches: number;
+  retries: number;
+  consecutiveFailures: number;
+  queueDepth: number;
+  queueCapacity: number;
+  /** Entries per committed batch. */
+  batchSize: LatencySummary;
+  /** Milliseconds a batch transaction took. */
+  commitLatencyMs: LatencySummary;
+  /** Milliseconds from `store()` to the commit that acknowledged it. */
+  enqueueToCommitMs: LatencySummary;
+  walBytes: number | null;
+  lastCommitAt: Date | null;
+  lastError: { message: string; code?: string; at: Date } | null;
+}
+
+export type HealthStatus = "ok" | "degraded" | "down";
+
+export interface StorageHealth {
+  status: HealthStatus;
+  reasons: string[];
+  queue: { depth: number; capacity: number };
+  lastCommitAt: Date | null;
+  consecutiveFailures: number;
+}
+
+/** A committed batch as seen by post-commit listeners (live tail). */
+export type CommitListener = (entries: readonly LogEntry[]) => void;
+
+export interface LogStorage {
+  /** Resolves with the id once the entry's batch has committed; also sets `entry.id`. */
+  store(entry: NewLogEntry): Promise<number>;
+  /** Same as `store` for each entry; ids in input order. Rejects if any entry fails (see `storeEach`). */
+  storeMany(entries: NewLogEntry[]): Promise<number[]>;
+  /** Per-entry outcome without failing the whole call: what the HTTP layer uses for partial success. */
+  storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]>;
+  search(query: SearchQuery): Promise<SearchPage>;
+  getRecent(limit: number): Promise<LogEntry[]>;
+  cleanup(policy: CleanupPolicy): Promise<number>;
+  stats(): StorageStats;
+  health(): StorageHealth;
+  /** Registers a listener called after each commit with the committed entries; returns an unsubscribe. */
+  onCommit(listener: CommitListener): () => void;
+  close(): Promise<void>;
+}

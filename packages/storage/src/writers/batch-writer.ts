@@ -1,0 +1,29 @@
+import type { DriverErrorInfo } from "../classify-error.js";
+import type { EncodedRow } from "../entry-codec.js";
+
+/** Per-row result of a batch written row by row: the id, or why the database refused that row. */
+export type RowOutcome = number | DriverErrorInfo;
+
+export type WriteResult =
+  /** The whole batch committed in one transaction; ids in row order. */
+  | { ok: true; ids: number[] }
+  /** The batch failed for its content and was rewritten row by row in one transaction. */
+  | { ok: true; outcomes: RowOutcome[] }
+  /** Nothing committed. */
+  | { ok: false; error: DriverErrorInfo };
+
+export type DeleteScope = { kind: "olderThan"; beforeMs: number } | { kind: "upToId"; maxId: number };
+
+/**
+ * The single writer behind BatchedLogStorage. Implementations: the `libsql` package with
+ * prepared statements (local file, in a worker thread or in-process) and @libsql/client
+ * (remote servers, embedded replicas). One call at a time: the caller keeps one batch in flight.
+ */
+export interface BatchWriter {
+  write(rows: EncodedRow[]): Promise<WriteResult>;
+  /** Deletes at most `chunkSize` rows of the scope, oldest first, in one transaction. */
+  deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number>;
+  /** PASSIVE during operation, TRUNCATE on close; a no-op where the server owns the WAL. */
+  checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,103 @@
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { DriverErrorInfo } from "../classify-error.js";
+import type { EncodedRow } from "../entry-codec.js";
+import type { BatchWriter, DeleteScope, WriteResult } from "./batch-writer.js";
+import type { WorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from "./worker-protocol.js";
+
+/** A driver failure carried back from the writer thread with its SQLite code. */
+export class WriterThreadError extends Error {
+  readonly code: string | undefined;
+  readonly rawCode: number | undefined;
+  constructor(info: DriverErrorInfo) {
+    super(info.message);
+    this.code = info.code;
+    this.rawCode = info.rawCode;
+  }
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
+type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Omit<R, "seq"> : never) : never;
+
+/**
+ * Runs SqliteBatchWriter in a worker thread: a commit (and its fsync) never stalls the event
+ * loop, and the main thread assembles the next batch while this one commits.
+ */
+export class WorkerBatchWriter implements BatchWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #seq = 0;
+  #exited: Error | null = null;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+    worker.on("message", (message: WorkerResponse) => {
+      const pending = this.#pending.get(message.seq);
+      if (pending === undefined) return;
+      this.#pending.delete(message.seq);
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(new WriterThreadError(message.error));
+    });
+    const fail = (error: Error) => {
+      this.#exited = error;
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    };
+    worker.on("error", fail);
+    worker.on("exit", () => fail(Object.assign(new Error("writer thread exited"), { code: "CLIENT_CLOSED" })));
+  }
+
+  static async start(init: WorkerInit): Promise<WorkerBatchWriter> {
+    const worker = spawnWriterThread(init);
+    const ready = await new Promise<WorkerReady>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    if (!ready.ready) {
+      await worker.terminate();
+      throw new WriterThreadError(ready.error);
+    }
+    return new WorkerBatchWriter(worker);
+  }
+
+  write(rows: EncodedRow[]): Promise<WriteResult> {
+    return this.#request({ op: "write", rows }) as Promise<WriteResult>;
+  }
+
+  deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {
+    return this.#request({ op: "deleteChunk", scope, chunkSize }) as Promise<number>;
+  }
+
+  async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
+    await this.#request({ op: "checkpoint", mode });
+  }
+
+  async close(): Promise<void> {
+    if (this.#exited) return;
+    try {
+      await this.#request({ op: "close" });
+    } finally {
+      await this.#worker.terminate();
+    }
+  }
+
+  #request(body: RequestBody): Promise<unknown> {
+    if (this.#exited) return Promise.reject(this.#exited);
+    const seq = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(seq, { resolve, reject });
+      this.#worker.postMessage({ ...body, seq });
+    });
+  }
+}
+
+function spawnWriterThread(init: WorkerInit): Worker {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const entry = new URL(fromSource ? "./writer-worker.ts" : "./writer-worker.js", import.meta.url);
+  if (!fromSource) return new Worker(entry, { workerData: init });
+  // Running from TypeScript sources (tests, tsx): let the worker load .ts through tsx.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
+}
