@@ -1,0 +1,111 @@
+// Small formatting helpers (pure, no DOM state).
+import type { LogEntry } from "./api";
+import { entryTime } from "./api";
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "17:31:02.123", prefixed with "Nov 25 " when not today. */
+export function formatTime(ms: number, now = Date.now()): string {
+  const d = new Date(ms);
+  const t = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const today = new Date(now);
+  const sameDay =
+    d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
+  return sameDay ? t : `${MONTHS[d.getMonth()]} ${pad(d.getDate())} ${t}`;
+}
+
+export function formatRangeEnd(ms: number): string {
+  const d = new Date(ms);
+  return `${MONTHS[d.getMonth()]} ${d.getDate()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function formatAgo(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
+export function formatDuration(ms: number): string {
+  const units: Array<[number, string]> = [
+    [86_400_000, "d"],
+    [3_600_000, "h"],
+    [60_000, "m"],
+    [1000, "s"],
+  ];
+  for (const [u, name] of units) if (ms >= u && ms % u === 0) return `${ms / u}${name}`;
+  for (const [u, name] of units) if (ms >= u) return `${(ms / u).toFixed(1)}${name}`;
+  return `${ms}ms`;
+}
+
+export const compact = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n.toLocaleString("en-US");
+
+/** Value for <input type="datetime-local"> in local time. */
+export function toLocalInput(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Plain search words from an FTS5 query, for highlighting (operators and syntax dropped). */
+export function searchTerms(q: string): string[] {
+  const terms = new Set<string>();
+  for (const phrase of q.matchAll(/"([^"]+)"/g)) if (phrase[1]!.trim()) terms.add(phrase[1]!.trim());
+  const rest = q.replace(/"[^"]*"/g, " ");
+  for (const m of rest.matchAll(/[\p{L}\p{N}_.-]+\*?/gu)) {
+    const w = m[0].replace(/\*$/, "");
+    if (w.length < 2 || /^(AND|OR|NOT|NEAR)$/.test(w)) continue;
+    if (m.index! > 0 && rest[m.index! - 1] === "-") continue;
+    terms.add(w);
+  }
+  return [...terms];
+}
+
+/** Appends text to `el`, wrapping case-insensitive matches of `terms` in <mark>. */
+export function appendHighlighted(el: HTMLElement, text: string, terms: string[]): void {
+  if (!terms.length) {
+    el.append(text);
+    return;
+  }
+  const escaped = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).sort((a, b) => b.length - a.length);
+  const re = new RegExp(`(${escaped.join("|")})`, "giu");
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index! > last) el.append(text.slice(last, m.index));
+    const mark = document.createElement("mark");
+    mark.textContent = m[0];
+    el.append(mark);
+    last = m.index! + m[0].length;
+  }
+  if (last < text.length) el.append(text.slice(last));
+}
+
+/** Pretty JSON as DOM with token classes (keys, strings, numbers, literals). */
+export function renderJson(value: unknown): HTMLElement {
+  const pre = document.createElement("pre");
+  pre.className = "json";
+  const json = JSON.stringify(value, null, 2) ?? "null";
+  const re = /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+  let last = 0;
+  for (const m of json.matchAll(re)) {
+    if (m.index! > last) pre.append(json.slice(last, m.index));
+    const span = document.createElement("span");
+    if (m[1]) {
+      span.className = m[2] ? "j-key" : "j-str";
+      span.textContent = m[1];
+      pre.append(span);
+      if (m[2]) pre.append(m[2]);
+    } else {
+      span.className = m[3] ? "j-lit" : "j-num";
+      span.textContent = m[0];
+      pre.append(span);
+    }
+    last = m.index! + m[0].length;
+  }
+  if (last < json.length) pre.append(json.slice(last));
+  return pre;
+}
+
+export const entryMs = (e: LogEntry) => entryTime(e);

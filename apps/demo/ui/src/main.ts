@@ -1,0 +1,904 @@
+// batchlog explorer: search, filters, volume histogram, results with infinite scroll, live tail.
+import "./style.css";
+import {
+  entryTime,
+  getJson,
+  HttpError,
+  LEVELS,
+  type Level,
+  type LogEntry,
+  type Readiness,
+  type SearchPage,
+  type Stats,
+  setToken,
+  setTokenPrompt,
+  withToken,
+} from "./api";
+import {
+  appendHighlighted,
+  compact,
+  formatAgo,
+  formatDuration,
+  formatRangeEnd,
+  formatTime,
+  renderJson,
+  searchTerms,
+  toLocalInput,
+} from "./format";
+import { Histogram, toHistogramData } from "./histogram";
+import {
+  DEFAULT_PRESET,
+  filterParams,
+  PRESETS,
+  type Preset,
+  parseFieldFilter,
+  parseQuery,
+  pickBucket,
+  type Query,
+  queryToSearch,
+  resolveRange,
+} from "./query";
+
+const FIRST_PAGE = 100;
+const NEXT_PAGE = 200;
+/** Rows kept in the page; live tail drops the oldest beyond this. */
+export const MAX_ROWS = 2000;
+const READY_POLL_MS = 5000;
+const LIVE_CHART_REFRESH_MS = 10_000;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const el = {
+  form: $<HTMLFormElement>("search-form"),
+  q: $<HTMLInputElement>("q"),
+  levelButtons: [...document.querySelectorAll<HTMLButtonElement>(".lvl-toggle")],
+  sourceChips: $("source-chips"),
+  sourceInput: $<HTMLInputElement>("source-input"),
+  sourceList: $<HTMLDataListElement>("source-list"),
+  fieldChips: $("field-chips"),
+  fieldInput: $<HTMLInputElement>("field-input"),
+  presetButtons: [...document.querySelectorAll<HTMLButtonElement>("[data-preset]")],
+  customToggle: $<HTMLButtonElement>("custom-toggle"),
+  customForm: $<HTMLFormElement>("custom-range"),
+  fromInput: $<HTMLInputElement>("from-input"),
+  toInput: $<HTMLInputElement>("to-input"),
+  rangeLabel: $("range-label"),
+  legend: $("legend"),
+  histogram: $("histogram"),
+  summary: $("summary"),
+  tailInfo: $("tail-info"),
+  pause: $<HTMLButtonElement>("pause"),
+  live: $<HTMLButtonElement>("live"),
+  error: $("error"),
+  table: $<HTMLTableElement>("results"),
+  rows: $<HTMLTableSectionElement>("rows"),
+  empty: $("empty"),
+  more: $("more"),
+  loadMore: $<HTMLButtonElement>("load-more"),
+  loading: $("loading"),
+  status: $<HTMLButtonElement>("status"),
+  theme: $<HTMLButtonElement>("theme"),
+  auth: $<HTMLDialogElement>("auth"),
+  authForm: $<HTMLFormElement>("auth-form"),
+  authReason: $("auth-reason"),
+  authCancel: $<HTMLButtonElement>("auth-cancel"),
+  tokenInput: $<HTMLInputElement>("token-input"),
+};
+
+// ---------------------------------------------------------------- state
+
+let query: Query = parseQuery(location.search);
+let rows: LogEntry[] = [];
+const shown = new Set<number>();
+let nextCursor: string | null = null;
+let loadingMore = false;
+let generation = 0;
+let controller: AbortController | null = null;
+let trimmed = false;
+const knownSources = new Set<string>();
+let terms: string[] = [];
+
+// ---------------------------------------------------------------- auth prompt
+
+setTokenPrompt(
+  (reason) =>
+    new Promise<string | null>((resolve) => {
+      el.authReason.textContent = reason;
+      el.tokenInput.value = "";
+      const done = (token: string | null) => {
+        el.authForm.removeEventListener("submit", onSubmit);
+        el.authCancel.removeEventListener("click", onCancel);
+        el.auth.removeEventListener("cancel", onCancel);
+        if (el.auth.open) el.auth.close();
+        resolve(token);
+      };
+      const onSubmit = (ev: Event) => {
+        ev.preventDefault();
+        const token = el.tokenInput.value.trim();
+        if (token) done(token);
+      };
+      const onCancel = (ev: Event) => {
+        ev.preventDefault();
+        done(null);
+      };
+      el.authForm.addEventListener("submit", onSubmit);
+      el.authCancel.addEventListener("click", onCancel);
+      el.auth.addEventListener("cancel", onCancel);
+      el.auth.showModal();
+      el.tokenInput.focus();
+    }),
+);
+
+// ---------------------------------------------------------------- theme
+
+const THEMES = ["auto", "dark", "light"] as const;
+function applyTheme(theme: string) {
+  if (theme === "auto") delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+  el.theme.title = `Theme: ${theme}`;
+  histogram.restyle();
+}
+el.theme.addEventListener("click", () => {
+  const current = localStorage.getItem("batchlog.theme") ?? "auto";
+  const next = THEMES[(THEMES.indexOf(current as (typeof THEMES)[number]) + 1) % THEMES.length]!;
+  localStorage.setItem("batchlog.theme", next);
+  applyTheme(next);
+});
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => histogram.restyle());
+
+// ---------------------------------------------------------------- controls <-> query
+
+const activeLevels = (): Level[] => (query.levels.length ? query.levels : [...LEVELS]);
+
+function chip(label: string, onRemove: () => void): HTMLElement {
+  const c = document.createElement("span");
+  c.className = "chip";
+  c.append(label);
+  const x = document.createElement("button");
+  x.type = "button";
+  x.textContent = "×";
+  x.setAttribute("aria-label", `Remove ${label}`);
+  x.addEventListener("click", onRemove);
+  c.append(x);
+  return c;
+}
+
+function syncControls() {
+  if (document.activeElement !== el.q || el.q.value.trim() !== query.q.trim()) el.q.value = query.q;
+  const levels = activeLevels();
+  for (const b of el.levelButtons) b.setAttribute("aria-pressed", String(levels.includes(b.dataset.level as Level)));
+  el.sourceChips.replaceChildren(
+    ...query.sources.map((s) =>
+      chip(s, () => update({ sources: query.sources.filter((x) => x !== s) }, { focus: el.sourceInput })),
+    ),
+  );
+  el.fieldChips.replaceChildren(
+    ...query.fields.map(([k, v], i) =>
+      chip(`${k}=${v}`, () => update({ fields: query.fields.filter((_, j) => j !== i) }, { focus: el.fieldInput })),
+    ),
+  );
+  const preset = "preset" in query.range ? query.range.preset : null;
+  for (const b of el.presetButtons) b.setAttribute("aria-pressed", String(b.dataset.preset === preset));
+  el.customToggle.setAttribute("aria-pressed", String(preset === null));
+  const { from, to } = resolveRange(query.range);
+  if (!el.customForm.hidden && document.activeElement?.closest("#custom-range") == null) {
+    el.fromInput.value = toLocalInput(from);
+    el.toInput.value = toLocalInput(to);
+  }
+  el.rangeLabel.textContent =
+    preset !== null
+      ? `Last ${preset}`
+      : `${formatRangeEnd(from)} → ${formatRangeEnd(to)} (${formatDuration(to - from)})`;
+  el.live.setAttribute("aria-pressed", String(query.live));
+  el.pause.hidden = !query.live;
+  terms = searchTerms(query.q);
+}
+
+function update(patch: Partial<Query>, opts: { focus?: HTMLElement } = {}) {
+  query = { ...query, ...patch };
+  run({ push: true });
+  opts.focus?.focus();
+}
+
+el.form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  update({ q: el.q.value.trim() });
+});
+
+for (const b of el.levelButtons) {
+  b.title = "Click to toggle · Shift/Alt-click to show only this level";
+  b.addEventListener("click", (ev) => {
+    const level = b.dataset.level as Level;
+    let next: Level[];
+    if (ev.shiftKey || ev.altKey) next = [level];
+    else {
+      const cur = activeLevels();
+      next = cur.includes(level) ? cur.filter((l) => l !== level) : [...cur, level];
+      if (next.length === 0) next = [...LEVELS];
+    }
+    next = LEVELS.filter((l) => next.includes(l));
+    update({ levels: next.length === LEVELS.length ? [] : next });
+  });
+}
+
+function addSource(value: string) {
+  const s = value.trim();
+  if (!s) return;
+  el.sourceInput.value = "";
+  if (!query.sources.includes(s)) update({ sources: [...query.sources, s] }, { focus: el.sourceInput });
+}
+el.sourceInput.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter") {
+    ev.preventDefault();
+    addSource(el.sourceInput.value);
+  } else if (ev.key === "Backspace" && !el.sourceInput.value && query.sources.length) {
+    update({ sources: query.sources.slice(0, -1) }, { focus: el.sourceInput });
+  }
+});
+// picking a datalist suggestion fires "input" with inputType undefined / insertReplacementText
+el.sourceInput.addEventListener("input", (ev) => {
+  const v = el.sourceInput.value;
+  if ((ev as InputEvent).inputType === "insertReplacementText" || (!(ev as InputEvent).inputType && knownSources.has(v)))
+    addSource(v);
+});
+
+function addField() {
+  const parsed = parseFieldFilter(el.fieldInput.value);
+  if (!parsed) {
+    el.fieldInput.setCustomValidity("Use key=value");
+    el.fieldInput.reportValidity();
+    return;
+  }
+  el.fieldInput.setCustomValidity("");
+  el.fieldInput.value = "";
+  update({ fields: [...query.fields.filter(([k]) => k !== parsed[0]), parsed] }, { focus: el.fieldInput });
+}
+el.fieldInput.addEventListener("keydown", (ev) => {
+  el.fieldInput.setCustomValidity("");
+  if (ev.key === "Enter") {
+    ev.preventDefault();
+    addField();
+  } else if (ev.key === "Backspace" && !el.fieldInput.value && query.fields.length) {
+    update({ fields: query.fields.slice(0, -1) }, { focus: el.fieldInput });
+  }
+});
+
+for (const b of el.presetButtons) {
+  b.addEventListener("click", () => {
+    el.customForm.hidden = true;
+    el.customToggle.setAttribute("aria-expanded", "false");
+    update({ range: { preset: b.dataset.preset as Preset } });
+  });
+}
+el.customToggle.addEventListener("click", () => {
+  const open = el.customForm.hidden;
+  el.customForm.hidden = !open;
+  el.customToggle.setAttribute("aria-expanded", String(open));
+  if (open) {
+    const { from, to } = resolveRange(query.range);
+    el.fromInput.value = toLocalInput(from);
+    el.toInput.value = toLocalInput(to);
+    el.fromInput.focus();
+  }
+});
+el.customForm.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const from = new Date(el.fromInput.value).getTime();
+  const to = new Date(el.toInput.value).getTime();
+  if (!(from < to)) {
+    el.toInput.setCustomValidity("'to' must be after 'from'");
+    el.toInput.reportValidity();
+    return;
+  }
+  el.toInput.setCustomValidity("");
+  update({ range: { from, to }, live: false });
+});
+
+// ---------------------------------------------------------------- histogram
+
+const histogram = new Histogram(el.histogram, (from, to) => {
+  update({ range: { from, to }, live: false });
+});
+
+function renderLegend(stats: Stats) {
+  const t = stats.totals ?? {};
+  const all = t.all ?? LEVELS.reduce((s, l) => s + Number(t[l] ?? 0), 0);
+  el.legend.replaceChildren();
+  for (const l of [...LEVELS].reverse()) {
+    const n = Number(t[l] ?? 0);
+    const item = document.createElement("span");
+    item.className = `legend-item${n ? "" : " zero"}`;
+    item.dataset.level = l;
+    item.innerHTML = `<i class="sw lvl-${l}"></i>${l} <b>${compact(n)}</b>`;
+    el.legend.append(item);
+  }
+  const total = document.createElement("span");
+  total.className = "legend-item total";
+  total.dataset.level = "all";
+  total.innerHTML = `total <b>${compact(all)}</b>`;
+  el.legend.append(total);
+}
+
+async function loadStats(signal: AbortSignal) {
+  const { from, to } = resolveRange(query.range);
+  const bucket = pickBucket(to - from);
+  const alignedFrom = Math.floor(from / bucket) * bucket;
+  const p = filterParams(query);
+  p.set("from", String(alignedFrom));
+  p.set("to", String(to));
+  p.set("bucket", String(bucket));
+  const stats = await getJson<Stats>(`/api/stats?${p}`, signal);
+  histogram.render(toHistogramData(stats));
+  renderLegend(stats);
+  el.histogram.dataset.apiTotal = String(stats.totals?.all ?? "");
+}
+
+// ---------------------------------------------------------------- results
+
+function rowFor(entry: LogEntry): HTMLTableRowElement {
+  const tr = document.createElement("tr");
+  tr.className = `row lvl-row-${entry.level}`;
+  tr.tabIndex = -1;
+  tr.dataset.id = String(entry.id);
+  tr.dataset.level = entry.level;
+  tr.setAttribute("aria-expanded", "false");
+  const ms = entryTime(entry);
+  const time = document.createElement("td");
+  time.className = "c-time";
+  const t = document.createElement("time");
+  t.dateTime = new Date(ms).toISOString();
+  t.title = t.dateTime;
+  t.textContent = formatTime(ms);
+  time.append(t);
+  const level = document.createElement("td");
+  level.className = "c-level";
+  level.innerHTML = `<span class="lvl lvl-${entry.level}">${entry.level}</span>`;
+  const source = document.createElement("td");
+  source.className = "c-source";
+  source.textContent = entry.source;
+  source.title = entry.source;
+  const msg = document.createElement("td");
+  msg.className = "c-msg";
+  const firstLine = entry.message.split("\n", 1)[0] ?? "";
+  appendHighlighted(msg, firstLine.length > 500 ? `${firstLine.slice(0, 500)}…` : firstLine, terms);
+  if (entry.fields && Object.keys(entry.fields).length) {
+    const hint = document.createElement("span");
+    hint.className = "fields-hint";
+    hint.textContent = Object.entries(entry.fields)
+      .slice(0, 4)
+      .map(([k, v]) => `${k}=${typeof v === "object" ? "{…}" : String(v)}`)
+      .join(" ");
+    msg.append(hint);
+  }
+  tr.append(time, level, source, msg);
+  return tr;
+}
+
+function detailFor(entry: LogEntry): HTMLTableRowElement {
+  const tr = document.createElement("tr");
+  tr.className = "detail";
+  const td = document.createElement("td");
+  td.colSpan = 4;
+  const meta = document.createElement("div");
+  meta.className = "detail-meta";
+  const iso = new Date(entryTime(entry)).toISOString();
+  meta.innerHTML = `<span>id <b></b></span><span>time <b></b></span><span>source <b></b></span>`;
+  const bs = meta.querySelectorAll("b");
+  bs[0]!.textContent = String(entry.id);
+  bs[1]!.textContent = iso;
+  bs[2]!.textContent = entry.source;
+  const actions = document.createElement("span");
+  actions.className = "detail-actions";
+  const action = (label: string, fn: () => void) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "btn small";
+    b.textContent = label;
+    b.addEventListener("click", fn);
+    actions.append(b);
+  };
+  if (!query.sources.includes(entry.source)) action(`source = ${entry.source}`, () => addSource(entry.source));
+  action("copy JSON", () => {
+    void navigator.clipboard?.writeText(JSON.stringify(entry, null, 2));
+  });
+  meta.append(actions);
+  const message = document.createElement("pre");
+  message.className = "detail-message";
+  appendHighlighted(message, entry.message, terms);
+  td.append(meta, message);
+  if (entry.fields && Object.keys(entry.fields).length) {
+    const fieldsHead = document.createElement("div");
+    fieldsHead.className = "detail-sub";
+    fieldsHead.textContent = "fields";
+    const filters = document.createElement("span");
+    filters.className = "detail-actions";
+    for (const [k, v] of Object.entries(entry.fields)) {
+      if (v === null || typeof v === "object") continue;
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn small ghost";
+      b.textContent = `+ ${k}=${String(v)}`.slice(0, 60);
+      b.title = "Add as a field filter";
+      b.addEventListener("click", () =>
+        update({ fields: [...query.fields.filter(([fk]) => fk !== k), [k, String(v)]] }),
+      );
+      filters.append(b);
+    }
+    fieldsHead.append(filters);
+    td.append(fieldsHead, renderJson(entry.fields));
+  }
+  tr.append(td);
+  return tr;
+}
+
+function toggleRow(tr: HTMLTableRowElement) {
+  const open = tr.getAttribute("aria-expanded") === "true";
+  if (open) {
+    const next = tr.nextElementSibling;
+    if (next?.classList.contains("detail")) next.remove();
+    tr.setAttribute("aria-expanded", "false");
+  } else {
+    const entry = rows.find((r) => String(r.id) === tr.dataset.id);
+    if (!entry) return;
+    tr.after(detailFor(entry));
+    tr.setAttribute("aria-expanded", "true");
+  }
+}
+
+function focusRow(tr: Element | null | undefined) {
+  if (!(tr instanceof HTMLTableRowElement)) return;
+  for (const r of el.rows.querySelectorAll<HTMLTableRowElement>("tr.row[tabindex='0']")) r.tabIndex = -1;
+  tr.tabIndex = 0;
+  tr.focus();
+}
+
+function siblingRow(tr: Element, dir: 1 | -1): Element | null {
+  let n: Element | null = dir === 1 ? tr.nextElementSibling : tr.previousElementSibling;
+  while (n && !n.classList.contains("row")) n = dir === 1 ? n.nextElementSibling : n.previousElementSibling;
+  return n;
+}
+
+el.rows.addEventListener("click", (ev) => {
+  const target = ev.target as HTMLElement;
+  if (target.closest("button, a, .detail") || getSelection()?.toString()) return;
+  const tr = target.closest("tr.row");
+  if (tr instanceof HTMLTableRowElement) {
+    focusRow(tr);
+    toggleRow(tr);
+  }
+});
+el.rows.addEventListener("keydown", (ev) => {
+  const tr = (ev.target as HTMLElement).closest("tr.row");
+  if (!(tr instanceof HTMLTableRowElement) || ev.target !== tr) return;
+  if (ev.key === "Enter" || ev.key === " ") {
+    ev.preventDefault();
+    toggleRow(tr);
+  } else if (ev.key === "ArrowDown" || ev.key === "j") {
+    ev.preventDefault();
+    focusRow(siblingRow(tr, 1));
+  } else if (ev.key === "ArrowUp" || ev.key === "k") {
+    ev.preventDefault();
+    const prev = siblingRow(tr, -1);
+    if (prev) focusRow(prev);
+    else el.q.focus();
+  } else if (ev.key === "Home") {
+    ev.preventDefault();
+    focusRow(el.rows.querySelector("tr.row"));
+  } else if (ev.key === "End") {
+    ev.preventDefault();
+    const all = el.rows.querySelectorAll("tr.row");
+    focusRow(all[all.length - 1]);
+  }
+});
+
+function ensureRovingFocus() {
+  if (!el.rows.querySelector("tr.row[tabindex='0']")) {
+    const first = el.rows.querySelector<HTMLTableRowElement>("tr.row");
+    if (first) first.tabIndex = 0;
+  }
+}
+
+function appendEntries(entries: LogEntry[]) {
+  const frag = document.createDocumentFragment();
+  for (const e of entries) {
+    if (shown.has(e.id)) continue;
+    shown.add(e.id);
+    rows.push(e);
+    frag.append(rowFor(e));
+    noteSource(e.source);
+  }
+  el.rows.append(frag);
+  ensureRovingFocus();
+}
+
+function prependEntries(entries: LogEntry[]) {
+  const fresh = entries.filter((e) => !shown.has(e.id)).sort((a, b) => a.id - b.id);
+  if (!fresh.length) return;
+  const frag = document.createDocumentFragment();
+  for (const e of fresh.reverse()) {
+    shown.add(e.id);
+    const tr = rowFor(e);
+    tr.classList.add("fresh");
+    frag.append(tr);
+    noteSource(e.source);
+  }
+  rows = [...fresh, ...rows];
+  el.rows.prepend(frag);
+  trimRows();
+  ensureRovingFocus();
+  updateSummary();
+}
+
+function trimRows() {
+  if (rows.length <= MAX_ROWS) return;
+  const dropped = rows.splice(MAX_ROWS);
+  for (const e of dropped) {
+    shown.delete(e.id);
+    const tr = el.rows.querySelector(`tr.row[data-id="${e.id}"]`);
+    if (tr?.nextElementSibling?.classList.contains("detail")) tr.nextElementSibling.remove();
+    tr?.remove();
+  }
+  trimmed = true;
+  nextCursor = null; // the cursor pointed past rows we dropped: paging on would leave a hole
+  updateMore();
+}
+
+function noteSource(s: string) {
+  if (knownSources.has(s)) return;
+  knownSources.add(s);
+  const opt = document.createElement("option");
+  opt.value = s;
+  el.sourceList.append(opt);
+}
+
+function updateSummary() {
+  el.empty.hidden = rows.length > 0;
+  el.table.hidden = rows.length === 0;
+  if (!rows.length) {
+    el.summary.textContent = "No entries";
+    el.empty.textContent = query.live
+      ? "Waiting for entries… new ones appear here as they are committed."
+      : "No entries match. Widen the time range, enable more levels or simplify the search.";
+    return;
+  }
+  const more = nextCursor ? " · scroll for older" : trimmed ? ` · oldest dropped (keeping ${MAX_ROWS})` : "";
+  el.summary.textContent = `${rows.length.toLocaleString("en-US")} ${rows.length === 1 ? "entry" : "entries"} shown${more}`;
+}
+
+function updateMore() {
+  el.loadMore.hidden = !nextCursor || loadingMore;
+  el.loading.hidden = !loadingMore;
+}
+
+function showError(err: unknown) {
+  if ((err as Error)?.name === "AbortError") return;
+  let text = err instanceof Error ? err.message : String(err);
+  if (err instanceof HttpError && err.status === 400) text = `Invalid query: ${text}`;
+  else if (err instanceof HttpError && err.status === 401) text = "Authentication required.";
+  else if (err instanceof TypeError) text = `Cannot reach the server (${text}).`;
+  el.error.replaceChildren(text);
+  if (err instanceof HttpError && err.status === 401) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "btn small";
+    b.textContent = "Sign in";
+    b.addEventListener("click", () => {
+      setToken(null);
+      run({ push: false });
+    });
+    el.error.append(" ", b);
+  }
+  el.error.hidden = false;
+}
+
+function searchParams(cursor?: string | null, limit = FIRST_PAGE) {
+  const p = filterParams(query);
+  const { from, to } = resolveRange(query.range);
+  p.set("from", String(from));
+  p.set("to", String(to));
+  p.set("limit", String(limit));
+  if (cursor) p.set("cursor", cursor);
+  return p;
+}
+
+let lastRangeForPaging: { from: number; to: number } | null = null;
+
+async function loadMore() {
+  if (!nextCursor || loadingMore) return;
+  const gen = generation;
+  loadingMore = true;
+  updateMore();
+  try {
+    const p = filterParams(query);
+    const r = lastRangeForPaging ?? resolveRange(query.range);
+    p.set("from", String(r.from));
+    p.set("to", String(r.to));
+    p.set("limit", String(NEXT_PAGE));
+    p.set("cursor", nextCursor);
+    const page = await getJson<SearchPage>(`/api/logs?${p}`, controller?.signal);
+    if (gen !== generation) return;
+    nextCursor = page.nextCursor ?? null;
+    appendEntries(page.entries);
+  } catch (err) {
+    if (gen === generation) showError(err);
+  } finally {
+    if (gen === generation) {
+      loadingMore = false;
+      updateMore();
+      updateSummary();
+    }
+  }
+}
+el.loadMore.addEventListener("click", () => void loadMore());
+new IntersectionObserver(
+  (items) => {
+    if (items.some((i) => i.isIntersecting)) void loadMore();
+  },
+  { rootMargin: "600px 0px" },
+).observe(el.more);
+
+// ---------------------------------------------------------------- run a query
+
+function run(opts: { push: boolean }) {
+  const url = `${location.pathname}${queryToSearch(query)}${location.hash}`;
+  if (opts.push && url !== `${location.pathname}${location.search}${location.hash}`) history.pushState(null, "", url);
+  else if (!opts.push) history.replaceState(null, "", url);
+  syncControls();
+  controller?.abort();
+  controller = new AbortController();
+  const signal = controller.signal;
+  const gen = ++generation;
+  el.error.hidden = true;
+  el.table.setAttribute("aria-busy", "true");
+  document.body.classList.add("busy");
+
+  const r = resolveRange(query.range);
+  lastRangeForPaging = r;
+  const page = getJson<SearchPage>(`/api/logs?${searchParams(null)}`, signal);
+  const stats = loadStats(signal);
+  page
+    .then((res) => {
+      if (gen !== generation) return;
+      rows = [];
+      shown.clear();
+      trimmed = false;
+      el.rows.replaceChildren();
+      nextCursor = res.nextCursor ?? null;
+      loadingMore = false;
+      appendEntries(res.entries);
+      updateMore();
+      updateSummary();
+      el.table.dataset.ready = String(gen);
+    })
+    .catch((err) => {
+      if (gen !== generation) return;
+      showError(err);
+    })
+    .finally(() => {
+      if (gen !== generation) return;
+      el.table.removeAttribute("aria-busy");
+      document.body.classList.remove("busy");
+    });
+  stats.catch((err) => {
+    if (gen === generation && !(err instanceof HttpError && err.status === 401)) {
+      if ((err as Error)?.name !== "AbortError") console.warn("stats failed", err);
+    }
+  });
+  tail.sync();
+}
+
+window.addEventListener("popstate", () => {
+  query = parseQuery(location.search);
+  el.customForm.hidden = "preset" in query.range;
+  run({ push: false });
+});
+
+// ---------------------------------------------------------------- live tail
+
+const tail = (() => {
+  let source: EventSource | null = null;
+  let url = "";
+  let paused = false;
+  let buffer: LogEntry[] = [];
+  let chartTimer: ReturnType<typeof setInterval> | null = null;
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+
+  function info(text: string) {
+    el.tailInfo.textContent = text;
+  }
+
+  function handle(ev: MessageEvent) {
+    let data: unknown;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    const list = (Array.isArray(data) ? data : [data]).filter(
+      (e): e is LogEntry => !!e && typeof e === "object" && "id" in e && "level" in e,
+    );
+    if (!list.length) return;
+    if (paused) {
+      buffer.push(...list);
+      if (buffer.length > MAX_ROWS) buffer = buffer.slice(-MAX_ROWS);
+      info(`paused · ${buffer.length.toLocaleString("en-US")} new`);
+      return;
+    }
+    prependEntries(list);
+  }
+
+  function open() {
+    close();
+    const p = filterParams(query);
+    url = withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
+    source = new EventSource(url);
+    info("connecting…");
+    el.live.dataset.state = "connecting";
+    source.onopen = () => {
+      info(paused ? "paused" : "streaming");
+      el.live.dataset.state = "open";
+    };
+    source.onmessage = handle;
+    for (const name of ["log", "entry", "entries"]) source.addEventListener(name, handle as EventListener);
+    source.onerror = () => {
+      if (!source) return;
+      if (source.readyState === EventSource.CLOSED) {
+        // the server refused the stream (e.g. 401): check auth through fetch, which prompts, then retry
+        el.live.dataset.state = "error";
+        info("disconnected — retrying");
+        source.close();
+        source = null;
+        reconnectTimer = setTimeout(() => {
+          getJson<Readiness>("/readyz", undefined, { okStatuses: [503] })
+            .then(() => {
+              if (query.live) open();
+            })
+            .catch((err) => {
+              info(err instanceof HttpError && err.status === 401 ? "sign-in required" : "server unreachable");
+              if (query.live) reconnectTimer = setTimeout(open, 5000);
+            });
+        }, 1000);
+      } else {
+        el.live.dataset.state = "connecting";
+        info("reconnecting…");
+      }
+    };
+    chartTimer = setInterval(() => {
+      if (!paused && "preset" in query.range) {
+        loadStats(controller?.signal ?? new AbortController().signal).catch(() => {});
+      }
+    }, LIVE_CHART_REFRESH_MS);
+  }
+
+  function close() {
+    source?.close();
+    source = null;
+    url = "";
+    if (chartTimer) clearInterval(chartTimer);
+    if (reconnectTimer) clearTimeout(reconnectTimer);
+    chartTimer = reconnectTimer = null;
+    el.live.dataset.state = "off";
+  }
+
+  function setPaused(p: boolean) {
+    paused = p;
+    el.pause.setAttribute("aria-pressed", String(p));
+    el.pause.textContent = p ? "Resume" : "Pause";
+    if (!p) {
+      const pending = buffer;
+      buffer = [];
+      prependEntries(pending);
+      info(source ? "streaming" : "connecting…");
+    } else info("paused");
+  }
+
+  el.pause.addEventListener("click", () => setPaused(!paused));
+
+  return {
+    /** open/close/re-filter the stream to match the query */
+    sync() {
+      if (!query.live) {
+        if (source || reconnectTimer) close();
+        info("");
+        buffer = [];
+        if (paused) setPaused(false);
+        return;
+      }
+      const p = filterParams(query);
+      const want = withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
+      if (want !== url || !source) open();
+    },
+    togglePause() {
+      if (query.live) setPaused(!paused);
+    },
+  };
+})();
+
+el.live.addEventListener("click", () => {
+  const live = !query.live;
+  // a live view follows "now": an absolute window would hide what streams in
+  update(live && !("preset" in query.range) ? { live, range: { preset: DEFAULT_PRESET } } : { live });
+});
+
+// ---------------------------------------------------------------- readiness badge
+
+async function pollReady() {
+  try {
+    const r = await getJson<Readiness>("/readyz", undefined, { okStatuses: [503] });
+    const status = String(r?.status ?? "unknown");
+    el.status.dataset.state = status === "ok" ? "ok" : status === "degraded" ? "degraded" : "down";
+    const parts = [status];
+    if (r?.queue && r.queue.capacity != null)
+      parts.push(`queue ${compact(Number(r.queue.depth ?? 0))}/${compact(Number(r.queue.capacity))}`);
+    if (r?.lastCommitAt != null) {
+      const t = typeof r.lastCommitAt === "number" ? r.lastCommitAt : Date.parse(r.lastCommitAt);
+      if (!Number.isNaN(t)) parts.push(`commit ${formatAgo(t)}`);
+    }
+    el.status.querySelector(".status-text")!.textContent = parts.join(" · ");
+    el.status.title = `Server readiness (/readyz)\n${JSON.stringify(r, null, 2)}`;
+  } catch (err) {
+    el.status.dataset.state = err instanceof HttpError && err.status === 401 ? "unknown" : "down";
+    el.status.querySelector(".status-text")!.textContent =
+      err instanceof HttpError && err.status === 401 ? "sign-in required" : "unreachable";
+  } finally {
+    setTimeout(pollReady, READY_POLL_MS);
+  }
+}
+el.status.addEventListener("click", () => {
+  void pollReady();
+});
+
+async function loadSourceSuggestions() {
+  try {
+    const res = await getJson<{ entries: LogEntry[] }>("/api/logs/recent?limit=500");
+    for (const e of res.entries ?? []) noteSource(e.source);
+  } catch {
+    // suggestions are optional
+  }
+}
+
+// ---------------------------------------------------------------- keyboard
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || el.auth.open) return;
+  const t = ev.target as HTMLElement;
+  const typing = t.closest("input, textarea, select, [contenteditable='true']");
+  if (ev.key === "Escape" && typing) {
+    (t as HTMLInputElement).blur();
+    return;
+  }
+  if (typing) return;
+  if (ev.key === "/") {
+    ev.preventDefault();
+    el.q.focus();
+    el.q.select();
+  } else if (ev.key === "l") {
+    el.live.click();
+  } else if (ev.key === "p") {
+    tail.togglePause();
+  } else if ((ev.key === "ArrowDown" || ev.key === "j") && !t.closest("tr.row, button")) {
+    ev.preventDefault();
+    focusRow(el.rows.querySelector("tr.row[tabindex='0']") ?? el.rows.querySelector("tr.row"));
+  }
+});
+el.q.addEventListener("keydown", (ev) => {
+  if (ev.key === "ArrowDown") {
+    ev.preventDefault();
+    focusRow(el.rows.querySelector("tr.row"));
+  }
+});
+
+// ---------------------------------------------------------------- start
+
+applyTheme(localStorage.getItem("batchlog.theme") ?? "auto");
+el.customForm.hidden = "preset" in query.range;
+el.presetButtons.forEach((b) => {
+  if (!(b.dataset.preset! in PRESETS)) b.remove();
+});
+run({ push: false });
+void pollReady();
+void loadSourceSuggestions();
+setInterval(() => {
+  // keep relative time labels fresh
+  if ("preset" in query.range) syncControls();
+}, 30_000);
