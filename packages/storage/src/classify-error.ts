@@ -20,12 +20,14 @@ const TRANSIENT_PRIMARY = new Set([
 ]);
 const FATAL_PRIMARY = new Set([11 /* CORRUPT */, 26 /* NOTADB */, 8 /* READONLY */]);
 
-const TRANSIENT_CODES = /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)|CLIENT_CLOSED|HRANA_|SERVER_ERROR|STREAM_EXPIRED|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR|FETCH_ERROR|TRANSACTION_CLOSED|HTTP_ERROR)/;
+const TRANSIENT_CODES =
+  /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)|CLIENT_CLOSED|HRANA_|SERVER_ERROR|STREAM_EXPIRED|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR|FETCH_ERROR|TRANSACTION_CLOSED|HTTP_ERROR)/;
 const FATAL_CODES = /^SQLITE_(CORRUPT|NOTADB|READONLY)/;
 const CONTENT_CODES = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/;
 // Remote servers report SQLite errors as SQLITE_UNKNOWN with the reason only in the message.
 const CONTENT_MESSAGE = /constraint failed|string or blob too big|datatype mismatch|malformed JSON/i;
-const TRANSIENT_MESSAGE = /database is locked|disk is full|disk I\/O|fetch failed|socket hang up|connection|network|timed? ?out|503|502|504/i;
+const TRANSIENT_MESSAGE =
+  /database is locked|disk is full|disk I\/O|fetch failed|socket hang up|connection|network|timed? ?out|503|502|504/i;
 const FATAL_MESSAGE = /file is not a database|malformed/i;
 
 export function classifyFailure(error: DriverErrorInfo): FailureKind {

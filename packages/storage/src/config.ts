@@ -9,7 +9,9 @@ const retrySchema = z
   .object({
     initialDelayMs: positiveInt.default(50),
     maxDelayMs: positiveInt.default(5000),
-    maxAttempts: z.union([positiveInt, z.literal(Number.POSITIVE_INFINITY)]).default(Number.POSITIVE_INFINITY),
+    maxAttempts: z
+      .union([positiveInt, z.literal(Number.POSITIVE_INFINITY)])
+      .default(Number.POSITIVE_INFINITY),
   })
   .strict();
 
@@ -54,7 +56,11 @@ export const batchConfigSchema = z
     /** Period of the passive checkpoint; 0 disables it. @default 30000 */
     checkpointIntervalMs: nonNegativeInt.default(30_000),
     /** Bytes the WAL is truncated to after a checkpoint. @default 67108864 (64 MiB) */
-    journalSizeLimit: z.number().int().min(-1).default(64 * 1024 * 1024),
+    journalSizeLimit: z
+      .number()
+      .int()
+      .min(-1)
+      .default(64 * 1024 * 1024),
     /** How long a connection waits for a lock before SQLITE_BUSY. @default 5000 */
     busyTimeoutMs: nonNegativeInt.default(5000),
     /** Maintain the FTS5 index over `message`. @default true */
@@ -87,7 +93,10 @@ export function resolveBatchConfig(input: BatchConfigInput = {}): BatchConfig {
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => ({
-        field: issue.path.length > 0 ? issue.path.join(".") : String((issue as { keys?: string[] }).keys ?? "(root)"),
+        field:
+          issue.path.length > 0
+            ? issue.path.join(".")
+            : String((issue as { keys?: string[] }).keys ?? "(root)"),
         message: issue.message,
       })),
     );

@@ -30,7 +30,13 @@ export function encodeEntry(entry: NewLogEntry, limits: EntryLimits, now: number
   if (message.length === 0 && fields === null) {
     throw new ValidationError("message", "may be empty only when fields has at least one key");
   }
-  return [encodeTimestamp(entry.timestamp, now), encodeLevel(entry.level), encodeSource(entry.source), message, fields];
+  return [
+    encodeTimestamp(entry.timestamp, now),
+    encodeLevel(entry.level),
+    encodeSource(entry.source),
+    message,
+    fields,
+  ];
 }
 
 function encodeTimestamp(value: NewLogEntry["timestamp"], now: number): number {
@@ -51,7 +57,10 @@ function encodeLevel(value: NewLogEntry["level"]): number {
   if (typeof value !== "string") throw new ValidationError("level", "must be a string");
   const level = parseLevel(value);
   if (level === undefined) {
-    throw new ValidationError("level", `unknown level "${truncate(value)}" (trace, debug, info, warn, error, fatal)`);
+    throw new ValidationError(
+      "level",
+      `unknown level "${truncate(value)}" (trace, debug, info, warn, error, fatal)`,
+    );
   }
   return levelToNumber(level);
 }
@@ -67,7 +76,8 @@ function encodeSource(value: unknown): string {
 
 function encodeFields(value: unknown, maxBytes: number): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== "object" || Array.isArray(value)) throw new ValidationError("fields", "must be a JSON object");
+  if (typeof value !== "object" || Array.isArray(value))
+    throw new ValidationError("fields", "must be a JSON object");
   let json: string;
   try {
     json = JSON.stringify(value);

@@ -17,7 +17,10 @@ export interface ConfigIssue {
 export class ConfigError extends BatchlogError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[]) {
-    super("BATCHLOG_CONFIG", `invalid configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+    super(
+      "BATCHLOG_CONFIG",
+      `invalid configuration: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`,
+    );
     this.issues = issues;
   }
 }
@@ -35,15 +38,26 @@ export class ValidationError extends BatchlogError {
 export class QueueFullError extends BatchlogError {
   readonly retryAfterMs: number;
   constructor(capacity: number, retryAfterMs: number) {
-    super("BATCHLOG_QUEUE_FULL", `queue full (${capacity} entries waiting to commit); retry after ${retryAfterMs} ms`);
+    super(
+      "BATCHLOG_QUEUE_FULL",
+      `queue full (${capacity} entries waiting to commit); retry after ${retryAfterMs} ms`,
+    );
     this.retryAfterMs = retryAfterMs;
   }
 }
 
 /** The entry did not commit within `writeTimeoutMs`; it will not be written afterwards. */
 export class WriteTimeoutError extends BatchlogError {
-  constructor(timeoutMs: number) {
-    super("BATCHLOG_WRITE_TIMEOUT", `entry not committed within ${timeoutMs} ms; it was withdrawn and will not be written`);
+  /** True when the entry was still queued and has been withdrawn: it will never be written. */
+  readonly withdrawn: boolean;
+  constructor(timeoutMs: number, withdrawn: boolean) {
+    super(
+      "BATCHLOG_WRITE_TIMEOUT",
+      withdrawn
+        ? `entry not committed within ${timeoutMs} ms; it was withdrawn from the queue and will not be written`
+        : `entry not committed within ${timeoutMs} ms; its batch was being written and may still commit (once)`,
+    );
+    this.withdrawn = withdrawn;
   }
 }
 

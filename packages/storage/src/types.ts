@@ -47,6 +47,19 @@ export interface SearchPage {
   nextCursor?: string;
 }
 
+export interface BucketQuery extends Omit<SearchQuery, "limit" | "cursor" | "from" | "to"> {
+  from: Date;
+  to: Date;
+  bucketMs: number;
+}
+
+export interface BucketCount {
+  /** Start of the bucket, epoch milliseconds (a multiple of bucketMs). */
+  bucketStart: number;
+  level: LogLevel;
+  count: number;
+}
+
 export interface CleanupPolicy {
   olderThan?: Date;
   maxEntries?: number;
@@ -107,6 +120,8 @@ export interface LogStorage {
   search(query: SearchQuery): Promise<SearchPage>;
   getRecent(limit: number): Promise<LogEntry[]>;
   cleanup(policy: CleanupPolicy): Promise<number>;
+  /** Entry counts per time bucket per level (for volume histograms); filters as in `search`. */
+  countByBucket(query: BucketQuery): Promise<BucketCount[]>;
   stats(): StorageStats;
   health(): StorageHealth;
   /** Registers a listener called after each commit with the committed entries; returns an unsubscribe. */

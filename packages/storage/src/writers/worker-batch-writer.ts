@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { DriverErrorInfo } from "../classify-error.js";
@@ -45,7 +47,9 @@ export class WorkerBatchWriter implements BatchWriter {
       this.#pending.clear();
     };
     worker.on("error", fail);
-    worker.on("exit", () => fail(Object.assign(new Error("writer thread exited"), { code: "CLIENT_CLOSED" })));
+    worker.on("exit", () =>
+      fail(Object.assign(new Error("writer thread exited"), { code: "CLIENT_CLOSED" })),
+    );
   }
 
   static async start(init: WorkerInit): Promise<WorkerBatchWriter> {
@@ -97,7 +101,17 @@ function spawnWriterThread(init: WorkerInit): Worker {
   const entry = new URL(fromSource ? "./writer-worker.ts" : "./writer-worker.js", import.meta.url);
   if (!fromSource) return new Worker(entry, { workerData: init });
   // Running from TypeScript sources (tests, tsx): let the worker load .ts through tsx.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api")).href;
+  const tsx = tsxEsmApiUrl();
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData: init });
+}
+
+/** tsx's ESM register API (its `import` export; require.resolve would give the CommonJS build). */
+function tsxEsmApiUrl(): string {
+  const manifest = createRequire(import.meta.url).resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(manifest, "utf8")) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
+  const entry = pkg.exports["./esm/api"]?.import.default ?? "./dist/esm/api/index.mjs";
+  return pathToFileURL(join(dirname(manifest), entry)).href;
 }

@@ -1,6 +1,7 @@
 // Entry point of the writer thread: owns the one write connection and answers requests in order.
 import { parentPort, workerData } from "node:worker_threads";
 import { toDriverErrorInfo } from "../classify-error.js";
+import type { WriteResult } from "./batch-writer.js";
 import { SqliteBatchWriter } from "./sqlite-batch-writer.js";
 import type { WorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from "./worker-protocol.js";
 
@@ -16,18 +17,25 @@ try {
   process.exit(0);
 }
 
+function handle(request: WorkerRequest): WriteResult | number | null {
+  switch (request.op) {
+    case "write":
+      return writer.write(request.rows);
+    case "deleteChunk":
+      return writer.deleteChunk(request.scope, request.chunkSize);
+    case "checkpoint":
+      writer.checkpoint(request.mode);
+      return null;
+    case "close":
+      writer.close();
+      return null;
+  }
+}
+
 port.on("message", (request: WorkerRequest) => {
   let response: WorkerResponse;
   try {
-    const value =
-      request.op === "write"
-        ? writer.write(request.rows)
-        : request.op === "deleteChunk"
-          ? writer.deleteChunk(request.scope, request.chunkSize)
-          : request.op === "checkpoint"
-            ? (writer.checkpoint(request.mode), null)
-            : (writer.close(), null);
-    response = { seq: request.seq, ok: true, value };
+    response = { seq: request.seq, ok: true, value: handle(request) };
   } catch (error) {
     response = { seq: request.seq, ok: false, error: toDriverErrorInfo(error) };
   }

@@ -1,0 +1,253 @@
+import { runCleanup } from "./cleanup.js";
+import { CommitListeners } from "./commit-listeners.js";
+import type { BatchConfig } from "./config.js";
+import type { OpenedDatabase } from "./database.js";
+import { decodeEncoded, encodeEntry } from "./entry-codec.js";
+import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js";
+import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
+import type { LogReader } from "./log-reader.js";
+import type { PendingEntry } from "./pending-entry.js";
+import { StorageMetrics } from "./storage-metrics.js";
+import type {
+  BucketCount,
+  BucketQuery,
+  CleanupPolicy,
+  CommitListener,
+  LogEntry,
+  LogStorage,
+  NewLogEntry,
+  SearchPage,
+  SearchQuery,
+  StorageHealth,
+  StorageStats,
+} from "./types.js";
+import { validateCleanupPolicy } from "./validate-cleanup.js";
+import type { BatchWriter } from "./writers/batch-writer.js";
+
+/**
+ * The product: `store()` validates, enqueues and returns at once; the InsertQueue commits
+ * entries in batches and settles each promise after COMMIT.
+ */
+export class BatchedLogStorage implements LogStorage {
+  readonly #config: BatchConfig;
+  readonly #opened: OpenedDatabase;
+  readonly #reader: LogReader;
+  readonly #metrics = new StorageMetrics();
+  readonly #listeners: CommitListeners;
+  readonly #queue: InsertQueue;
+  readonly #checkpointTimer: NodeJS.Timeout | undefined;
+  #closePromise: Promise<void> | null = null;
+
+  constructor(options: {
+    config: BatchConfig;
+    opened: OpenedDatabase;
+    reader: LogReader;
+    writer: BatchWriter;
+  }) {
+    this.#config = options.config;
+    this.#opened = options.opened;
+    this.#reader = options.reader;
+    this.#listeners = new CommitListeners(this.#config.logger);
+    this.#queue = new InsertQueue({
+      writer: options.writer,
+      config: this.#config,
+      metrics: this.#metrics,
+      logger: this.#config.logger,
+      onCommitted: (batch) => this.#afterCommit(batch),
+    });
+    if (this.#opened.path !== null && this.#config.checkpointIntervalMs > 0) {
+      this.#checkpointTimer = setInterval(() => {
+        this.#queue.writer.checkpoint("PASSIVE").catch((error: unknown) => {
+          this.#config.logger?.warn({ err: error }, "periodic WAL checkpoint failed");
+        });
+      }, this.#config.checkpointIntervalMs);
+      this.#checkpointTimer.unref();
+    }
+  }
+
+  store(entry: NewLogEntry): Promise<number> {
+    let pending: PendingEntry;
+    try {
+      pending = this.#prepare(entry);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const promise = promiseOf(pending);
+    this.#enqueue([pending]).catch((error: Error) => settleRejected(pending, error));
+    return promise;
+  }
+
+  storeMany(entries: NewLogEntry[]): Promise<number[]> {
+    return this.storeEach(entries).then((results) =>
+      results.map((r) => {
+        if (r.status === "rejected") throw r.reason;
+        return r.value;
+      }),
+    );
+  }
+
+  async storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]> {
+    const promises: Promise<number>[] = new Array(entries.length);
+    const pendings: PendingEntry[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      try {
+        const pending = this.#prepare(entries[i]!);
+        pendings.push(pending);
+        promises[i] = promiseOf(pending);
+      } catch (error) {
+        promises[i] = Promise.reject(error);
+      }
+    }
+    if (pendings.length > 0) {
+      await this.#enqueue(pendings).catch((error: Error) => {
+        for (const pending of pendings) settleRejected(pending, error);
+      });
+    }
+    return Promise.allSettled(promises);
+  }
+
+  search(query: SearchQuery): Promise<SearchPage> {
+    return this.#whileOpen(() => this.#reader.search(query));
+  }
+
+  getRecent(limit: number): Promise<LogEntry[]> {
+    return this.#whileOpen(() => this.#reader.getRecent(limit));
+  }
+
+  countByBucket(query: BucketQuery): Promise<BucketCount[]> {
+    return this.#whileOpen(() => this.#reader.countByBucket(query));
+  }
+
+  cleanup(policy: CleanupPolicy): Promise<number> {
+    return this.#whileOpen(() => {
+      validateCleanupPolicy(policy);
+      return runCleanup(this.#queue.writer, this.#reader, policy);
+    });
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  stats(): StorageStats {
+    return this.#metrics.snapshot(
+      "batched",
+      { depth: this.#queue.depth, capacity: this.#config.queueCapacity },
+      this.#opened.path === null ? null : `${this.#opened.path}-wal`,
+    );
+  }
+
+  health(): StorageHealth {
+    const depth = this.#queue.depth;
+    const capacity = this.#config.queueCapacity;
+    const failures = this.#metrics.consecutiveFailures;
+    const reasons: string[] = [];
+    let status: StorageHealth["status"] = "ok";
+    if (this.#closePromise !== null) {
+      status = "down";
+      reasons.push("storage is closed");
+    } else if (this.#queue.fatalError !== null) {
+      status = "down";
+      reasons.push(`database unusable: ${this.#queue.fatalError.message}`);
+    } else {
+      if (failures > 0) {
+        status = "degraded";
+        reasons.push(
+          `${failures} consecutive write failures: ${this.#metrics.lastError?.message ?? "unknown"}`,
+        );
+      }
+      if (depth >= capacity * 0.9) {
+        status = "degraded";
+        reasons.push(`queue ${Math.round((depth / capacity) * 100)}% full (${depth}/${capacity})`);
+      }
+    }
+    return {
+      status,
+      reasons,
+      queue: { depth, capacity },
+      lastCommitAt: this.#metrics.lastCommitAt,
+      consecutiveFailures: failures,
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closePromise ??= this.#close();
+    return this.#closePromise;
+  }
+
+  async #close(): Promise<void> {
+    clearInterval(this.#checkpointTimer);
+    await this.#queue.drain();
+    const writer = this.#queue.writer;
+    try {
+      await writer.checkpoint("TRUNCATE");
+    } catch (error) {
+      this.#config.logger?.warn({ err: error }, "final WAL checkpoint failed");
+    }
+    await writer.close();
+    this.#opened.client.close();
+  }
+
+  #prepare(entry: NewLogEntry): PendingEntry {
+    if (this.#closePromise !== null || this.#queue.closing) {
+      this.#metrics.reject("closed");
+      throw new StorageClosedError();
+    }
+    try {
+      const row = encodeEntry(entry, this.#config, Date.now());
+      return { entry, row, enqueuedAt: performance.now(), resolve: noop, reject: noop, settled: false };
+    } catch (error) {
+      if (error instanceof ValidationError) this.#metrics.reject("validation");
+      throw error;
+    }
+  }
+
+  async #enqueue(pendings: PendingEntry[]): Promise<void> {
+    if (this.#config.whenFull === "wait" && !this.#queue.hasRoomFor(pendings.length)) {
+      await this.#queue.waitForRoom(pendings.length).catch((error: Error) => {
+        this.#countRejection(error, pendings.length);
+        throw error;
+      });
+    }
+    try {
+      this.#queue.push(pendings);
+    } catch (error) {
+      this.#countRejection(error as Error, pendings.length);
+      throw error;
+    }
+  }
+
+  #countRejection(error: Error, count: number): void {
+    if (error instanceof QueueFullError) this.#metrics.reject("queue_full", count);
+    else if (error instanceof StorageClosedError) this.#metrics.reject("closed", count);
+  }
+
+  #afterCommit(batch: CommittedBatch): void {
+    if (!this.#listeners.active) return;
+    this.#listeners.emit(batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, item.row)));
+  }
+
+  #whileOpen<T>(read: () => Promise<T>): Promise<T> {
+    if (this.#closePromise !== null) return Promise.reject(new StorageClosedError());
+    try {
+      return read();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+function noop(): void {}
+
+function promiseOf(pending: PendingEntry): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    pending.resolve = resolve;
+    pending.reject = reject;
+  });
+}
+
+function settleRejected(pending: PendingEntry, error: Error): void {
+  if (pending.settled) return;
+  pending.settled = true;
+  pending.reject(error);
+}

@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Client, createClient } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { migrate } from "drizzle-orm/libsql/migrator";
+import type { BatchConfig } from "./config.js";
+import { isRemoteUrl } from "./config.js";
+import { syncFullTextTriggers } from "./full-text.js";
+import * as schema from "./schema.js";
+import { connectionPragmas } from "./writers/pragmas.js";
+
+export type Db = LibSQLDatabase<typeof schema>;
+
+const MIGRATIONS_FOLDER = fileURLToPath(new URL("../drizzle", import.meta.url));
+
+/** The filesystem path of a `file:` URL (`file:./a.db`, `file:/abs.db`, `file:///abs.db`). */
+export function filePathOf(url: string): string {
+  const rest = url.slice("file:".length).replace(/\?.*$/, "");
+  return resolve(rest.startsWith("//") ? rest.slice(2) : rest);
+}
+
+export interface OpenedDatabase {
+  client: Client;
+  db: Db;
+  /** Local file path, or null for a libSQL server. */
+  path: string | null;
+}
+
+/**
+ * Opens a client with this storage's pragmas on its (single) connection. Local clients keep one
+ * connection so that per-connection pragmas such as `synchronous` hold for every statement.
+ */
+export function openClient(config: BatchConfig): OpenedDatabase {
+  const remote = isRemoteUrl(config.url);
+  const path = remote ? null : filePathOf(config.url);
+  if (path !== null) mkdirSync(dirname(path), { recursive: true });
+  const client = createClient({
+    url: path !== null ? `file:${path}` : config.url,
+    ...(config.authToken !== undefined && { authToken: config.authToken }),
+    ...(config.syncUrl !== undefined && { syncUrl: config.syncUrl }),
+    ...(config.syncIntervalSec !== undefined && { syncInterval: config.syncIntervalSec }),
+    timeout: config.busyTimeoutMs,
+    concurrency: 1,
+  });
+  return { client, db: drizzle(client, { schema }), path };
+}
+
+/** Applies pragmas (local files only: servers refuse them), pending migrations and the FTS switch. */
+export async function prepareDatabase(opened: OpenedDatabase, config: BatchConfig): Promise<void> {
+  if (opened.path !== null && config.syncUrl === undefined) {
+    for (const pragma of connectionPragmas(config)) await opened.client.execute(pragma);
+  }
+  await migrate(opened.db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await syncFullTextTriggers(opened.client, config.fullText);
+}

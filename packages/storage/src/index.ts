@@ -1,0 +1,43 @@
+/**
+ * @module @batchlog/storage
+ * Batched, durable log storage on libSQL (WAL SQLite) through Drizzle.
+ *
+ * @example
+ * const storage = await openLogStorage({ url: "file:./data/batchlog.db" });
+ * const id = await storage.store({ level: "info", source: "api", message: "started" });
+ * await storage.close();
+ */
+export { BatchedLogStorage } from "./batched-log-storage.js";
+export { classifyFailure, type FailureKind } from "./classify-error.js";
+export { type BatchConfig, type BatchConfigInput, batchConfigSchema, resolveBatchConfig } from "./config.js";
+export { DirectLogStorage } from "./direct-log-storage.js";
+export {
+  BatchlogError,
+  ConfigError,
+  type ConfigIssue,
+  QueueFullError,
+  StorageClosedError,
+  StorageUnavailableError,
+  ValidationError,
+  WriteTimeoutError,
+} from "./errors.js";
+export { LOG_LEVELS, type LogLevel, levelsAtLeast, parseLevel } from "./levels.js";
+export { DEFAULT_LIMIT, MAX_LIMIT } from "./log-reader.js";
+export { openLogStorage } from "./open-log-storage.js";
+export { logEntries } from "./schema.js";
+export type {
+  BucketCount,
+  BucketQuery,
+  CleanupPolicy,
+  CommitListener,
+  HealthStatus,
+  LatencySummary,
+  LogEntry,
+  LogFields,
+  LogStorage,
+  NewLogEntry,
+  SearchPage,
+  SearchQuery,
+  StorageHealth,
+  StorageStats,
+} from "./types.js";

@@ -1,0 +1,409 @@
+import type { Logger } from "pino";
+import { classifyFailure, type DriverErrorInfo, toDriverErrorInfo } from "./classify-error.js";
+import type { BatchConfig } from "./config.js";
+import {
+  QueueFullError,
+  StorageClosedError,
+  StorageUnavailableError,
+  ValidationError,
+  WriteTimeoutError,
+} from "./errors.js";
+import type { PendingEntry } from "./pending-entry.js";
+import type { StorageMetrics } from "./storage-metrics.js";
+import type { BatchWriter, RowOutcome } from "./writers/batch-writer.js";
+
+type QueueConfig = Pick<
+  BatchConfig,
+  | "maxBatchSize"
+  | "maxBatchDelayMs"
+  | "queueCapacity"
+  | "whenFull"
+  | "enqueueTimeoutMs"
+  | "writeTimeoutMs"
+  | "retry"
+  | "drainTimeoutMs"
+>;
+
+export interface CommittedBatch {
+  items: readonly PendingEntry[];
+  ids: readonly number[];
+  commitMs: number;
+}
+
+interface Waiter {
+  needed: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The batch processor. Entries queue in FIFO order; one background loop takes up to
+ * `maxBatchSize` of them once the batch is full or its oldest entry has waited
+ * `maxBatchDelayMs`, writes them in one transaction (one batch in flight: SQLite has a single
+ * writer), and settles every promise after COMMIT. Transient failures keep the batch and retry
+ * with exponential backoff and jitter; content failures come back per row from the writer.
+ */
+export class InsertQueue {
+  readonly #config: QueueConfig;
+  readonly #metrics: StorageMetrics;
+  readonly #logger: Logger | undefined;
+  readonly #onCommitted: (batch: CommittedBatch) => void;
+  #writer: BatchWriter;
+
+  #queue: PendingEntry[] = [];
+  #head = 0;
+  /** The batch being written or retried. */
+  #current: PendingEntry[] = [];
+  #inFlight = false;
+  #waiters: Waiter[] = [];
+
+  #wake: (() => void) | null = null;
+  /** Bumped on every push: lets the processor see whether producers are still adding entries. */
+  #arrivals = 0;
+  #closing = false;
+  #drainDeadline = Number.POSITIVE_INFINITY;
+  #fatal: DriverErrorInfo | null = null;
+  #backoffMs = 0;
+  /** Entries committed per ms, smoothed: sizes Retry-After. */
+  #rate = 0;
+  readonly #loop: Promise<void>;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(options: {
+    writer: BatchWriter;
+    config: QueueConfig;
+    metrics: StorageMetrics;
+    logger?: Logger | undefined;
+    onCommitted: (batch: CommittedBatch) => void;
+  }) {
+    this.#writer = options.writer;
+    this.#config = options.config;
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#onCommitted = options.onCommitted;
+    this.#sweeper = setInterval(
+      () => this.#expire(),
+      Math.max(10, Math.min(1000, this.#config.writeTimeoutMs / 4)),
+    );
+    this.#sweeper.unref();
+    this.#loop = this.#run();
+  }
+
+  /** Entries queued or being written: everything not yet committed. */
+  get depth(): number {
+    return this.#queue.length - this.#head + this.#current.length;
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  get fatalError(): DriverErrorInfo | null {
+    return this.#fatal;
+  }
+
+  /** Adds entries at the back of the queue; throws QueueFullError or StorageClosedError synchronously. */
+  push(items: PendingEntry[]): void {
+    if (this.#closing) throw new StorageClosedError();
+    if (this.depth + items.length > this.#config.queueCapacity) {
+      throw new QueueFullError(this.#config.queueCapacity, this.retryAfterMs());
+    }
+    for (const item of items) this.#queue.push(item);
+    this.#arrivals++;
+    this.#metrics.entriesEnqueued += items.length;
+    if (this.#wake !== null) this.#wake();
+  }
+
+  /** With whenFull "wait": resolves once `needed` entries fit, or rejects after enqueueTimeoutMs. */
+  waitForRoom(needed: number): Promise<void> {
+    if (this.#closing) return Promise.reject(new StorageClosedError());
+    if (needed > this.#config.queueCapacity) {
+      return Promise.reject(new QueueFullError(this.#config.queueCapacity, this.retryAfterMs()));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        needed,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters = this.#waiters.filter((w) => w !== waiter);
+          reject(new QueueFullError(this.#config.queueCapacity, this.retryAfterMs()));
+        }, this.#config.enqueueTimeoutMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  hasRoomFor(count: number): boolean {
+    return this.depth + count <= this.#config.queueCapacity && this.#waiters.length === 0;
+  }
+
+  /** A hint for clients told to come back: time to commit what is queued, or the current backoff. */
+  retryAfterMs(): number {
+    if (this.#backoffMs > 0) return Math.ceil(this.#backoffMs);
+    const drainMs = this.#rate > 0 ? this.depth / this.#rate : 1000;
+    return Math.min(30_000, Math.max(100, Math.ceil(drainMs)));
+  }
+
+  /** Stops intake, commits everything queued (retrying until drainTimeoutMs), then resolves. */
+  async drain(): Promise<void> {
+    if (!this.#closing) {
+      this.#closing = true;
+      this.#drainDeadline = performance.now() + this.#config.drainTimeoutMs;
+      for (const waiter of this.#waiters) {
+        clearTimeout(waiter.timer);
+        waiter.reject(new StorageClosedError());
+      }
+      this.#waiters = [];
+      this.#wake?.();
+    }
+    await this.#loop;
+    clearInterval(this.#sweeper);
+  }
+
+  /** Swaps the writer, e.g. after reconnecting; only between batches. */
+  replaceWriter(writer: BatchWriter): void {
+    this.#writer = writer;
+  }
+
+  get writer(): BatchWriter {
+    return this.#writer;
+  }
+
+  async #run(): Promise<void> {
+    for (;;) {
+      await this.#nextBatchReady();
+      if (this.#queue.length - this.#head === 0) {
+        if (this.#closing) return;
+        continue;
+      }
+      this.#current = this.#take(this.#config.maxBatchSize);
+      await this.#commit();
+      this.#current = [];
+      this.#admitWaiters();
+    }
+  }
+
+  /**
+   * Resolves when a batch should be taken: it is full, its oldest entry has waited
+   * maxBatchDelayMs, the producers paused (an event-loop turn passed with no new entry: waiting
+   * longer would only add latency, as nothing else is coming), or we are closing.
+   */
+  #nextBatchReady(): Promise<void> {
+    const queued = this.#queue.length - this.#head;
+    if (queued >= this.#config.maxBatchSize || this.#closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      let immediate: NodeJS.Immediate | undefined;
+      let seen = this.#arrivals;
+      const done = () => {
+        this.#wake = null;
+        clearTimeout(timer);
+        clearImmediate(immediate);
+        resolve();
+      };
+      const checkQuiet = () => {
+        if (this.#arrivals === seen) return done();
+        seen = this.#arrivals;
+        immediate = setImmediate(checkQuiet);
+      };
+      const arm = () => {
+        const oldest = this.#queue[this.#head];
+        if (oldest === undefined) return;
+        const remaining = oldest.enqueuedAt + this.#config.maxBatchDelayMs - performance.now();
+        timer = setTimeout(done, Math.max(0, remaining));
+        seen = this.#arrivals;
+        immediate = setImmediate(checkQuiet);
+      };
+      this.#wake = () => {
+        if (this.#queue.length - this.#head >= this.#config.maxBatchSize || this.#closing) done();
+        else if (timer === undefined) arm();
+      };
+      arm();
+    });
+  }
+
+  #take(max: number): PendingEntry[] {
+    const end = Math.min(this.#queue.length, this.#head + max);
+    const batch = this.#queue.slice(this.#head, end);
+    this.#head = end;
+    // Compact once the consumed prefix dominates, so the array does not grow without bound.
+    if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    return batch;
+  }
+
+  async #commit(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const live = this.#current.filter((item) => !item.settled);
+      this.#current = live;
+      if (live.length === 0) return;
+      const started = performance.now();
+      this.#inFlight = true;
+      let result: Awaited<ReturnType<BatchWriter["write"]>>;
+      try {
+        result = await this.#writer.write(live.map((item) => item.row));
+      } catch (error) {
+        result = { ok: false, error: toDriverErrorInfo(error) };
+      } finally {
+        this.#inFlight = false;
+      }
+      if (result.ok) {
+        this.#recovered(attempt);
+        const ids = "ids" in result ? result.ids : this.#settleOutcomes(live, result.outcomes);
+        const items = "ids" in result ? live : live.filter((_, i) => typeof result.outcomes[i] === "number");
+        this.#committed(items, ids, performance.now() - started);
+        return;
+      }
+      const kind = classifyFailure(result.error);
+      this.#metrics.failure(result.error);
+      if (kind === "fatal") this.#fatal = result.error;
+      const giveUp =
+        kind === "fatal" ||
+        attempt >= this.#config.retry.maxAttempts ||
+        (this.#closing && performance.now() >= this.#drainDeadline);
+      if (giveUp) {
+        this.#metrics.consecutiveFailures++;
+        this.#failBatch(live, result.error, kind, attempt);
+        return;
+      }
+      this.#metrics.retries++;
+      this.#metrics.consecutiveFailures++;
+      this.#backoffMs = this.#backoff(attempt);
+      if (attempt === 1) {
+        this.#logger?.warn(
+          { err: result.error, kind, batch: live.length, retryInMs: Math.round(this.#backoffMs) },
+          "batch write failed; retrying with backoff",
+        );
+      }
+      await this.#sleep(this.#backoffMs);
+    }
+  }
+
+  #recovered(attempts: number): void {
+    if (this.#metrics.consecutiveFailures > 0) {
+      this.#logger?.info({ attempts, failures: this.#metrics.consecutiveFailures }, "batch writes recovered");
+    }
+    this.#metrics.consecutiveFailures = 0;
+    this.#fatal = null;
+    this.#backoffMs = 0;
+  }
+
+  /** Resolves committed rows, rejects refused ones; returns the ids of the committed rows. */
+  #settleOutcomes(items: PendingEntry[], outcomes: RowOutcome[]): number[] {
+    const ids: number[] = [];
+    outcomes.forEach((outcome, i) => {
+      const item = items[i]!;
+      if (typeof outcome === "number") {
+        ids.push(outcome);
+        return;
+      }
+      this.#metrics.entriesFailed++;
+      this.#metrics.reject("validation");
+      this.#settle(item, new ValidationError(fieldOfConstraint(outcome.message), outcome.message));
+    });
+    return ids;
+  }
+
+  #committed(items: PendingEntry[], ids: number[], commitMs: number): void {
+    const now = performance.now();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const id = ids[i]!;
+      item.entry.id = id;
+      this.#metrics.enqueueToCommitMs.record(now - item.enqueuedAt);
+      if (!item.settled) {
+        item.settled = true;
+        item.resolve(id);
+      }
+    }
+    this.#metrics.entriesStored += items.length;
+    this.#metrics.batches++;
+    this.#metrics.batchSize.record(items.length);
+    this.#metrics.commitLatencyMs.record(commitMs);
+    this.#metrics.lastCommitAt = new Date();
+    const perMs = items.length / Math.max(commitMs, 0.01);
+    this.#rate = this.#rate === 0 ? perMs : this.#rate * 0.8 + perMs * 0.2;
+    this.#onCommitted({ items, ids, commitMs });
+  }
+
+  #failBatch(items: PendingEntry[], error: DriverErrorInfo, kind: string, attempts: number): void {
+    this.#logger?.error(
+      { err: error, kind, attempts, entries: items.length },
+      "batch write failed; rejecting its entries",
+    );
+    const reason =
+      kind === "fatal"
+        ? `database unusable: ${error.message}`
+        : this.#closing
+          ? `closed while the database was failing: ${error.message}`
+          : `write failed after ${attempts} attempts: ${error.message}`;
+    for (const item of items) {
+      this.#metrics.entriesFailed++;
+      this.#metrics.reject("unavailable");
+      this.#settle(item, new StorageUnavailableError(reason, { cause: error }));
+    }
+  }
+
+  #settle(item: PendingEntry, error: Error): void {
+    if (item.settled) return;
+    item.settled = true;
+    item.reject(error);
+  }
+
+  /** Rejects entries older than writeTimeoutMs. Queued ones are withdrawn and never written. */
+  #expire(): void {
+    const cutoff = performance.now() - this.#config.writeTimeoutMs;
+    const timeout = this.#config.writeTimeoutMs;
+    for (const item of this.#current) {
+      if (!item.settled && item.enqueuedAt <= cutoff) {
+        this.#metrics.reject("timeout");
+        this.#settle(item, new WriteTimeoutError(timeout, !this.#inFlight));
+      }
+    }
+    while (this.#head < this.#queue.length && this.#queue[this.#head]!.enqueuedAt <= cutoff) {
+      const item = this.#queue[this.#head++]!;
+      this.#metrics.reject("timeout");
+      this.#settle(item, new WriteTimeoutError(timeout, true));
+    }
+    if (this.#queue.length === this.#head) {
+      this.#queue = [];
+      this.#head = 0;
+    }
+    this.#admitWaiters();
+  }
+
+  #admitWaiters(): void {
+    while (this.#waiters.length > 0) {
+      const waiter = this.#waiters[0]!;
+      if (this.depth + waiter.needed > this.#config.queueCapacity) return;
+      this.#waiters.shift();
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+  }
+
+  #backoff(attempt: number): number {
+    const { initialDelayMs, maxDelayMs } = this.#config.retry;
+    const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
+    // "Equal jitter": at least half the ceiling, so retries never hammer, spread over the rest.
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    const untilDeadline = this.#closing ? Math.max(0, this.#drainDeadline - performance.now()) : ms;
+    return new Promise((resolve) => setTimeout(resolve, Math.min(ms, untilDeadline)));
+  }
+}
+
+/** Names the entry field a refused row violated, from SQLite's constraint message. */
+export function fieldOfConstraint(message: string): string {
+  if (/level/.test(message)) return "level";
+  if (/source/.test(message)) return "source";
+  if (/fields|JSON/i.test(message)) return "fields";
+  if (/timestamp/.test(message)) return "timestamp";
+  return "message";
+}

@@ -1,0 +1,155 @@
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import type { Db } from "./database.js";
+import { decodeRow } from "./entry-codec.js";
+import { ValidationError } from "./errors.js";
+import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
+import { logEntries } from "./schema.js";
+import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "./types.js";
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+type Filters = Omit<SearchQuery, "limit" | "cursor">;
+
+/**
+ * Read side shared by both storages. Runs on the reader connection, which in WAL mode reads the
+ * last committed snapshot and never waits for the writer.
+ */
+export class LogReader {
+  readonly #db: Db;
+  readonly #fullText: () => boolean;
+
+  constructor(db: Db, fullText: () => boolean) {
+    this.#db = db;
+    this.#fullText = fullText;
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const limit = checkLimit(query.limit ?? DEFAULT_LIMIT);
+    const conditions = this.#conditions(query);
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      conditions.push(sql`(${logEntries.timestamp}, ${logEntries.id}) < (${after.timestamp}, ${after.id})`);
+    }
+    const rows = await this.#db
+      .select()
+      .from(logEntries)
+      .where(and(...conditions))
+      .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
+      .limit(limit + 1)
+      .catch(rethrowQueryError);
+    const entries = rows.slice(0, limit).map(decodeRow);
+    const last = entries.at(-1);
+    return rows.length > limit && last
+      ? { entries, nextCursor: encodeCursor({ timestamp: last.timestamp.getTime(), id: last.id }) }
+      : { entries };
+  }
+
+  async getRecent(limit: number): Promise<LogEntry[]> {
+    const rows = await this.#db
+      .select()
+      .from(logEntries)
+      .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
+      .limit(checkLimit(limit));
+    return rows.map(decodeRow);
+  }
+
+  async countByBucket(query: BucketQuery): Promise<BucketCount[]> {
+    if (!Number.isInteger(query.bucketMs) || query.bucketMs < 1) {
+      throw new ValidationError("bucketMs", "must be a positive integer");
+    }
+    const bucket = sql<number>`(${logEntries.timestamp} / ${query.bucketMs}) * ${query.bucketMs}`;
+    const rows = await this.#db
+      .select({ bucketStart: bucket, level: logEntries.level, count: sql<number>`count(*)` })
+      .from(logEntries)
+      .where(and(...this.#conditions(query)))
+      .groupBy(bucket, logEntries.level)
+      .orderBy(bucket)
+      .catch(rethrowQueryError);
+    return rows.map((r) => ({
+      bucketStart: Number(r.bucketStart),
+      level: levelFromNumber(r.level),
+      count: Number(r.count),
+    }));
+  }
+
+  /** The id at or below which rows must go so that `keep` newest (by id) remain; null if fewer exist. */
+  async cutoffIdToKeep(keep: number): Promise<number | null> {
+    const rows = await this.#db
+      .select({ id: logEntries.id })
+      .from(logEntries)
+      .orderBy(desc(logEntries.id))
+      .limit(1)
+      .offset(keep);
+    return rows[0]?.id ?? null;
+  }
+
+  #conditions(query: Filters): SQL[] {
+    const conditions: SQL[] = [];
+    if (query.text !== undefined && query.text.trim() !== "") {
+      if (!this.#fullText())
+        throw new ValidationError("text", "full-text search is disabled (fullText: false)");
+      conditions.push(
+        sql`${logEntries.id} IN (SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text})`,
+      );
+    }
+    const levels = levelSet(query);
+    if (levels !== null) conditions.push(inArray(logEntries.level, levels));
+    if (query.sources !== undefined && query.sources.length > 0) {
+      conditions.push(inArray(logEntries.source, query.sources));
+    }
+    if (query.from !== undefined) conditions.push(gte(logEntries.timestamp, checkDate("from", query.from)));
+    if (query.to !== undefined) conditions.push(lt(logEntries.timestamp, checkDate("to", query.to)));
+    for (const [key, value] of Object.entries(query.fields ?? {})) {
+      const path = `$."${key.replaceAll('"', '""')}"`;
+      const extracted = sql`json_extract(${logEntries.fields}, ${path})`;
+      conditions.push(
+        value === "true" || value === "false"
+          ? sql`json_type(${logEntries.fields}, ${path}) = ${value}`
+          : eq(sql`CAST(${extracted} AS TEXT)`, value),
+      );
+    }
+    return conditions;
+  }
+}
+
+function levelSet(query: Filters): number[] | null {
+  let levels: LogLevel[] | null = query.levels && query.levels.length > 0 ? query.levels : null;
+  if (query.minLevel !== undefined) {
+    const min = LOG_LEVELS.indexOf(query.minLevel);
+    if (min < 0) throw new ValidationError("minLevel", `unknown level "${query.minLevel}"`);
+    levels = (levels ?? [...LOG_LEVELS]).filter((l) => LOG_LEVELS.indexOf(l) >= min);
+  }
+  if (levels === null) return null;
+  for (const level of levels) {
+    if (!LOG_LEVELS.includes(level)) throw new ValidationError("levels", `unknown level "${level}"`);
+  }
+  return levels.map(levelToNumber);
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new ValidationError("limit", `must be an integer from 1 to ${MAX_LIMIT}`);
+  }
+  return limit;
+}
+
+function checkDate(field: string, value: Date): number {
+  const ms = value instanceof Date ? value.getTime() : Number.NaN;
+  if (!Number.isFinite(ms)) throw new ValidationError(field, "must be a valid Date");
+  return ms;
+}
+
+/** A malformed FTS5 query is the caller's mistake: say so instead of surfacing a driver error. */
+function rethrowQueryError(error: unknown): never {
+  const text = String(
+    (error as { cause?: { message?: string } })?.cause?.message ?? (error as Error)?.message ?? error,
+  );
+  if (/fts5|unterminated string|no such column|syntax error/i.test(text)) {
+    throw new ValidationError("text", `invalid full-text query: ${text.replace(/^.*?(fts5: )?/i, "")}`, {
+      cause: error,
+    });
+  }
+  throw error;
+}

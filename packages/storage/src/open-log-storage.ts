@@ -1,0 +1,97 @@
+import { existsSync, renameSync } from "node:fs";
+import { BatchedLogStorage } from "./batched-log-storage.js";
+import { type BatchConfig, type BatchConfigInput, isRemoteUrl, resolveBatchConfig } from "./config.js";
+import { type OpenedDatabase, openClient, prepareDatabase } from "./database.js";
+import { DirectLogStorage } from "./direct-log-storage.js";
+import { StorageUnavailableError } from "./errors.js";
+import { LogReader } from "./log-reader.js";
+import type { LogStorage } from "./types.js";
+import type { BatchWriter } from "./writers/batch-writer.js";
+import { ClientBatchWriter } from "./writers/client-batch-writer.js";
+import { InProcessBatchWriter } from "./writers/in-process-batch-writer.js";
+import { connectionPragmas } from "./writers/pragmas.js";
+import { WorkerBatchWriter } from "./writers/worker-batch-writer.js";
+
+/**
+ * Opens (creating if needed) the database at `config.url`, applies pending migrations and
+ * returns the storage: `batched` (default) or the `direct` baseline.
+ */
+export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogStorage> {
+  const config = resolveBatchConfig(input);
+  const opened = await openVerified(config);
+  const reader = new LogReader(opened.db, () => config.fullText);
+  const local = opened.path !== null && config.syncUrl === undefined;
+  if (config.implementation === "direct") {
+    const writer = new ClientBatchWriter(opened.client, { manageWal: local });
+    return new DirectLogStorage({ config, opened, reader, writer });
+  }
+  let writer: BatchWriter;
+  try {
+    writer = await createWriter(config, opened, local);
+  } catch (error) {
+    opened.client.close();
+    throw new StorageUnavailableError(
+      `cannot open the writer on ${describe(config)}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new BatchedLogStorage({ config, opened, reader, writer });
+}
+
+async function createWriter(
+  config: BatchConfig,
+  opened: OpenedDatabase,
+  local: boolean,
+): Promise<BatchWriter> {
+  if (!local || opened.path === null) return new ClientBatchWriter(opened.client, { manageWal: false });
+  const options = { path: opened.path, pragmas: connectionPragmas(config) };
+  return config.writerThread ? await WorkerBatchWriter.start(options) : new InProcessBatchWriter(options);
+}
+
+/** Opens, checks and migrates; with `recover`, moves an unreadable file aside and starts afresh. */
+async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
+  let opened: OpenedDatabase | undefined;
+  try {
+    opened = openClient(config);
+    await checkIntegrity(opened);
+    await prepareDatabase(opened, config);
+    return opened;
+  } catch (error) {
+    opened?.client.close();
+    const path = opened?.path ?? (isRemoteUrl(config.url) ? null : undefined);
+    const reason = (error as Error).message;
+    if (config.recover && path) {
+      const aside = moveAside(path);
+      config.logger?.error(
+        { file: path, movedTo: aside, reason },
+        "database unreadable: moved aside, starting a new one",
+      );
+      const fresh = openClient(config);
+      await prepareDatabase(fresh, config);
+      return fresh;
+    }
+    throw new StorageUnavailableError(`cannot open ${describe(config)}: ${reason}`, { cause: error });
+  }
+}
+
+async function checkIntegrity(opened: OpenedDatabase): Promise<void> {
+  if (opened.path === null) return;
+  const result = await opened.client.execute("PRAGMA quick_check");
+  const problems = result.rows.map((r) => String(r[0])).filter((m) => m !== "ok");
+  if (problems.length > 0) throw new Error(`quick_check failed: ${problems.slice(0, 5).join("; ")}`);
+}
+
+function moveAside(path: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const aside = `${path}.corrupt-${stamp}`;
+  for (const suffix of ["", "-wal", "-shm"]) {
+    if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+  }
+  return aside;
+}
+
+function describe(config: BatchConfig): string {
+  return isRemoteUrl(config.url) ? config.url.replace(/\/\/[^@/]*@/, "//") : config.url;
+}

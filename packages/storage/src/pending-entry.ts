@@ -1,0 +1,14 @@
+import type { EncodedRow } from "./entry-codec.js";
+import type { NewLogEntry } from "./types.js";
+
+/** One store() call waiting for its commit: the entry, its encoded row and its promise's settlers. */
+export interface PendingEntry {
+  entry: NewLogEntry;
+  row: EncodedRow;
+  /** performance.now() at enqueue. */
+  enqueuedAt: number;
+  resolve: (id: number) => void;
+  reject: (error: Error) => void;
+  /** Set once resolved or rejected; a settled entry is never written afterwards unless already in flight. */
+  settled: boolean;
+}

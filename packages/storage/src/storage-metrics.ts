@@ -1,0 +1,73 @@
+import { statSync } from "node:fs";
+import { LatencyRecorder } from "./latency-recorder.js";
+import type { StorageStats } from "./types.js";
+
+export type RejectReason = "queue_full" | "closed" | "validation" | "timeout" | "unavailable";
+
+/** Counters and recent-latency windows behind `stats()`, shared by both storages. */
+export class StorageMetrics {
+  entriesEnqueued = 0;
+  entriesStored = 0;
+  entriesFailed = 0;
+  batches = 0;
+  retries = 0;
+  consecutiveFailures = 0;
+  lastCommitAt: Date | null = null;
+  lastError: StorageStats["lastError"] = null;
+  readonly rejected: Record<RejectReason, number> = {
+    queue_full: 0,
+    closed: 0,
+    validation: 0,
+    timeout: 0,
+    unavailable: 0,
+  };
+  readonly batchSize = new LatencyRecorder(1024);
+  readonly commitLatencyMs = new LatencyRecorder(1024);
+  readonly enqueueToCommitMs = new LatencyRecorder(8192);
+
+  reject(reason: RejectReason, count = 1): void {
+    this.rejected[reason] += count;
+  }
+
+  failure(error: { message: string; code?: string | undefined }): void {
+    this.lastError = {
+      message: error.message,
+      at: new Date(),
+      ...(error.code !== undefined && { code: error.code }),
+    };
+  }
+
+  snapshot(
+    implementation: StorageStats["implementation"],
+    queue: { depth: number; capacity: number },
+    walPath: string | null,
+  ): StorageStats {
+    return {
+      implementation,
+      entriesEnqueued: this.entriesEnqueued,
+      entriesStored: this.entriesStored,
+      entriesFailed: this.entriesFailed,
+      entriesRejected: Object.values(this.rejected).reduce((a, b) => a + b, 0),
+      rejectedByReason: { ...this.rejected },
+      batches: this.batches,
+      retries: this.retries,
+      consecutiveFailures: this.consecutiveFailures,
+      queueDepth: queue.depth,
+      queueCapacity: queue.capacity,
+      batchSize: this.batchSize.summary(),
+      commitLatencyMs: this.commitLatencyMs.summary(),
+      enqueueToCommitMs: this.enqueueToCommitMs.summary(),
+      walBytes: walPath === null ? null : fileSize(walPath),
+      lastCommitAt: this.lastCommitAt,
+      lastError: this.lastError,
+    };
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

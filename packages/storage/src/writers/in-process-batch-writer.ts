@@ -1,0 +1,28 @@
+import type { EncodedRow } from "../entry-codec.js";
+import type { BatchWriter, DeleteScope, WriteResult } from "./batch-writer.js";
+import { SqliteBatchWriter, type SqliteWriterOptions } from "./sqlite-batch-writer.js";
+
+/** SqliteBatchWriter on the calling thread (`writerThread: false`): each commit blocks the event loop. */
+export class InProcessBatchWriter implements BatchWriter {
+  readonly #writer: SqliteBatchWriter;
+
+  constructor(options: SqliteWriterOptions) {
+    this.#writer = new SqliteBatchWriter(options);
+  }
+
+  async write(rows: EncodedRow[]): Promise<WriteResult> {
+    return this.#writer.write(rows);
+  }
+
+  async deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {
+    return this.#writer.deleteChunk(scope, chunkSize);
+  }
+
+  async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
+    this.#writer.checkpoint(mode);
+  }
+
+  async close(): Promise<void> {
+    this.#writer.close();
+  }
+}
