@@ -1,0 +1,63 @@
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
+
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
+
+/**
+ * Parses a duration such as `500ms`, `30s`, `15m`, `12h`, `7d`, `2w`, or a compound `1h30m`,
+ * into milliseconds. Units: ms, s, m, h, d, w (case-insensitive). Throws a RangeError naming
+ * the input when it is not a positive, finite duration.
+ */
+export function parseDuration(input: string): number {
+  const text = input.trim().toLowerCase();
+  let total = 0;
+  PART.lastIndex = 0;
+  while (PART.lastIndex < text.length) {
+    const start = PART.lastIndex;
+    const match = PART.exec(text);
+    if (match === null || match.index !== start) {
+      throw new RangeError(`invalid duration "${clip(input)}": use e.g. 500ms, 30s, 15m, 12h, 7d`);
+    }
+    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+  }
+  const ms = Math.round(total);
+  if (text.length === 0 || !Number.isSafeInteger(ms) || ms <= 0) {
+    throw new RangeError(`invalid duration "${clip(input)}": use e.g. 500ms, 30s, 15m, 12h, 7d`);
+  }
+  return ms;
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  "": 1,
+  b: 1,
+  kb: 1024,
+  kib: 1024,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
+
+/**
+ * Parses a size such as `10mb`, `512kb`, `1gb` or a plain byte count into bytes
+ * (binary multiples: 1kb = 1024 bytes). Throws a RangeError naming the input otherwise.
+ */
+export function parseByteSize(input: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(input);
+  const unit = match ? BYTE_UNITS[(match[2] as string).toLowerCase()] : undefined;
+  const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new RangeError(`invalid size "${clip(input)}": use e.g. 512kb, 10mb, 1gb or a byte count`);
+  }
+  return bytes;
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

@@ -1,0 +1,259 @@
+import {
+  type LogEntry,
+  type LogStorage,
+  type SearchPage,
+  type SearchQuery,
+  ValidationError,
+} from "@batchlog/storage";
+import { decodeBody } from "./decode-body.js";
+import { BadRequestError } from "./errors.js";
+import {
+  LiveTail,
+  type LiveTail as LiveTailHub,
+  type SubscribeOptions,
+  type TailSubscription,
+} from "./live-tail.js";
+import { lokiCandidates } from "./loki-push.js";
+import { parseNativeBody } from "./native-body.js";
+import { createEntrySchema, DEFAULT_ENTRY_LIMITS, type EntryLimits, validateEntry } from "./native-entry.js";
+import { otlpCandidates, otlpEncoding } from "./otlp-logs.js";
+import { type RetentionHandle, type RetentionOptions, startRetention } from "./retention.js";
+import { parseLimit, parseSearchQuery } from "./search-params.js";
+import { type ServiceLogger, silentLogger } from "./service-logger.js";
+import {
+  type Candidate,
+  enqueueCandidates,
+  type IngestResult,
+  logLateFailure,
+  storeCandidates,
+} from "./store-entries.js";
+import type { TailFilter } from "./tail-filter.js";
+import { computeVolume, type VolumeStats } from "./volume.js";
+
+export interface LogServiceOptions {
+  storage: LogStorage;
+  /** Largest request body once decompressed. @default 10485760 (10 MiB) */
+  maxBodyBytes?: number;
+  /** Limits of one entry. @default 64 KiB message, 64 KiB fields */
+  limits?: Partial<EntryLimits>;
+  /** pino (or compatible) logger for late failures, retention runs and tail errors. @default silent */
+  logger?: ServiceLogger;
+  /** Clock for relative times and default timestamps (tests). @default Date.now */
+  now?: () => number;
+}
+
+export interface IngestOptions {
+  /**
+   * `true` (default): resolve once every stored entry has committed, with its id. `false`: resolve
+   * once the entries are enqueued (ids null); a later failure is logged and counted in
+   * `stats().lateFailures`, never dropped silently.
+   */
+  wait?: boolean;
+}
+
+export interface AdapterRequest {
+  contentType?: string | undefined;
+  contentEncoding?: string | undefined;
+}
+
+/** OTLP partial success as the OTLP spec defines it: `{}` when every record was accepted. */
+export interface OtlpPartialSuccess {
+  rejectedLogRecords?: number | string;
+  errorMessage?: string;
+}
+
+export interface OtlpResult extends IngestResult {
+  partialSuccess: OtlpPartialSuccess;
+  /** The request's encoding: send the response (see `encodeOtlpResponse`) in the same one. */
+  encoding: "json" | "protobuf";
+}
+
+export interface RecentResult {
+  entries: LogEntry[];
+}
+
+export interface LogServiceStats {
+  /** Items stored (or enqueued with wait=false) since start. */
+  accepted: number;
+  /** Items refused: invalid, or failed in storage. */
+  rejected: number;
+  /** wait=false items that failed after the response. */
+  lateFailures: number;
+  /** wait=false items not yet settled. */
+  inFlight: number;
+  tailSubscribers: number;
+  /** Entries dropped for slow tail subscribers. */
+  tailDropped: number;
+}
+
+export interface LogService {
+  ingestNative(body: Buffer, contentType: string | undefined, options?: IngestOptions): Promise<IngestResult>;
+  ingestLoki(body: Buffer, request: AdapterRequest, options?: IngestOptions): Promise<IngestResult>;
+  ingestOtlp(body: Buffer, request: AdapterRequest, options?: IngestOptions): Promise<OtlpResult>;
+  parseSearchQuery(params: URLSearchParams): SearchQuery;
+  search(params: URLSearchParams): Promise<SearchPage>;
+  recent(params: URLSearchParams): Promise<RecentResult>;
+  volume(params: URLSearchParams): Promise<VolumeStats>;
+  subscribe(
+    filter: TailFilter,
+    onEntries: (entries: LogEntry[]) => void,
+    options?: SubscribeOptions,
+  ): TailSubscription;
+  startRetention(options: RetentionOptions): RetentionHandle;
+  stats(): LogServiceStats;
+  /** Stops retention timers, ends tail subscriptions, waits for wait=false items to settle. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_RECENT_LIMIT = 100;
+
+/** Creates the log service on top of any LogStorage (batched or direct). */
+export function createLogService({
+  storage,
+  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  limits,
+  logger = silentLogger,
+  now = Date.now,
+}: LogServiceOptions): LogService {
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new RangeError(`Expected \`maxBodyBytes\` to be an integer >= 1, got \`${maxBodyBytes}\``);
+  }
+  const schema = createEntrySchema({ ...DEFAULT_ENTRY_LIMITS, ...limits });
+  const tail: LiveTailHub = new LiveTail(storage, logger);
+  const retentions = new Set<RetentionHandle>();
+  const pending = new Set<Promise<unknown>>();
+  const counters = { accepted: 0, rejected: 0, lateFailures: 0, inFlight: 0 };
+
+  const tracker = {
+    onLateFailure(error: unknown, count: number) {
+      counters.lateFailures += count;
+      counters.rejected += count;
+      logLateFailure(logger, error, count);
+    },
+    track(settled: Promise<unknown>) {
+      pending.add(settled);
+      void settled.finally(() => pending.delete(settled));
+    },
+  };
+
+  async function ingest(candidates: Candidate[], options: IngestOptions | undefined): Promise<IngestResult> {
+    try {
+      const result =
+        options?.wait === false
+          ? await enqueueCandidates(storage, candidates, tracker)
+          : await storeCandidates(storage, candidates);
+      counters.accepted += result.accepted;
+      counters.rejected += result.errors.length;
+      return result;
+    } catch (error) {
+      counters.rejected += candidates.length;
+      throw error;
+    }
+  }
+
+  const decode = (body: Buffer, contentEncoding: string | undefined) =>
+    decodeBody(body, { contentEncoding, maxBytes: maxBodyBytes });
+
+  return {
+    async ingestNative(body, contentType, options) {
+      const items = parseNativeBody(await decode(body, undefined), contentType);
+      const candidates = items.map(
+        (item): Candidate =>
+          "parseError" in item ? { error: item.parseError } : validateEntry(schema, item.json),
+      );
+      return ingest(candidates, options);
+    },
+
+    async ingestLoki(body, request, options) {
+      const decoded = await decode(body, request.contentEncoding);
+      return ingest(lokiCandidates(decoded, request.contentType, schema, maxBodyBytes), options);
+    },
+
+    async ingestOtlp(body, request, options) {
+      const decoded = await decode(body, request.contentEncoding);
+      const encoding = otlpEncoding(request.contentType, decoded);
+      const result = await ingest(otlpCandidates(decoded, encoding, schema, now()), options);
+      return { ...result, partialSuccess: partialSuccessOf(result), encoding };
+    },
+
+    parseSearchQuery: (params) => parseSearchQuery(params, now()),
+
+    async search(params) {
+      const query = parseSearchQuery(params, now());
+      return storage.search(query).catch(rethrowAsBadRequest);
+    },
+
+    async recent(params) {
+      const limit = parseLimit(params, DEFAULT_RECENT_LIMIT);
+      return { entries: await storage.getRecent(limit).catch(rethrowAsBadRequest) };
+    },
+
+    volume: (params) => computeVolume(storage, params, now()).catch(rethrowAsBadRequest),
+
+    subscribe: (filter, onEntries, options) => tail.subscribe(filter, onEntries, options),
+
+    startRetention(options) {
+      const handle = startRetention(storage, logger, options);
+      retentions.add(handle);
+      return {
+        runNow: handle.runNow,
+        stop: () => {
+          retentions.delete(handle);
+          return handle.stop();
+        },
+      };
+    },
+
+    stats: () => ({
+      ...counters,
+      inFlight: pending.size,
+      tailSubscribers: tail.size,
+      tailDropped: tail.dropped,
+    }),
+
+    async close() {
+      await Promise.all([...retentions].map((r) => r.stop()));
+      retentions.clear();
+      tail.close();
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+const MAX_ERROR_MESSAGE = 1024;
+
+function partialSuccessOf(result: IngestResult): OtlpPartialSuccess {
+  if (result.errors.length === 0) return {};
+  const detail = result.errors
+    .slice(0, 5)
+    .map((e) => `record ${e.index}: ${e.error}`)
+    .join("; ");
+  const more = result.errors.length > 5 ? `; and ${result.errors.length - 5} more` : "";
+  return {
+    rejectedLogRecords: result.errors.length,
+    errorMessage: `${result.errors.length} log record(s) rejected: ${detail}${more}`.slice(
+      0,
+      MAX_ERROR_MESSAGE,
+    ),
+  };
+}
+
+/** Query parameter names for the storage's ValidationError fields. */
+const PARAM_OF_FIELD: Readonly<Record<string, string>> = {
+  text: "q",
+  levels: "level",
+  sources: "source",
+  bucketMs: "bucket",
+};
+
+function rethrowAsBadRequest(error: unknown): never {
+  if (error instanceof ValidationError) {
+    const param = PARAM_OF_FIELD[error.field] ?? error.field;
+    const reason = error.message.startsWith(`${error.field}: `)
+      ? error.message.slice(error.field.length + 2)
+      : error.message;
+    throw new BadRequestError(`${param}: ${reason}`, { param, cause: error });
+  }
+  throw error;
+}

@@ -1,0 +1,216 @@
+import { snappyUncompress } from "./decode-body.js";
+import { LEVEL_KEYS, levelFrom, SOURCE_KEYS, sourceFrom } from "./entry-mapping.js";
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
+import { parseLabelSet } from "./label-set.js";
+import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
+import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
+import { decodeUtf8 } from "./native-body.js";
+import { type EntrySchema, validateEntry } from "./native-entry.js";
+import type { Candidate } from "./store-entries.js";
+import { nanosToMillis } from "./timestamps.js";
+
+/**
+ * Maps a Loki push body (already stripped of its Content-Encoding) to one candidate per log line,
+ * in stream order. JSON (`application/json`) is `{streams:[{stream:{labels}, values:[[ts_ns, line,
+ * {structured metadata}?]]}]}` (the legacy `{labels:"{…}", entries:[{ts, line}]}` form too);
+ * anything else is a `logproto.PushRequest`, snappy block-compressed as every Loki client sends it
+ * (an uncompressed one is accepted too).
+ *
+ * Mapping: labels and structured metadata (metadata wins on a clash) → `fields`, all kept;
+ * level ← the first of `level`, `severity`, `detected_level`, `lvl`, `loglevel` holding a known level
+ * or alias (else `info`); source ← the first of `service_name`, `service`, `app`, `application`, `job`
+ * (else `unknown`); the line → `message`; the nanosecond timestamp → milliseconds.
+ */
+export function lokiCandidates(
+  body: Buffer,
+  contentType: string | undefined,
+  schema: EntrySchema,
+  maxBytes: number,
+): Candidate[] {
+  const type = mediaType(contentType);
+  const json = isJsonMediaType(type) || (type === undefined && firstNonSpace(body) === 0x7b);
+  if (json) return fromJson(parseJson(body), schema);
+  if (type !== undefined && !isProtobufMediaType(type)) {
+    throw new UnsupportedMediaTypeError(
+      `unsupported Content-Type "${type.slice(0, 60)}": send application/json or application/x-protobuf`,
+    );
+  }
+  return fromProto(decodeProto(body, maxBytes), schema);
+}
+
+function decodeProto(body: Buffer, maxBytes: number): LokiProtoPush {
+  let snappyError: unknown;
+  try {
+    return decodeLokiPushRequest(snappyUncompress(body, maxBytes));
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw error;
+    snappyError = error;
+  }
+  try {
+    const push = decodeLokiPushRequest(body);
+    if ((push.streams?.length ?? 0) > 0) return push;
+  } catch {
+    // fall through: report the snappy failure, the usual case
+  }
+  throw new BadRequestError("body is not a snappy-compressed logproto.PushRequest", {
+    param: "body",
+    cause: snappyError,
+  });
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(decodeUtf8(body));
+  } catch (error) {
+    if (error instanceof BadRequestError) throw error;
+    throw new BadRequestError(`body is not valid JSON: ${(error as Error).message.slice(0, 120)}`, {
+      param: "body",
+    });
+  }
+}
+
+function fromJson(push: unknown, schema: EntrySchema): Candidate[] {
+  if (!isObject(push) || !Array.isArray(push.streams)) {
+    throw new BadRequestError('Loki push body must be {"streams": [...]}', { param: "body" });
+  }
+  const out: Candidate[] = [];
+  for (const stream of push.streams as unknown[]) {
+    if (!isObject(stream)) {
+      throw new BadRequestError("each element of streams must be an object", { param: "body" });
+    }
+    if (Array.isArray(stream.values)) jsonStream(stream, stream.values, schema, out);
+    else if (Array.isArray(stream.entries)) legacyStream(stream, stream.entries, schema, out);
+    else throw new BadRequestError("each stream must have a values array", { param: "body" });
+  }
+  return out;
+}
+
+function jsonStream(
+  stream: Record<string, unknown>,
+  values: unknown[],
+  schema: EntrySchema,
+  out: Candidate[],
+) {
+  const labels = jsonLabels(stream.stream);
+  for (const value of values) {
+    if (typeof labels === "string") {
+      out.push({ field: "stream", error: labels });
+      continue;
+    }
+    if (!Array.isArray(value) || value.length < 2 || value.length > 3) {
+      out.push({
+        error: "each value must be [timestamp_ns, line] or [timestamp_ns, line, structured_metadata]",
+      });
+      continue;
+    }
+    const [ts, line, metadata] = value as [unknown, unknown, unknown];
+    const meta = metadata === undefined || metadata === null ? {} : stringMap(metadata);
+    if (meta === undefined) {
+      out.push({ field: "structured_metadata", error: "structured metadata must be an object of strings" });
+      continue;
+    }
+    out.push(toCandidate(labels, meta, ts, line, schema));
+  }
+}
+
+function legacyStream(
+  stream: Record<string, unknown>,
+  entries: unknown[],
+  schema: EntrySchema,
+  out: Candidate[],
+) {
+  let labels: Record<string, string> | string;
+  try {
+    labels = typeof stream.labels === "string" ? parseLabelSet(stream.labels) : "labels must be a string";
+  } catch (error) {
+    labels = (error as Error).message;
+  }
+  for (const entry of entries) {
+    if (typeof labels === "string") out.push({ field: "labels", error: labels });
+    else if (!isObject(entry)) out.push({ error: "each entry must be {ts, line}" });
+    else {
+      const ms = typeof entry.ts === "string" ? Date.parse(entry.ts) : Number.NaN;
+      const ts = Number.isFinite(ms) ? String(BigInt(ms) * 1_000_000n) : entry.ts;
+      out.push(toCandidate(labels, {}, ts, entry.line, schema));
+    }
+  }
+}
+
+function fromProto(push: LokiProtoPush, schema: EntrySchema): Candidate[] {
+  const out: Candidate[] = [];
+  for (const stream of push.streams ?? []) {
+    let labels: Record<string, string> | undefined;
+    let labelError = "";
+    try {
+      labels = parseLabelSet(stream.labels ?? "{}");
+    } catch (error) {
+      labelError = (error as Error).message;
+    }
+    for (const entry of stream.entries ?? []) {
+      if (labels === undefined) {
+        out.push({ field: "labels", error: labelError });
+        continue;
+      }
+      const meta: Record<string, string> = {};
+      for (const pair of entry.structuredMetadata ?? []) meta[pair.name ?? ""] = pair.value ?? "";
+      const seconds = BigInt(entry.timestamp?.seconds ?? "0");
+      const nanos = BigInt(entry.timestamp?.nanos ?? 0);
+      const ts = seconds * 1_000_000_000n + nanos;
+      out.push(toCandidate(labels, meta, ts >= 0n ? ts.toString() : "-", entry.line ?? "", schema));
+    }
+  }
+  return out;
+}
+
+function toCandidate(
+  labels: Record<string, string>,
+  metadata: Record<string, string>,
+  ts: unknown,
+  line: unknown,
+  schema: EntrySchema,
+): Candidate {
+  const ms = nanosToMillis(ts);
+  if (ms === undefined) {
+    return {
+      field: "timestamp",
+      error: "timestamp: must be nanoseconds since the epoch as a decimal string",
+    };
+  }
+  if (typeof line !== "string") return { field: "message", error: "message: the log line must be a string" };
+  const fields: Record<string, string> = { ...labels, ...metadata };
+  const entry: Record<string, unknown> = {
+    timestamp: ms,
+    level: levelFrom(metadata, LEVEL_KEYS) ?? levelFrom(labels, LEVEL_KEYS) ?? "info",
+    message: line,
+    fields,
+  };
+  const source = sourceFrom(fields, SOURCE_KEYS);
+  if (source !== undefined) entry.source = source;
+  return validateEntry(schema, entry);
+}
+
+function jsonLabels(value: unknown): Record<string, string> | string {
+  if (value === undefined || value === null) return {};
+  return stringMap(value) ?? "stream labels must be an object of strings";
+}
+
+/** An object whose values are strings (numbers and booleans are turned into strings). */
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (!isObject(value)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v === "string") out[key] = v;
+    else if (typeof v === "number" || typeof v === "boolean") out[key] = String(v);
+    else return undefined;
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function firstNonSpace(body: Buffer): number | undefined {
+  for (const byte of body) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;
+  return undefined;
+}

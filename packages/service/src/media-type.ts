@@ -1,0 +1,33 @@
+/** The essence of a Content-Type header: `application/json; charset=utf-8` → `application/json`. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  const essence = contentType.split(";", 1)[0]?.trim().toLowerCase();
+  return essence === undefined || essence.length === 0 ? undefined : essence;
+}
+
+export function isJsonMediaType(type: string | undefined): boolean {
+  return type === "application/json" || type === "text/json" || (type?.endsWith("+json") ?? false);
+}
+
+const NDJSON_TYPES = new Set([
+  "application/x-ndjson",
+  "application/ndjson",
+  "application/jsonl",
+  "application/x-jsonl",
+  "application/jsonlines",
+  "application/x-jsonlines",
+  "application/json-seq",
+]);
+
+export function isNdjsonMediaType(type: string | undefined): boolean {
+  return type !== undefined && NDJSON_TYPES.has(type);
+}
+
+export function isProtobufMediaType(type: string | undefined): boolean {
+  return (
+    type === "application/x-protobuf" ||
+    type === "application/protobuf" ||
+    type === "application/vnd.google.protobuf" ||
+    type === "application/octet-stream"
+  );
+}

@@ -1,0 +1,76 @@
+import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
+import { isJsonMediaType, isNdjsonMediaType, mediaType } from "./media-type.js";
+
+/** One item of a native body: its parsed JSON, or why the line could not be parsed. */
+export type BodyItem = { json: unknown } | { parseError: string };
+
+/**
+ * Splits a native ingestion body into items: a JSON object (one item), a JSON array (one item
+ * per element) or NDJSON (one item per non-empty line). NDJSON is used for the ndjson/jsonl
+ * media types, and for any body that is not one JSON document but whose first line is a JSON
+ * object; a malformed NDJSON line is an item error, not a failed request.
+ *
+ * Accepted media types: none, `application/json` (and `+json`), the ndjson/jsonl family,
+ * `text/plain`. Anything else is a 415.
+ */
+export function parseNativeBody(body: Buffer, contentType: string | undefined): BodyItem[] {
+  const type = mediaType(contentType);
+  const ndjson = isNdjsonMediaType(type);
+  if (!ndjson && type !== undefined && !isJsonMediaType(type) && type !== "text/plain") {
+    throw new UnsupportedMediaTypeError(
+      `unsupported Content-Type "${type.slice(0, 60)}": send application/json (an object or an array) or application/x-ndjson`,
+    );
+  }
+  const text = decodeUtf8(body);
+  if (text.trim().length === 0) throw new BadRequestError("request body is empty", { param: "body" });
+  if (ndjson) return parseLines(text);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    if (looksLikeNdjson(text)) return parseLines(text);
+    throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message.slice(0, 120)}`, {
+      param: "body",
+    });
+  }
+  if (Array.isArray(document)) return document.map((json) => ({ json }));
+  if (document !== null && typeof document === "object") return [{ json: document }];
+  throw new BadRequestError("request body must be a JSON object, a JSON array of objects, or NDJSON", {
+    param: "body",
+  });
+}
+
+function parseLines(text: string): BodyItem[] {
+  const items: BodyItem[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim().length === 0) continue;
+    try {
+      items.push({ json: JSON.parse(line) });
+    } catch (error) {
+      items.push({ parseError: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}` });
+    }
+  }
+  return items;
+}
+
+function looksLikeNdjson(text: string): boolean {
+  const lines = text.split("\n").filter((l) => l.trim().length > 0);
+  if (lines.length < 2) return false;
+  try {
+    const first: unknown = JSON.parse(lines[0] as string);
+    return first !== null && typeof first === "object" && !Array.isArray(first);
+  } catch {
+    return false;
+  }
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Decodes UTF-8 strictly (a leading BOM is dropped): invalid bytes are a 400, not U+FFFD in the store. */
+export function decodeUtf8(body: Uint8Array): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new BadRequestError("request body is not valid UTF-8", { param: "body" });
+  }
+}

@@ -1,0 +1,175 @@
+import { flattenAnyValue, flattenKeyValues } from "./any-value.js";
+import { clipSource } from "./entry-mapping.js";
+import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
+import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
+import { decodeUtf8 } from "./native-body.js";
+import { type EntrySchema, validateEntry } from "./native-entry.js";
+import { decodeOtlpLogsRequest } from "./otlp-proto.js";
+import { severityToLevel } from "./severity.js";
+import type { Candidate } from "./store-entries.js";
+import { nanosToMillis } from "./timestamps.js";
+
+/** Which encoding an OTLP request used; the response must use the same. */
+export type OtlpEncoding = "json" | "protobuf";
+
+/** The OTLP encoding of a request's Content-Type; 415 for anything else. */
+export function otlpEncoding(contentType: string | undefined, body?: Buffer): OtlpEncoding {
+  const type = mediaType(contentType);
+  if (isJsonMediaType(type)) return "json";
+  if (isProtobufMediaType(type)) return "protobuf";
+  if (type === undefined) return body !== undefined && body[0] === 0x7b ? "json" : "protobuf";
+  throw new UnsupportedMediaTypeError(
+    `unsupported Content-Type "${type.slice(0, 60)}": send application/json or application/x-protobuf`,
+  );
+}
+
+/**
+ * Maps an OTLP/HTTP ExportLogsServiceRequest (JSON or protobuf, already decompressed) to one
+ * candidate per log record, in order.
+ *
+ * Mapping: level from severityNumber/severityText (see `severityToLevel`); source ← the resource
+ * attribute `service.name` (else `unknown`); fields ← resource, then scope, then record attributes
+ * (a later one wins on a clash) plus `otel.scope.name`, `otel.scope.version`, `trace_id`, `span_id`
+ * (hex) and `event_name` when present; message ← body (a string as is, any other AnyValue as
+ * JSON); timestamp ← timeUnixNano, else observedTimeUnixNano, else the time of receipt.
+ * A structurally broken request is a BadRequestError; a bad record only rejects that record.
+ */
+export function otlpCandidates(
+  body: Buffer,
+  encoding: OtlpEncoding,
+  schema: EntrySchema,
+  now: number,
+): Candidate[] {
+  const request = encoding === "json" ? parseJson(body) : parseProto(body);
+  if (!isObject(request))
+    throw new BadRequestError("body must be an ExportLogsServiceRequest object", { param: "body" });
+  const out: Candidate[] = [];
+  for (const resourceLogs of list(request, "resourceLogs", "resource_logs")) {
+    const resource = (resourceLogs as Record<string, unknown>).resource;
+    const resourceAttributes = isObject(resource) ? attributes(resource) : {};
+    const serviceName = resourceAttributes["service.name"];
+    const source =
+      typeof serviceName === "string" && serviceName.length > 0 ? clipSource(serviceName) : undefined;
+    for (const scopeLogs of list(resourceLogs, "scopeLogs", "scope_logs")) {
+      const scope = (scopeLogs as Record<string, unknown>).scope;
+      const scopeFields: Record<string, unknown> = isObject(scope) ? attributes(scope) : {};
+      if (isObject(scope)) {
+        if (typeof scope.name === "string" && scope.name.length > 0)
+          scopeFields["otel.scope.name"] = scope.name;
+        if (typeof scope.version === "string" && scope.version.length > 0) {
+          scopeFields["otel.scope.version"] = scope.version;
+        }
+      }
+      const inherited = { ...resourceAttributes, ...scopeFields };
+      for (const record of list(scopeLogs, "logRecords", "log_records")) {
+        out.push(recordCandidate(record as Record<string, unknown>, inherited, source, schema, now));
+      }
+    }
+  }
+  return out;
+}
+
+function recordCandidate(
+  record: Record<string, unknown>,
+  inherited: Record<string, unknown>,
+  source: string | undefined,
+  schema: EntrySchema,
+  now: number,
+): Candidate {
+  let fields: Record<string, unknown>;
+  let message: string;
+  try {
+    fields = { ...inherited, ...attributes(record) };
+    const body = record.body;
+    const flat = body === undefined || body === null ? "" : flattenAnyValue(body);
+    message = typeof flat === "string" ? flat : (JSON.stringify(flat) ?? "");
+  } catch (error) {
+    return { field: "attributes", error: `attributes: ${(error as Error).message}` };
+  }
+  const traceId = hexId(pick(record, "traceId", "trace_id"));
+  if (traceId !== undefined) fields.trace_id = traceId;
+  const spanId = hexId(pick(record, "spanId", "span_id"));
+  if (spanId !== undefined) fields.span_id = spanId;
+  const eventName = pick(record, "eventName", "event_name");
+  if (typeof eventName === "string" && eventName.length > 0) fields.event_name = eventName;
+
+  const time = timestampOf(record, now);
+  if (time === undefined) {
+    return { field: "timestamp", error: "timestamp: timeUnixNano must be nanoseconds since the epoch" };
+  }
+  const entry: Record<string, unknown> = {
+    timestamp: time,
+    level: severityToLevel(
+      pick(record, "severityNumber", "severity_number"),
+      pick(record, "severityText", "severity_text"),
+    ),
+    message,
+    fields,
+  };
+  if (source !== undefined) entry.source = source;
+  return validateEntry(schema, entry);
+}
+
+function timestampOf(record: Record<string, unknown>, now: number): number | undefined {
+  for (const [camel, snake] of [
+    ["timeUnixNano", "time_unix_nano"],
+    ["observedTimeUnixNano", "observed_time_unix_nano"],
+  ] as const) {
+    const value = pick(record, camel, snake);
+    if (value === undefined || value === null || value === "0" || value === 0) continue;
+    return nanosToMillis(value);
+  }
+  return now;
+}
+
+/** trace/span ids: hex in OTLP/JSON, bytes in protobuf; all-zero or empty means "not set". */
+function hexId(value: unknown): string | undefined {
+  let hex: string | undefined;
+  if (value instanceof Uint8Array) hex = Buffer.from(value).toString("hex");
+  else if (typeof value === "string") hex = /^[0-9a-f]+$/i.test(value) ? value.toLowerCase() : value;
+  if (hex === undefined || hex.length === 0 || /^0+$/.test(hex)) return undefined;
+  return hex;
+}
+
+function attributes(holder: Record<string, unknown>): Record<string, unknown> {
+  return flattenKeyValues(holder.attributes);
+}
+
+function list(holder: unknown, camel: string, snake: string): Record<string, unknown>[] {
+  const value = isObject(holder) ? pick(holder, camel, snake) : undefined;
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every(isObject)) {
+    throw new BadRequestError(`${camel} must be an array of objects`, { param: "body" });
+  }
+  return value;
+}
+
+function pick(v: Record<string, unknown>, camel: string, snake: string): unknown {
+  return v[camel] ?? v[snake];
+}
+
+function parseJson(body: Buffer): unknown {
+  const text = decodeUtf8(body);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestError(`body is not valid JSON: ${(error as Error).message.slice(0, 120)}`, {
+      param: "body",
+    });
+  }
+}
+
+function parseProto(body: Buffer): unknown {
+  try {
+    return decodeOtlpLogsRequest(body);
+  } catch (error) {
+    throw new BadRequestError("body is not a valid protobuf ExportLogsServiceRequest", {
+      param: "body",
+      cause: error,
+    });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -1,0 +1,90 @@
+import type { LogStorage } from "@batchlog/storage";
+import type { ServiceLogger } from "./service-logger.js";
+
+export interface RetentionOptions {
+  /** Delete entries whose timestamp is older than this many ms. */
+  maxAgeMs?: number;
+  /** Keep at most this many newest entries. */
+  maxEntries?: number;
+  /** Time between the end of one run and the start of the next. */
+  intervalMs: number;
+  /** Delay before the first run. @default 1000 (capped at intervalMs) */
+  initialDelayMs?: number;
+}
+
+export interface RetentionHandle {
+  /** Stops the timer and waits for a run in progress. Idempotent. */
+  stop(): Promise<void>;
+  /** Runs once now (after any run in progress); resolves with the rows deleted. */
+  runNow(): Promise<number>;
+}
+
+/**
+ * Calls `storage.cleanup` periodically. Runs never overlap: the next one is scheduled when the
+ * previous finishes. A failed run is logged and retried at the next interval. Timers are unref'd.
+ */
+export function startRetention(
+  storage: LogStorage,
+  logger: ServiceLogger,
+  { maxAgeMs, maxEntries, intervalMs, initialDelayMs = 1000 }: RetentionOptions,
+): RetentionHandle {
+  if (maxAgeMs === undefined && maxEntries === undefined) {
+    throw new RangeError("Expected `maxAgeMs` or `maxEntries` to be set for retention");
+  }
+  checkPositive("intervalMs", intervalMs);
+  if (maxAgeMs !== undefined) checkPositive("maxAgeMs", maxAgeMs);
+  if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 0)) {
+    throw new RangeError(`Expected \`maxEntries\` to be an integer >= 0, got \`${maxEntries}\``);
+  }
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<number> = Promise.resolve(0);
+
+  const runOnce = async (): Promise<number> => {
+    const policy: { olderThan?: Date; maxEntries?: number } = {};
+    if (maxAgeMs !== undefined) policy.olderThan = new Date(Date.now() - maxAgeMs);
+    if (maxEntries !== undefined) policy.maxEntries = maxEntries;
+    const started = Date.now();
+    try {
+      const deleted = await storage.cleanup(policy);
+      const log = { deleted, durationMs: Date.now() - started, maxAgeMs, maxEntries };
+      if (deleted > 0) logger.info(log, "retention deleted old log entries");
+      else logger.debug(log, "retention found nothing to delete");
+      return deleted;
+    } catch (error) {
+      logger.error({ err: error }, "retention run failed; will retry at the next interval");
+      return 0;
+    }
+  };
+
+  const enqueueRun = (): Promise<number> => {
+    running = running.then(runOnce);
+    return running;
+  };
+
+  const schedule = (delay: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void enqueueRun().then(() => schedule(intervalMs));
+    }, delay);
+    timer.unref();
+  };
+
+  schedule(Math.min(initialDelayMs, intervalMs));
+  return {
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+    runNow: enqueueRun,
+  };
+}
+
+function checkPositive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`Expected \`${name}\` to be a finite number > 0, got \`${value}\``);
+  }
+}

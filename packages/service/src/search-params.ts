@@ -1,0 +1,111 @@
+import { type LogLevel, parseLevel, type SearchQuery } from "@batchlog/storage";
+import { BadRequestError } from "./errors.js";
+import { parseTimeParam } from "./time-param.js";
+
+export const MAX_LIMIT = 1000;
+const MAX_TEXT_CHARS = 1024;
+const MAX_SOURCE_CHARS = 256;
+
+/**
+ * Reads a search from URL parameters:
+ * - `q`: full-text query (FTS5: words, "phrases", prefix*, AND/OR/NOT);
+ * - `level`: levels, comma-separated and/or repeated (aliases accepted); `minLevel`: a floor;
+ * - `source`: sources, comma-separated and/or repeated;
+ * - `from` (inclusive) / `to` (exclusive): ISO-8601, epoch ms, `now`, or `15m`/`1h`/`7d` before now;
+ * - `field.KEY=VALUE`: exact match on a top-level key of `fields` (repeat for several keys);
+ * - `limit`: 1–1000 (storage default 100); `cursor`: the `nextCursor` of the previous page.
+ * Unknown parameters are ignored. Throws a BadRequestError naming the parameter on a bad value.
+ */
+export function parseSearchQuery(params: URLSearchParams, now: number = Date.now()): SearchQuery {
+  const query: SearchQuery = {};
+  const q = single(params, "q");
+  if (q !== undefined && q.trim().length > 0) {
+    if (q.length > MAX_TEXT_CHARS) throw bad("q", `longer than ${MAX_TEXT_CHARS} characters`);
+    query.text = q;
+  }
+  const levels = listParam(params, "level").map((name) => levelParam("level", name));
+  if (levels.length > 0) query.levels = [...new Set(levels)];
+  const minLevel = single(params, "minLevel");
+  if (minLevel !== undefined) query.minLevel = levelParam("minLevel", minLevel);
+  const sources = listParam(params, "source");
+  for (const source of sources) {
+    if (source.length > MAX_SOURCE_CHARS) throw bad("source", `longer than ${MAX_SOURCE_CHARS} characters`);
+  }
+  if (sources.length > 0) query.sources = [...new Set(sources)];
+  const from = single(params, "from");
+  if (from !== undefined && from.trim() !== "") query.from = parseTimeParam("from", from, now);
+  const to = single(params, "to");
+  if (to !== undefined && to.trim() !== "") query.to = parseTimeParam("to", to, now);
+  if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
+    throw new BadRequestError("from: must not be after to", { param: "from" });
+  }
+  const fields = fieldParams(params);
+  if (fields !== undefined) query.fields = fields;
+  const limit = single(params, "limit");
+  if (limit !== undefined) query.limit = limitParam("limit", limit, MAX_LIMIT);
+  const cursor = single(params, "cursor");
+  if (cursor !== undefined && cursor.length > 0) {
+    if (cursor.length > 256 || !/^[A-Za-z0-9_-]+={0,2}$/.test(cursor))
+      throw bad("cursor", "not a valid cursor");
+    query.cursor = cursor;
+  }
+  return query;
+}
+
+/** `limit` for recent(): an integer from 1 to `max`; `fallback` when absent. */
+export function parseLimit(params: URLSearchParams, fallback: number, max: number = MAX_LIMIT): number {
+  const value = single(params, "limit");
+  return value === undefined ? fallback : limitParam("limit", value, max);
+}
+
+function limitParam(param: string, value: string, max: number): number {
+  const n = /^\s*\d{1,7}\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw bad(param, `must be an integer from 1 to ${max}`);
+  return n;
+}
+
+function levelParam(param: string, name: string): LogLevel {
+  const level = parseLevel(name);
+  if (level === undefined) {
+    throw bad(param, `unknown level "${clip(name)}" (trace, debug, info, warn, error, fatal)`);
+  }
+  return level;
+}
+
+function fieldParams(params: URLSearchParams): Record<string, string> | undefined {
+  let fields: Record<string, string> | undefined;
+  for (const [name, value] of params) {
+    if (!name.startsWith("field.")) continue;
+    const key = name.slice("field.".length);
+    if (key.length === 0 || key.length > 256)
+      throw bad(name, "the field name after 'field.' must be 1–256 characters");
+    fields ??= {};
+    if (Object.hasOwn(fields, key)) throw bad(name, "given more than once");
+    fields[key] = value;
+  }
+  return fields;
+}
+
+/** A parameter that may appear at most once. */
+export function single(params: URLSearchParams, name: string): string | undefined {
+  const values = params.getAll(name);
+  if (values.length > 1) throw bad(name, "given more than once");
+  return values[0];
+}
+
+/** A list parameter: comma-separated values and/or the parameter repeated; blanks dropped. */
+export function listParam(params: URLSearchParams, name: string): string[] {
+  return params
+    .getAll(name)
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
+export function bad(param: string, reason: string): BadRequestError {
+  return new BadRequestError(`${param}: ${reason}`, { param });
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

@@ -1,0 +1,160 @@
+import {
+  type LogStorage,
+  QueueFullError,
+  StorageClosedError,
+  StorageUnavailableError,
+  ValidationError,
+  WriteTimeoutError,
+} from "@batchlog/storage";
+import { type ItemIssue, isItemIssue, type ValidEntry } from "./native-entry.js";
+import type { ServiceLogger } from "./service-logger.js";
+
+/** Why one item of a request was not stored. */
+export interface IngestError {
+  /** Position of the item in the request (array element, NDJSON line, Loki value, OTLP record). */
+  index: number;
+  /** Readable reason, safe to return to the client. */
+  error: string;
+  /** The entry field at fault, for validation errors. */
+  field?: string;
+  /** Stable code: `BATCHLOG_VALIDATION`, or the storage error's code (`BATCHLOG_QUEUE_FULL` …). */
+  code?: string;
+  /** True when sending the same item again later may succeed (a storage-side failure). */
+  retryable?: boolean;
+}
+
+/**
+ * Outcome of an ingestion request. `ids[i]` is the id of item `i` once committed, or null when it
+ * was refused (see `errors`) or, with `wait: false`, not yet known. `accepted` counts stored (or,
+ * with `wait: false`, enqueued) items. `retryAfterMs` is set when some items hit a full queue.
+ */
+export interface IngestResult {
+  ids: (number | null)[];
+  errors: IngestError[];
+  accepted: number;
+  retryAfterMs?: number;
+}
+
+/** One item as an adapter produced it: a validated entry, or why it was refused before storage. */
+export type Candidate = ValidEntry | ItemIssue;
+
+type StorageFailure = QueueFullError | StorageClosedError | StorageUnavailableError | WriteTimeoutError;
+
+export function isStorageFailure(error: unknown): error is StorageFailure {
+  return (
+    error instanceof QueueFullError ||
+    error instanceof StorageClosedError ||
+    error instanceof StorageUnavailableError ||
+    error instanceof WriteTimeoutError
+  );
+}
+
+/**
+ * Stores the valid candidates with `storeEach` and reports each item's outcome.
+ *
+ * Partial success: invalid items and items the storage refused are listed in `errors`, the rest
+ * are stored. When NOTHING was stored and at least one item failed for a storage reason (queue
+ * full, closed, unavailable, write timeout), that storage error is thrown instead, so that the
+ * HTTP layer answers 429/503 and the client retries the whole request.
+ */
+export async function storeCandidates(storage: LogStorage, candidates: Candidate[]): Promise<IngestResult> {
+  const { ids, errors, valid } = splitCandidates(candidates);
+  if (valid.length === 0) return { ids, errors, accepted: 0 };
+  const settled = await storage.storeEach(valid.map((v) => v.entry));
+  let accepted = 0;
+  const failures: { index: number; reason: unknown }[] = [];
+  settled.forEach((outcome, i) => {
+    const index = (valid[i] as { index: number }).index;
+    if (outcome.status === "fulfilled") {
+      ids[index] = outcome.value;
+      accepted++;
+    } else failures.push({ index, reason: outcome.reason });
+  });
+  return finish(ids, errors, accepted, failures);
+}
+
+export interface EnqueueTracker {
+  /** Called once per item that failed after `ingest` returned (logged and counted by the service). */
+  onLateFailure(error: unknown, count: number): void;
+  /** Registers the promise of the whole enqueued request so that `close()` can await it. */
+  track(settled: Promise<unknown>): void;
+}
+
+/**
+ * `wait: false`: enqueues without awaiting the commits. Failures that happen at once (validation,
+ * full queue, closed storage) are reported as with `storeCandidates`; anything that fails later
+ * is handed to `tracker.onLateFailure`, never dropped silently. `ids` are all null.
+ */
+export async function enqueueCandidates(
+  storage: LogStorage,
+  candidates: Candidate[],
+  tracker: EnqueueTracker,
+): Promise<IngestResult> {
+  const { ids, errors, valid } = splitCandidates(candidates);
+  if (valid.length === 0) return { ids, errors, accepted: 0 };
+  const early = new Map<number, unknown>();
+  let returned = false;
+  const promises = valid.map(({ index, entry }) =>
+    storage.store(entry).catch((reason: unknown) => {
+      if (returned) tracker.onLateFailure(reason, 1);
+      else early.set(index, reason);
+    }),
+  );
+  tracker.track(Promise.all(promises));
+  // Enqueue-time refusals settle within the current turn; one macrotask later they are all in.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  returned = true;
+  const failures = [...early].map(([index, reason]) => ({ index, reason }));
+  const result = finish(ids, errors, valid.length - failures.length, failures);
+  result.ids = ids.map(() => null);
+  return result;
+}
+
+function splitCandidates(candidates: Candidate[]) {
+  const ids: (number | null)[] = new Array(candidates.length).fill(null);
+  const errors: IngestError[] = [];
+  const valid: { index: number; entry: ValidEntry }[] = [];
+  candidates.forEach((candidate, index) => {
+    if (isItemIssue(candidate)) errors.push({ index, ...candidate, code: "BATCHLOG_VALIDATION" });
+    else valid.push({ index, entry: candidate });
+  });
+  return { ids, errors, valid };
+}
+
+function finish(
+  ids: (number | null)[],
+  errors: IngestError[],
+  accepted: number,
+  failures: { index: number; reason: unknown }[],
+): IngestResult {
+  let storageError: unknown;
+  let retryAfterMs: number | undefined;
+  for (const { index, reason } of failures) {
+    errors.push(describeFailure(index, reason));
+    if (reason instanceof ValidationError) continue;
+    storageError ??= reason;
+    if (reason instanceof QueueFullError) retryAfterMs = Math.max(retryAfterMs ?? 0, reason.retryAfterMs);
+  }
+  if (accepted === 0 && storageError !== undefined) throw storageError;
+  errors.sort((a, b) => a.index - b.index);
+  const result: IngestResult = { ids, errors, accepted };
+  if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
+  return result;
+}
+
+function describeFailure(index: number, reason: unknown): IngestError {
+  if (reason instanceof ValidationError) {
+    return { index, error: reason.message, field: reason.field, code: reason.code };
+  }
+  if (isStorageFailure(reason)) return { index, error: reason.message, code: reason.code, retryable: true };
+  // An unexpected driver error: its message may quote log contents, so it is not echoed.
+  return { index, error: "storage error", code: "BATCHLOG_STORAGE_ERROR", retryable: true };
+}
+
+/** Logs a late (post-response) failure once per reason class, at warn level. */
+export function logLateFailure(logger: ServiceLogger, error: unknown, count: number): void {
+  logger.warn(
+    { err: error, count, code: (error as { code?: string } | null)?.code },
+    "log entries accepted with wait=false failed to store",
+  );
+}

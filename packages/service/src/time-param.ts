@@ -1,0 +1,38 @@
+import { parseDuration } from "./duration.js";
+import { BadRequestError } from "./errors.js";
+
+const ISO_START = /^\d{4}-\d{2}-\d{2}/;
+const HAS_OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
+
+/**
+ * A time in a query parameter: `now`, epoch milliseconds (`1732600000000`), ISO-8601
+ * (`2026-11-26T10:00:00Z`; without an offset it is UTC), or a relative duration meaning
+ * "that long before now" (`15m`, `1h`, `7d`, also written `now-15m`).
+ */
+export function parseTimeParam(param: string, value: string, now: number): Date {
+  const text = value.trim();
+  let ms: number | undefined;
+  if (text === "now") ms = now;
+  else if (/^-?\d+$/.test(text)) ms = Number(text);
+  else if (ISO_START.test(text)) {
+    ms = Date.parse(text.length > 10 && !HAS_OFFSET.test(text) ? `${text}Z` : text);
+  } else {
+    const relative = text.startsWith("now-") ? text.slice(4) : text;
+    try {
+      ms = now - parseDuration(relative);
+    } catch {
+      ms = undefined;
+    }
+  }
+  if (ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
+    throw new BadRequestError(
+      `${param}: "${clip(value)}" is not a time (use ISO-8601, epoch milliseconds, or a duration before now such as 15m, 1h, 7d)`,
+      { param },
+    );
+  }
+  return new Date(ms);
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
