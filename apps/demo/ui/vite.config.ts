@@ -11,7 +11,7 @@ function singleFile(): Plugin {
     enforce: "post",
     generateBundle(_options, bundle) {
       const html = Object.values(bundle).find((f) => f.type === "asset" && f.fileName === "index.html");
-      if (!html || html.type !== "asset") return;
+      if (html?.type !== "asset") return;
       let source = String(html.source);
       for (const [name, file] of Object.entries(bundle)) {
         if (file.type === "chunk" && file.isEntry) {

@@ -107,14 +107,20 @@ function errorMessage(body: unknown, fallback: string): string {
   return fallback;
 }
 
-export async function getJson<T>(path: string, signal?: AbortSignal, opts: { okStatuses?: number[] } = {}): Promise<T> {
+export async function getJson<T>(
+  path: string,
+  signal?: AbortSignal,
+  opts: { okStatuses?: number[] } = {},
+): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const headers: Record<string, string> = { accept: "application/json" };
     const token = currentToken();
     if (token) headers.authorization = `Bearer ${token}`;
     const res = await fetch(path, { headers, signal });
     if (res.status === 401 && attempt < 5) {
-      const next = await requestToken(token ? "That token was not accepted." : "This server requires a token.");
+      const next = await requestToken(
+        token ? "That token was not accepted." : "This server requires a token.",
+      );
       if (next === null) throw new HttpError(401, "Authentication required");
       setToken(next);
       continue;

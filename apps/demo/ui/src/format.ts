@@ -11,7 +11,9 @@ export function formatTime(ms: number, now = Date.now()): string {
   const t = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
   const today = new Date(now);
   const sameDay =
-    d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
+    d.getFullYear() === today.getFullYear() &&
+    d.getMonth() === today.getMonth() &&
+    d.getDate() === today.getDate();
   return sameDay ? t : `${MONTHS[d.getMonth()]} ${pad(d.getDate())} ${t}`;
 }
 
@@ -69,7 +71,9 @@ export function appendHighlighted(el: HTMLElement, text: string, terms: string[]
     el.append(text);
     return;
   }
-  const escaped = terms.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).sort((a, b) => b.length - a.length);
+  const escaped = terms
+    .map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .sort((a, b) => b.length - a.length);
   const re = new RegExp(`(${escaped.join("|")})`, "giu");
   let last = 0;
   for (const m of text.matchAll(re)) {

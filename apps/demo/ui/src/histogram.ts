@@ -24,7 +24,11 @@ export function toHistogramData(stats: Stats): HistogramData {
 const cssVar = (el: Element, name: string) => getComputedStyle(el).getPropertyValue(name).trim();
 
 const fmtCount = (n: number) =>
-  n >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k` : `${n}`;
+  n >= 1e6
+    ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M`
+    : n >= 1e3
+      ? `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k`
+      : `${n}`;
 
 export class Histogram {
   private plot: uPlot | null = null;
@@ -81,7 +85,7 @@ export class Histogram {
     const opts: uPlot.Options = {
       ...this.size(),
       legend: { show: false },
-      padding: [8, 8, 0, 0],
+      padding: [8, 18, 0, 0],
       cursor: {
         drag: { x: true, y: false, setScale: false },
         points: { show: false },
@@ -115,7 +119,14 @@ export class Histogram {
         {},
         ...order.map((level) => {
           const colour = cssVar(host, `--lvl-${level}`) || "#888";
-          return { label: level, fill: colour, stroke: colour, width: 0, paths: bars, points: { show: false } };
+          return {
+            label: level,
+            fill: colour,
+            stroke: colour,
+            width: 0,
+            paths: bars,
+            points: { show: false },
+          };
         }),
       ],
       hooks: {

@@ -166,7 +166,8 @@ function chip(label: string, onRemove: () => void): HTMLElement {
 function syncControls() {
   if (document.activeElement !== el.q || el.q.value.trim() !== query.q.trim()) el.q.value = query.q;
   const levels = activeLevels();
-  for (const b of el.levelButtons) b.setAttribute("aria-pressed", String(levels.includes(b.dataset.level as Level)));
+  for (const b of el.levelButtons)
+    b.setAttribute("aria-pressed", String(levels.includes(b.dataset.level as Level)));
   el.sourceChips.replaceChildren(
     ...query.sources.map((s) =>
       chip(s, () => update({ sources: query.sources.filter((x) => x !== s) }, { focus: el.sourceInput })),
@@ -174,7 +175,9 @@ function syncControls() {
   );
   el.fieldChips.replaceChildren(
     ...query.fields.map(([k, v], i) =>
-      chip(`${k}=${v}`, () => update({ fields: query.fields.filter((_, j) => j !== i) }, { focus: el.fieldInput })),
+      chip(`${k}=${v}`, () =>
+        update({ fields: query.fields.filter((_, j) => j !== i) }, { focus: el.fieldInput }),
+      ),
     ),
   );
   const preset = "preset" in query.range ? query.range.preset : null;
@@ -238,7 +241,10 @@ el.sourceInput.addEventListener("keydown", (ev) => {
 // picking a datalist suggestion fires "input" with inputType undefined / insertReplacementText
 el.sourceInput.addEventListener("input", (ev) => {
   const v = el.sourceInput.value;
-  if ((ev as InputEvent).inputType === "insertReplacementText" || (!(ev as InputEvent).inputType && knownSources.has(v)))
+  if (
+    (ev as InputEvent).inputType === "insertReplacementText" ||
+    (!(ev as InputEvent).inputType && knownSources.has(v))
+  )
     addSource(v);
 });
 
@@ -360,7 +366,10 @@ function rowFor(entry: LogEntry): HTMLTableRowElement {
   const msg = document.createElement("td");
   msg.className = "c-msg";
   const firstLine = entry.message.split("\n", 1)[0] ?? "";
-  appendHighlighted(msg, firstLine.length > 500 ? `${firstLine.slice(0, 500)}…` : firstLine, terms);
+  const text = document.createElement("span");
+  text.className = "msg";
+  appendHighlighted(text, firstLine.length > 500 ? `${firstLine.slice(0, 500)}…` : firstLine, terms);
+  msg.append(text);
   if (entry.fields && Object.keys(entry.fields).length) {
     const hint = document.createElement("span");
     hint.className = "fields-hint";
@@ -397,7 +406,8 @@ function detailFor(entry: LogEntry): HTMLTableRowElement {
     b.addEventListener("click", fn);
     actions.append(b);
   };
-  if (!query.sources.includes(entry.source)) action(`source = ${entry.source}`, () => addSource(entry.source));
+  if (!query.sources.includes(entry.source))
+    action(`source = ${entry.source}`, () => addSource(entry.source));
   action("copy JSON", () => {
     void navigator.clipboard?.writeText(JSON.stringify(entry, null, 2));
   });
@@ -641,7 +651,8 @@ new IntersectionObserver(
 
 function run(opts: { push: boolean }) {
   const url = `${location.pathname}${queryToSearch(query)}${location.hash}`;
-  if (opts.push && url !== `${location.pathname}${location.search}${location.hash}`) history.pushState(null, "", url);
+  if (opts.push && url !== `${location.pathname}${location.search}${location.hash}`)
+    history.pushState(null, "", url);
   else if (!opts.push) history.replaceState(null, "", url);
   syncControls();
   controller?.abort();
@@ -754,7 +765,9 @@ const tail = (() => {
               if (query.live) open();
             })
             .catch((err) => {
-              info(err instanceof HttpError && err.status === 401 ? "sign-in required" : "server unreachable");
+              info(
+                err instanceof HttpError && err.status === 401 ? "sign-in required" : "server unreachable",
+              );
               if (query.live) reconnectTimer = setTimeout(open, 5000);
             });
         }, 1000);

@@ -1,7 +1,12 @@
 // The explorer's query: parsed from and written to the page URL, turned into API parameters.
 import { LEVELS, type Level } from "./api";
 
-export const PRESETS = { "15m": 15 * 60_000, "1h": 3_600_000, "24h": 86_400_000, "7d": 7 * 86_400_000 } as const;
+export const PRESETS = {
+  "15m": 15 * 60_000,
+  "1h": 3_600_000,
+  "24h": 86_400_000,
+  "7d": 7 * 86_400_000,
+} as const;
 export type Preset = keyof typeof PRESETS;
 export const DEFAULT_PRESET: Preset = "1h";
 
@@ -37,7 +42,9 @@ export function parseQuery(search: string): Query {
   const p = new URLSearchParams(search);
   const query = emptyQuery();
   query.q = p.get("q") ?? "";
-  const levels = splitList(p.get("level")).filter((l): l is Level => (LEVELS as readonly string[]).includes(l));
+  const levels = splitList(p.get("level")).filter((l): l is Level =>
+    (LEVELS as readonly string[]).includes(l),
+  );
   query.levels = levels.length === LEVELS.length ? [] : LEVELS.filter((l) => levels.includes(l));
   query.sources = [...new Set(splitList(p.get("source")))];
   for (const [k, v] of p) {
@@ -86,8 +93,8 @@ export function filterParams(query: Query): URLSearchParams {
 }
 
 const NICE_BUCKETS = [
-  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000,
-  7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
+  1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+  3_600_000, 7_200_000, 10_800_000, 21_600_000, 43_200_000, 86_400_000,
 ];
 
 /** A round bucket size giving at most `maxBuckets` bars over the span. */

@@ -1,0 +1,411 @@
+// End-to-end: the log explorer at `/` in real headless Chromium against the real demo server.
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  apiGet,
+  type Browser,
+  ensureUiBuilt,
+  ingest,
+  launchBrowser,
+  type NewEntry,
+  type RunningDemo,
+  sampleEntries,
+  screenshot,
+  startDemo,
+} from "./harness.js";
+
+const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+
+interface StatsBody {
+  bucketMs: number;
+  buckets: Array<{ start: string | number; counts: Record<string, number> }>;
+  totals: Record<string, number>;
+}
+
+/** Waits until the page has settled its current query (rows rendered or an error shown). */
+async function settled(page: Page) {
+  await page.waitForFunction(
+    () => !document.body.classList.contains("busy") && !document.querySelector("#results[aria-busy]"),
+    undefined,
+    { timeout: 10_000 },
+  );
+}
+
+const rowMessages = (page: Page) =>
+  page.$$eval("#rows tr.row td.c-msg .msg", (els) => els.map((el) => el.textContent ?? ""));
+const rowLevels = (page: Page) =>
+  page.$$eval("#rows tr.row", (trs) => trs.map((tr) => tr.getAttribute("data-level")));
+
+function known(now: number): NewEntry[] {
+  const list: Omit<NewEntry, "timestamp">[] = [
+    { level: "trace", source: "worker", message: "span db.query finished in 84us" },
+    {
+      level: "info",
+      source: "checkout",
+      message: "order o-1001 placed",
+      fields: { orderId: "o-1001", region: "eu" },
+    },
+    { level: "debug", source: "checkout", message: "cache miss for cart c-77", fields: { cart: "c-77" } },
+    {
+      level: "error",
+      source: "payments",
+      message: "payment declined for order o-1001",
+      fields: { orderId: "o-1001", code: "card_expired", retry: false },
+    },
+    { level: "warn", source: "payments", message: "slow payment provider response", fields: { ms: 1800 } },
+    { level: "info", source: "api-gateway", message: "GET /api/orders 200 in 12ms", fields: { status: 200 } },
+    { level: "error", source: "api-gateway", message: "upstream timeout calling inventory" },
+    { level: "fatal", source: "worker", message: "worker crashed: heap out of memory" },
+    { level: "info", source: "auth", message: "user u-42 signed in", fields: { user: "u-42", region: "us" } },
+    { level: "warn", source: "auth", message: "password attempt limit nearly reached for u-42" },
+  ];
+  // oldest first, 20 s apart, the newest a minute ago
+  return list.map((e, i) => ({
+    ...e,
+    timestamp: new Date(now - 60_000 - (list.length - 1 - i) * 20_000).toISOString(),
+  }));
+}
+
+let browser: Browser;
+
+beforeAll(async () => {
+  await ensureUiBuilt();
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("log explorer", { timeout: 60_000 }, () => {
+  let demo: RunningDemo;
+  let entries: NewEntry[];
+
+  beforeAll(async () => {
+    demo = await startDemo();
+    entries = known(Date.now());
+    await ingest(demo.url, entries);
+  }, 60_000);
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  test("ingested entries appear, newest first, with colour-coded levels", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector("#rows tr.row");
+    await settled(page);
+    expect(await rowMessages(page)).toEqual(entries.map((e) => e.message).reverse());
+    expect(await rowLevels(page)).toEqual(entries.map((e) => e.level).reverse());
+    // level badges carry the level's colour
+    const colours = await page.$$eval("#rows .lvl", (els) => els.map((e) => getComputedStyle(e).color));
+    expect(new Set(colours).size).toBe(6);
+    await expect(page.textContent("#summary")).resolves.toContain("10 entries");
+    await page.close();
+  });
+
+  test("level toggles and full-text search narrow the results; the URL follows, back/forward restore", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector("#rows tr.row");
+    await settled(page);
+
+    // shift-click: only errors
+    await page.click(".lvl-toggle[data-level=error]", { modifiers: ["Shift"] });
+    await settled(page);
+    expect(new URL(page.url()).searchParams.get("level")).toBe("error");
+    expect(await rowLevels(page)).toEqual(["error", "error"]);
+    expect(await page.getAttribute(".lvl-toggle[data-level=info]", "aria-pressed")).toBe("false");
+
+    // click: add warn
+    await page.click(".lvl-toggle[data-level=warn]");
+    await settled(page);
+    expect((await rowLevels(page)).sort()).toEqual(["error", "error", "warn", "warn"]);
+
+    // text search within those levels
+    await page.fill("#q", "payment");
+    await page.press("#q", "Enter");
+    await settled(page);
+    expect(await rowMessages(page)).toEqual([
+      "slow payment provider response",
+      "payment declined for order o-1001",
+    ]);
+    expect(new URL(page.url()).searchParams.get("q")).toBe("payment");
+
+    // back: the search is undone, levels stay
+    await page.goBack();
+    await settled(page);
+    expect(await page.inputValue("#q")).toBe("");
+    expect((await rowLevels(page)).sort()).toEqual(["error", "error", "warn", "warn"]);
+    await page.goForward();
+    await settled(page);
+    expect(await page.inputValue("#q")).toBe("payment");
+    expect(await rowMessages(page)).toHaveLength(2);
+
+    // a shared URL restores the query: phrase, OR and prefix syntax over every level
+    await page.goto(`${demo.url}/?q=${encodeURIComponent('"heap out of memory" OR declin*')}`);
+    await settled(page);
+    expect(await rowMessages(page)).toEqual([
+      "worker crashed: heap out of memory",
+      "payment declined for order o-1001",
+    ]);
+    expect(await page.inputValue("#q")).toBe('"heap out of memory" OR declin*');
+
+    // source and field filters
+    await page.goto(`${demo.url}/?source=auth`);
+    await settled(page);
+    expect(await rowMessages(page)).toEqual([
+      "password attempt limit nearly reached for u-42",
+      "user u-42 signed in",
+    ]);
+    await page.goto(`${demo.url}/`);
+    await settled(page);
+    await page.fill("#field-input", "orderId=o-1001");
+    await page.press("#field-input", "Enter");
+    await settled(page);
+    expect(await rowMessages(page)).toEqual(["payment declined for order o-1001", "order o-1001 placed"]);
+    expect(new URL(page.url()).searchParams.get("field.orderId")).toBe("o-1001");
+    await page.close();
+  });
+
+  test("keyboard: / focuses search, arrows move through rows, Enter expands pretty-printed fields", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector("#rows tr.row");
+    await settled(page);
+    await page.keyboard.press("/");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("q");
+    await page.keyboard.press("ArrowDown"); // newest row
+    await page.keyboard.press("ArrowDown"); // next
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowDown"); // the 7th newest: payment declined (has fields)
+    await page.keyboard.press("ArrowDown");
+    expect(await page.evaluate(() => document.activeElement?.querySelector(".c-msg .msg")?.textContent)).toBe(
+      "payment declined for order o-1001",
+    );
+    await page.keyboard.press("Enter");
+    const json = await page.textContent("#rows tr.detail pre.json");
+    expect(JSON.parse(json ?? "")).toEqual({ orderId: "o-1001", code: "card_expired", retry: false });
+    expect(await page.getAttribute("#rows tr.row[aria-expanded=true]", "data-level")).toBe("error");
+    await page.keyboard.press("Enter");
+    expect(await page.$("#rows tr.detail")).toBeNull();
+    await page.close();
+  });
+
+  test("the histogram renders stacked bars whose totals match /api/stats", async () => {
+    const page = await browser.newPage();
+    const statsResponse = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/stats");
+    await page.goto(`${demo.url}/`);
+    const res = await statsResponse;
+    expect(res.status()).toBe(200);
+    const stats = (await res.json()) as StatsBody;
+    await page.waitForSelector("#histogram canvas");
+    await settled(page);
+
+    const rendered = Number(await page.getAttribute("#histogram", "data-total"));
+    const fromBuckets = stats.buckets.reduce(
+      (s, b) => s + LEVELS.reduce((t, l) => t + Number(b.counts[l] ?? 0), 0),
+      0,
+    );
+    expect(rendered).toBe(fromBuckets);
+    expect(rendered).toBe(stats.totals.all);
+    expect(rendered).toBe(entries.length);
+
+    // the legend shows the API's per-level totals
+    for (const l of LEVELS) {
+      const shown = await page.textContent(`#legend [data-level=${l}] b`);
+      expect(Number(shown), l).toBe(Number(stats.totals[l] ?? 0));
+    }
+
+    // the same query answered independently matches what the page drew
+    const u = new URL(res.url());
+    const again = await apiGet<StatsBody>(demo.url, `/api/stats${u.search}`);
+    expect(again.totals.all).toBe(rendered);
+
+    // bars are really painted: count canvas pixels in each present level's colour
+    const painted = await page.evaluate((levels) => {
+      const canvas = document.querySelector<HTMLCanvasElement>("#histogram canvas")!;
+      const ctx = canvas.getContext("2d")!;
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const probe = document.createElement("span");
+      document.body.append(probe);
+      const counts: Record<string, number> = {};
+      for (const l of levels) {
+        probe.style.color = `var(--lvl-${l})`;
+        const [r, g, b] = getComputedStyle(probe).color.match(/\d+/g)!.map(Number) as [
+          number,
+          number,
+          number,
+        ];
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          if (Math.abs(data[i]! - r) < 3 && Math.abs(data[i + 1]! - g) < 3 && Math.abs(data[i + 2]! - b) < 3)
+            n++;
+        }
+        counts[l] = n;
+      }
+      probe.remove();
+      return counts;
+    }, LEVELS);
+    for (const l of LEVELS) {
+      if (Number(stats.totals[l] ?? 0) > 0) expect(painted[l], `${l} pixels`).toBeGreaterThan(0);
+    }
+    await page.close();
+  });
+
+  test("dragging across the histogram zooms the time range", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.url}/?range=15m`);
+    await page.waitForSelector("#histogram .u-over");
+    await settled(page);
+    const box = (await (await page.$("#histogram .u-over"))!.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await settled(page);
+    const params = new URL(page.url()).searchParams;
+    const from = Date.parse(params.get("from") ?? "");
+    const to = Date.parse(params.get("to") ?? "");
+    expect(to - from).toBeGreaterThan(4 * 60_000);
+    expect(to - from).toBeLessThan(8 * 60_000);
+    expect(await page.getAttribute("[data-preset='15m']", "aria-pressed")).toBe("false");
+    await page.goBack();
+    await settled(page);
+    expect(await page.getAttribute("[data-preset='15m']", "aria-pressed")).toBe("true");
+    await page.close();
+  });
+
+  test("live tail shows an entry ingested after the page opened within 2 s; pause holds new ones back", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector("#rows tr.row");
+    await settled(page);
+    await page.click("#live");
+    await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+    expect(new URL(page.url()).searchParams.get("live")).toBe("1");
+
+    const message = `tail probe ${Date.now()}`;
+    const t0 = Date.now();
+    await ingest(demo.url, [{ level: "warn", source: "e2e", message, fields: { probe: true } }]);
+    await page.waitForFunction(
+      (m) => document.querySelector("#rows tr.row .c-msg .msg")?.textContent === m,
+      message,
+      { timeout: 2000, polling: 50 },
+    );
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThan(2000);
+
+    await page.click("#pause");
+    const held = `held back ${Date.now()}`;
+    await ingest(demo.url, [{ level: "info", source: "e2e", message: held }]);
+    await page.waitForFunction(
+      () => /1 new/.test(document.querySelector("#tail-info")?.textContent ?? ""),
+      undefined,
+      {
+        timeout: 2000,
+      },
+    );
+    expect(await rowMessages(page)).not.toContain(held);
+    await page.click("#pause"); // resume
+    expect((await rowMessages(page))[0]).toBe(held);
+    await page.close();
+  });
+});
+
+describe("auth", { timeout: 60_000 }, () => {
+  const token = "e2e-secret-token";
+  let demo: RunningDemo;
+
+  beforeAll(async () => {
+    demo = await startDemo({ token });
+    await ingest(demo.url, known(Date.now()), token);
+  }, 60_000);
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  test("a 401 opens the token prompt; a wrong token is refused, the right one loads data and live tail", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector("#auth[open]", { timeout: 5000 });
+    expect(await page.textContent("#auth-reason")).toContain("requires a token");
+    await screenshot(page, "auth-prompt");
+    await page.fill("#token-input", "wrong");
+    await page.press("#token-input", "Enter");
+    await page.waitForFunction(() =>
+      /not accepted/.test(document.querySelector("#auth-reason")?.textContent ?? ""),
+    );
+    expect(await page.$("#auth[open]")).not.toBeNull();
+    await page.fill("#token-input", token);
+    await page.press("#token-input", "Enter");
+    await page.waitForSelector("#rows tr.row");
+    await settled(page);
+    expect(await rowMessages(page)).toHaveLength(10);
+    expect(await page.evaluate(() => sessionStorage.getItem("batchlog.token"))).toBe(token);
+    await page.waitForFunction(() => document.querySelector("#status")?.getAttribute("data-state") === "ok");
+
+    // a reload keeps the session's token: no prompt
+    await page.reload();
+    await page.waitForSelector("#rows tr.row");
+    expect(await page.$("#auth[open]")).toBeNull();
+
+    // EventSource cannot send headers: the tail URL carries ?token=
+    await page.click("#live");
+    await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+    const message = `authed tail ${Date.now()}`;
+    await ingest(demo.url, [{ level: "error", source: "e2e", message }], token);
+    await page.waitForFunction(
+      (m) => document.querySelector("#rows tr.row .c-msg .msg")?.textContent === m,
+      message,
+      { timeout: 2000 },
+    );
+    await page.close();
+  });
+});
+
+describe("screenshots with realistic data", { timeout: 60_000 }, () => {
+  let demo: RunningDemo;
+
+  beforeAll(async () => {
+    demo = await startDemo();
+    const all = sampleEntries(3000, 3_600_000);
+    for (let i = 0; i < all.length; i += 1000) await ingest(demo.url, all.slice(i, i + 1000));
+  }, 60_000);
+  afterAll(async () => {
+    await demo?.close();
+  });
+
+  test("wide dark, wide light with an expanded row, and narrow", async () => {
+    const page = await browser.newPage({ width: 1400, height: 900, colorScheme: "dark" });
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector("#rows tr.row");
+    await settled(page);
+    await page.waitForSelector("#histogram canvas");
+    expect(Number(await page.getAttribute("#histogram", "data-total"))).toBe(3000);
+    await screenshot(page, "explorer-dark");
+
+    // infinite scroll pages through the cursor
+    const before = (await rowMessages(page)).length;
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.waitForFunction((n) => document.querySelectorAll("#rows tr.row").length > n, before);
+
+    await page.emulateMedia({ colorScheme: "light" });
+    await page.goto(`${demo.url}/?level=warn,error,fatal`);
+    await settled(page);
+    await page.click("#rows tr.row:nth-child(2)");
+    await page.waitForSelector("#rows tr.detail");
+    await screenshot(page, "explorer-light");
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: "dark" });
+    await page.goto(`${demo.url}/?range=15m`);
+    await settled(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, "explorer-narrow");
+    await page.close();
+  });
+});

@@ -1,0 +1,282 @@
+// Shared pieces of the browser tests: build the UI, start the real demo server on a temp database,
+// drive Debian's chromium through playwright-core, ingest through the HTTP API.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+
+export const demoDir = fileURLToPath(new URL("../../", import.meta.url));
+export const uiDir = join(demoDir, "ui");
+export const artifactsDir = join(demoDir, "test-artifacts");
+
+// ---------------------------------------------------------------- UI build
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((n) => newestMtime(join(path, n))));
+}
+
+/** Builds ui/dist/index.html when it is missing or older than its sources. */
+export async function ensureUiBuilt(): Promise<void> {
+  const out = join(uiDir, "dist", "index.html");
+  const sources = Math.max(
+    newestMtime(join(uiDir, "src")),
+    newestMtime(join(uiDir, "index.html")),
+    newestMtime(join(uiDir, "vite.config.ts")),
+  );
+  if (existsSync(out) && statSync(out).mtimeMs >= sources) return;
+  const { build } = await import("vite");
+  await build({ configFile: join(uiDir, "vite.config.ts"), logLevel: "warn" });
+}
+
+// ---------------------------------------------------------------- browser
+
+export function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  for (const name of ["chromium", "chromium-browser"]) {
+    try {
+      const p = execFileSync("which", [name], { encoding: "utf8" }).trim();
+      if (p) return p;
+    } catch {
+      // not found; try the next name
+    }
+  }
+  throw new Error("chromium not found: install Debian's chromium package (apt-get install -y chromium)");
+}
+
+export interface Browser {
+  context: BrowserContext;
+  newPage(opts?: { width?: number; height?: number; colorScheme?: "light" | "dark" }): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Headless Chromium with a fresh profile; each page gets its own viewport. */
+export async function launchBrowser(opts: { colorScheme?: "light" | "dark" } = {}): Promise<Browser> {
+  const profile = mkdtempSync(join(tmpdir(), "batchlog-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+    viewport: { width: 1280, height: 860 },
+    colorScheme: opts.colorScheme ?? "dark",
+    timezoneId: "UTC",
+    locale: "en-US",
+  });
+  const errors: string[] = [];
+  context.on("weberror", (e) => errors.push(String(e.error())));
+  return {
+    context,
+    async newPage(p = {}) {
+      const page = await context.newPage();
+      await page.setViewportSize({ width: p.width ?? 1280, height: p.height ?? 860 });
+      if (p.colorScheme) await page.emulateMedia({ colorScheme: p.colorScheme });
+      page.on("pageerror", (e) => errors.push(e.message));
+      return page;
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+      if (errors.length) throw new Error(`page errors:\n${errors.join("\n")}`);
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
+  mkdirSync(artifactsDir, { recursive: true });
+  const path = join(artifactsDir, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  return path;
+}
+
+// ---------------------------------------------------------------- demo server
+
+export interface RunningDemo {
+  url: string;
+  close(): Promise<void>;
+}
+
+type AnyServer = {
+  listen?: (...args: unknown[]) => Promise<unknown>;
+  close?: () => Promise<unknown> | unknown;
+  server?: { address(): unknown };
+  url?: string;
+  address?: unknown;
+  stop?: () => Promise<unknown>;
+  app?: AnyServer;
+};
+
+/**
+ * Starts the real demo server (apps/demo/src/app.ts) on 127.0.0.1, port 0, with a database in a fresh
+ * temp directory. Options are passed both as the SPEC §4 environment variables and as a config object.
+ */
+export async function startDemo(opts: { token?: string } = {}): Promise<RunningDemo> {
+  const dir = mkdtempSync(join(tmpdir(), "batchlog-e2e-"));
+  const env: Record<string, string> = {
+    BATCHLOG_HOST: "127.0.0.1",
+    BATCHLOG_PORT: "0",
+    BATCHLOG_DB_URL: `file:${join(dir, "batchlog.db")}`,
+    BATCHLOG_LOG_LEVEL: "warn",
+    BATCHLOG_MAX_BATCH_DELAY_MS: "5",
+  };
+  if (opts.token) env.BATCHLOG_TOKEN = opts.token;
+  // E2E_DEMO_MODULE runs the same tests against another build of the server (a module path)
+  const mod = (await (process.env.E2E_DEMO_MODULE
+    ? import(process.env.E2E_DEMO_MODULE)
+    : import("../../src/app.js"))) as Record<string, unknown>;
+  const started = await startWith(mod, env);
+  return {
+    url: started.url,
+    async close() {
+      await started.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startWith(
+  mod: Record<string, unknown>,
+  env: Record<string, string>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const factory = [
+    "startServer",
+    "startDemo",
+    "start",
+    "createServer",
+    "buildServer",
+    "buildApp",
+    "createApp",
+  ]
+    .map((n) => mod[n])
+    .find((f): f is (...a: unknown[]) => Promise<AnyServer> => typeof f === "function");
+  if (!factory)
+    throw new Error(`apps/demo/src/app.ts exports none of the expected factories: ${Object.keys(mod)}`);
+  const loadConfig = ["loadConfig", "configFromEnv", "parseConfig"]
+    .map((n) => mod[n])
+    .find((f): f is (e: Record<string, string>) => unknown => typeof f === "function");
+  const config = loadConfig ? await loadConfig({ ...env }) : { ...env };
+  let server = await factory(config);
+  if (server?.app && !server.listen) server = server.app;
+  let url = typeof server?.url === "string" ? server.url : "";
+  if (!url && typeof server?.listen === "function") {
+    const address = await server.listen({ host: "127.0.0.1", port: 0 });
+    if (typeof address === "string") url = address;
+  }
+  if (!url) {
+    const a = (server?.server?.address?.() ?? server?.address) as { port?: number } | string | undefined;
+    if (a && typeof a === "object" && a.port) url = `http://127.0.0.1:${a.port}`;
+    else if (typeof a === "string") url = a;
+  }
+  if (!url) throw new Error("could not find the demo server's address");
+  url = url.replace(/\/$/, "").replace("0.0.0.0", "127.0.0.1").replace("localhost", "127.0.0.1");
+  return {
+    url,
+    async close() {
+      if (typeof server.stop === "function") await server.stop();
+      else if (typeof server.close === "function") await server.close();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- API helpers
+
+export interface NewEntry {
+  timestamp?: string | number;
+  level: string;
+  source?: string;
+  message: string;
+  fields?: Record<string, unknown>;
+}
+
+export async function ingest(base: string, entries: NewEntry[], token?: string): Promise<number[]> {
+  const res = await fetch(`${base}/api/logs`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(entries),
+  });
+  const body = (await res.json()) as { ids?: number[] };
+  if (res.status !== 201 || !body.ids)
+    throw new Error(`ingest failed: ${res.status} ${JSON.stringify(body)}`);
+  return body.ids;
+}
+
+export async function apiGet<T>(base: string, path: string, token?: string): Promise<T> {
+  const res = await fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Deterministic PRNG (mulberry32) for realistic sample data. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Realistic traffic over the last `spanMs`: several services, mostly info, some warnings and errors. */
+export function sampleEntries(count: number, spanMs: number, now = Date.now(), seed = 7): NewEntry[] {
+  const rnd = prng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const sources = ["api-gateway", "checkout", "payments", "auth", "email-worker", "search-indexer"] as const;
+  const routes = ["/api/orders", "/api/cart", "/api/users/me", "/api/search", "/api/products"] as const;
+  const out: NewEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    // more traffic recently, a burst of errors about two thirds of the way through
+    const age = Math.floor(rnd() ** 1.25 * spanMs);
+    const ts = now - age;
+    const inIncident = age > spanMs * 0.25 && age < spanMs * 0.32;
+    const r = rnd();
+    const source = pick(sources);
+    const reqId = `req-${Math.floor(rnd() * 0xffffff)
+      .toString(16)
+      .padStart(6, "0")}`;
+    const ms = Math.floor(4 + rnd() ** 3 * 1800);
+    let level = "info";
+    let message = `${pick(["GET", "GET", "POST", "PUT"])} ${pick(routes)} 200 ${ms}ms`;
+    const fields: Record<string, unknown> = { requestId: reqId, region: pick(["eu-west-1", "us-east-1"]) };
+    if (r < 0.1) {
+      level = "trace";
+      message = `span ${pick(["db.query", "cache.get", "http.client"])} finished in ${ms}µs`;
+    } else if (r < 0.28) {
+      level = "debug";
+      message = `cache ${pick(["hit", "miss"])} for key ${pick(["user", "cart", "price"])}:${Math.floor(rnd() * 900)}`;
+    } else if (r < 0.36 || (inIncident && r < 0.5)) {
+      level = "warn";
+      message = pick([
+        `slow query on orders took ${ms}ms`,
+        "retrying payment provider call (attempt 2/3)",
+        `connection pool at ${80 + Math.floor(rnd() * 19)}% capacity`,
+      ]);
+    } else if (r < 0.395 || (inIncident && r < 0.62)) {
+      level = "error";
+      message = pick([
+        "upstream timeout after 5000ms calling inventory-service",
+        `payment declined: card_expired for order o-${Math.floor(rnd() * 99999)}`,
+        "connection reset by peer while writing response",
+      ]);
+      fields.error = { type: pick(["TimeoutError", "ECONNRESET", "PaymentError"]), retryable: rnd() < 0.5 };
+    } else if (r < 0.397) {
+      level = "fatal";
+      message = "worker crashed: heap out of memory, restarting";
+    } else {
+      fields.status = 200;
+      fields.durationMs = ms;
+    }
+    out.push({ timestamp: new Date(ts).toISOString(), level, source, message, fields });
+  }
+  // shippers send in time order
+  return out.sort((a, b) => String(a.timestamp).localeCompare(String(b.timestamp)));
+}
