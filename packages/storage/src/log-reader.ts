@@ -38,7 +38,7 @@ export class LogReader {
       .where(and(...conditions))
       .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
       .limit(limit + 1)
-      .catch(rethrowQueryError);
+      .catch(queryErrorHandler(query));
     const entries = rows.slice(0, limit).map(decodeRow);
     const last = entries.at(-1);
     return rows.length > limit && last
@@ -59,14 +59,16 @@ export class LogReader {
     if (!Number.isInteger(query.bucketMs) || query.bucketMs < 1) {
       throw new ValidationError("bucketMs", "must be a positive integer");
     }
-    const bucket = sql<number>`(${logEntries.timestamp} / ${query.bucketMs}) * ${query.bucketMs}`;
+    // inlined (validated integer above): a bound JS number would make the division real-valued
+    const bucketMs = sql.raw(String(query.bucketMs));
+    const bucket = sql<number>`(${logEntries.timestamp} / ${bucketMs}) * ${bucketMs}`;
     const rows = await this.#db
       .select({ bucketStart: bucket, level: logEntries.level, count: sql<number>`count(*)` })
       .from(logEntries)
       .where(and(...this.#conditions(query)))
       .groupBy(bucket, logEntries.level)
       .orderBy(bucket)
-      .catch(rethrowQueryError);
+      .catch(queryErrorHandler(query));
     return rows.map((r) => ({
       bucketStart: Number(r.bucketStart),
       level: levelFromNumber(r.level),
@@ -141,15 +143,18 @@ function checkDate(field: string, value: Date): number {
   return ms;
 }
 
-/** A malformed FTS5 query is the caller's mistake: say so instead of surfacing a driver error. */
-function rethrowQueryError(error: unknown): never {
-  const text = String(
-    (error as { cause?: { message?: string } })?.cause?.message ?? (error as Error)?.message ?? error,
-  );
-  if (/fts5|unterminated string|no such column|syntax error/i.test(text)) {
-    throw new ValidationError("text", `invalid full-text query: ${text.replace(/^.*?(fts5: )?/i, "")}`, {
-      cause: error,
-    });
-  }
-  throw error;
+/**
+ * With a full-text filter, a query error (SQLITE_ERROR: FTS5 syntax, unknown column or special
+ * query) can only come from the text: report it as the caller's mistake, not a driver error.
+ * The driver error (which quotes the query parameters) stays in `cause`, never in the message.
+ */
+function queryErrorHandler(query: Filters): (error: unknown) => never {
+  return (error: unknown) => {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if (query.text !== undefined && cause?.code === "SQLITE_ERROR") {
+      const reason = (cause.message ?? "").replace(/^SQLITE_ERROR: /, "").replace(/^fts5: /, "");
+      throw new ValidationError("text", `invalid full-text query: ${reason}`, { cause: error });
+    }
+    throw error;
+  };
 }

@@ -1,0 +1,294 @@
+import Database from "libsql";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { filePathOf } from "../src/database.js";
+import {
+  type BatchConfigInput,
+  type LogStorage,
+  type NewLogEntry,
+  openLogStorage,
+  StorageClosedError,
+  ValidationError,
+} from "../src/index.js";
+
+/** Where the contract runs: a fresh empty database per test, and the config every open uses. */
+export interface ContractBackend {
+  /** URL of an empty database for the next test (reopening within a test reuses it). */
+  freshUrl(): string | Promise<string>;
+  config: BatchConfigInput;
+  /** Row count straight from the database (not through the storage), where that is possible. */
+  countRows?(url: string): number;
+}
+
+const base = Date.UTC(2026, 10, 26, 12, 0, 0);
+
+function entry(i: number, extra: Partial<NewLogEntry> = {}): NewLogEntry {
+  return {
+    timestamp: base + i * 1000,
+    level: ["debug", "info", "warn", "error"][i % 4]!,
+    source: `svc-${i % 3}`,
+    message: `request ${i} handled in ${i % 50} ms`,
+    fields: { i, user: `u${i % 5}`, ok: i % 2 === 0 },
+    ...extra,
+  };
+}
+
+/**
+ * The LogStorage contract (SPEC §2): the same tests for every implementation and backend —
+ * batched and direct on a local file here, and again against a libSQL server.
+ */
+export function describeStorageContract(name: string, backend: ContractBackend): void {
+  describe(`LogStorage contract: ${name}`, () => {
+    let storage: LogStorage | undefined;
+    let url = "";
+    beforeEach(async () => {
+      url = await backend.freshUrl();
+    });
+    const open = async (config?: BatchConfigInput) => {
+      storage = await openLogStorage({ ...backend.config, ...config, url });
+      return storage;
+    };
+    afterEach(async () => {
+      await storage?.close();
+      storage = undefined;
+    });
+
+    it("resolves store() with the committed id and sets entry.id", async () => {
+      const s = await open();
+      const e = entry(1);
+      const id = await s.store(e);
+      expect(id).toBeGreaterThan(0);
+      expect(e.id).toBe(id);
+      const [found] = (await s.search({ limit: 10 })).entries;
+      expect(found).toMatchObject({ id, level: "info", source: "svc-1", message: e.message, fields: e.fields });
+      expect(found?.timestamp.getTime()).toBe(base + 1000);
+    });
+
+    it("keeps input order in storeMany with strictly increasing ids", async () => {
+      const s = await open();
+      const entries = Array.from({ length: 250 }, (_, i) => entry(i));
+      const ids = await s.storeMany(entries);
+      expect(ids).toHaveLength(250);
+      for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+      expect(entries.map((e) => e.id)).toEqual(ids);
+      const page = await s.search({ limit: 1000 });
+      const byId = new Map(page.entries.map((e) => [e.id, e]));
+      entries.forEach((e, i) => expect(byId.get(ids[i]!)?.message).toBe(e.message));
+    });
+
+    it("applies defaults: time of receipt, info, unknown source", async () => {
+      const s = await open();
+      const before = Date.now();
+      const id = await s.store({ message: "bare" });
+      const [found] = (await s.search({ limit: 1 })).entries;
+      expect(found).toMatchObject({ id, level: "info", source: "unknown", fields: null });
+      expect(found!.timestamp.getTime()).toBeGreaterThanOrEqual(before);
+    });
+
+    it("maps level aliases case-insensitively and accepts ISO timestamps", async () => {
+      const s = await open();
+      await s.storeMany([
+        { message: "a", level: "WARNING", timestamp: "2026-11-26T10:00:00.123Z" },
+        { message: "b", level: "Critical", timestamp: "2026-11-26T10:00:01Z" },
+        { message: "c", level: "err", timestamp: "2026-11-26T10:00:02Z" },
+      ]);
+      const { entries } = await s.search({});
+      expect(entries.map((e) => [e.message, e.level])).toEqual([
+        ["c", "error"],
+        ["b", "fatal"],
+        ["a", "warn"],
+      ]);
+      expect(entries[2]!.timestamp.toISOString()).toBe("2026-11-26T10:00:00.123Z");
+    });
+
+    it.each([
+      [{ message: 42 }, "message"],
+      [{ message: "x", level: "loud" }, "level"],
+      [{ message: "x", source: "" }, "source"],
+      [{ message: "x", source: "s".repeat(257) }, "source"],
+      [{ message: "" }, "message"],
+      [{ message: "x".repeat(70_000) }, "message"],
+      [{ message: "x", timestamp: "yesterday-ish" }, "timestamp"],
+      [{ message: "x", fields: [1, 2] }, "fields"],
+      [{ message: "x", fields: { big: "y".repeat(70_000) } }, "fields"],
+    ])("rejects an invalid entry %j with a ValidationError naming %s", async (bad, field) => {
+      const s = await open();
+      const error = await s.store(bad as NewLogEntry).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).field).toBe(field);
+      expect((await s.search({})).entries).toHaveLength(0);
+    });
+
+    it("stores the good entries of a storeEach and reports the bad ones", async () => {
+      const s = await open();
+      const results = await s.storeEach([entry(1), { message: "x", level: "nope" }, entry(2)]);
+      expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect((await s.search({})).entries).toHaveLength(2);
+    });
+
+    describe("search", () => {
+      const seed = async () => {
+        const s = await open();
+        await s.storeMany(Array.from({ length: 60 }, (_, i) => entry(i)));
+        await s.storeMany([
+          entry(100, { message: "payment declined by upstream gateway", level: "error", source: "billing" }),
+          entry(101, { message: "payments reconciled", level: "info", source: "billing" }),
+          entry(102, { message: "gateway timeout after 30s", level: "fatal", source: "edge" }),
+        ]);
+        return s;
+      };
+
+      it("filters by full text: words, phrases and prefixes", async () => {
+        const s = await seed();
+        const words = await s.search({ text: "gateway" });
+        expect(words.entries.map((e) => e.source).sort()).toEqual(["billing", "edge"]);
+        const phrase = await s.search({ text: '"declined by upstream"' });
+        expect(phrase.entries.map((e) => e.message)).toEqual(["payment declined by upstream gateway"]);
+        const prefix = await s.search({ text: "payment*" });
+        expect(prefix.entries).toHaveLength(2);
+        const boolean = await s.search({ text: "gateway NOT timeout" });
+        expect(boolean.entries.map((e) => e.source)).toEqual(["billing"]);
+      });
+
+      it("rejects malformed full-text queries with a ValidationError", async () => {
+        const s = await seed();
+        for (const text of ['"unterminated', "AND OR", "foo:bar(", "*"]) {
+          const error = await s.search({ text }).catch((e: unknown) => e);
+          expect(error, text).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).field).toBe("text");
+        }
+      });
+
+      it("filters by levels, minLevel, sources, time range and fields", async () => {
+        const s = await seed();
+        const errors = await s.search({ levels: ["error", "fatal"], limit: 1000 });
+        expect(new Set(errors.entries.map((e) => e.level))).toEqual(new Set(["error", "fatal"]));
+        expect(errors.entries).toHaveLength(15 + 1 + 1);
+        const atLeastWarn = await s.search({ minLevel: "warn", limit: 1000 });
+        expect(atLeastWarn.entries.every((e) => ["warn", "error", "fatal"].includes(e.level))).toBe(true);
+        expect(atLeastWarn.entries).toHaveLength(30 + 2);
+        const edge = await s.search({ sources: ["edge", "billing"] });
+        expect(edge.entries).toHaveLength(3);
+        const window = await s.search({ from: new Date(base + 10_000), to: new Date(base + 20_000), limit: 1000 });
+        expect(window.entries.map((e) => e.fields?.["i"])).toEqual([19, 18, 17, 16, 15, 14, 13, 12, 11, 10]);
+        const byField = await s.search({ fields: { user: "u2", i: "7" } });
+        expect(byField.entries.map((e) => e.fields?.["i"])).toEqual([7]);
+        const byBool = await s.search({ fields: { ok: "true" }, sources: ["svc-0"], limit: 1000 });
+        expect(byBool.entries.every((e) => e.fields?.["ok"] === true)).toBe(true);
+        expect(byBool.entries.length).toBe(10);
+      });
+
+      it("returns newest first and validates the limit", async () => {
+        const s = await seed();
+        const page = await s.search({ limit: 5 });
+        const times = page.entries.map((e) => e.timestamp.getTime());
+        expect(times).toEqual([...times].sort((a, b) => b - a));
+        await expect(s.search({ limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(s.search({ limit: 1001 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(s.search({ cursor: "garbage!" })).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it("pages with a cursor without skipping or repeating, even under concurrent inserts", async () => {
+        const s = await seed();
+        const seen: number[] = [];
+        let cursor: string | undefined;
+        let round = 0;
+        do {
+          const page = await s.search({ limit: 7, ...(cursor !== undefined && { cursor }) });
+          seen.push(...page.entries.map((e) => e.id));
+          cursor = page.nextCursor;
+          // newer and older entries arrive while we page
+          await s.storeMany([entry(1000 + round), entry(-1000 - round, { message: "late" })]);
+          round++;
+        } while (cursor !== undefined);
+        expect(new Set(seen).size).toBe(seen.length);
+        // every entry that existed before paging started was seen
+        for (let id = 1; id <= 63; id++) expect(seen).toContain(id);
+      });
+
+      it("returns recent entries newest first", async () => {
+        const s = await seed();
+        const recent = await s.getRecent(3);
+        expect(recent).toHaveLength(3);
+        expect(recent[0]!.timestamp.getTime()).toBeGreaterThanOrEqual(recent[1]!.timestamp.getTime());
+        await expect(s.getRecent(0)).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it("counts entries per time bucket and level", async () => {
+        const s = await seed();
+        const buckets = await s.countByBucket({ from: new Date(base), to: new Date(base + 60_000), bucketMs: 20_000 });
+        const total = buckets.reduce((n, b) => n + b.count, 0);
+        expect(total).toBe(60);
+        const first = buckets.filter((b) => b.bucketStart === base);
+        expect(first.reduce((n, b) => n + b.count, 0)).toBe(20);
+        expect(first.find((b) => b.level === "warn")?.count).toBe(5);
+      });
+    });
+
+    describe("cleanup", () => {
+      it("deletes by age and by count and keeps the full-text index consistent", async () => {
+        const s = await open();
+        await s.storeMany(Array.from({ length: 12_000 }, (_, i) => entry(i, { message: `needle ${i}` })));
+        const deletedByAge = await s.cleanup({ olderThan: new Date(base + 2000 * 1000) });
+        expect(deletedByAge).toBe(2000);
+        const deletedByCount = await s.cleanup({ maxEntries: 4000 });
+        expect(deletedByCount).toBe(6000);
+        expect(await s.cleanup({ maxEntries: 4000 })).toBe(0);
+        const remaining = await s.search({ text: "needle", limit: 1000 });
+        expect(remaining.entries[0]?.fields?.["i"]).toBe(11_999);
+        const oldest = await s.search({ text: "needle", to: new Date(base + 8001 * 1000), limit: 10 });
+        expect(oldest.entries.map((e) => e.fields?.["i"])).toEqual([8000]);
+        const gone = await s.search({ text: '"needle 5"' });
+        expect(gone.entries).toHaveLength(0);
+        if (backend.countRows) expect(backend.countRows(url)).toBe(4000);
+        await expect(s.cleanup({ maxEntries: -1 })).rejects.toBeInstanceOf(ValidationError);
+      });
+    });
+
+    describe("close", () => {
+      it("drains what is queued, is idempotent, and rejects later calls", async () => {
+        const s = await open();
+        const pending = Array.from({ length: 500 }, (_, i) => s.store(entry(i)));
+        await Promise.all([s.close(), s.close()]);
+        const ids = await Promise.all(pending);
+        expect(new Set(ids).size).toBe(500);
+        await expect(s.store(entry(1))).rejects.toBeInstanceOf(StorageClosedError);
+        await expect(s.search({})).rejects.toBeInstanceOf(StorageClosedError);
+        const reopened = await open();
+        expect((await reopened.search({ limit: 1000 })).entries).toHaveLength(500);
+      });
+    });
+
+    it("reports stats and health", async () => {
+      const s = await open();
+      await s.storeMany(Array.from({ length: 20 }, (_, i) => entry(i)));
+      await s.store({ message: "x", level: "bogus" }).catch(() => undefined);
+      const stats = s.stats();
+      expect(stats.entriesStored).toBe(20);
+      expect(stats.rejectedByReason["validation"]).toBe(1);
+      expect(stats.batchSize.count).toBeGreaterThan(0);
+      expect(stats.lastCommitAt).toBeInstanceOf(Date);
+      expect(s.health()).toMatchObject({ status: "ok", reasons: [] });
+    });
+
+    it("notifies commit listeners with the committed entries", async () => {
+      const s = await open();
+      const seen: number[] = [];
+      const off = s.onCommit((entries) => seen.push(...entries.map((e) => e.id)));
+      const ids = await s.storeMany([entry(1), entry(2)]);
+      off();
+      await s.store(entry(3));
+      expect(seen).toEqual(ids);
+    });
+  });
+}
+
+/** Row count of a local database file through a raw connection (bypasses the storage). */
+export function countRowsInFile(url: string): number {
+  const db = new Database(filePathOf(url));
+  try {
+    const row = db.prepare("SELECT (SELECT count(*) FROM log_entries) AS n").get() as { n: number };
+    return Number(row.n);
+  } finally {
+    db.close();
+  }
+}
