@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { parseByteSize, parseDuration } from "../src/index.js";
+
+describe("parseDuration", () => {
+  it.each([
+    ["500ms", 500],
+    ["30s", 30_000],
+    ["15m", 900_000],
+    ["12h", 43_200_000],
+    ["7d", 604_800_000],
+    ["2w", 1_209_600_000],
+    ["1h30m", 5_400_000],
+    ["1.5s", 1500],
+    [" 10S ", 10_000],
+  ])("%s → %d ms", (input, ms) => {
+    expect(parseDuration(input)).toBe(ms);
+  });
+
+  it.each(["", "10", "m", "5 m", "-5m", "0s", "0.1ms", "5y", "1h-", "abc", "1e3s"])("rejects %j", (input) => {
+    expect(() => parseDuration(input)).toThrow(/invalid duration/);
+  });
+});
+
+describe("parseByteSize", () => {
+  it.each([
+    ["10mb", 10 * 1024 * 1024],
+    ["512kb", 512 * 1024],
+    ["1GiB", 1024 ** 3],
+    ["2048", 2048],
+    ["1.5kb", 1536],
+  ])("%s → %d bytes", (input, bytes) => {
+    expect(parseByteSize(input)).toBe(bytes);
+  });
+
+  it.each(["", "0", "ten mb", "5tb", "-1kb"])("rejects %j", (input) => {
+    expect(() => parseByteSize(input)).toThrow(/invalid size/);
+  });
+});

@@ -1,0 +1,201 @@
+import { QueueFullError, StorageClosedError } from "@batchlog/storage";
+import { afterEach, describe, expect, it } from "vitest";
+import { BadRequestError, UnsupportedMediaTypeError } from "../src/index.js";
+import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
+import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
+
+describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
+  let fx: ServiceFixture;
+  afterEach(async () => fx?.dispose());
+
+  it("stores one JSON object with every field and reads it back", async () => {
+    fx = await openService(impl);
+    const result = await fx.service.ingestNative(
+      json({
+        timestamp: "2026-11-26T10:00:00.123Z",
+        level: "WARNING",
+        source: "api",
+        message: "disk almost full",
+        fields: { disk: "/dev/sda1", pct: 91, tags: ["a", "b"] },
+      }),
+      "application/json; charset=utf-8",
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.accepted).toBe(1);
+    const [entry] = await allEntries(fx.storage);
+    expect(result.ids).toEqual([entry?.id]);
+    expect(entry).toMatchObject({
+      timestamp: new Date("2026-11-26T10:00:00.123Z"),
+      level: "warn",
+      source: "api",
+      message: "disk almost full",
+      fields: { disk: "/dev/sda1", pct: 91, tags: ["a", "b"] },
+    });
+  });
+
+  it("stores the good items of an array and reports each bad one by index and field", async () => {
+    fx = await openService(impl);
+    const items = [
+      { message: "ok 0", level: "err" },
+      { message: 42 },
+      { message: "ok 2", timestamp: 1764150000000, source: "worker" },
+      { message: "bad level", level: "loud" },
+      { message: "", fields: { only: "fields" } },
+      { message: "" },
+      "not an object",
+      { message: "x", source: "" },
+      { message: "x", source: "s".repeat(257) },
+      { message: "x", fields: ["array"] },
+      { message: "x", extra: true },
+      { message: "ok 11", timestamp: "1764150000001", level: "Critical" },
+      { message: "x", timestamp: "yesterday" },
+      { message: "ok 13", source: "s".repeat(256), fields: null, level: null },
+    ];
+    const result = await fx.service.ingestNative(json(items), "application/json");
+    const good = [0, 2, 4, 11, 13];
+    expect(result.accepted).toBe(good.length);
+    expect(result.errors.map((e) => [e.index, e.field])).toEqual([
+      [1, "message"],
+      [3, "level"],
+      [5, "message"],
+      [6, "entry"],
+      [7, "source"],
+      [8, "source"],
+      [9, "fields"],
+      [10, "extra"],
+      [12, "timestamp"],
+    ]);
+    for (const e of result.errors) expect(e.error.length).toBeGreaterThan(5);
+    expect(result.ids.map((id, i) => (id === null ? null : i))).toEqual(
+      items.map((_, i) => (good.includes(i) ? i : null)),
+    );
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => e.message)).toEqual(["ok 0", "ok 2", "", "ok 11", "ok 13"]);
+    expect(stored.map((e) => e.id)).toEqual(result.ids.filter((id) => id !== null));
+    expect(stored[0]?.level).toBe("error");
+    expect(stored[1]?.timestamp.getTime()).toBe(1764150000000);
+    expect(stored[3]).toMatchObject({ level: "fatal", timestamp: new Date(1764150000001) });
+  });
+
+  it("enforces the 64 KiB message and fields limits in bytes, not characters", async () => {
+    fx = await openService(impl);
+    const euro = "€"; // 3 bytes in UTF-8
+    const items = [
+      { message: euro.repeat(21845) }, // 65535 bytes
+      { message: `${euro.repeat(21845)}ab` }, // 65537 bytes
+      { message: "f", fields: { k: "x".repeat(65536 - 8) } }, // {"k":"…"} = 65536 bytes
+      { message: "f", fields: { k: "x".repeat(65536 - 7) } },
+    ];
+    const result = await fx.service.ingestNative(json(items), undefined);
+    expect(result.errors.map((e) => [e.index, e.field])).toEqual([
+      [1, "message"],
+      [3, "fields"],
+    ]);
+    expect(result.accepted).toBe(2);
+  });
+
+  it("reads NDJSON line by line; a malformed line is an item error", async () => {
+    fx = await openService(impl);
+    const body = Buffer.from('{"message":"one"}\n\n{"message":"two","level":"debug"}\r\n{not json}\n{"message":"four"}\n');
+    const result = await fx.service.ingestNative(body, "application/x-ndjson");
+    expect(result.accepted).toBe(3);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatchObject({ index: 2 });
+    expect(result.errors[0]?.error).toMatch(/not valid JSON/);
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => [e.message, e.level])).toEqual([
+      ["one", "info"],
+      ["two", "debug"],
+      ["four", "info"],
+    ]);
+  });
+
+  it("recognises NDJSON sent as application/json or without a Content-Type", async () => {
+    fx = await openService(impl);
+    const body = Buffer.from('{"message":"a"}\n{"message":"b"}');
+    expect((await fx.service.ingestNative(body, "application/json")).accepted).toBe(2);
+    expect((await fx.service.ingestNative(body, undefined)).accepted).toBe(2);
+    expect(await allEntries(fx.storage)).toHaveLength(4);
+  });
+
+  it.each([
+    ["", "application/json", BadRequestError],
+    ["   \n", undefined, BadRequestError],
+    ['{"message": "unterminated', "application/json", BadRequestError],
+    ["42", "application/json", BadRequestError],
+    ['"just a string"', undefined, BadRequestError],
+    ['{"message":"x"}', "application/xml", UnsupportedMediaTypeError],
+    ['{"message":"x"}', "multipart/form-data; boundary=x", UnsupportedMediaTypeError],
+  ])("refuses the whole body %j (%s)", async (body, type, errorClass) => {
+    fx = await openService(impl);
+    await expect(fx.service.ingestNative(Buffer.from(body), type)).rejects.toBeInstanceOf(errorClass);
+    expect(await allEntries(fx.storage)).toHaveLength(0);
+  });
+
+  it("refuses invalid UTF-8 with a 400", async () => {
+    fx = await openService(impl);
+    const body = Buffer.concat([Buffer.from('{"message":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    await expect(fx.service.ingestNative(body, "application/json")).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it("an empty array stores nothing and is not an error", async () => {
+    fx = await openService(impl);
+    expect(await fx.service.ingestNative(Buffer.from("[]"), "application/json")).toEqual({
+      ids: [],
+      errors: [],
+      accepted: 0,
+    });
+  });
+
+  it("throws the storage error when nothing could be stored because storage is closed", async () => {
+    fx = await openService(impl);
+    await fx.storage.close();
+    await expect(
+      fx.service.ingestNative(json([{ message: "a" }, { message: 1 }]), "application/json"),
+    ).rejects.toBeInstanceOf(StorageClosedError);
+  });
+
+  it("wait: false answers once enqueued and the entries still commit", async () => {
+    fx = await openService(impl);
+    const items = Array.from({ length: 200 }, (_, i) => ({ message: `async ${i}` }));
+    items.push({ message: 7 } as never);
+    const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });
+    expect(result.accepted).toBe(200);
+    expect(result.ids.every((id) => id === null)).toBe(true);
+    expect(result.errors).toMatchObject([{ index: 200, field: "message" }]);
+    await fx.service.close();
+    expect(fx.service.stats()).toMatchObject({ inFlight: 0, lateFailures: 0, accepted: 200, rejected: 1 });
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => e.message)).toEqual(items.slice(0, 200).map((i) => i.message));
+  });
+});
+
+describe("ingestNative on a full batched queue", () => {
+  let fx: ServiceFixture;
+  afterEach(async () => fx?.dispose());
+
+  it("throws QueueFullError (for a 429) when nothing fits, and stores once there is room", async () => {
+    fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject" });
+    const items = [{ message: 1 }, ...Array.from({ length: 6 }, (_, i) => ({ message: `m${i}` }))];
+    const error = await fx.service.ingestNative(json(items), "application/json").catch((e) => e);
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect(error.retryAfterMs).toBeGreaterThan(0);
+    expect(await allEntries(fx.storage)).toHaveLength(0);
+    const ok = await fx.service.ingestNative(json(items.slice(0, 6)), "application/json");
+    expect(ok.accepted).toBe(5);
+    expect(await allEntries(fx.storage)).toHaveLength(5);
+  });
+
+  it("wait: false reports a full queue at once instead of dropping", async () => {
+    fx = await openService("batched", {}, { queueCapacity: 3, whenFull: "reject", maxBatchDelayMs: 50 });
+    const items = Array.from({ length: 10 }, (_, i) => ({ message: `m${i}` }));
+    const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });
+    expect(result.accepted).toBe(3);
+    expect(result.errors.map((e) => [e.index, e.code, e.retryable])).toEqual(
+      Array.from({ length: 7 }, (_, i) => [i + 3, "BATCHLOG_QUEUE_FULL", true]),
+    );
+    expect(result.retryAfterMs).toBeGreaterThan(0);
+    await fx.service.close();
+    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["m0", "m1", "m2"]);
+  });
+});
