@@ -14,3 +14,6 @@ CREATE TRIGGER `log_entries_fts_update` AFTER UPDATE OF message ON `log_entries`
   INSERT INTO log_entries_fts(log_entries_fts, rowid, message) VALUES ('delete', old.id, old.message);
   INSERT INTO log_entries_fts(rowid, message) VALUES (new.id, new.message);
 END;
+--> statement-breakpoint
+-- index rows written before this migration
+INSERT INTO `log_entries_fts`(`log_entries_fts`) VALUES ('rebuild');

@@ -203,14 +203,9 @@ export class BatchedLogStorage implements LogStorage {
   }
 
   async #enqueue(pendings: PendingEntry[]): Promise<void> {
-    if (this.#config.whenFull === "wait" && !this.#queue.hasRoomFor(pendings.length)) {
-      await this.#queue.waitForRoom(pendings.length).catch((error: Error) => {
-        this.#countRejection(error, pendings.length);
-        throw error;
-      });
-    }
     try {
-      this.#queue.push(pendings);
+      if (this.#config.whenFull === "wait") await this.#queue.pushWhenRoom(pendings);
+      else this.#queue.push(pendings);
     } catch (error) {
       this.#countRejection(error as Error, pendings.length);
       throw error;

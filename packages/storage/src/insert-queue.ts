@@ -31,7 +31,7 @@ export interface CommittedBatch {
 }
 
 interface Waiter {
-  needed: number;
+  items: PendingEntry[];
   resolve: () => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -115,15 +115,22 @@ export class InsertQueue {
     if (this.#wake !== null) this.#wake();
   }
 
-  /** With whenFull "wait": resolves once `needed` entries fit, or rejects after enqueueTimeoutMs. */
-  waitForRoom(needed: number): Promise<void> {
+  /**
+   * With whenFull "wait": pushes the entries as soon as they fit (in arrival order, ahead of any
+   * later producer), or rejects with QueueFullError after enqueueTimeoutMs.
+   */
+  pushWhenRoom(items: PendingEntry[]): Promise<void> {
     if (this.#closing) return Promise.reject(new StorageClosedError());
-    if (needed > this.#config.queueCapacity) {
+    if (this.#waiters.length === 0 && this.depth + items.length <= this.#config.queueCapacity) {
+      this.push(items);
+      return Promise.resolve();
+    }
+    if (items.length > this.#config.queueCapacity) {
       return Promise.reject(new QueueFullError(this.#config.queueCapacity, this.retryAfterMs()));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        needed,
+        items,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -133,10 +140,6 @@ export class InsertQueue {
       };
       this.#waiters.push(waiter);
     });
-  }
-
-  hasRoomFor(count: number): boolean {
-    return this.depth + count <= this.#config.queueCapacity && this.#waiters.length === 0;
   }
 
   /** A hint for clients told to come back: time to commit what is queued, or the current backoff. */
@@ -379,9 +382,10 @@ export class InsertQueue {
   #admitWaiters(): void {
     while (this.#waiters.length > 0) {
       const waiter = this.#waiters[0]!;
-      if (this.depth + waiter.needed > this.#config.queueCapacity) return;
+      if (this.depth + waiter.items.length > this.#config.queueCapacity) return;
       this.#waiters.shift();
       clearTimeout(waiter.timer);
+      this.push(waiter.items);
       waiter.resolve();
     }
   }

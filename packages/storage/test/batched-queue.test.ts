@@ -1,0 +1,176 @@
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import {
+  type BatchConfigInput,
+  type LogStorage,
+  openLogStorage,
+  QueueFullError,
+  StorageClosedError,
+} from "../src/index.js";
+import { countRowsInFile } from "./contract.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+const temp = makeTempDir();
+afterAll(() => temp.cleanup());
+
+let storage: LogStorage | undefined;
+let url = "";
+let n = 0;
+async function open(config: BatchConfigInput = {}): Promise<LogStorage> {
+  url = temp.url(`queue-${++n}.db`);
+  storage = await openLogStorage({ url, ...config });
+  return storage;
+}
+afterEach(async () => {
+  await storage?.close();
+  storage = undefined;
+});
+
+const msg = (i: number) => ({ message: `m${i}`, source: `p${i % 64}` });
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("batch shapes", () => {
+  it("cuts batches at maxBatchSize when entries arrive faster than they commit", async () => {
+    const s = await open({ maxBatchSize: 100, maxBatchDelayMs: 1000 });
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => s.store(msg(i))));
+    const { batchSize, batches } = s.stats();
+    expect(batches).toBe(10);
+    expect(batchSize.max).toBe(100);
+    expect(batchSize.p50).toBe(100);
+  });
+
+  it("cuts batches at maxBatchDelayMs while producers keep adding entries", async () => {
+    const s = await open({ maxBatchSize: 10_000, maxBatchDelayMs: 40 });
+    const pending: Promise<number>[] = [];
+    const until = performance.now() + 400;
+    let i = 0;
+    // one entry every event-loop turn for 400 ms: never a quiet turn, never a full batch
+    while (performance.now() < until) {
+      pending.push(s.store(msg(i++)));
+      await nextTurn();
+    }
+    await Promise.all(pending);
+    const { batches, batchSize } = s.stats();
+    // ~400/40 batches, each holding many entries: cut by the delay, not by size or quiet
+    expect(batches).toBeGreaterThanOrEqual(5);
+    expect(batches).toBeLessThanOrEqual(20);
+    expect(batchSize.max).toBeGreaterThan(10);
+  });
+
+  it("writes at once when producers pause and the writer is idle (no added latency)", async () => {
+    const s = await open({ maxBatchSize: 1000, maxBatchDelayMs: 5000 });
+    const started = performance.now();
+    await s.storeMany([msg(1), msg(2), msg(3)]);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(s.stats().batches).toBe(1);
+    expect(s.stats().batchSize.max).toBe(3);
+  });
+});
+
+describe("concurrency", () => {
+  it("gives 10,000 concurrent store() calls from 64 producers distinct, increasing ids, all stored", async () => {
+    const s = await open();
+    const perProducer = 10_000 / 64;
+    const acknowledged: number[][] = await Promise.all(
+      Array.from({ length: 64 }, async (_, p) => {
+        const ids: number[] = [];
+        for (let k = 0; k < Math.ceil(perProducer) && p * Math.ceil(perProducer) + k < 10_000; k++) {
+          ids.push(await s.store(msg(p * 1000 + k)));
+        }
+        return ids;
+      }),
+    );
+    const all = acknowledged.flat();
+    expect(all).toHaveLength(10_000);
+    expect(new Set(all).size).toBe(10_000);
+    // each producer sees its own ids increase (commit order)
+    for (const ids of acknowledged)
+      for (let i = 1; i < ids.length; i++) expect(ids[i]).toBeGreaterThan(ids[i - 1]!);
+    await s.close();
+    expect(countRowsInFile(url)).toBe(10_000);
+  });
+
+  it("serves a search from the last committed snapshot while a 5,000-entry batch commits", async () => {
+    const s = await open({ maxBatchSize: 5000, maxBatchDelayMs: 0 });
+    await s.storeMany([msg(-1), msg(-2)]);
+    let committed = false;
+    const batch = Promise.all(
+      Array.from({ length: 5000 }, (_, i) => s.store({ ...msg(i), message: `bulk ${i} ${"x".repeat(200)}` })),
+    );
+    void batch.then(() => {
+      committed = true;
+    });
+    // let the processor hand the batch to the writer thread
+    while (s.stats().queueDepth === 0) await nextTurn();
+    await nextTurn();
+    const started = performance.now();
+    const page = await s.search({ limit: 1000 });
+    const took = performance.now() - started;
+    expect(committed).toBe(false);
+    expect(page.entries).toHaveLength(2);
+    await batch;
+    expect((await s.search({ limit: 1000 })).entries.length).toBe(1000);
+    expect(took).toBeLessThan(s.stats().commitLatencyMs.max);
+  });
+});
+
+describe("backpressure", () => {
+  it("rejects at once with QueueFullError and a retry hint when the queue is full (whenFull: reject)", async () => {
+    const s = await open({ queueCapacity: 50, whenFull: "reject" });
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => s.store(msg(i))));
+    const rejected = results
+      .filter((r) => r.status === "rejected")
+      .map((r) => (r as PromiseRejectedResult).reason);
+    const fulfilled = results.filter((r) => r.status === "fulfilled");
+    expect(fulfilled.length).toBeGreaterThanOrEqual(50);
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const error of rejected) {
+      expect(error).toBeInstanceOf(QueueFullError);
+      expect((error as QueueFullError).retryAfterMs).toBeGreaterThan(0);
+    }
+    expect(s.stats().rejectedByReason["queue_full"]).toBe(rejected.length);
+    await s.close();
+    expect(countRowsInFile(url)).toBe(fulfilled.length);
+  });
+
+  it("waits for room with whenFull: wait, and stores everything", async () => {
+    const s = await open({ queueCapacity: 50, whenFull: "wait", enqueueTimeoutMs: 30_000 });
+    const ids = await Promise.all(Array.from({ length: 1000 }, (_, i) => s.store(msg(i))));
+    expect(new Set(ids).size).toBe(1000);
+    expect(s.stats().entriesRejected).toBe(0);
+  });
+
+  it("gives up waiting after enqueueTimeoutMs with QueueFullError", async () => {
+    // a writer that cannot keep up: one-entry batches, each a full fsync'ed transaction
+    const s = await open({ queueCapacity: 1, whenFull: "wait", enqueueTimeoutMs: 1, maxBatchSize: 1 });
+    const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => s.store(msg(i))));
+    const reasons = results
+      .filter((r) => r.status === "rejected")
+      .map((r) => (r as PromiseRejectedResult).reason);
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(reasons.every((e) => e instanceof QueueFullError)).toBe(true);
+  });
+
+  it("rejects waiters with StorageClosedError when closed", async () => {
+    const s = await open({ queueCapacity: 1, whenFull: "wait", maxBatchSize: 1 });
+    const results = Promise.allSettled(Array.from({ length: 20 }, (_, i) => s.store(msg(i))));
+    await s.close();
+    const settled = await results;
+    const reasons = settled
+      .filter((r) => r.status === "rejected")
+      .map((r) => (r as PromiseRejectedResult).reason);
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(reasons.every((e) => e instanceof StorageClosedError)).toBe(true);
+    expect(countRowsInFile(url)).toBe(settled.filter((r) => r.status === "fulfilled").length);
+  });
+});
+
+describe("health", () => {
+  it("is degraded when the queue is nearly full", async () => {
+    const s = await open({ queueCapacity: 10, maxBatchSize: 1 });
+    const pending = Array.from({ length: 10 }, (_, i) => s.store(msg(i)));
+    expect(s.health().status).toBe("degraded");
+    expect(s.health().reasons.join()).toMatch(/queue \d+% full/);
+    await Promise.all(pending);
+    expect(s.health().status).toBe("ok");
+  });
+});
