@@ -127,7 +127,7 @@ describe("backpressure", () => {
       expect(error).toBeInstanceOf(QueueFullError);
       expect((error as QueueFullError).retryAfterMs).toBeGreaterThan(0);
     }
-    expect(s.stats().rejectedByReason["queue_full"]).toBe(rejected.length);
+    expect(s.stats().rejectedByReason.queue_full).toBe(rejected.length);
     await s.close();
     expect(countRowsInFile(url)).toBe(fulfilled.length);
   });

@@ -59,7 +59,13 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       expect(id).toBeGreaterThan(0);
       expect(e.id).toBe(id);
       const [found] = (await s.search({ limit: 10 })).entries;
-      expect(found).toMatchObject({ id, level: "info", source: "svc-1", message: e.message, fields: e.fields });
+      expect(found).toMatchObject({
+        id,
+        level: "info",
+        source: "svc-1",
+        message: e.message,
+        fields: e.fields,
+      });
       expect(found?.timestamp.getTime()).toBe(base + 1000);
     });
 
@@ -72,7 +78,7 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       expect(entries.map((e) => e.id)).toEqual(ids);
       const page = await s.search({ limit: 1000 });
       const byId = new Map(page.entries.map((e) => [e.id, e]));
-      entries.forEach((e, i) => expect(byId.get(ids[i]!)?.message).toBe(e.message));
+      for (const [i, e] of entries.entries()) expect(byId.get(ids[i]!)?.message).toBe(e.message);
     });
 
     it("applies defaults: time of receipt, info, unknown source", async () => {
@@ -168,12 +174,16 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(atLeastWarn.entries).toHaveLength(30 + 2);
         const edge = await s.search({ sources: ["edge", "billing"] });
         expect(edge.entries).toHaveLength(3);
-        const window = await s.search({ from: new Date(base + 10_000), to: new Date(base + 20_000), limit: 1000 });
-        expect(window.entries.map((e) => e.fields?.["i"])).toEqual([19, 18, 17, 16, 15, 14, 13, 12, 11, 10]);
+        const window = await s.search({
+          from: new Date(base + 10_000),
+          to: new Date(base + 20_000),
+          limit: 1000,
+        });
+        expect(window.entries.map((e) => e.fields?.i)).toEqual([19, 18, 17, 16, 15, 14, 13, 12, 11, 10]);
         const byField = await s.search({ fields: { user: "u2", i: "7" } });
-        expect(byField.entries.map((e) => e.fields?.["i"])).toEqual([7]);
+        expect(byField.entries.map((e) => e.fields?.i)).toEqual([7]);
         const byBool = await s.search({ fields: { ok: "true" }, sources: ["svc-0"], limit: 1000 });
-        expect(byBool.entries.every((e) => e.fields?.["ok"] === true)).toBe(true);
+        expect(byBool.entries.every((e) => e.fields?.ok === true)).toBe(true);
         expect(byBool.entries.length).toBe(10);
       });
 
@@ -215,7 +225,11 @@ export function describeStorageContract(name: string, backend: ContractBackend):
 
       it("counts entries per time bucket and level", async () => {
         const s = await seed();
-        const buckets = await s.countByBucket({ from: new Date(base), to: new Date(base + 60_000), bucketMs: 20_000 });
+        const buckets = await s.countByBucket({
+          from: new Date(base),
+          to: new Date(base + 60_000),
+          bucketMs: 20_000,
+        });
         const total = buckets.reduce((n, b) => n + b.count, 0);
         expect(total).toBe(60);
         const first = buckets.filter((b) => b.bucketStart === base);
@@ -234,9 +248,9 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(deletedByCount).toBe(6000);
         expect(await s.cleanup({ maxEntries: 4000 })).toBe(0);
         const remaining = await s.search({ text: "needle", limit: 1000 });
-        expect(remaining.entries[0]?.fields?.["i"]).toBe(11_999);
+        expect(remaining.entries[0]?.fields?.i).toBe(11_999);
         const oldest = await s.search({ text: "needle", to: new Date(base + 8001 * 1000), limit: 10 });
-        expect(oldest.entries.map((e) => e.fields?.["i"])).toEqual([8000]);
+        expect(oldest.entries.map((e) => e.fields?.i)).toEqual([8000]);
         const gone = await s.search({ text: '"needle 5"' });
         expect(gone.entries).toHaveLength(0);
         if (backend.countRows) expect(backend.countRows(url)).toBe(4000);
@@ -264,7 +278,7 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       await s.store({ message: "x", level: "bogus" }).catch(() => undefined);
       const stats = s.stats();
       expect(stats.entriesStored).toBe(20);
-      expect(stats.rejectedByReason["validation"]).toBe(1);
+      expect(stats.rejectedByReason.validation).toBe(1);
       expect(stats.batchSize.count).toBeGreaterThan(0);
       expect(stats.lastCommitAt).toBeInstanceOf(Date);
       expect(s.health()).toMatchObject({ status: "ok", reasons: [] });
