@@ -1,0 +1,222 @@
+import zlib from "node:zlib";
+import type { LogEntry } from "@batchlog/storage";
+import { afterEach, describe, expect, it } from "vitest";
+import { BadRequestError, encodeOtlpResponse, UnsupportedMediaTypeError } from "../src/index.js";
+import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
+import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
+import {
+  encode,
+  UpstreamExportLogsServiceRequest,
+  UpstreamExportLogsServiceResponse,
+} from "./helpers/upstream-protos.js";
+
+const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
+const T0 = Date.UTC(2026, 10, 26, 11, 0, 0, 250);
+const ns = (ms: number) => (BigInt(ms) * 1_000_000n + 789n).toString();
+const TRACE = "5b8efff798038103d269b633813fc60c";
+const SPAN = "eee19b7ec3c1b174";
+
+/** One OTLP request in its JSON form; `toProto` turns it into the protobuf object form. */
+function otlpJsonRequest() {
+  const bands = [1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24];
+  const banded = bands.map((n, i) => ({
+    timeUnixNano: ns(T0 + i),
+    severityNumber: n,
+    severityText: "ignored when the number is set",
+    body: { stringValue: `severity ${n}` },
+  }));
+  return {
+    resourceLogs: [
+      {
+        resource: {
+          attributes: [
+            { key: "service.name", value: { stringValue: "checkout" } },
+            { key: "host.name", value: { stringValue: "node-7" } },
+            { key: "shadowed", value: { stringValue: "resource" } },
+          ],
+        },
+        scopeLogs: [
+          {
+            scope: {
+              name: "@acme/logger",
+              version: "2.1.0",
+              attributes: [{ key: "shadowed", value: { stringValue: "scope" } }],
+            },
+            logRecords: [
+              ...banded,
+              {
+                timeUnixNano: ns(T0 + 100),
+                severityNumber: 0,
+                severityText: "WARNING",
+                body: { stringValue: "text fallback" },
+                traceId: TRACE,
+                spanId: SPAN,
+                attributes: [
+                  { key: "shadowed", value: { stringValue: "record" } },
+                  { key: "big", value: { intValue: "9007199254740993" } },
+                  { key: "small", value: { intValue: 42 } },
+                  { key: "neg", value: { intValue: "-7" } },
+                  { key: "ratio", value: { doubleValue: 0.25 } },
+                  { key: "ok", value: { boolValue: true } },
+                  { key: "raw", value: { bytesValue: Buffer.from("hi!").toString("base64") } },
+                  {
+                    key: "nested",
+                    value: {
+                      kvlistValue: {
+                        values: [
+                          { key: "list", value: { arrayValue: { values: [{ intValue: "1" }, { stringValue: "two" }] } } },
+                          { key: "deep", value: { kvlistValue: { values: [{ key: "x", value: { boolValue: false } }] } } },
+                        ],
+                      },
+                    },
+                  },
+                  { key: "empty", value: {} },
+                ],
+              },
+              {
+                observedTimeUnixNano: ns(T0 + 200),
+                body: { kvlistValue: { values: [{ key: "event", value: { stringValue: "login" } }] } },
+                eventName: "user.login",
+              },
+              { severityNumber: "SEVERITY_NUMBER_ERROR2", body: { intValue: "5" } },
+            ],
+          },
+        ],
+      },
+      { scopeLogs: [{ logRecords: [{ timeUnixNano: Number(ns(T0 + 300)), body: { stringValue: "no resource" } }] }] },
+    ],
+  };
+}
+
+/** The JSON form → the protobuf object form: hex ids → bytes, base64 bytesValue → bytes. */
+function toProto(value: unknown, key = ""): unknown {
+  if (Array.isArray(value)) return value.map((v) => toProto(v));
+  if (value === null || typeof value !== "object") {
+    if ((key === "traceId" || key === "spanId") && typeof value === "string") return Buffer.from(value, "hex");
+    if (key === "bytesValue" && typeof value === "string") return Buffer.from(value, "base64");
+    return value;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toProto(v, k)]));
+}
+
+function expectMapped(stored: LogEntry[]) {
+  const bands = ["trace", "trace", "debug", "debug", "info", "info", "warn", "warn", "error", "error", "fatal", "fatal"];
+  expect(stored).toHaveLength(16);
+  expect(stored.slice(0, 12).map((e) => e.level)).toEqual(bands);
+  expect(stored.slice(0, 12).map((e) => e.timestamp.getTime())).toEqual(bands.map((_, i) => T0 + i));
+  expect(stored[0]).toMatchObject({ source: "checkout", message: "severity 1" });
+  expect(stored[0]?.fields).toEqual({
+    "service.name": "checkout",
+    "host.name": "node-7",
+    shadowed: "scope",
+    "otel.scope.name": "@acme/logger",
+    "otel.scope.version": "2.1.0",
+  });
+  const rich = stored[12];
+  expect(rich).toMatchObject({ level: "warn", message: "text fallback", timestamp: new Date(T0 + 100) });
+  expect(rich?.fields).toEqual({
+    "service.name": "checkout",
+    "host.name": "node-7",
+    shadowed: "record",
+    "otel.scope.name": "@acme/logger",
+    "otel.scope.version": "2.1.0",
+    big: "9007199254740993",
+    small: 42,
+    neg: -7,
+    ratio: 0.25,
+    ok: true,
+    raw: Buffer.from("hi!").toString("base64"),
+    nested: { list: [1, "two"], deep: { x: false } },
+    empty: null,
+    trace_id: TRACE,
+    span_id: SPAN,
+  });
+  expect(stored[13]).toMatchObject({ level: "info", timestamp: new Date(T0 + 200), message: '{"event":"login"}' });
+  expect(stored[13]?.fields).toMatchObject({ event_name: "user.login" });
+  expect(stored[14]).toMatchObject({ level: "error", timestamp: new Date(NOW), message: "5" });
+  expect(stored[15]).toMatchObject({ source: "unknown", message: "no resource", timestamp: new Date(T0 + 300) });
+  expect(stored[15]?.fields).toBeNull();
+}
+
+describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
+  let fx: ServiceFixture;
+  afterEach(async () => fx?.dispose());
+
+  it("maps an OTLP/JSON export: every severity band, int64 as string and number, nested attributes", async () => {
+    fx = await openService(impl, { now: () => NOW });
+    const result = await fx.service.ingestOtlp(json(otlpJsonRequest()), { contentType: "application/json" });
+    expect(result).toMatchObject({ partialSuccess: {}, accepted: 16, errors: [], encoding: "json" });
+    expectMapped(await allEntries(fx.storage));
+  });
+
+  it("maps the same export sent as protobuf, and gzip-compressed", async () => {
+    fx = await openService(impl, { now: () => NOW });
+    const proto = encode(UpstreamExportLogsServiceRequest, toProto(otlpJsonRequest()) as Record<string, unknown>);
+    const result = await fx.service.ingestOtlp(zlib.gzipSync(proto), {
+      contentType: "application/x-protobuf",
+      contentEncoding: "gzip",
+    });
+    expect(result).toMatchObject({ partialSuccess: {}, accepted: 16, encoding: "protobuf" });
+    expectMapped(await allEntries(fx.storage));
+  });
+
+  it("reports rejected records in partialSuccess and stores the rest", async () => {
+    fx = await openService(impl, { now: () => NOW });
+    const request = {
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                { body: { stringValue: "kept" } },
+                { body: { stringValue: "x".repeat(70_000) } },
+                { timeUnixNano: "soon", body: { stringValue: "bad time" } },
+                {},
+                { body: { stringValue: "kept too" } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const result = await fx.service.ingestOtlp(json(request), { contentType: "application/json" });
+    expect(result.accepted).toBe(2);
+    expect(result.partialSuccess.rejectedLogRecords).toBe(3);
+    expect(result.partialSuccess.errorMessage).toMatch(/record 1: message.*record 2: timestamp.*record 3: message/);
+    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["kept", "kept too"]);
+
+    const encoded = encodeOtlpResponse(result.partialSuccess, "protobuf");
+    expect(encoded.contentType).toBe("application/x-protobuf");
+    const decoded = UpstreamExportLogsServiceResponse.toObject(UpstreamExportLogsServiceResponse.decode(encoded.body), {
+      longs: Number,
+    });
+    expect(decoded).toEqual({ partialSuccess: result.partialSuccess });
+    expect(JSON.parse(encodeOtlpResponse({}, "json").body.toString())).toEqual({ partialSuccess: {} });
+  });
+
+  it("accepts an empty export", async () => {
+    fx = await openService(impl);
+    const result = await fx.service.ingestOtlp(json({}), { contentType: "application/json" });
+    expect(result).toMatchObject({ partialSuccess: {}, accepted: 0 });
+    const empty = await fx.service.ingestOtlp(Buffer.alloc(0), { contentType: "application/x-protobuf" });
+    expect(empty).toMatchObject({ partialSuccess: {}, accepted: 0 });
+  });
+
+  it.each([
+    ["invalid JSON", Buffer.from("{resourceLogs"), "application/json"],
+    ["resourceLogs not an array", json({ resourceLogs: 5 }), "application/json"],
+    ["logRecords of scalars", json({ resourceLogs: [{ scopeLogs: [{ logRecords: [1, 2] }] }] }), "application/json"],
+    ["a JSON array", json([]), "application/json"],
+    ["truncated protobuf", Buffer.from([0x0a, 0x20, 0x12]), "application/x-protobuf"],
+  ])("answers 400 for %s", async (_name, body, contentType) => {
+    fx = await openService(impl);
+    await expect(fx.service.ingestOtlp(body, { contentType })).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it("answers 415 for an unknown Content-Type", async () => {
+    fx = await openService(impl);
+    await expect(fx.service.ingestOtlp(json({}), { contentType: "text/plain" })).rejects.toBeInstanceOf(
+      UnsupportedMediaTypeError,
+    );
+  });
+});
