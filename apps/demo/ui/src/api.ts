@@ -30,6 +30,7 @@ export interface Stats {
   bucketMs: number;
   buckets: StatsBucket[];
   totals: Partial<LevelCounts> & { all?: number };
+  total?: number;
 }
 
 export interface Readiness {

@@ -25,6 +25,7 @@ import {
   searchTerms,
   toLocalInput,
 } from "./format";
+import { compileMatcher } from "./fts-match";
 import { Histogram, toHistogramData } from "./histogram";
 import {
   DEFAULT_PRESET,
@@ -97,6 +98,10 @@ let controller: AbortController | null = null;
 let trimmed = false;
 const knownSources = new Set<string>();
 let terms: string[] = [];
+/** Entries matching the query in the whole range (from /api/stats), when known. */
+let rangeTotal: number | null = null;
+/** The generation whose first page is on screen. */
+let pageGeneration = 0;
 
 // ---------------------------------------------------------------- auth prompt
 
@@ -306,9 +311,14 @@ const histogram = new Histogram(el.histogram, (from, to) => {
   update({ range: { from, to }, live: false });
 });
 
+function statsTotal(stats: Stats): number {
+  const t = stats.totals ?? {};
+  return Number(stats.total ?? t.all ?? LEVELS.reduce((s, l) => s + Number(t[l] ?? 0), 0));
+}
+
 function renderLegend(stats: Stats) {
   const t = stats.totals ?? {};
-  const all = t.all ?? LEVELS.reduce((s, l) => s + Number(t[l] ?? 0), 0);
+  const all = statsTotal(stats);
   el.legend.replaceChildren();
   for (const l of [...LEVELS].reverse()) {
     const n = Number(t[l] ?? 0);
@@ -332,11 +342,12 @@ async function loadStats(signal: AbortSignal) {
   const p = filterParams(query);
   p.set("from", String(alignedFrom));
   p.set("to", String(to));
-  p.set("bucket", String(bucket));
+  p.set("bucket", `${bucket}ms`);
   const stats = await getJson<Stats>(`/api/stats?${p}`, signal);
   histogram.render(toHistogramData(stats));
   renderLegend(stats);
-  el.histogram.dataset.apiTotal = String(stats.totals?.all ?? "");
+  rangeTotal = statsTotal(stats);
+  if (pageGeneration === generation) updateSummary();
 }
 
 // ---------------------------------------------------------------- results
@@ -572,7 +583,12 @@ function updateSummary() {
     return;
   }
   const more = nextCursor ? " · scroll for older" : trimmed ? ` · oldest dropped (keeping ${MAX_ROWS})` : "";
-  el.summary.textContent = `${rows.length.toLocaleString("en-US")} ${rows.length === 1 ? "entry" : "entries"} shown${more}`;
+  const n = rows.length.toLocaleString("en-US");
+  const of =
+    rangeTotal !== null && rangeTotal > rows.length && !query.live
+      ? ` of ${rangeTotal.toLocaleString("en-US")}`
+      : "";
+  el.summary.textContent = `${n}${of} ${rows.length === 1 && !of ? "entry" : "entries"}${more}`;
 }
 
 function updateMore() {
@@ -665,6 +681,7 @@ function run(opts: { push: boolean }) {
 
   const r = resolveRange(query.range);
   lastRangeForPaging = r;
+  rangeTotal = null;
   const page = getJson<SearchPage>(`/api/logs?${searchParams(null)}`, signal);
   const stats = loadStats(signal);
   page
@@ -677,6 +694,7 @@ function run(opts: { push: boolean }) {
       nextCursor = res.nextCursor ?? null;
       loadingMore = false;
       appendEntries(res.entries);
+      pageGeneration = gen;
       updateMore();
       updateSummary();
       el.table.dataset.ready = String(gen);
@@ -718,6 +736,13 @@ const tail = (() => {
     el.tailInfo.textContent = text;
   }
 
+  /** The tail route's filters: everything but the text query, which the page matches itself. */
+  function tailUrl() {
+    const p = filterParams(query);
+    p.delete("q");
+    return withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
+  }
+
   function handle(ev: MessageEvent) {
     let data: unknown;
     try {
@@ -725,8 +750,10 @@ const tail = (() => {
     } catch {
       return;
     }
+    const matches = compileMatcher(query.q);
     const list = (Array.isArray(data) ? data : [data]).filter(
-      (e): e is LogEntry => !!e && typeof e === "object" && "id" in e && "level" in e,
+      (e): e is LogEntry =>
+        !!e && typeof e === "object" && "id" in e && "level" in e && (!matches || matches(String(e.message))),
     );
     if (!list.length) return;
     if (paused) {
@@ -740,8 +767,7 @@ const tail = (() => {
 
   function open() {
     close();
-    const p = filterParams(query);
-    url = withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
+    url = tailUrl();
     source = new EventSource(url);
     info("connecting…");
     el.live.dataset.state = "connecting";
@@ -817,9 +843,7 @@ const tail = (() => {
         if (paused) setPaused(false);
         return;
       }
-      const p = filterParams(query);
-      const want = withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
-      if (want !== url || !source) open();
+      if (tailUrl() !== url || !source) open();
     },
     togglePause() {
       if (query.live) setPaused(!paused);
