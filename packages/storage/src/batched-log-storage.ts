@@ -73,7 +73,18 @@ export class BatchedLogStorage implements LogStorage {
       return Promise.reject(error);
     }
     const promise = promiseOf(pending);
-    this.#enqueue([pending]).catch((error: Error) => settleRejected(pending, error));
+    if (this.#config.whenFull === "reject") {
+      // hot path: no extra promise per entry
+      try {
+        this.#queue.push([pending]);
+      } catch (error) {
+        this.#countRejection(error as Error, 1);
+        pending.settled = true;
+        return Promise.reject(error);
+      }
+    } else {
+      this.#enqueue([pending]).catch((error: Error) => settleRejected(pending, error));
+    }
     return promise;
   }
 
