@@ -1,0 +1,136 @@
+import type { LogEntry } from "@batchlog/storage";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { compileTailFilter } from "../src/index.js";
+import { json, openService, type ServiceFixture } from "./helpers/service.js";
+import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
+
+const entry = (over: Partial<LogEntry>): LogEntry => ({
+  id: 1,
+  timestamp: new Date(1000),
+  level: "info",
+  source: "api",
+  message: "Disk FULL on /var",
+  fields: { host: "h1", n: 5, ok: true, tags: ["a"] },
+  ...over,
+});
+
+describe("compileTailFilter", () => {
+  it("matches each criterion and their conjunction", () => {
+    const e = entry({});
+    expect(compileTailFilter({})(e)).toBe(true);
+    expect(compileTailFilter({ levels: ["warn", "info"] })(e)).toBe(true);
+    expect(compileTailFilter({ levels: ["warn"] })(e)).toBe(false);
+    expect(compileTailFilter({ minLevel: "info" })(e)).toBe(true);
+    expect(compileTailFilter({ minLevel: "warn" })(e)).toBe(false);
+    expect(compileTailFilter({ levels: ["debug", "info"], minLevel: "warn" })(e)).toBe(false);
+    expect(compileTailFilter({ sources: ["worker", "api"] })(e)).toBe(true);
+    expect(compileTailFilter({ sources: ["worker"] })(e)).toBe(false);
+    expect(compileTailFilter({ text: "disk full" })(e)).toBe(true);
+    expect(compileTailFilter({ text: "disk empty" })(e)).toBe(false);
+    expect(compileTailFilter({ fields: { host: "h1", n: "5", ok: "true" } })(e)).toBe(true);
+    expect(compileTailFilter({ fields: { host: "h2" } })(e)).toBe(false);
+    expect(compileTailFilter({ fields: { missing: "" } })(e)).toBe(false);
+    expect(compileTailFilter({ fields: { tags: '["a"]' } })(e)).toBe(true);
+    expect(compileTailFilter({ from: new Date(1000), to: new Date(1001) })(e)).toBe(true);
+    expect(compileTailFilter({ to: new Date(1000) })(e)).toBe(false);
+    expect(compileTailFilter({ levels: ["info"], sources: ["api"], text: "var", fields: { host: "h2" } })(e)).toBe(
+      false,
+    );
+  });
+});
+
+describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
+  let fx: ServiceFixture;
+  afterEach(async () => fx?.dispose());
+
+  const items = [
+    { level: "warn", source: "api", message: "disk almost full", fields: { host: "h1" } },
+    { level: "info", source: "api", message: "disk ok", fields: { host: "h1" } },
+    { level: "error", source: "worker", message: "disk full", fields: { host: "h1" } },
+    { level: "fatal", source: "api", message: "DISK gone", fields: { host: "h1" } },
+    { level: "error", source: "api", message: "disk gone", fields: { host: "h2" } },
+    { level: "error", source: "api", message: "network down", fields: { host: "h1" } },
+  ];
+
+  it("delivers committed entries that match the filter, with their ids, in commit order", async () => {
+    fx = await openService(impl);
+    const filtered: LogEntry[] = [];
+    const all: LogEntry[] = [];
+    const sub = fx.service.subscribe(
+      fx.service.parseSearchQuery(new URLSearchParams("minLevel=warn&source=api&q=disk&field.host=h1")),
+      (entries) => filtered.push(...entries),
+    );
+    fx.service.subscribe({}, (entries) => all.push(...entries));
+    const result = await fx.service.ingestNative(json(items), "application/json");
+    await vi.waitFor(() => expect(all).toHaveLength(items.length));
+    expect(all.map((e) => e.id)).toEqual(result.ids);
+    expect(filtered.map((e) => [e.id, e.message])).toEqual([
+      [result.ids[0], "disk almost full"],
+      [result.ids[3], "DISK gone"],
+    ]);
+    expect(sub.dropped()).toBe(0);
+    expect(fx.service.stats().tailSubscribers).toBe(2);
+  });
+
+  it("stops delivering after unsubscribe", async () => {
+    fx = await openService(impl);
+    const seen: string[] = [];
+    const sub = fx.service.subscribe({}, (entries) => seen.push(...entries.map((e) => e.message)));
+    await fx.service.ingestNative(json({ message: "before" }), undefined);
+    await vi.waitFor(() => expect(seen).toEqual(["before"]));
+    sub.unsubscribe();
+    expect(sub.closed).toBe(true);
+    expect(fx.service.stats().tailSubscribers).toBe(0);
+    await fx.service.ingestNative(json({ message: "after" }), undefined);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(seen).toEqual(["before"]);
+  });
+
+  it("bounds a paused (slow) subscriber: drops the oldest, counts them, keeps the newest", async () => {
+    fx = await openService(impl);
+    const slow: string[] = [];
+    const fast: string[] = [];
+    const sub = fx.service.subscribe({}, (entries) => slow.push(...entries.map((e) => e.message)), {
+      maxBuffered: 10,
+    });
+    fx.service.subscribe({}, (entries) => fast.push(...entries.map((e) => e.message)));
+    sub.pause();
+    const messages = Array.from({ length: 50 }, (_, i) => `m${i}`);
+    for (let i = 0; i < 50; i += 5) {
+      await fx.service.ingestNative(json(messages.slice(i, i + 5).map((message) => ({ message }))), undefined);
+    }
+    await vi.waitFor(() => expect(fast).toHaveLength(50));
+    expect(slow).toEqual([]);
+    expect(sub.buffered()).toBe(10);
+    expect(sub.dropped()).toBe(40);
+    sub.resume();
+    await vi.waitFor(() => expect(slow).toEqual(messages.slice(40)));
+    expect(sub.buffered()).toBe(0);
+    expect(fx.service.stats().tailDropped).toBe(40);
+    expect(fast).toEqual(messages);
+  });
+
+  it("a throwing subscriber neither breaks the others nor the writes", async () => {
+    const logged: string[] = [];
+    const noop = () => {};
+    fx = await openService(impl, {
+      logger: { debug: noop, info: noop, warn: noop, error: (_obj, msg) => logged.push(msg ?? "") },
+    });
+    const seen: string[] = [];
+    fx.service.subscribe({}, () => {
+      throw new Error("subscriber bug");
+    });
+    fx.service.subscribe({}, (entries) => seen.push(...entries.map((e) => e.message)));
+    const first = await fx.service.ingestNative(json({ message: "one" }), undefined);
+    const second = await fx.service.ingestNative(json({ message: "two" }), undefined);
+    expect([first.accepted, second.accepted]).toEqual([1, 1]);
+    await vi.waitFor(() => expect(seen).toEqual(["one", "two"]));
+    expect(logged.length).toBeGreaterThanOrEqual(1);
+    expect(logged[0]).toMatch(/subscriber threw/);
+  });
+
+  it("rejects a bad maxBuffered", async () => {
+    fx = await openService(impl);
+    expect(() => fx.service.subscribe({}, () => {}, { maxBuffered: 0 })).toThrow(/maxBuffered/);
+  });
+});
