@@ -1,32 +1,22 @@
 // batchlog explorer: search, filters, volume histogram, results with infinite scroll, live tail.
 import "./style.css";
 import {
-  entryTime,
   getJson,
   HttpError,
   LEVELS,
   type Level,
   type LogEntry,
-  type Readiness,
   type SearchPage,
   type Stats,
   setToken,
-  setTokenPrompt,
   withToken,
 } from "./api";
-import {
-  appendHighlighted,
-  compact,
-  formatAgo,
-  formatDuration,
-  formatRangeEnd,
-  formatTime,
-  renderJson,
-  searchTerms,
-  toLocalInput,
-} from "./format";
+import { installAuthDialog } from "./auth-dialog";
+import { detailFor, rowFor } from "./entry-rows";
+import { compact, formatDuration, formatRangeEnd, searchTerms, toLocalInput } from "./format";
 import { compileMatcher } from "./fts-match";
 import { Histogram, toHistogramData } from "./histogram";
+import { LiveTail } from "./live-tail";
 import {
   DEFAULT_PRESET,
   filterParams,
@@ -39,6 +29,8 @@ import {
   queryToSearch,
   resolveRange,
 } from "./query";
+import { startReadinessBadge } from "./readiness-badge";
+import { initTheme } from "./theme";
 
 const FIRST_PAGE = 100;
 const NEXT_PAGE = 200;
@@ -102,54 +94,6 @@ let terms: string[] = [];
 let rangeTotal: number | null = null;
 /** The generation whose first page is on screen. */
 let pageGeneration = 0;
-
-// ---------------------------------------------------------------- auth prompt
-
-setTokenPrompt(
-  (reason) =>
-    new Promise<string | null>((resolve) => {
-      el.authReason.textContent = reason;
-      el.tokenInput.value = "";
-      const done = (token: string | null) => {
-        el.authForm.removeEventListener("submit", onSubmit);
-        el.authCancel.removeEventListener("click", onCancel);
-        el.auth.removeEventListener("cancel", onCancel);
-        if (el.auth.open) el.auth.close();
-        resolve(token);
-      };
-      const onSubmit = (ev: Event) => {
-        ev.preventDefault();
-        const token = el.tokenInput.value.trim();
-        if (token) done(token);
-      };
-      const onCancel = (ev: Event) => {
-        ev.preventDefault();
-        done(null);
-      };
-      el.authForm.addEventListener("submit", onSubmit);
-      el.authCancel.addEventListener("click", onCancel);
-      el.auth.addEventListener("cancel", onCancel);
-      el.auth.showModal();
-      el.tokenInput.focus();
-    }),
-);
-
-// ---------------------------------------------------------------- theme
-
-const THEMES = ["auto", "dark", "light"] as const;
-function applyTheme(theme: string) {
-  if (theme === "auto") delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
-  el.theme.title = `Theme: ${theme}`;
-  histogram.restyle();
-}
-el.theme.addEventListener("click", () => {
-  const current = localStorage.getItem("batchlog.theme") ?? "auto";
-  const next = THEMES[(THEMES.indexOf(current as (typeof THEMES)[number]) + 1) % THEMES.length]!;
-  localStorage.setItem("batchlog.theme", next);
-  applyTheme(next);
-});
-matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => histogram.restyle());
 
 // ---------------------------------------------------------------- controls <-> query
 
@@ -352,106 +296,6 @@ async function loadStats(signal: AbortSignal) {
 
 // ---------------------------------------------------------------- results
 
-function rowFor(entry: LogEntry): HTMLTableRowElement {
-  const tr = document.createElement("tr");
-  tr.className = `row lvl-row-${entry.level}`;
-  tr.tabIndex = -1;
-  tr.dataset.id = String(entry.id);
-  tr.dataset.level = entry.level;
-  tr.setAttribute("aria-expanded", "false");
-  const ms = entryTime(entry);
-  const time = document.createElement("td");
-  time.className = "c-time";
-  const t = document.createElement("time");
-  t.dateTime = new Date(ms).toISOString();
-  t.title = t.dateTime;
-  t.textContent = formatTime(ms);
-  time.append(t);
-  const level = document.createElement("td");
-  level.className = "c-level";
-  level.innerHTML = `<span class="lvl lvl-${entry.level}">${entry.level}</span>`;
-  const source = document.createElement("td");
-  source.className = "c-source";
-  source.textContent = entry.source;
-  source.title = entry.source;
-  const msg = document.createElement("td");
-  msg.className = "c-msg";
-  const firstLine = entry.message.split("\n", 1)[0] ?? "";
-  const text = document.createElement("span");
-  text.className = "msg";
-  appendHighlighted(text, firstLine.length > 500 ? `${firstLine.slice(0, 500)}…` : firstLine, terms);
-  msg.append(text);
-  if (entry.fields && Object.keys(entry.fields).length) {
-    const hint = document.createElement("span");
-    hint.className = "fields-hint";
-    hint.textContent = Object.entries(entry.fields)
-      .slice(0, 4)
-      .map(([k, v]) => `${k}=${typeof v === "object" ? "{…}" : String(v)}`)
-      .join(" ");
-    msg.append(hint);
-  }
-  tr.append(time, level, source, msg);
-  return tr;
-}
-
-function detailFor(entry: LogEntry): HTMLTableRowElement {
-  const tr = document.createElement("tr");
-  tr.className = "detail";
-  const td = document.createElement("td");
-  td.colSpan = 4;
-  const meta = document.createElement("div");
-  meta.className = "detail-meta";
-  const iso = new Date(entryTime(entry)).toISOString();
-  meta.innerHTML = `<span>id <b></b></span><span>time <b></b></span><span>source <b></b></span>`;
-  const bs = meta.querySelectorAll("b");
-  bs[0]!.textContent = String(entry.id);
-  bs[1]!.textContent = iso;
-  bs[2]!.textContent = entry.source;
-  const actions = document.createElement("span");
-  actions.className = "detail-actions";
-  const action = (label: string, fn: () => void) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "btn small";
-    b.textContent = label;
-    b.addEventListener("click", fn);
-    actions.append(b);
-  };
-  if (!query.sources.includes(entry.source))
-    action(`source = ${entry.source}`, () => addSource(entry.source));
-  action("copy JSON", () => {
-    void navigator.clipboard?.writeText(JSON.stringify(entry, null, 2));
-  });
-  meta.append(actions);
-  const message = document.createElement("pre");
-  message.className = "detail-message";
-  appendHighlighted(message, entry.message, terms);
-  td.append(meta, message);
-  if (entry.fields && Object.keys(entry.fields).length) {
-    const fieldsHead = document.createElement("div");
-    fieldsHead.className = "detail-sub";
-    fieldsHead.textContent = "fields";
-    const filters = document.createElement("span");
-    filters.className = "detail-actions";
-    for (const [k, v] of Object.entries(entry.fields)) {
-      if (v === null || typeof v === "object") continue;
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "btn small ghost";
-      b.textContent = `+ ${k}=${String(v)}`.slice(0, 60);
-      b.title = "Add as a field filter";
-      b.addEventListener("click", () =>
-        update({ fields: [...query.fields.filter(([fk]) => fk !== k), [k, String(v)]] }),
-      );
-      filters.append(b);
-    }
-    fieldsHead.append(filters);
-    td.append(fieldsHead, renderJson(entry.fields));
-  }
-  tr.append(td);
-  return tr;
-}
-
 function toggleRow(tr: HTMLTableRowElement) {
   const open = tr.getAttribute("aria-expanded") === "true";
   if (open) {
@@ -461,7 +305,13 @@ function toggleRow(tr: HTMLTableRowElement) {
   } else {
     const entry = rows.find((r) => String(r.id) === tr.dataset.id);
     if (!entry) return;
-    tr.after(detailFor(entry));
+    tr.after(
+      detailFor(entry, {
+        terms,
+        onSource: query.sources.includes(entry.source) ? undefined : addSource,
+        onField: (k, v) => update({ fields: [...query.fields.filter(([fk]) => fk !== k), [k, v]] }),
+      }),
+    );
     tr.setAttribute("aria-expanded", "true");
   }
 }
@@ -525,7 +375,7 @@ function appendEntries(entries: LogEntry[]) {
     if (shown.has(e.id)) continue;
     shown.add(e.id);
     rows.push(e);
-    frag.append(rowFor(e));
+    frag.append(rowFor(e, terms));
     noteSource(e.source);
   }
   el.rows.append(frag);
@@ -538,7 +388,7 @@ function prependEntries(entries: LogEntry[]) {
   const frag = document.createDocumentFragment();
   for (const e of fresh.reverse()) {
     shown.add(e.id);
-    const tr = rowFor(e);
+    const tr = rowFor(e, terms);
     tr.classList.add("fresh");
     frag.append(tr);
     noteSource(e.source);
@@ -724,132 +574,37 @@ window.addEventListener("popstate", () => {
 
 // ---------------------------------------------------------------- live tail
 
-const tail = (() => {
-  let source: EventSource | null = null;
-  let url = "";
-  let paused = false;
-  let buffer: LogEntry[] = [];
-  let chartTimer: ReturnType<typeof setInterval> | null = null;
-  let reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+let matcher: { q: string; fn: ReturnType<typeof compileMatcher> } = { q: "", fn: null };
+function matcherFor(q: string) {
+  if (matcher.q !== q) matcher = { q, fn: compileMatcher(q) };
+  return matcher.fn;
+}
 
-  function info(text: string) {
-    el.tailInfo.textContent = text;
-  }
+/** The tail route's filters: everything but the text query, which the page matches itself. */
+function tailUrl() {
+  const p = filterParams(query);
+  p.delete("q");
+  return withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
+}
 
-  /** The tail route's filters: everything but the text query, which the page matches itself. */
-  function tailUrl() {
-    const p = filterParams(query);
-    p.delete("q");
-    return withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
-  }
-
-  function handle(ev: MessageEvent) {
-    let data: unknown;
-    try {
-      data = JSON.parse(ev.data);
-    } catch {
-      return;
-    }
-    const matches = compileMatcher(query.q);
-    const list = (Array.isArray(data) ? data : [data]).filter(
-      (e): e is LogEntry =>
-        !!e && typeof e === "object" && "id" in e && "level" in e && (!matches || matches(String(e.message))),
-    );
-    if (!list.length) return;
-    if (paused) {
-      buffer.push(...list);
-      if (buffer.length > MAX_ROWS) buffer = buffer.slice(-MAX_ROWS);
-      info(`paused · ${buffer.length.toLocaleString("en-US")} new`);
-      return;
-    }
-    prependEntries(list);
-  }
-
-  function open() {
-    close();
-    url = tailUrl();
-    source = new EventSource(url);
-    info("connecting…");
-    el.live.dataset.state = "connecting";
-    source.onopen = () => {
-      info(paused ? "paused" : "streaming");
-      el.live.dataset.state = "open";
-    };
-    source.onmessage = handle;
-    for (const name of ["log", "entry", "entries"]) source.addEventListener(name, handle as EventListener);
-    source.onerror = () => {
-      if (!source) return;
-      if (source.readyState === EventSource.CLOSED) {
-        // the server refused the stream (e.g. 401): check auth through fetch, which prompts, then retry
-        el.live.dataset.state = "error";
-        info("disconnected — retrying");
-        source.close();
-        source = null;
-        reconnectTimer = setTimeout(() => {
-          getJson<Readiness>("/readyz", undefined, { okStatuses: [503] })
-            .then(() => {
-              if (query.live) open();
-            })
-            .catch((err) => {
-              info(
-                err instanceof HttpError && err.status === 401 ? "sign-in required" : "server unreachable",
-              );
-              if (query.live) reconnectTimer = setTimeout(open, 5000);
-            });
-        }, 1000);
-      } else {
-        el.live.dataset.state = "connecting";
-        info("reconnecting…");
-      }
-    };
-    chartTimer = setInterval(() => {
-      if (!paused && "preset" in query.range) {
-        loadStats(controller?.signal ?? new AbortController().signal).catch(() => {});
-      }
-    }, LIVE_CHART_REFRESH_MS);
-  }
-
-  function close() {
-    source?.close();
-    source = null;
-    url = "";
-    if (chartTimer) clearInterval(chartTimer);
-    if (reconnectTimer) clearTimeout(reconnectTimer);
-    chartTimer = reconnectTimer = null;
-    el.live.dataset.state = "off";
-  }
-
-  function setPaused(p: boolean) {
-    paused = p;
-    el.pause.setAttribute("aria-pressed", String(p));
-    el.pause.textContent = p ? "Resume" : "Pause";
-    if (!p) {
-      const pending = buffer;
-      buffer = [];
-      prependEntries(pending);
-      info(source ? "streaming" : "connecting…");
-    } else info("paused");
-  }
-
-  el.pause.addEventListener("click", () => setPaused(!paused));
-
-  return {
-    /** open/close/re-filter the stream to match the query */
-    sync() {
-      if (!query.live) {
-        if (source || reconnectTimer) close();
-        info("");
-        buffer = [];
-        if (paused) setPaused(false);
-        return;
-      }
-      if (tailUrl() !== url || !source) open();
-    },
-    togglePause() {
-      if (query.live) setPaused(!paused);
-    },
-  };
-})();
+const tail = new LiveTail({
+  liveButton: el.live,
+  pauseButton: el.pause,
+  info: el.tailInfo,
+  maxBuffered: MAX_ROWS,
+  wanted: () => query.live,
+  url: tailUrl,
+  accept: (e) => {
+    const matches = matcherFor(query.q);
+    return !matches || matches(String(e.message));
+  },
+  onEntries: prependEntries,
+  onTick: () => {
+    if ("preset" in query.range)
+      loadStats(controller?.signal ?? new AbortController().signal).catch(() => {});
+  },
+  tickMs: LIVE_CHART_REFRESH_MS,
+});
 
 el.live.addEventListener("click", () => {
   const live = !query.live;
@@ -857,33 +612,7 @@ el.live.addEventListener("click", () => {
   update(live && !("preset" in query.range) ? { live, range: { preset: DEFAULT_PRESET } } : { live });
 });
 
-// ---------------------------------------------------------------- readiness badge
-
-async function pollReady() {
-  try {
-    const r = await getJson<Readiness>("/readyz", undefined, { okStatuses: [503] });
-    const status = String(r?.status ?? "unknown");
-    el.status.dataset.state = status === "ok" ? "ok" : status === "degraded" ? "degraded" : "down";
-    const parts = [status];
-    if (r?.queue && r.queue.capacity != null)
-      parts.push(`queue ${compact(Number(r.queue.depth ?? 0))}/${compact(Number(r.queue.capacity))}`);
-    if (r?.lastCommitAt != null) {
-      const t = typeof r.lastCommitAt === "number" ? r.lastCommitAt : Date.parse(r.lastCommitAt);
-      if (!Number.isNaN(t)) parts.push(`commit ${formatAgo(t)}`);
-    }
-    el.status.querySelector(".status-text")!.textContent = parts.join(" · ");
-    el.status.title = `Server readiness (/readyz)\n${JSON.stringify(r, null, 2)}`;
-  } catch (err) {
-    el.status.dataset.state = err instanceof HttpError && err.status === 401 ? "unknown" : "down";
-    el.status.querySelector(".status-text")!.textContent =
-      err instanceof HttpError && err.status === 401 ? "sign-in required" : "unreachable";
-  } finally {
-    setTimeout(pollReady, READY_POLL_MS);
-  }
-}
-el.status.addEventListener("click", () => {
-  void pollReady();
-});
+// ---------------------------------------------------------------- source suggestions
 
 async function loadSourceSuggestions() {
   try {
@@ -927,13 +656,14 @@ el.q.addEventListener("keydown", (ev) => {
 
 // ---------------------------------------------------------------- start
 
-applyTheme(localStorage.getItem("batchlog.theme") ?? "auto");
+installAuthDialog(el.auth);
+initTheme(el.theme, () => histogram.restyle());
 el.customForm.hidden = "preset" in query.range;
 el.presetButtons.forEach((b) => {
   if (!(b.dataset.preset! in PRESETS)) b.remove();
 });
 run({ push: false });
-void pollReady();
+startReadinessBadge(el.status, READY_POLL_MS);
 void loadSourceSuggestions();
 setInterval(() => {
   // keep relative time labels fresh

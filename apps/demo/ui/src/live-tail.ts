@@ -1,0 +1,144 @@
+// Live tail over Server-Sent Events (GET /api/logs/tail): connect, reconnect, pause with a bounded buffer.
+import { getJson, HttpError, type LogEntry, type Readiness } from "./api";
+
+export interface LiveTailOptions {
+  liveButton: HTMLElement;
+  pauseButton: HTMLButtonElement;
+  info: HTMLElement;
+  /** Entries held while paused; the oldest are dropped past it. */
+  maxBuffered: number;
+  /** Whether the query asks for live tail. */
+  wanted(): boolean;
+  /** The stream's URL for the current filters (token included). */
+  url(): string;
+  /** Filters the route cannot apply (the full-text query). */
+  accept(entry: LogEntry): boolean;
+  onEntries(entries: LogEntry[]): void;
+  /** Called every `tickMs` while streaming and not paused (to refresh the histogram). */
+  onTick(): void;
+  tickMs: number;
+}
+
+export class LiveTail {
+  private source: EventSource | null = null;
+  private currentUrl = "";
+  private paused = false;
+  private buffer: LogEntry[] = [];
+  private tickTimer: ReturnType<typeof setInterval> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly handle = (ev: MessageEvent) => this.receive(ev);
+
+  constructor(private readonly o: LiveTailOptions) {
+    o.pauseButton.addEventListener("click", () => this.setPaused(!this.paused));
+  }
+
+  /** Opens, closes or re-filters the stream to match the query. */
+  sync(): void {
+    if (!this.o.wanted()) {
+      if (this.source || this.reconnectTimer) this.close();
+      this.status("");
+      this.buffer = [];
+      if (this.paused) this.setPaused(false);
+      return;
+    }
+    if (this.o.url() !== this.currentUrl || !this.source) this.open();
+  }
+
+  togglePause(): void {
+    if (this.o.wanted()) this.setPaused(!this.paused);
+  }
+
+  private status(text: string) {
+    this.o.info.textContent = text;
+  }
+
+  private receive(ev: MessageEvent) {
+    let data: unknown;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    // one entry per event, or a batch
+    const list = (Array.isArray(data) ? data : [data]).filter(
+      (e): e is LogEntry => !!e && typeof e === "object" && "id" in e && "level" in e && this.o.accept(e),
+    );
+    if (!list.length) return;
+    if (this.paused) {
+      this.buffer.push(...list);
+      if (this.buffer.length > this.o.maxBuffered) this.buffer = this.buffer.slice(-this.o.maxBuffered);
+      this.status(`paused · ${this.buffer.length.toLocaleString("en-US")} new`);
+      return;
+    }
+    this.o.onEntries(list);
+  }
+
+  private open() {
+    this.close();
+    this.currentUrl = this.o.url();
+    const source = new EventSource(this.currentUrl);
+    this.source = source;
+    this.status("connecting…");
+    this.o.liveButton.dataset.state = "connecting";
+    source.onopen = () => {
+      this.status(this.paused ? "paused" : "streaming");
+      this.o.liveButton.dataset.state = "open";
+    };
+    source.onmessage = this.handle;
+    for (const name of ["log", "entry", "entries"])
+      source.addEventListener(name, this.handle as EventListener);
+    source.onerror = () => {
+      if (this.source !== source) return;
+      if (source.readyState !== EventSource.CLOSED) {
+        this.o.liveButton.dataset.state = "connecting";
+        this.status("reconnecting…");
+        return;
+      }
+      // The server refused the stream (a 401, a 400…): EventSource gives up. Ask through fetch,
+      // which shows the token prompt on a 401, then reconnect.
+      this.o.liveButton.dataset.state = "error";
+      this.status("disconnected — retrying");
+      source.close();
+      this.source = null;
+      this.reconnectTimer = setTimeout(() => {
+        getJson<Readiness>("/readyz", undefined, { okStatuses: [503] })
+          .then(() => {
+            if (this.o.wanted()) this.open();
+          })
+          .catch((err) => {
+            this.status(
+              err instanceof HttpError && err.status === 401 ? "sign-in required" : "server unreachable",
+            );
+            if (this.o.wanted()) this.reconnectTimer = setTimeout(() => this.open(), 5000);
+          });
+      }, 1000);
+    };
+    this.tickTimer = setInterval(() => {
+      if (!this.paused) this.o.onTick();
+    }, this.o.tickMs);
+  }
+
+  private close() {
+    this.source?.close();
+    this.source = null;
+    this.currentUrl = "";
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.tickTimer = this.reconnectTimer = null;
+    this.o.liveButton.dataset.state = "off";
+  }
+
+  private setPaused(paused: boolean) {
+    this.paused = paused;
+    this.o.pauseButton.setAttribute("aria-pressed", String(paused));
+    this.o.pauseButton.textContent = paused ? "Resume" : "Pause";
+    if (paused) {
+      this.status("paused");
+      return;
+    }
+    const pending = this.buffer;
+    this.buffer = [];
+    if (pending.length) this.o.onEntries(pending);
+    this.status(this.source ? "streaming" : "connecting…");
+  }
+}
