@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { loadConfig, startServer } from "../../src/app.js";
 
 export const demoDir = fileURLToPath(new URL("../../", import.meta.url));
 export const uiDir = join(demoDir, "ui");
@@ -106,19 +107,9 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-type AnyServer = {
-  listen?: (...args: unknown[]) => Promise<unknown>;
-  close?: () => Promise<unknown> | unknown;
-  server?: { address(): unknown };
-  url?: string;
-  address?: unknown;
-  stop?: () => Promise<unknown>;
-  app?: AnyServer;
-};
-
 /**
- * Starts the real demo server (apps/demo/src/app.ts) on 127.0.0.1, port 0, with a database in a fresh
- * temp directory. Options are passed both as the SPEC §4 environment variables and as a config object.
+ * Starts the real demo server (src/app.ts: loadConfig + startServer) on 127.0.0.1, port 0, with a
+ * database in a fresh temp directory; configured through the SPEC §4 environment variables.
  */
 export async function startDemo(opts: { token?: string } = {}): Promise<RunningDemo> {
   const dir = mkdtempSync(join(tmpdir(), "batchlog-e2e-"));
@@ -130,60 +121,12 @@ export async function startDemo(opts: { token?: string } = {}): Promise<RunningD
     BATCHLOG_MAX_BATCH_DELAY_MS: "5",
   };
   if (opts.token) env.BATCHLOG_TOKEN = opts.token;
-  // E2E_DEMO_MODULE runs the same tests against another build of the server (a module path)
-  const mod = (await (process.env.E2E_DEMO_MODULE
-    ? import(process.env.E2E_DEMO_MODULE)
-    : import("../../src/app.js"))) as Record<string, unknown>;
-  const started = await startWith(mod, env);
+  const server = await startServer(loadConfig(env));
   return {
-    url: started.url,
+    url: server.url.replace(/\/$/, ""),
     async close() {
-      await started.close();
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function startWith(
-  mod: Record<string, unknown>,
-  env: Record<string, string>,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const factory = [
-    "startServer",
-    "startDemo",
-    "start",
-    "createServer",
-    "buildServer",
-    "buildApp",
-    "createApp",
-  ]
-    .map((n) => mod[n])
-    .find((f): f is (...a: unknown[]) => Promise<AnyServer> => typeof f === "function");
-  if (!factory)
-    throw new Error(`apps/demo/src/app.ts exports none of the expected factories: ${Object.keys(mod)}`);
-  const loadConfig = ["loadConfig", "configFromEnv", "parseConfig"]
-    .map((n) => mod[n])
-    .find((f): f is (e: Record<string, string>) => unknown => typeof f === "function");
-  const config = loadConfig ? await loadConfig({ ...env }) : { ...env };
-  let server = await factory(config);
-  if (server?.app && !server.listen) server = server.app;
-  let url = typeof server?.url === "string" ? server.url : "";
-  if (!url && typeof server?.listen === "function") {
-    const address = await server.listen({ host: "127.0.0.1", port: 0 });
-    if (typeof address === "string") url = address;
-  }
-  if (!url) {
-    const a = (server?.server?.address?.() ?? server?.address) as { port?: number } | string | undefined;
-    if (a && typeof a === "object" && a.port) url = `http://127.0.0.1:${a.port}`;
-    else if (typeof a === "string") url = a;
-  }
-  if (!url) throw new Error("could not find the demo server's address");
-  url = url.replace(/\/$/, "").replace("0.0.0.0", "127.0.0.1").replace("localhost", "127.0.0.1");
-  return {
-    url,
-    async close() {
-      if (typeof server.stop === "function") await server.stop();
-      else if (typeof server.close === "function") await server.close();
     },
   };
 }
