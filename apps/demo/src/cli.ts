@@ -1,0 +1,34 @@
+// Command-line flags: one per option of config-options.ts, parsed by commander. `--help` lists
+// each with its environment variable and default.
+import { Command } from "commander";
+import type { CliValues } from "./config.js";
+import { OPTIONS } from "./config-options.js";
+
+export function createCommand(): Command {
+  const program = new Command("batchlog-demo")
+    .description(
+      "batchlog demo server: log ingestion (native JSON, Loki push, OTLP/HTTP), search, live tail, metrics.\n" +
+        "Every option can also be set by its environment variable or in the JSON file named by BATCHLOG_CONFIG;\n" +
+        "flags win over the environment, which wins over the file.",
+    )
+    .helpOption("-h, --help", "show this help")
+    .allowExcessArguments(false);
+  for (const option of OPTIONS) {
+    const fallback = option.default === undefined ? "unset" : option.secret ? "set" : option.default;
+    program.option(option.flag, `${option.description}\n[${option.env}; default: ${fallback}]`);
+  }
+  return program;
+}
+
+/** Parses argv (without node and the script); commander prints --help or a usage error and exits. */
+export function parseCommandLine(argv: readonly string[]): CliValues {
+  const program = createCommand();
+  program.parse([...argv], { from: "user" });
+  const opts = program.opts<Record<string, string | undefined>>();
+  const values: CliValues = {};
+  for (const option of OPTIONS) {
+    const value = opts[option.key];
+    if (value !== undefined) values[option.key] = value;
+  }
+  return values;
+}

@@ -1,0 +1,422 @@
+// Every option of the demo server, defined once: its environment variable, command-line flag,
+// JSON config-file key, default, description and zod schema. config.ts, cli.ts and the README
+// table are all derived from this list.
+import { parseByteSize, parseDuration } from "@batchlog/service";
+import { z } from "zod";
+
+/** Parses a textual value (env var, flag) or passes a JSON value (config file) through. */
+const fromText =
+  <T>(parse: (text: string) => T) =>
+  (raw: unknown) =>
+    typeof raw === "string" ? parse(raw) : raw;
+
+const integerText = (text: string): unknown => (/^\s*-?\d+\s*$/.test(text) ? Number(text) : text);
+const booleanText = (text: string): unknown => {
+  const t = text.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(t)) return true;
+  if (["false", "0", "no", "off"].includes(t)) return false;
+  return text;
+};
+
+const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(fromText(integerText), z.number().int().min(min).max(max));
+const bool = () => z.preprocess(fromText(booleanText), z.boolean());
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(
+    fromText((t) => t.trim().toLowerCase()),
+    z.enum(values),
+  );
+const text = (max = 4096) => z.string().trim().min(1).max(max);
+const libsqlUrl = () => text().regex(/^(file|libsql|https?|wss?):/);
+
+/** A duration such as `7d`, `12h`, `90s` (or a number of milliseconds) → milliseconds. */
+const duration = () =>
+  z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+    if (typeof value === "number") return value;
+    if (/^\s*\d+\s*$/.test(value)) return Number(value);
+    try {
+      return parseDuration(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not a duration" });
+      return z.NEVER;
+    }
+  });
+
+/** A size such as `10mb`, `512kb` (or a byte count) → bytes. */
+const byteSize = () =>
+  z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+    if (typeof value === "number") return value;
+    try {
+      return parseByteSize(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not a size" });
+      return z.NEVER;
+    }
+  });
+
+export interface OptionSpec {
+  /** camelCase key: the JSON config-file key and the Config property it feeds. */
+  key: string;
+  env: `BATCHLOG_${string}`;
+  /** Command-line flag with its value placeholder, e.g. `--port <port>`. */
+  flag: string;
+  /** Default as written in the environment; undefined = unset. */
+  default: string | undefined;
+  description: string;
+  /** What a valid value looks like, for the error line. */
+  expected: string;
+  schema: z.ZodType;
+  /** Secret values are never printed back (help shows "set"/"none"; errors omit the value). */
+  secret?: boolean;
+}
+
+const spec = (s: OptionSpec) => s;
+
+export const OPTIONS = [
+  spec({
+    key: "config",
+    env: "BATCHLOG_CONFIG",
+    flag: "--config <file>",
+    default: undefined,
+    description: "JSON file with any of these options by camelCase key; environment and flags win",
+    expected: "a path to a JSON file",
+    schema: text(),
+  }),
+  spec({
+    key: "host",
+    env: "BATCHLOG_HOST",
+    flag: "--host <address>",
+    default: "127.0.0.1",
+    description: "listen address (0.0.0.0 exposes the server to the network)",
+    expected: "a host name or IP address",
+    schema: text(255),
+  }),
+  spec({
+    key: "port",
+    env: "BATCHLOG_PORT",
+    flag: "--port <port>",
+    default: "8080",
+    description: "listen port (0 picks a free one)",
+    expected: "an integer from 0 to 65535",
+    schema: int(0, 65535),
+  }),
+  spec({
+    key: "token",
+    env: "BATCHLOG_TOKEN",
+    flag: "--token <token>",
+    default: undefined,
+    description: "bearer token required on every route but /healthz (auth off when unset)",
+    expected: "a non-empty string of at most 4096 characters",
+    schema: text(),
+    secret: true,
+  }),
+  spec({
+    key: "bodyLimit",
+    env: "BATCHLOG_BODY_LIMIT",
+    flag: "--body-limit <size>",
+    default: "10mb",
+    description: "largest request body, after decompression (→ 413)",
+    expected: "a size such as 512kb, 10mb, 1gb or a byte count",
+    schema: byteSize(),
+  }),
+  spec({
+    key: "logLevel",
+    env: "BATCHLOG_LOG_LEVEL",
+    flag: "--log-level <level>",
+    default: "info",
+    description: "the server's own pino log level",
+    expected: "one of trace, debug, info, warn, error, fatal, silent",
+    schema: oneOf(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+  }),
+  spec({
+    key: "statsIntervalMs",
+    env: "BATCHLOG_STATS_INTERVAL_MS",
+    flag: "--stats-interval-ms <ms>",
+    default: "60000",
+    description: "period of the batch-statistics log line (0 disables it)",
+    expected: "an integer >= 0",
+    schema: int(0),
+  }),
+  spec({
+    key: "generate",
+    env: "BATCHLOG_GENERATE",
+    flag: "--generate <entries/s>",
+    default: "0",
+    description: "feed sample traffic at this many entries per second (0 = off)",
+    expected: "an integer from 0 to 1000000",
+    schema: int(0, 1_000_000),
+  }),
+  spec({
+    key: "dbUrl",
+    env: "BATCHLOG_DB_URL",
+    flag: "--db-url <url>",
+    default: "file:./data/batchlog.db",
+    description: "libSQL URL: file: (embedded) or libsql://, http(s)://, ws(s):// (sqld, Turso)",
+    expected: "a URL starting with file:, libsql://, http(s):// or ws(s)://",
+    schema: libsqlUrl(),
+  }),
+  spec({
+    key: "dbAuthToken",
+    env: "BATCHLOG_DB_AUTH_TOKEN",
+    flag: "--db-auth-token <token>",
+    default: undefined,
+    description: "auth token for a libSQL server or Turso",
+    expected: "a non-empty string",
+    schema: text(16_384),
+    secret: true,
+  }),
+  spec({
+    key: "dbSyncUrl",
+    env: "BATCHLOG_DB_SYNC_URL",
+    flag: "--db-sync-url <url>",
+    default: undefined,
+    description: "embedded replica: the libSQL server a file: database syncs from",
+    expected: "a URL starting with libsql://, http(s):// or ws(s)://",
+    schema: libsqlUrl(),
+  }),
+  spec({
+    key: "dbSyncIntervalSec",
+    env: "BATCHLOG_DB_SYNC_INTERVAL_SEC",
+    flag: "--db-sync-interval-sec <s>",
+    default: undefined,
+    description: "embedded replica: seconds between background syncs",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "dbRecover",
+    env: "BATCHLOG_DB_RECOVER",
+    flag: "--db-recover <bool>",
+    default: "false",
+    description: "move an unreadable database file aside and start a new one instead of failing",
+    expected: "true or false",
+    schema: bool(),
+  }),
+  spec({
+    key: "storageImplementation",
+    env: "BATCHLOG_STORAGE_IMPLEMENTATION",
+    flag: "--storage-implementation <kind>",
+    default: "batched",
+    description: "batched (the product) or direct (one INSERT per entry, the baseline)",
+    expected: "batched or direct",
+    schema: oneOf(["batched", "direct"]),
+  }),
+  spec({
+    key: "writerThread",
+    env: "BATCHLOG_WRITER_THREAD",
+    flag: "--writer-thread <bool>",
+    default: "true",
+    description: "write a file: database from a worker thread so commits never stall HTTP",
+    expected: "true or false",
+    schema: bool(),
+  }),
+  spec({
+    key: "maxBatchSize",
+    env: "BATCHLOG_MAX_BATCH_SIZE",
+    flag: "--max-batch-size <n>",
+    default: "1000",
+    description: "entries per transaction",
+    expected: "an integer from 1 to 32766",
+    schema: int(1, 32766),
+  }),
+  spec({
+    key: "maxBatchDelayMs",
+    env: "BATCHLOG_MAX_BATCH_DELAY_MS",
+    flag: "--max-batch-delay-ms <ms>",
+    default: "10",
+    description: "longest an entry waits for its batch to fill",
+    expected: "an integer >= 0",
+    schema: int(0),
+  }),
+  spec({
+    key: "queueCapacity",
+    env: "BATCHLOG_QUEUE_CAPACITY",
+    flag: "--queue-capacity <n>",
+    default: "100000",
+    description: "entries queued and not yet committed (the memory bound; full → 429)",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "whenFull",
+    env: "BATCHLOG_WHEN_FULL",
+    flag: "--when-full <mode>",
+    default: "reject",
+    description: "reject: 429 at once when the queue is full; wait: wait up to the enqueue timeout",
+    expected: "reject or wait",
+    schema: oneOf(["reject", "wait"]),
+  }),
+  spec({
+    key: "enqueueTimeoutMs",
+    env: "BATCHLOG_ENQUEUE_TIMEOUT_MS",
+    flag: "--enqueue-timeout-ms <ms>",
+    default: "5000",
+    description: "with when-full=wait: how long a request waits for room in the queue",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "writeTimeoutMs",
+    env: "BATCHLOG_WRITE_TIMEOUT_MS",
+    flag: "--write-timeout-ms <ms>",
+    default: "30000",
+    description: "an entry not committed by then fails (503); it is never written twice",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "retryInitialDelayMs",
+    env: "BATCHLOG_RETRY_INITIAL_DELAY_MS",
+    flag: "--retry-initial-delay-ms <ms>",
+    default: "50",
+    description: "first backoff delay after a transient write failure",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "retryMaxDelayMs",
+    env: "BATCHLOG_RETRY_MAX_DELAY_MS",
+    flag: "--retry-max-delay-ms <ms>",
+    default: "5000",
+    description: "longest backoff delay (>= the initial delay)",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "synchronous",
+    env: "BATCHLOG_SYNCHRONOUS",
+    flag: "--synchronous <mode>",
+    default: "full",
+    description: "WAL synchronous: full survives power loss, normal a process crash",
+    expected: "full or normal",
+    schema: oneOf(["full", "normal"]),
+  }),
+  spec({
+    key: "fullText",
+    env: "BATCHLOG_FULL_TEXT",
+    flag: "--full-text <bool>",
+    default: "true",
+    description: "maintain the FTS5 index over messages (for ?q=)",
+    expected: "true or false",
+    schema: bool(),
+  }),
+  spec({
+    key: "walAutocheckpoint",
+    env: "BATCHLOG_WAL_AUTOCHECKPOINT",
+    flag: "--wal-autocheckpoint <pages>",
+    default: "1000",
+    description: "WAL pages before SQLite checkpoints on commit",
+    expected: "an integer >= 0",
+    schema: int(0),
+  }),
+  spec({
+    key: "checkpointIntervalMs",
+    env: "BATCHLOG_CHECKPOINT_INTERVAL_MS",
+    flag: "--checkpoint-interval-ms <ms>",
+    default: "30000",
+    description: "period of the passive WAL checkpoint (0 disables it)",
+    expected: "an integer >= 0",
+    schema: int(0),
+  }),
+  spec({
+    key: "journalSizeLimit",
+    env: "BATCHLOG_JOURNAL_SIZE_LIMIT",
+    flag: "--journal-size-limit <bytes>",
+    default: "67108864",
+    description: "bytes the WAL is truncated to after a checkpoint (-1 = unbounded)",
+    expected: "an integer >= -1",
+    schema: int(-1),
+  }),
+  spec({
+    key: "busyTimeoutMs",
+    env: "BATCHLOG_BUSY_TIMEOUT_MS",
+    flag: "--busy-timeout-ms <ms>",
+    default: "5000",
+    description: "how long a connection waits for a lock before SQLITE_BUSY",
+    expected: "an integer >= 0",
+    schema: int(0),
+  }),
+  spec({
+    key: "drainTimeoutMs",
+    env: "BATCHLOG_DRAIN_TIMEOUT_MS",
+    flag: "--drain-timeout-ms <ms>",
+    default: "10000",
+    description: "at shutdown: how long to keep retrying a failing database before giving up",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "maxMessageBytes",
+    env: "BATCHLOG_MAX_MESSAGE_BYTES",
+    flag: "--max-message-bytes <bytes>",
+    default: "65536",
+    description: "largest message of one entry (UTF-8 bytes)",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "maxFieldsBytes",
+    env: "BATCHLOG_MAX_FIELDS_BYTES",
+    flag: "--max-fields-bytes <bytes>",
+    default: "65536",
+    description: "largest fields object of one entry, serialized",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "retentionMaxAge",
+    env: "BATCHLOG_RETENTION_MAX_AGE",
+    flag: "--retention-max-age <duration>",
+    default: undefined,
+    description: "delete entries older than this (7d, 12h…); unset keeps everything",
+    expected: "a duration such as 7d, 12h, 30m",
+    schema: duration(),
+  }),
+  spec({
+    key: "retentionMaxEntries",
+    env: "BATCHLOG_RETENTION_MAX_ENTRIES",
+    flag: "--retention-max-entries <n>",
+    default: undefined,
+    description: "keep at most this many newest entries; unset = no limit",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "retentionInterval",
+    env: "BATCHLOG_RETENTION_INTERVAL",
+    flag: "--retention-interval <duration>",
+    default: "5m",
+    description: "time between retention runs (when a retention limit is set)",
+    expected: "a duration such as 30s, 5m, 1h",
+    schema: duration(),
+  }),
+  spec({
+    key: "tailMaxBuffered",
+    env: "BATCHLOG_TAIL_MAX_BUFFERED",
+    flag: "--tail-max-buffered <n>",
+    default: "1000",
+    description: "entries held for a slow live-tail client before the oldest are dropped",
+    expected: "an integer from 1 to 1000000",
+    schema: int(1, 1_000_000),
+  }),
+  spec({
+    key: "tailHeartbeatMs",
+    env: "BATCHLOG_TAIL_HEARTBEAT_MS",
+    flag: "--tail-heartbeat-ms <ms>",
+    default: "15000",
+    description: "period of the SSE heartbeat comment on live-tail streams",
+    expected: "an integer >= 100",
+    schema: int(100),
+  }),
+  spec({
+    key: "shutdownTimeoutMs",
+    env: "BATCHLOG_SHUTDOWN_TIMEOUT_MS",
+    flag: "--shutdown-timeout-ms <ms>",
+    default: "30000",
+    description: "at SIGTERM: longest wait for in-flight requests and the drain before exiting 1",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+] as const satisfies readonly OptionSpec[];
+
+export type OptionKey = (typeof OPTIONS)[number]["key"];

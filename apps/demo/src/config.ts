@@ -1,0 +1,252 @@
+// The server's configuration: defaults < JSON config file (BATCHLOG_CONFIG) < environment < flags,
+// each value validated with its option's zod schema; every problem is reported, one line each.
+import { readFileSync } from "node:fs";
+import {
+  type BatchConfigInput,
+  resolveBatchConfig,
+  ConfigError as StorageConfigError,
+} from "@batchlog/storage";
+import { OPTIONS, type OptionKey, type OptionSpec } from "./config-options.js";
+
+export type ServerLogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export interface RetentionConfig {
+  maxAgeMs?: number;
+  maxEntries?: number;
+  intervalMs: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Bearer token; undefined = auth off. */
+  token: string | undefined;
+  /** Largest request body after decompression, in bytes. */
+  bodyLimitBytes: number;
+  logLevel: ServerLogLevel;
+  /** 0 disables the periodic statistics line. */
+  statsIntervalMs: number;
+  /** Sample traffic in entries per second; 0 = off. */
+  generate: number;
+  /** Options for `openLogStorage` (without the logger). */
+  storage: Readonly<Omit<BatchConfigInput, "logger">>;
+  retention: Readonly<RetentionConfig> | undefined;
+  tail: Readonly<{ maxBuffered: number; heartbeatMs: number }>;
+  shutdownTimeoutMs: number;
+  /** Config file that was read, if any. */
+  configFile: string | undefined;
+}
+
+/** One line per problem, each naming the variable (or flag, or file key) and the bad value. */
+export class ConfigValidationError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigValidationError";
+    this.problems = problems;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+/** Values given on the command line, by option key (commander's camelCase names). */
+export type CliValues = Partial<Record<OptionKey, string>>;
+
+type Source = { kind: "default" | "file" | "env" | "cli"; raw: unknown };
+
+const byKey = new Map<string, OptionSpec>(OPTIONS.map((o) => [o.key, o]));
+
+/**
+ * Builds the frozen Config from `env` (default `process.env`) and command-line values.
+ * @throws ConfigValidationError listing every problem
+ */
+export function loadConfig(env: Env = process.env, cli: CliValues = {}): Config {
+  const problems: string[] = [];
+  const sources = new Map<string, Source>();
+  for (const option of OPTIONS) {
+    if (option.default !== undefined) sources.set(option.key, { kind: "default", raw: option.default });
+  }
+  const configPath = cli.config ?? nonEmpty(env.BATCHLOG_CONFIG);
+  if (configPath !== undefined) {
+    for (const [key, raw] of Object.entries(readConfigFile(configPath, problems))) {
+      if (key === "config") problems.push(`${configPath}: "config" cannot be set inside a config file`);
+      else if (!byKey.has(key)) problems.push(`${configPath}: unknown option "${clip(key)}"`);
+      else sources.set(key, { kind: "file", raw });
+    }
+  }
+  for (const option of OPTIONS) {
+    const fromEnv = env[option.env];
+    // An empty variable counts as unset, as shells and compose files often leave them.
+    if (fromEnv !== undefined && fromEnv !== "") sources.set(option.key, { kind: "env", raw: fromEnv });
+    const fromCli = cli[option.key];
+    if (fromCli !== undefined) sources.set(option.key, { kind: "cli", raw: fromCli });
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const option of OPTIONS) {
+    const source = sources.get(option.key);
+    if (source === undefined) continue;
+    const parsed = option.schema.safeParse(source.raw);
+    if (parsed.success) values[option.key] = parsed.data;
+    else problems.push(describeProblem(option, source, configPath));
+  }
+  if (problems.length === 0) crossChecks(values, sources, configPath, problems);
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return deepFreeze(assemble(values, configPath));
+}
+
+function crossChecks(
+  values: Record<string, unknown>,
+  sources: Map<string, Source>,
+  file: string | undefined,
+  problems: string[],
+) {
+  const initial = values.retryInitialDelayMs as number;
+  const max = values.retryMaxDelayMs as number;
+  if (max < initial) {
+    problems.push(
+      `${origin(byKey.get("retryMaxDelayMs")!, sources.get("retryMaxDelayMs")!, file)}=${max}: must be >= ${origin(byKey.get("retryInitialDelayMs")!, sources.get("retryInitialDelayMs")!, file)} (${initial})`,
+    );
+    return;
+  }
+  // The storage validates its own options too: anything it still refuses is reported by variable.
+  try {
+    resolveBatchConfig(storageOptions(values));
+  } catch (error) {
+    if (!(error instanceof StorageConfigError)) throw error;
+    for (const issue of error.issues) {
+      const option = OPTIONS.find((o) => storageField(o.key) === issue.field);
+      const name = option
+        ? origin(option, sources.get(option.key) ?? { kind: "default", raw: "" }, file)
+        : issue.field;
+      problems.push(`${name}: ${issue.message}`);
+    }
+  }
+}
+
+function assemble(values: Record<string, unknown>, configFile: string | undefined): Config {
+  const v = values as Record<OptionKey, unknown>;
+  const num = (key: OptionKey) => v[key] as number;
+  const hasRetention = v.retentionMaxAge !== undefined || v.retentionMaxEntries !== undefined;
+  const retention: RetentionConfig | undefined = hasRetention
+    ? {
+        ...(v.retentionMaxAge !== undefined && { maxAgeMs: num("retentionMaxAge") }),
+        ...(v.retentionMaxEntries !== undefined && { maxEntries: num("retentionMaxEntries") }),
+        intervalMs: num("retentionInterval"),
+      }
+    : undefined;
+  return {
+    host: v.host as string,
+    port: num("port"),
+    token: v.token as string | undefined,
+    bodyLimitBytes: num("bodyLimit"),
+    logLevel: v.logLevel as ServerLogLevel,
+    statsIntervalMs: num("statsIntervalMs"),
+    generate: num("generate"),
+    storage: storageOptions(values),
+    retention,
+    tail: { maxBuffered: num("tailMaxBuffered"), heartbeatMs: num("tailHeartbeatMs") },
+    shutdownTimeoutMs: num("shutdownTimeoutMs"),
+    configFile,
+  };
+}
+
+/** Maps option keys onto `BatchConfigInput`; unset optional ones are left out. */
+function storageOptions(values: Record<string, unknown>): Omit<BatchConfigInput, "logger"> {
+  const out: Record<string, unknown> = {};
+  for (const option of OPTIONS) {
+    const field = storageField(option.key);
+    if (field === undefined || field.startsWith("retry.") || values[option.key] === undefined) continue;
+    out[field] = values[option.key];
+  }
+  out.retry = { initialDelayMs: values.retryInitialDelayMs, maxDelayMs: values.retryMaxDelayMs };
+  return out as Omit<BatchConfigInput, "logger">;
+}
+
+const STORAGE_FIELDS: Partial<Record<OptionKey, string>> = {
+  dbUrl: "url",
+  dbAuthToken: "authToken",
+  dbSyncUrl: "syncUrl",
+  dbSyncIntervalSec: "syncIntervalSec",
+  dbRecover: "recover",
+  storageImplementation: "implementation",
+  writerThread: "writerThread",
+  maxBatchSize: "maxBatchSize",
+  maxBatchDelayMs: "maxBatchDelayMs",
+  queueCapacity: "queueCapacity",
+  whenFull: "whenFull",
+  enqueueTimeoutMs: "enqueueTimeoutMs",
+  writeTimeoutMs: "writeTimeoutMs",
+  retryInitialDelayMs: "retry.initialDelayMs",
+  retryMaxDelayMs: "retry.maxDelayMs",
+  synchronous: "synchronous",
+  fullText: "fullText",
+  walAutocheckpoint: "walAutocheckpoint",
+  checkpointIntervalMs: "checkpointIntervalMs",
+  journalSizeLimit: "journalSizeLimit",
+  busyTimeoutMs: "busyTimeoutMs",
+  drainTimeoutMs: "drainTimeoutMs",
+  maxMessageBytes: "maxMessageBytes",
+  maxFieldsBytes: "maxFieldsBytes",
+};
+
+function storageField(key: string): string | undefined {
+  return STORAGE_FIELDS[key as OptionKey];
+}
+
+function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    problems.push(
+      `BATCHLOG_CONFIG="${clip(path)}": cannot read the file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+    );
+    return {};
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    problems.push(`BATCHLOG_CONFIG="${clip(path)}": not valid JSON (${(error as Error).message})`);
+    return {};
+  }
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    problems.push(`BATCHLOG_CONFIG="${clip(path)}": must hold a JSON object of options`);
+    return {};
+  }
+  return json as Record<string, unknown>;
+}
+
+function describeProblem(option: OptionSpec, source: Source, file: string | undefined): string {
+  const shown = option.secret
+    ? "(hidden)"
+    : JSON.stringify(typeof source.raw === "string" ? clip(source.raw) : source.raw);
+  return `${origin(option, source, file)}=${shown}: expected ${option.expected}`;
+}
+
+function origin(option: OptionSpec, source: Source, file: string | undefined): string {
+  switch (source.kind) {
+    case "cli":
+      return option.flag.split(" ")[0] as string;
+    case "file":
+      return `${file} ${option.key}`;
+    default:
+      return option.env;
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

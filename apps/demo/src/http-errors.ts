@@ -1,0 +1,61 @@
+// Every error answer is JSON `{ error, code }`. Messages come from errors known to be safe to show
+// (HttpError, storage errors, fastify's own 4xx); anything else is a 500 "internal error" and the
+// details go to the server log only: driver errors quote query parameters, i.e. log contents.
+import { toHttpError } from "@batchlog/service";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+
+export interface ErrorBody {
+  error: string;
+  code: string;
+}
+
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  retryAfterSeconds?: number,
+) {
+  if (retryAfterSeconds !== undefined) reply.header("retry-after", String(retryAfterSeconds));
+  return reply
+    .code(status)
+    .type("application/json; charset=utf-8")
+    .send({ error: message, code } satisfies ErrorBody);
+}
+
+/** Fastify's own client errors (body too large, bad content type…) and what to call them. */
+const FASTIFY_CODES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: "BATCHLOG_PAYLOAD_TOO_LARGE",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "BATCHLOG_UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "BATCHLOG_BAD_REQUEST",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "BATCHLOG_BAD_REQUEST",
+  FST_ERR_CTP_INVALID_JSON_BODY: "BATCHLOG_BAD_REQUEST",
+};
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode;
+  if (
+    typeof error.code === "string" &&
+    error.code.startsWith("FST_") &&
+    status !== undefined &&
+    status >= 400 &&
+    status < 500
+  ) {
+    return sendError(reply, status, FASTIFY_CODES[error.code] ?? "BATCHLOG_BAD_REQUEST", error.message);
+  }
+  // Aborted or malformed request streams surface as errors with a 4xx status from Node's http layer.
+  if (status === 400 && (error as { expose?: boolean }).expose === true) {
+    return sendError(reply, 400, "BATCHLOG_BAD_REQUEST", "malformed request");
+  }
+  const mapped = toHttpError(error);
+  if (mapped.statusCode >= 500) {
+    request.log.error({ err: error, route: request.routeOptions.url }, "request failed");
+  } else {
+    request.log.debug({ code: mapped.code, route: request.routeOptions.url }, mapped.message);
+  }
+  // A 503's underlying message can carry driver text: keep it in the log, say something generic.
+  const message = mapped.statusCode === 503 ? "storage is unavailable; retry later" : mapped.message;
+  if (mapped.statusCode === 503)
+    request.log.warn({ err: error, route: request.routeOptions.url }, "storage unavailable");
+  return sendError(reply, mapped.statusCode, mapped.code, message, mapped.retryAfterSeconds);
+}

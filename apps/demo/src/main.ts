@@ -1,0 +1,67 @@
+// `node apps/demo/dist/main.js [--generate 200] [--help]`: load and validate the config, open the
+// storage, serve, and on SIGINT/SIGTERM stop accepting, end live tails, drain the queue, exit 0.
+import { parseCommandLine } from "./cli.js";
+import { type Config, ConfigValidationError, loadConfig } from "./config.js";
+import { createLogger, type RunningServer, startServer } from "./server.js";
+
+async function main(): Promise<void> {
+  const cli = parseCommandLine(process.argv.slice(2));
+  let config: Config;
+  try {
+    config = loadConfig(process.env, cli);
+  } catch (error) {
+    if (!(error instanceof ConfigValidationError)) throw error;
+    for (const problem of error.problems)
+      process.stderr.write(`batchlog: invalid configuration: ${problem}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config);
+  let server: RunningServer;
+  try {
+    server = await startServer(config, { logger });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    logger.fatal({ err }, "cannot start");
+    process.stderr.write(
+      `batchlog: cannot start: ${err.code === "EADDRINUSE" ? `${config.host}:${config.port} is already in use` : err.message}\n`,
+    );
+    process.exit(1);
+  }
+  logger.info(
+    { url: server.url, db: config.storage.url, auth: config.token !== undefined },
+    "batchlog is listening",
+  );
+  process.stdout.write(`\nbatchlog is running: open ${server.url}/ in a browser (Ctrl-C to stop)\n\n`);
+
+  let signalled = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, "second signal: exiting without waiting for the drain");
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, "shutting down: draining the queue");
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    server.stop().then(
+      () => {
+        logger.info("stopped cleanly");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`batchlog: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,92 @@
+// Wires the pieces together: storage → service → metrics → app, listens, and starts the
+// background jobs (retention, statistics line, sample traffic). `stop()` is the graceful shutdown.
+import { createLogService, type LogService, type RetentionHandle } from "@batchlog/service";
+import { type LogStorage, openLogStorage } from "@batchlog/storage";
+import type { FastifyInstance } from "fastify";
+import { type Logger, pino } from "pino";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { startSampleTraffic } from "./sample-traffic.js";
+import { startStatsReporter } from "./stats-reporter.js";
+
+export interface RunningServer {
+  /** http://host:port of the listening server. */
+  url: string;
+  fastify: FastifyInstance;
+  storage: LogStorage;
+  service: LogService;
+  metrics: Metrics;
+  logger: Logger;
+  /**
+   * Graceful shutdown: stop the background jobs, stop accepting requests and let those in flight
+   * finish, end live-tail streams, then drain the storage queue and close the database. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Path of the built UI file (tests). */
+  uiFile?: string;
+}
+
+export function createLogger(config: Pick<Config, "logLevel">): Logger {
+  return pino({ level: config.logLevel, base: { app: "batchlog" } });
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const storage = await openLogStorage({ ...config.storage, logger: logger.child({ component: "storage" }) });
+  const service = createLogService({
+    storage,
+    maxBodyBytes: config.bodyLimitBytes,
+    limits: {
+      ...(config.storage.maxMessageBytes !== undefined && {
+        maxMessageBytes: config.storage.maxMessageBytes,
+      }),
+      ...(config.storage.maxFieldsBytes !== undefined && { maxFieldsBytes: config.storage.maxFieldsBytes }),
+    },
+    logger: logger.child({ component: "service" }),
+  });
+  const metrics = createMetrics(storage, service);
+  const fastify = createApp({
+    config,
+    storage,
+    service,
+    logger,
+    metrics,
+    ...(options.uiFile !== undefined && { uiFile: options.uiFile }),
+  });
+  let address: string;
+  try {
+    address = await fastify.listen({ host: config.host, port: config.port, listenTextResolver: () => "" });
+  } catch (error) {
+    await fastify.close().catch(() => {});
+    await service.close().catch(() => {});
+    metrics.close();
+    await storage.close().catch(() => {});
+    throw error;
+  }
+  const url = address.replace("0.0.0.0", "127.0.0.1");
+
+  let retention: RetentionHandle | undefined;
+  if (config.retention !== undefined) retention = service.startRetention({ ...config.retention });
+  const stats = startStatsReporter(storage, service, logger, config.statsIntervalMs);
+  const traffic = config.generate > 0 ? startSampleTraffic(service, config.generate, logger) : undefined;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      traffic?.stop();
+      await retention?.stop();
+      await fastify.close();
+      await service.close();
+      metrics.close();
+      await storage.close();
+      stats.stop();
+    })();
+    return stopping;
+  };
+  return { url, fastify, storage, service, metrics, logger, stop };
+}

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  postJson,
+  request,
+  search,
+  startTestServer,
+  type TestServer,
+  type WireEntry,
+} from "./helpers/test-server.js";
+
+let server: TestServer;
+let base: string;
+const now = Date.now();
+
+beforeAll(async () => {
+  server = await startTestServer();
+  base = server.url;
+  const res = await postJson(base, "/api/logs", [
+    {
+      timestamp: now - 3_600_000,
+      level: "info",
+      source: "q-api",
+      message: "GET /orders 200",
+      fields: { status: 200, user: "ada" },
+    },
+    {
+      timestamp: now - 1_800_000,
+      level: "warn",
+      source: "q-api",
+      message: "slow query on orders",
+      fields: { status: 200, user: "bob" },
+    },
+    {
+      timestamp: now - 60_000,
+      level: "error",
+      source: "q-billing",
+      message: "payment declined for order",
+      fields: { status: 402, user: "ada" },
+    },
+    {
+      timestamp: now - 30_000,
+      level: "debug",
+      source: "q-worker",
+      message: "job picked",
+      fields: { job: "resize" },
+    },
+    { timestamp: now - 10_000, level: "fatal", source: "q-worker", message: "worker crashed: out of memory" },
+  ]);
+  expect(res.status).toBe(201);
+});
+afterAll(() => server.dispose());
+
+const messages = (entries: WireEntry[]) => entries.map((e) => e.message);
+
+describe("GET /api/logs", () => {
+  it("Should return entries newest first with a null nextCursor at the end", async () => {
+    const res = await request<{ entries: WireEntry[]; nextCursor: string | null }>(
+      base,
+      "/api/logs?source=q-api,q-billing,q-worker",
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.entries).toHaveLength(5);
+    expect(res.body.entries[0]?.message).toBe("worker crashed: out of memory");
+    expect(res.body.nextCursor).toBeNull();
+  });
+
+  it("Should filter by full text, level, minLevel, source, field and time", async () => {
+    expect(messages(await search(base, { q: "orders" }))).toEqual([
+      "slow query on orders",
+      "GET /orders 200",
+    ]);
+    expect(messages(await search(base, { q: '"payment declined"' }))).toEqual(["payment declined for order"]);
+    expect(messages(await search(base, { q: "crash*" }))).toEqual(["worker crashed: out of memory"]);
+    expect(messages(await search(base, { level: "warn,error" }))).toEqual([
+      "payment declined for order",
+      "slow query on orders",
+    ]);
+    expect(messages(await search(base, { minLevel: "error" }))).toEqual([
+      "worker crashed: out of memory",
+      "payment declined for order",
+    ]);
+    expect(messages(await search(base, { source: "q-worker" }))).toEqual([
+      "worker crashed: out of memory",
+      "job picked",
+    ]);
+    expect(messages(await search(base, { "field.user": "ada" }))).toEqual([
+      "payment declined for order",
+      "GET /orders 200",
+    ]);
+    expect(messages(await search(base, { "field.status": "402" }))).toEqual(["payment declined for order"]);
+    expect(messages(await search(base, { from: "2m", source: "q-worker,q-billing,q-api" }))).toHaveLength(3);
+    expect(
+      messages(
+        await search(base, { from: new Date(now - 2_000_000).toISOString(), to: String(now - 45_000) }),
+      ),
+    ).toEqual(["payment declined for order", "slow query on orders"]);
+  });
+
+  it("Should page with limit and cursor without gaps or repeats", async () => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `/api/logs?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const res = await request<{ entries: WireEntry[]; nextCursor: string | null }>(base, query);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.entries.map((e) => e.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(5);
+    expect([...seen].sort((a, b) => b - a)).toEqual(seen);
+  });
+
+  it.each([
+    ["limit=0"],
+    ["limit=abc"],
+    ["limit=5000"],
+    ["level=loud"],
+    ["minLevel=x"],
+    ["from=yesterday"],
+    ["from=now&to=1h"],
+    ["cursor=%%%"],
+    ["q=%22unterminated"],
+    ["q=AND%20OR"],
+    ["q=NEAR("],
+    ["limit=1&limit=2"],
+  ])("Should answer 400 naming the parameter for %s", async (query) => {
+    const res = await request<{ error: string; code: string }>(base, `/api/logs?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("BATCHLOG_BAD_REQUEST");
+    expect(res.body.error).toMatch(new RegExp(`^${query.split("=")[0]}`));
+  });
+});
+
+describe("GET /api/logs/recent", () => {
+  it("Should return the newest entries up to limit", async () => {
+    const res = await request<{ entries: WireEntry[] }>(base, "/api/logs/recent?limit=2");
+    expect(res.status).toBe(200);
+    expect(res.body.entries.map((e) => e.id)).toHaveLength(2);
+    expect(res.body.entries[0]!.id).toBeGreaterThan(res.body.entries[1]!.id);
+  });
+
+  it("Should answer 400 for a bad limit", async () => {
+    expect((await request(base, "/api/logs/recent?limit=-1")).status).toBe(400);
+    expect((await request(base, "/api/logs/recent?limit=1001")).status).toBe(400);
+  });
+});
+
+describe("GET /api/stats", () => {
+  it("Should count entries per bucket per level, with totals", async () => {
+    const res = await request<{
+      bucketMs: number;
+      buckets: { start: string; counts: Record<string, number>; total: number }[];
+      totals: Record<string, number>;
+      total: number;
+    }>(base, `/api/stats?from=${now - 2 * 3_600_000}&to=${now + 1000}&bucket=10m`);
+    expect(res.status).toBe(200);
+    expect(res.body.bucketMs).toBe(600_000);
+    expect(res.body.totals).toMatchObject({
+      info: 1,
+      warn: 1,
+      error: 1,
+      debug: 1,
+      fatal: 1,
+      trace: 0,
+      all: 5,
+    });
+    expect(res.body.buckets.reduce((n, b) => n + b.total, 0)).toBe(5);
+  });
+
+  it("Should answer 400 for a bad bucket or range", async () => {
+    expect((await request(base, "/api/stats?bucket=fortnight")).status).toBe(400);
+    expect((await request(base, "/api/stats?from=30d&bucket=1s")).status).toBe(400);
+    expect((await request(base, `/api/stats?from=${now}&to=${now - 1000}`)).status).toBe(400);
+  });
+});
+
+describe("other routes", () => {
+  it("Should answer 404 JSON for an unknown route", async () => {
+    const res = await request(base, "/api/nothing");
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ code: "BATCHLOG_NOT_FOUND" });
+  });
+});
