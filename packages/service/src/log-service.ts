@@ -194,7 +194,7 @@ export function createLogService({
     subscribe: (filter, onEntries, options) => tail.subscribe(filter, onEntries, options),
 
     startRetention(options) {
-      const handle = startRetention(storage, logger, options);
+      const handle = startRetention(storage, logger, options, now);
       retentions.add(handle);
       return {
         runNow: handle.runNow,

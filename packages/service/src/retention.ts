@@ -27,11 +27,15 @@ export function startRetention(
   storage: LogStorage,
   logger: ServiceLogger,
   { maxAgeMs, maxEntries, intervalMs, initialDelayMs = 1000 }: RetentionOptions,
+  now: () => number = Date.now,
 ): RetentionHandle {
   if (maxAgeMs === undefined && maxEntries === undefined) {
     throw new RangeError("Expected `maxAgeMs` or `maxEntries` to be set for retention");
   }
   checkPositive("intervalMs", intervalMs);
+  if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
+    throw new RangeError(`Expected \`initialDelayMs\` to be a finite number >= 0, got \`${initialDelayMs}\``);
+  }
   if (maxAgeMs !== undefined) checkPositive("maxAgeMs", maxAgeMs);
   if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 0)) {
     throw new RangeError(`Expected \`maxEntries\` to be an integer >= 0, got \`${maxEntries}\``);
@@ -42,7 +46,7 @@ export function startRetention(
 
   const runOnce = async (): Promise<number> => {
     const policy: { olderThan?: Date; maxEntries?: number } = {};
-    if (maxAgeMs !== undefined) policy.olderThan = new Date(Date.now() - maxAgeMs);
+    if (maxAgeMs !== undefined) policy.olderThan = new Date(now() - maxAgeMs);
     if (maxEntries !== undefined) policy.maxEntries = maxEntries;
     const started = Date.now();
     try {

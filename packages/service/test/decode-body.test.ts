@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import zlib from "node:zlib";
 import snappy from "snappyjs";
 import { describe, expect, it } from "vitest";
-import { BadRequestError, decodeBody, PayloadTooLargeError, UnsupportedMediaTypeError } from "../src/index.js";
+import {
+  BadRequestError,
+  decodeBody,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "../src/index.js";
 
 const text = Buffer.from(JSON.stringify({ message: "hello ".repeat(200), level: "info" }));
 const MAX = 1024 * 1024;
@@ -23,7 +28,10 @@ describe("decodeBody", () => {
   });
 
   it("accepts raw deflate (no zlib header) as some clients send it", async () => {
-    const decoded = await decodeBody(zlib.deflateRawSync(text), { contentEncoding: "deflate", maxBytes: MAX });
+    const decoded = await decodeBody(zlib.deflateRawSync(text), {
+      contentEncoding: "deflate",
+      maxBytes: MAX,
+    });
     expect(decoded.equals(text)).toBe(true);
   });
 
@@ -67,7 +75,9 @@ describe("decodeBody", () => {
   });
 
   it.each(["gzip", "deflate", "br", "snappy"])("answers 400 for corrupt %s data", async (encoding) => {
-    const error = await decodeBody(randomBytes(64), { contentEncoding: encoding, maxBytes: MAX }).catch((e) => e);
+    const error = await decodeBody(randomBytes(64), { contentEncoding: encoding, maxBytes: MAX }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error.statusCode).toBe(400);
   });

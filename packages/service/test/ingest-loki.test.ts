@@ -131,7 +131,10 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   ])("undoes Content-Encoding %s on a JSON push", async (encoding, compress) => {
     fx = await openService(impl);
     const body = compress(json({ streams: [{ stream: { app: "zipped" }, values: [[ns(T0_MS), "hello"]] }] }));
-    const result = await fx.service.ingestLoki(body, { contentType: "application/json", contentEncoding: encoding });
+    const result = await fx.service.ingestLoki(body, {
+      contentType: "application/json",
+      contentEncoding: encoding,
+    });
     expect(result.accepted).toBe(1);
     expect((await allEntries(fx.storage))[0]).toMatchObject({ source: "zipped", message: "hello" });
   });
@@ -142,7 +145,13 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
       streams: [
         {
           stream: { app: "a" },
-          values: [[ns(T0_MS), "good 0"], ["not-a-number", "bad ts"], [ns(T0_MS), 42], [ns(T0_MS), "good 3"], "x"],
+          values: [
+            [ns(T0_MS), "good 0"],
+            ["not-a-number", "bad ts"],
+            [ns(T0_MS), 42],
+            [ns(T0_MS), "good 3"],
+            "x",
+          ],
         },
         { stream: { app: { nested: true } }, values: [[ns(T0_MS), "bad labels"]] },
         { stream: { app: "b" }, values: [[ns(T0_MS), "good 6", { k: ["not", "a", "string"] }]] },
@@ -167,7 +176,13 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
       snappy.compress(
         protoPush([
           { labels: '{app="ok"}', entries: [[T0_MS, "kept"]] },
-          { labels: '{app="unterminated}', entries: [[T0_MS, "lost 1"], [T0_MS, "lost 2"]] },
+          {
+            labels: '{app="unterminated}',
+            entries: [
+              [T0_MS, "lost 1"],
+              [T0_MS, "lost 2"],
+            ],
+          },
         ]),
       ),
     );
@@ -180,7 +195,11 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   });
 
   it.each([
-    ["truncated protobuf", () => Buffer.from(snappy.compress(protoPush([{ labels: "{}", entries: [[1, "x"]] }]))).subarray(0, 6), "application/x-protobuf"],
+    [
+      "truncated protobuf",
+      () => Buffer.from(snappy.compress(protoPush([{ labels: "{}", entries: [[1, "x"]] }]))).subarray(0, 6),
+      "application/x-protobuf",
+    ],
     ["random bytes", () => randomBytes(200), "application/x-protobuf"],
     ["JSON without streams", () => json({ stream: [] }), "application/json"],
     ["JSON with a non-object stream", () => json({ streams: [1] }), "application/json"],

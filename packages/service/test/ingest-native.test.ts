@@ -96,7 +96,9 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
 
   it("reads NDJSON line by line; a malformed line is an item error", async () => {
     fx = await openService(impl);
-    const body = Buffer.from('{"message":"one"}\n\n{"message":"two","level":"debug"}\r\n{not json}\n{"message":"four"}\n');
+    const body = Buffer.from(
+      '{"message":"one"}\n\n{"message":"two","level":"debug"}\r\n{not json}\n{"message":"four"}\n',
+    );
     const result = await fx.service.ingestNative(body, "application/x-ndjson");
     expect(result.accepted).toBe(3);
     expect(result.errors).toHaveLength(1);
@@ -135,7 +137,9 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   it("refuses invalid UTF-8 with a 400", async () => {
     fx = await openService(impl);
     const body = Buffer.concat([Buffer.from('{"message":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
-    await expect(fx.service.ingestNative(body, "application/json")).rejects.toMatchObject({ statusCode: 400 });
+    await expect(fx.service.ingestNative(body, "application/json")).rejects.toMatchObject({
+      statusCode: 400,
+    });
   });
 
   it("an empty array stores nothing and is not an error", async () => {

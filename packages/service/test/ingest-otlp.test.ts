@@ -64,8 +64,14 @@ function otlpJsonRequest() {
                     value: {
                       kvlistValue: {
                         values: [
-                          { key: "list", value: { arrayValue: { values: [{ intValue: "1" }, { stringValue: "two" }] } } },
-                          { key: "deep", value: { kvlistValue: { values: [{ key: "x", value: { boolValue: false } }] } } },
+                          {
+                            key: "list",
+                            value: { arrayValue: { values: [{ intValue: "1" }, { stringValue: "two" }] } },
+                          },
+                          {
+                            key: "deep",
+                            value: { kvlistValue: { values: [{ key: "x", value: { boolValue: false } }] } },
+                          },
                         ],
                       },
                     },
@@ -83,7 +89,11 @@ function otlpJsonRequest() {
           },
         ],
       },
-      { scopeLogs: [{ logRecords: [{ timeUnixNano: Number(ns(T0 + 300)), body: { stringValue: "no resource" } }] }] },
+      {
+        scopeLogs: [
+          { logRecords: [{ timeUnixNano: Number(ns(T0 + 300)), body: { stringValue: "no resource" } }] },
+        ],
+      },
     ],
   };
 }
@@ -92,7 +102,8 @@ function otlpJsonRequest() {
 function toProto(value: unknown, key = ""): unknown {
   if (Array.isArray(value)) return value.map((v) => toProto(v));
   if (value === null || typeof value !== "object") {
-    if ((key === "traceId" || key === "spanId") && typeof value === "string") return Buffer.from(value, "hex");
+    if ((key === "traceId" || key === "spanId") && typeof value === "string")
+      return Buffer.from(value, "hex");
     if (key === "bytesValue" && typeof value === "string") return Buffer.from(value, "base64");
     return value;
   }
@@ -100,7 +111,20 @@ function toProto(value: unknown, key = ""): unknown {
 }
 
 function expectMapped(stored: LogEntry[]) {
-  const bands = ["trace", "trace", "debug", "debug", "info", "info", "warn", "warn", "error", "error", "fatal", "fatal"];
+  const bands = [
+    "trace",
+    "trace",
+    "debug",
+    "debug",
+    "info",
+    "info",
+    "warn",
+    "warn",
+    "error",
+    "error",
+    "fatal",
+    "fatal",
+  ];
   expect(stored).toHaveLength(16);
   expect(stored.slice(0, 12).map((e) => e.level)).toEqual(bands);
   expect(stored.slice(0, 12).map((e) => e.timestamp.getTime())).toEqual(bands.map((_, i) => T0 + i));
@@ -131,10 +155,18 @@ function expectMapped(stored: LogEntry[]) {
     trace_id: TRACE,
     span_id: SPAN,
   });
-  expect(stored[13]).toMatchObject({ level: "info", timestamp: new Date(T0 + 200), message: '{"event":"login"}' });
+  expect(stored[13]).toMatchObject({
+    level: "info",
+    timestamp: new Date(T0 + 200),
+    message: '{"event":"login"}',
+  });
   expect(stored[13]?.fields).toMatchObject({ event_name: "user.login" });
   expect(stored[14]).toMatchObject({ level: "error", timestamp: new Date(NOW), message: "5" });
-  expect(stored[15]).toMatchObject({ source: "unknown", message: "no resource", timestamp: new Date(T0 + 300) });
+  expect(stored[15]).toMatchObject({
+    source: "unknown",
+    message: "no resource",
+    timestamp: new Date(T0 + 300),
+  });
   expect(stored[15]?.fields).toBeNull();
 }
 
@@ -151,7 +183,10 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
 
   it("maps the same export sent as protobuf, and gzip-compressed", async () => {
     fx = await openService(impl, { now: () => NOW });
-    const proto = encode(UpstreamExportLogsServiceRequest, toProto(otlpJsonRequest()) as Record<string, unknown>);
+    const proto = encode(
+      UpstreamExportLogsServiceRequest,
+      toProto(otlpJsonRequest()) as Record<string, unknown>,
+    );
     const result = await fx.service.ingestOtlp(zlib.gzipSync(proto), {
       contentType: "application/x-protobuf",
       contentEncoding: "gzip",
@@ -182,14 +217,19 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
     const result = await fx.service.ingestOtlp(json(request), { contentType: "application/json" });
     expect(result.accepted).toBe(2);
     expect(result.partialSuccess.rejectedLogRecords).toBe(3);
-    expect(result.partialSuccess.errorMessage).toMatch(/record 1: message.*record 2: timestamp.*record 3: message/);
+    expect(result.partialSuccess.errorMessage).toMatch(
+      /record 1: message.*record 2: timestamp.*record 3: message/,
+    );
     expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["kept", "kept too"]);
 
     const encoded = encodeOtlpResponse(result.partialSuccess, "protobuf");
     expect(encoded.contentType).toBe("application/x-protobuf");
-    const decoded = UpstreamExportLogsServiceResponse.toObject(UpstreamExportLogsServiceResponse.decode(encoded.body), {
-      longs: Number,
-    });
+    const decoded = UpstreamExportLogsServiceResponse.toObject(
+      UpstreamExportLogsServiceResponse.decode(encoded.body),
+      {
+        longs: Number,
+      },
+    );
     expect(decoded).toEqual({ partialSuccess: result.partialSuccess });
     expect(JSON.parse(encodeOtlpResponse({}, "json").body.toString())).toEqual({ partialSuccess: {} });
   });
@@ -205,7 +245,11 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
   it.each([
     ["invalid JSON", Buffer.from("{resourceLogs"), "application/json"],
     ["resourceLogs not an array", json({ resourceLogs: 5 }), "application/json"],
-    ["logRecords of scalars", json({ resourceLogs: [{ scopeLogs: [{ logRecords: [1, 2] }] }] }), "application/json"],
+    [
+      "logRecords of scalars",
+      json({ resourceLogs: [{ scopeLogs: [{ logRecords: [1, 2] }] }] }),
+      "application/json",
+    ],
     ["a JSON array", json([]), "application/json"],
     ["truncated protobuf", Buffer.from([0x0a, 0x20, 0x12]), "application/x-protobuf"],
   ])("answers 400 for %s", async (_name, body, contentType) => {

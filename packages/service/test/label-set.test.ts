@@ -38,7 +38,7 @@ describe("parseLabelSet", () => {
     "",
     "job=varlogs",
     '{job="a"',
-    '{job=a}',
+    "{job=a}",
     '{job="a" level="b"}',
     '{1job="a"}',
     '{job="a\\q"}',

@@ -33,9 +33,9 @@ describe("compileTailFilter", () => {
     expect(compileTailFilter({ fields: { tags: '["a"]' } })(e)).toBe(true);
     expect(compileTailFilter({ from: new Date(1000), to: new Date(1001) })(e)).toBe(true);
     expect(compileTailFilter({ to: new Date(1000) })(e)).toBe(false);
-    expect(compileTailFilter({ levels: ["info"], sources: ["api"], text: "var", fields: { host: "h2" } })(e)).toBe(
-      false,
-    );
+    expect(
+      compileTailFilter({ levels: ["info"], sources: ["api"], text: "var", fields: { host: "h2" } })(e),
+    ).toBe(false);
   });
 });
 
@@ -97,7 +97,10 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
     sub.pause();
     const messages = Array.from({ length: 50 }, (_, i) => `m${i}`);
     for (let i = 0; i < 50; i += 5) {
-      await fx.service.ingestNative(json(messages.slice(i, i + 5).map((message) => ({ message }))), undefined);
+      await fx.service.ingestNative(
+        json(messages.slice(i, i + 5).map((message) => ({ message }))),
+        undefined,
+      );
     }
     await vi.waitFor(() => expect(fast).toHaveLength(50));
     expect(slow).toEqual([]);

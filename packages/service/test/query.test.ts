@@ -1,8 +1,8 @@
 import { LOG_LEVELS } from "@batchlog/storage";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BadRequestError } from "../src/index.js";
-import { openService, type ServiceFixture } from "./helpers/service.js";
 import { type SeedEntry, seed } from "./helpers/seed.js";
+import { openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
@@ -40,7 +40,9 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
       .map((e) => e.message);
 
   it("filters by level, source, field and a relative time window, newest first across pages", async () => {
-    const { messages, pages } = await searchAll("level=warn,error&source=api,cron&field.user=u1&from=3h&limit=3");
+    const { messages, pages } = await searchAll(
+      "level=warn,error&source=api,cron&field.user=u1&from=3h&limit=3",
+    );
     const want = expected(
       (e) =>
         ["warn", "error"].includes(e.level) &&
@@ -56,7 +58,10 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
   it("minLevel keeps that level and above; field values compare as text", async () => {
     const { messages } = await searchAll("minLevel=error&field.attempt=2&field.ok=true&limit=1000");
     const want = expected(
-      (e) => LOG_LEVELS.indexOf(e.level) >= LOG_LEVELS.indexOf("error") && e.fields.attempt === 2 && e.fields.ok,
+      (e) =>
+        LOG_LEVELS.indexOf(e.level) >= LOG_LEVELS.indexOf("error") &&
+        e.fields.attempt === 2 &&
+        e.fields.ok === true,
     );
     expect(want.length).toBeGreaterThan(0);
     expect(messages).toEqual(want);

@@ -12,7 +12,12 @@ const SOURCES = ["api", "worker", "cron"];
 const WORDS = ["timeout", "connected", "retrying", "payment", "cache", "shutdown"];
 
 /** `count` deterministic entries spread over `spanMs` before `end`, stored in one call. */
-export async function seed(storage: LogStorage, count: number, end: number, spanMs: number): Promise<SeedEntry[]> {
+export async function seed(
+  storage: LogStorage,
+  count: number,
+  end: number,
+  spanMs: number,
+): Promise<SeedEntry[]> {
   // mulberry32: deterministic, and its low bits are as good as its high ones.
   let state = 42;
   const next = () => {

@@ -1,0 +1,135 @@
+import type { LogStorage } from "@batchlog/storage";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createLogService, type ServiceLogger } from "../src/index.js";
+import { allEntries, openService, type ServiceFixture } from "./helpers/service.js";
+import { IMPLEMENTATIONS, openTempStorage, type TempStorage } from "./helpers/temp-storage.js";
+
+const HOUR = 3_600_000;
+
+function recordingLogger() {
+  const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at =
+    (level: string) =>
+    (obj: object, msg = "") =>
+      lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  const logger: ServiceLogger = {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+  };
+  return { logger, lines };
+}
+
+/** The real storage, with cleanup() calls timed to observe overlap (the database is untouched). */
+function timedCleanup(storage: LogStorage) {
+  const calls = { started: 0, active: 0, maxActive: 0 };
+  const wrapped = new Proxy(storage, {
+    get(target, prop, receiver) {
+      if (prop !== "cleanup") return Reflect.get(target, prop, receiver);
+      return async (policy: Parameters<LogStorage["cleanup"]>[0]) => {
+        calls.started++;
+        calls.active++;
+        calls.maxActive = Math.max(calls.maxActive, calls.active);
+        try {
+          await new Promise((r) => setTimeout(r, 15));
+          return await target.cleanup(policy);
+        } finally {
+          calls.active--;
+        }
+      };
+    },
+  });
+  return { wrapped, calls };
+}
+
+describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
+  let fx: ServiceFixture | undefined;
+  let temp: TempStorage | undefined;
+  afterEach(async () => {
+    await fx?.dispose();
+    await temp?.dispose();
+    fx = undefined;
+    temp = undefined;
+  });
+
+  it("keeps the newest maxEntries, first run soon after start, and logs the deletion", async () => {
+    const { logger, lines } = recordingLogger();
+    fx = await openService(impl, { logger });
+    const ids = await fx.storage.storeMany(Array.from({ length: 100 }, (_, i) => ({ message: `m${i}` })));
+    const handle = fx.service.startRetention({ maxEntries: 30, intervalMs: 60_000, initialDelayMs: 10 });
+    await vi.waitFor(async () => expect(await allEntries(fx!.storage)).toHaveLength(30), { timeout: 5000 });
+    expect((await allEntries(fx.storage)).map((e) => e.id)).toEqual(ids.slice(70));
+    await vi.waitFor(() => expect(lines.find((l) => l.level === "info")?.obj.deleted).toBe(70));
+    await handle.stop();
+  });
+
+  it("deletes entries older than maxAgeMs", async () => {
+    const now = Date.UTC(2026, 10, 26, 12);
+    fx = await openService(impl, { now: () => now });
+    await fx.storage.storeMany([
+      { message: "old", timestamp: now - 3 * HOUR },
+      { message: "older", timestamp: now - 30 * HOUR },
+      { message: "fresh", timestamp: now - HOUR / 2 },
+      { message: "future", timestamp: now + HOUR },
+    ]);
+    const handle = fx.service.startRetention({
+      maxAgeMs: 2 * HOUR,
+      intervalMs: 60_000,
+      initialDelayMs: 60_000,
+    });
+    expect(await handle.runNow()).toBe(2);
+    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["fresh", "future"]);
+    await handle.stop();
+  });
+
+  it("never overlaps runs, even when runNow is called while the timer fires", async () => {
+    temp = await openTempStorage(impl);
+    const { wrapped, calls } = timedCleanup(temp.storage);
+    const service = createLogService({ storage: wrapped });
+    await temp.storage.storeMany(Array.from({ length: 20 }, (_, i) => ({ message: `m${i}` })));
+    const handle = service.startRetention({ maxEntries: 5, intervalMs: 1, initialDelayMs: 0 });
+    const manual = await Promise.all([handle.runNow(), handle.runNow(), handle.runNow()]);
+    await vi.waitFor(() => expect(calls.started).toBeGreaterThanOrEqual(8));
+    await handle.stop();
+    const startedAtStop = calls.started;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls.started).toBe(startedAtStop);
+    expect(calls.maxActive).toBe(1);
+    expect(calls.active).toBe(0);
+    expect(manual.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(15);
+    expect(await allEntries(temp.storage)).toHaveLength(5);
+    await service.close();
+  });
+
+  it("logs a failed run and keeps the schedule", async () => {
+    const { logger, lines } = recordingLogger();
+    fx = await openService(impl, { logger });
+    await fx.storage.close();
+    const handle = fx.service.startRetention({ maxEntries: 1, intervalMs: 5, initialDelayMs: 0 });
+    await vi.waitFor(() => expect(lines.filter((l) => l.level === "error").length).toBeGreaterThanOrEqual(2));
+    expect(lines.find((l) => l.level === "error")?.msg).toMatch(/retention run failed/);
+    await handle.stop();
+  });
+
+  it("validates its options", async () => {
+    fx = await openService(impl);
+    const service = fx.service;
+    expect(() => service.startRetention({ intervalMs: 1000 })).toThrow(/maxAgeMs.*maxEntries/);
+    expect(() => service.startRetention({ maxEntries: 10, intervalMs: 0 })).toThrow(/intervalMs/);
+    expect(() => service.startRetention({ maxAgeMs: -1, intervalMs: 10 })).toThrow(/maxAgeMs/);
+    expect(() => service.startRetention({ maxEntries: 1.5, intervalMs: 10 })).toThrow(/maxEntries/);
+  });
+
+  it("service.close() stops retention", async () => {
+    temp = await openTempStorage(impl);
+    const { wrapped, calls } = timedCleanup(temp.storage);
+    const service = createLogService({ storage: wrapped });
+    service.startRetention({ maxEntries: 5, intervalMs: 1, initialDelayMs: 0 });
+    await vi.waitFor(() => expect(calls.started).toBeGreaterThanOrEqual(2));
+    await service.close();
+    const after = calls.started;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls.started).toBe(after);
+  });
+});
