@@ -151,8 +151,13 @@ function checkDate(field: string, value: Date): number {
 function queryErrorHandler(query: Filters): (error: unknown) => never {
   return (error: unknown) => {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    if (query.text !== undefined && cause?.code === "SQLITE_ERROR") {
-      const reason = (cause.message ?? "").replace(/^SQLITE_ERROR: /, "").replace(/^fts5: /, "");
+    // A libSQL server reports SQL errors as SQLITE_UNKNOWN "SQLite error: …" (no rawCode).
+    const remoteSqlError =
+      cause?.code === "SQLITE_UNKNOWN" && /^SQLITE_UNKNOWN: SQLite error: /.test(cause.message ?? "");
+    if (query.text !== undefined && (cause?.code === "SQLITE_ERROR" || remoteSqlError)) {
+      const reason = (cause?.message ?? "")
+        .replace(/^SQLITE_(ERROR|UNKNOWN): (SQLite error: )?/, "")
+        .replace(/^fts5: /, "");
       throw new ValidationError("text", `invalid full-text query: ${reason}`, { cause: error });
     }
     throw error;

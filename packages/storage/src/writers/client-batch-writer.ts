@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Client, InStatement } from "@libsql/client";
-import { classifyFailure, toDriverErrorInfo } from "../classify-error.js";
+import { classifyFailure, type DriverErrorInfo, toDriverErrorInfo } from "../classify-error.js";
 import type { EncodedRow } from "../entry-codec.js";
 import type { BatchWriter, DeleteScope, RowOutcome, WriteResult } from "./batch-writer.js";
 import { INSERT_SQL } from "./pragmas.js";
@@ -8,49 +9,108 @@ import { INSERT_SQL } from "./pragmas.js";
 const ROWS_PER_STATEMENT = 500;
 
 /**
+ * One row per committed batch, written in the batch's own transaction: over a network a commit
+ * can succeed while its response is lost (server killed, connection reset). The retry re-sends the
+ * same attempt with the same token; if the first one had committed, the token's primary key
+ * refuses the second and the ids are read back from here instead of inserting the rows twice.
+ */
+export const WRITE_TOKENS_TABLE = "batchlog_write_tokens";
+const CREATE_TOKENS_SQL = [
+  `CREATE TABLE IF NOT EXISTS ${WRITE_TOKENS_TABLE} (
+  token TEXT PRIMARY KEY NOT NULL,
+  last_id INTEGER NOT NULL,
+  row_count INTEGER NOT NULL,
+  outcomes TEXT,
+  committed_at INTEGER NOT NULL
+) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS ${WRITE_TOKENS_TABLE}_committed_at_idx ON ${WRITE_TOKENS_TABLE} (committed_at)`,
+];
+/** Tokens are pruned once no retry can still refer to them. */
+const MIN_TOKEN_RETENTION_MS = 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 1000;
+
+/** A write attempt that may have committed without our knowing: retried verbatim, same token. */
+interface Attempt {
+  token: string;
+  rows: EncodedRow[];
+  index: Map<EncodedRow, number>;
+}
+
+export interface ClientBatchWriterOptions {
+  /** Checkpoint the WAL (a local file through the client); false where the server owns the WAL. */
+  manageWal: boolean;
+  /** Embedded replica: reads are local, so sync before reading back a token. */
+  replica?: boolean;
+  /** How long write tokens are kept: at least the longest a batch can be retried. @default 1 h */
+  tokenRetentionMs?: number;
+}
+
+/**
  * Writer over @libsql/client: libSQL servers (sqld, Turso) and embedded replicas, where the
- * `libsql` prepared-statement path is not available. Multi-row INSERTs in one write batch.
+ * `libsql` prepared-statement path is not available. Multi-row INSERTs in one write batch, made
+ * idempotent across retries by a write token (see WRITE_TOKENS_TABLE).
  */
 export class ClientBatchWriter implements BatchWriter {
   readonly #client: Client;
   readonly #manageWal: boolean;
+  readonly #replica: boolean;
+  readonly #tokenRetentionMs: number;
+  #tokensReady = false;
+  #lastPruneAt = 0;
+  #attempt: Attempt | null = null;
 
-  constructor(client: Client, options: { manageWal: boolean }) {
+  constructor(client: Client, options: ClientBatchWriterOptions) {
     this.#client = client;
     this.#manageWal = options.manageWal;
+    this.#replica = options.replica ?? false;
+    this.#tokenRetentionMs = Math.max(MIN_TOKEN_RETENTION_MS, options.tokenRetentionMs ?? 0);
   }
 
   async write(rows: EncodedRow[]): Promise<WriteResult> {
+    const attempt = this.#attemptFor(rows);
     try {
+      await this.#ensureTokens();
       const statements: InStatement[] = [];
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-        statements.push(multiRowInsert(rows.slice(i, i + ROWS_PER_STATEMENT)));
+      for (let i = 0; i < attempt.rows.length; i += ROWS_PER_STATEMENT) {
+        statements.push(multiRowInsert(attempt.rows.slice(i, i + ROWS_PER_STATEMENT)));
       }
+      const inserts = statements.length;
+      // last_insert_rowid() is the last log_entries id here (FTS trigger inserts do not leak out).
+      statements.push({
+        sql: `INSERT INTO ${WRITE_TOKENS_TABLE} (token, last_id, row_count, committed_at) VALUES (?, last_insert_rowid(), ?, ?)`,
+        args: [attempt.token, attempt.rows.length, Date.now()],
+      });
+      statements.push(...this.#pruneStatements());
       const results = await this.#client.batch(statements, "write");
       // AUTOINCREMENT assigns ids in VALUES order inside the write lock; RETURNING's row order
       // is not guaranteed, so sort: the k-th smallest id belongs to the k-th row.
-      const ids = results.flatMap((r) => r.rows.map((row) => Number(row[0])).sort((a, b) => a - b));
-      if (ids.length !== rows.length) {
+      const ids = results
+        .slice(0, inserts)
+        .flatMap((r) => r.rows.map((row) => Number(row[0])).sort((a, b) => a - b));
+      this.#attempt = null;
+      if (ids.length !== attempt.rows.length) {
         return {
           ok: false,
-          error: { message: `expected ${rows.length} ids, got ${ids.length}`, code: "ID_MISMATCH" },
+          error: { message: `expected ${attempt.rows.length} ids, got ${ids.length}`, code: "ID_MISMATCH" },
         };
       }
-      return { ok: true, ids };
+      return { ok: true, ids: pick(rows, attempt, ids) };
     } catch (error) {
+      if (isTokenConflict(error)) return this.#readBack(rows, attempt);
       const info = toDriverErrorInfo(error);
+      // Not a content failure: possibly committed; the next write of these rows re-sends the attempt.
       if (classifyFailure(info) !== "content") return { ok: false, error: info };
     }
-    return this.#writeIsolated(rows);
+    return this.#writeIsolated(rows, attempt);
   }
 
   /** Row by row inside one interactive transaction: a failing statement does not abort the others. */
-  async #writeIsolated(rows: EncodedRow[]): Promise<WriteResult> {
+  async #writeIsolated(rows: EncodedRow[], attempt: Attempt): Promise<WriteResult> {
     let tx: Awaited<ReturnType<Client["transaction"]>> | undefined;
     try {
       tx = await this.#client.transaction("write");
       const outcomes: RowOutcome[] = [];
-      for (const row of rows) {
+      for (const row of attempt.rows) {
         try {
           const result = await tx.execute({ sql: INSERT_SQL, args: row });
           outcomes.push(Number(result.lastInsertRowid));
@@ -60,13 +120,89 @@ export class ClientBatchWriter implements BatchWriter {
           outcomes.push(info);
         }
       }
+      const lastId = outcomes.reduce<number>((max, o) => (typeof o === "number" ? Math.max(max, o) : max), 0);
+      await tx.execute({
+        sql: `INSERT INTO ${WRITE_TOKENS_TABLE} (token, last_id, row_count, outcomes, committed_at) VALUES (?, ?, ?, ?, ?)`,
+        args: [attempt.token, lastId, attempt.rows.length, JSON.stringify(outcomes), Date.now()],
+      });
       await tx.commit();
-      return { ok: true, outcomes };
+      this.#attempt = null;
+      return { ok: true, outcomes: pick(rows, attempt, outcomes) };
     } catch (error) {
+      if (isTokenConflict(error)) {
+        tx?.close();
+        tx = undefined;
+        return this.#readBack(rows, attempt);
+      }
       return { ok: false, error: toDriverErrorInfo(error) };
     } finally {
       tx?.close();
     }
+  }
+
+  /** The attempt's token is already committed: an earlier try went through. Return its ids. */
+  async #readBack(rows: EncodedRow[], attempt: Attempt): Promise<WriteResult> {
+    try {
+      if (this.#replica) await this.#client.sync();
+      const result = await this.#client.execute({
+        sql: `SELECT last_id, row_count, outcomes FROM ${WRITE_TOKENS_TABLE} WHERE token = ?`,
+        args: [attempt.token],
+      });
+      const found = result.rows[0];
+      if (found === undefined || Number(found[1]) !== attempt.rows.length) {
+        return {
+          ok: false,
+          error: { message: `write token ${attempt.token} conflicts but cannot be read back`, code: "TOKEN" },
+        };
+      }
+      this.#attempt = null;
+      if (found[2] !== null) {
+        const outcomes = JSON.parse(String(found[2])) as RowOutcome[];
+        return { ok: true, outcomes: pick(rows, attempt, outcomes) };
+      }
+      const first = Number(found[0]) - attempt.rows.length + 1;
+      return {
+        ok: true,
+        ids: pick(
+          rows,
+          attempt,
+          attempt.rows.map((_, i) => first + i),
+        ),
+      };
+    } catch (error) {
+      return { ok: false, error: toDriverErrorInfo(error) };
+    }
+  }
+
+  /**
+   * The previous attempt again when these rows all belong to it (the queue retrying the same batch,
+   * perhaps without entries that timed out meanwhile: they are re-sent too, so that the token
+   * always stands for the same rows), else a new attempt.
+   */
+  #attemptFor(rows: EncodedRow[]): Attempt {
+    const previous = this.#attempt;
+    if (previous !== null && rows.every((row) => previous.index.has(row))) return previous;
+    const attempt: Attempt = { token: randomUUID(), rows, index: new Map(rows.map((row, i) => [row, i])) };
+    this.#attempt = attempt;
+    return attempt;
+  }
+
+  async #ensureTokens(): Promise<void> {
+    if (this.#tokensReady) return;
+    await this.#client.batch(CREATE_TOKENS_SQL, "write");
+    this.#tokensReady = true;
+  }
+
+  #pruneStatements(): InStatement[] {
+    const now = Date.now();
+    if (now - this.#lastPruneAt < PRUNE_EVERY_MS) return [];
+    this.#lastPruneAt = now;
+    return [
+      {
+        sql: `DELETE FROM ${WRITE_TOKENS_TABLE} WHERE committed_at < ?`,
+        args: [now - this.#tokenRetentionMs],
+      },
+    ];
   }
 
   async deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {
@@ -100,4 +236,16 @@ function multiRowInsert(rows: EncodedRow[]): InStatement {
     sql: `INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES ${values} RETURNING id`,
     args: rows.flat(),
   };
+}
+
+/** The values for `rows` out of the values for the whole attempt. */
+function pick<T>(rows: EncodedRow[], attempt: Attempt, values: T[]): T[] {
+  if (rows === attempt.rows) return values;
+  return rows.map((row) => values[attempt.index.get(row)!]!);
+}
+
+/** The token's primary key refused the insert: this attempt committed before. */
+function isTokenConflict(error: unknown): boolean {
+  const info: DriverErrorInfo = toDriverErrorInfo(error);
+  return /UNIQUE constraint failed/i.test(info.message) && info.message.includes(WRITE_TOKENS_TABLE);
 }
