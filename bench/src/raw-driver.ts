@@ -1,0 +1,62 @@
+import { LOG_LEVELS, type NewLogEntry } from "@batchlog/storage";
+import Database from "libsql";
+
+/**
+ * The pragmas @batchlog/storage puts on every local connection (packages/storage/src/writers/
+ * pragmas.ts, not exported): the raw-driver ceiling runs with the same durability.
+ */
+export function storagePragmas(synchronous: "full" | "normal"): string[] {
+  return [
+    "PRAGMA journal_mode = WAL",
+    `PRAGMA synchronous = ${synchronous.toUpperCase()}`,
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA wal_autocheckpoint = 1000",
+    `PRAGMA journal_size_limit = ${64 * 1024 * 1024}`,
+    "PRAGMA foreign_keys = ON",
+  ];
+}
+
+const INSERT_SQL =
+  "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (?, ?, ?, ?, ?)";
+
+export interface RawInsertOptions {
+  synchronous: "full" | "normal";
+  chunkSize?: number;
+  /** Called before each chunk (progress for long builds). */
+  onChunk?: (inserted: number) => void;
+}
+
+/**
+ * The driver ceiling: `libsql` (better-sqlite3 API), one prepared INSERT, `db.transaction()` per
+ * chunk, no queue, no ORM. Encoding (level → number, fields → JSON) is inside the timing: the
+ * store does the same work per entry. Returns elapsed ms.
+ */
+export function rawInsert(path: string, entries: readonly NewLogEntry[], options: RawInsertOptions): number {
+  const db = new Database(path);
+  try {
+    for (const pragma of storagePragmas(options.synchronous)) db.exec(pragma);
+    const insert = db.prepare(INSERT_SQL);
+    const now = Date.now();
+    const insertChunk = db.transaction((chunk: readonly NewLogEntry[]) => {
+      for (const e of chunk) {
+        const ts = e.timestamp instanceof Date ? e.timestamp.getTime() : Number(e.timestamp ?? now);
+        insert.run(
+          ts,
+          LOG_LEVELS.indexOf(e.level as (typeof LOG_LEVELS)[number]) + 1,
+          e.source ?? "unknown",
+          e.message,
+          e.fields === undefined ? null : JSON.stringify(e.fields),
+        );
+      }
+    });
+    const chunkSize = options.chunkSize ?? 1000;
+    const started = performance.now();
+    for (let i = 0; i < entries.length; i += chunkSize) {
+      options.onChunk?.(i);
+      insertChunk(entries.slice(i, i + chunkSize));
+    }
+    return performance.now() - started;
+  } finally {
+    db.close();
+  }
+}
