@@ -111,7 +111,7 @@ export interface RunningDemo {
  * Starts the real demo server (src/app.ts: loadConfig + startServer) on 127.0.0.1, port 0, with a
  * database in a fresh temp directory; configured through the SPEC §4 environment variables.
  */
-export async function startDemo(opts: { token?: string } = {}): Promise<RunningDemo> {
+export async function startDemo(opts: { token?: string; generate?: number } = {}): Promise<RunningDemo> {
   const dir = mkdtempSync(join(tmpdir(), "batchlog-e2e-"));
   const env: Record<string, string> = {
     BATCHLOG_HOST: "127.0.0.1",
@@ -121,6 +121,7 @@ export async function startDemo(opts: { token?: string } = {}): Promise<RunningD
     BATCHLOG_MAX_BATCH_DELAY_MS: "5",
   };
   if (opts.token) env.BATCHLOG_TOKEN = opts.token;
+  if (opts.generate) env.BATCHLOG_GENERATE = String(opts.generate); // the demo's --generate sample traffic
   const server = await startServer(loadConfig(env));
   return {
     url: server.url.replace(/\/$/, ""),

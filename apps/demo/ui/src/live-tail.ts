@@ -1,6 +1,8 @@
 // Live tail over Server-Sent Events (GET /api/logs/tail): connect, reconnect, pause with a bounded buffer.
 import { getJson, HttpError, type LogEntry, type Readiness } from "./api";
 
+const FLUSH_MS = 50;
+
 export interface LiveTailOptions {
   liveButton: HTMLElement;
   pauseButton: HTMLButtonElement;
@@ -26,6 +28,10 @@ export class LiveTail {
   private buffer: LogEntry[] = [];
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Entries received since the last flush: the table is updated at most every FLUSH_MS. */
+  private pending: LogEntry[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private dropped = 0;
   private readonly handle = (ev: MessageEvent) => this.receive(ev);
 
   constructor(private readonly o: LiveTailOptions) {
@@ -70,8 +76,27 @@ export class LiveTail {
       this.status(`paused · ${this.buffer.length.toLocaleString("en-US")} new`);
       return;
     }
-    this.o.onEntries(list);
+    this.pending.push(...list);
+    if (this.pending.length > this.o.maxBuffered) this.pending = this.pending.slice(-this.o.maxBuffered);
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
+
+  private flush() {
+    this.flushTimer = null;
+    const list = this.pending;
+    this.pending = [];
+    if (list.length) this.o.onEntries(list);
+  }
+
+  /** The server dropped entries this client read too slowly to receive. */
+  private readonly onDropped = (ev: MessageEvent) => {
+    try {
+      this.dropped += Number((JSON.parse(ev.data) as { dropped?: number }).dropped ?? 0);
+    } catch {
+      return;
+    }
+    this.status(`streaming · ${this.dropped.toLocaleString("en-US")} skipped (too fast to show)`);
+  };
 
   private open() {
     this.close();
@@ -87,6 +112,7 @@ export class LiveTail {
     source.onmessage = this.handle;
     for (const name of ["log", "entry", "entries"])
       source.addEventListener(name, this.handle as EventListener);
+    source.addEventListener("dropped", this.onDropped as EventListener);
     source.onerror = () => {
       if (this.source !== source) return;
       if (source.readyState !== EventSource.CLOSED) {
@@ -124,7 +150,10 @@ export class LiveTail {
     this.currentUrl = "";
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.tickTimer = this.reconnectTimer = null;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.tickTimer = this.reconnectTimer = this.flushTimer = null;
+    this.pending = [];
+    this.dropped = 0;
     this.o.liveButton.dataset.state = "off";
   }
 
@@ -133,6 +162,7 @@ export class LiveTail {
     this.o.pauseButton.setAttribute("aria-pressed", String(paused));
     this.o.pauseButton.textContent = paused ? "Resume" : "Pause";
     if (paused) {
+      this.flush();
       this.status("paused");
       return;
     }

@@ -1,6 +1,7 @@
 // batchlog explorer: search, filters, volume histogram, results with infinite scroll, live tail.
 import "./style.css";
 import {
+  entryTime,
   getJson,
   HttpError,
   LEVELS,
@@ -382,19 +383,28 @@ function appendEntries(entries: LogEntry[]) {
   ensureRovingFocus();
 }
 
-function prependEntries(entries: LogEntry[]) {
-  const fresh = entries.filter((e) => !shown.has(e.id)).sort((a, b) => a.id - b.id);
+/** Newest first by timestamp, then by id: the order search answers in. */
+const newerFirst = (a: LogEntry, b: LogEntry) => entryTime(b) - entryTime(a) || b.id - a.id;
+
+/** Adds tailed entries where their time puts them: most go on top, a late one a little lower. */
+function insertEntries(entries: LogEntry[]) {
+  const fresh = entries.filter((e) => !shown.has(e.id)).sort(newerFirst);
   if (!fresh.length) return;
-  const frag = document.createDocumentFragment();
-  for (const e of fresh.reverse()) {
+  let i = 0;
+  for (const e of fresh) {
+    while (i < rows.length && newerFirst(rows[i]!, e) < 0) i++;
+    // older than everything loaded while older pages exist: paging will bring it in order
+    if (i === rows.length && nextCursor) break;
     shown.add(e.id);
+    noteSource(e.source);
     const tr = rowFor(e, terms);
     tr.classList.add("fresh");
-    frag.append(tr);
-    noteSource(e.source);
+    const anchor = i < rows.length ? el.rows.querySelector(`tr.row[data-id="${rows[i]!.id}"]`) : null;
+    if (anchor) anchor.before(tr);
+    else el.rows.append(tr);
+    rows.splice(i, 0, e);
+    i++;
   }
-  rows = [...fresh, ...rows];
-  el.rows.prepend(frag);
   trimRows();
   ensureRovingFocus();
   updateSummary();
@@ -598,7 +608,7 @@ const tail = new LiveTail({
     const matches = matcherFor(query.q);
     return !matches || matches(String(e.message));
   },
-  onEntries: prependEntries,
+  onEntries: insertEntries,
   onTick: () => {
     if ("preset" in query.range)
       loadStats(controller?.signal ?? new AbortController().signal).catch(() => {});
