@@ -19,10 +19,14 @@ const TRANSIENT_PRIMARY = new Set([
   7 /* NOMEM */,
 ]);
 const FATAL_PRIMARY = new Set([11 /* CORRUPT */, 26 /* NOTADB */, 8 /* READONLY */]);
+// READONLY_RECOVERY / _CANTLOCK / _CANTINIT: another connection is mid-recovery of the WAL or
+// shared memory; they clear by themselves, unlike a read-only file.
+const TRANSIENT_EXTENDED = new Set([264, 520, 1288]);
 
 const TRANSIENT_CODES =
   /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)|CLIENT_CLOSED|HRANA_|SERVER_ERROR|STREAM_EXPIRED|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR|FETCH_ERROR|TRANSACTION_CLOSED|HTTP_ERROR)/;
-const FATAL_CODES = /^SQLITE_(CORRUPT|NOTADB|READONLY)/;
+// SQL_PARSE_ERROR: a libSQL server refuses the statement itself; retrying cannot change that.
+const FATAL_CODES = /^(SQLITE_(CORRUPT|NOTADB|READONLY)|SQL_PARSE_ERROR)/;
 const CONTENT_CODES = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/;
 // Remote servers report SQLite errors as SQLITE_UNKNOWN with the reason only in the message.
 const CONTENT_MESSAGE = /constraint failed|string or blob too big|datatype mismatch|malformed JSON/i;
@@ -34,6 +38,7 @@ export function classifyFailure(error: DriverErrorInfo): FailureKind {
   const { code = "", rawCode } = error;
   if (rawCode !== undefined) {
     const primary = rawCode & 0xff;
+    if (TRANSIENT_EXTENDED.has(rawCode)) return "transient";
     if (CONTENT_PRIMARY.has(primary)) return "content";
     if (TRANSIENT_PRIMARY.has(primary)) return "transient";
     if (FATAL_PRIMARY.has(primary)) return "fatal";
@@ -46,6 +51,12 @@ export function classifyFailure(error: DriverErrorInfo): FailureKind {
   if (TRANSIENT_MESSAGE.test(error.message)) return "transient";
   // Unknown: treat as transient so nothing is dropped; maxAttempts bounds it.
   return "transient";
+}
+
+/** SQLITE_FULL (any extended code): the disk or the file-size limit is full. */
+export function isDiskFull(error: DriverErrorInfo): boolean {
+  if (error.rawCode !== undefined) return (error.rawCode & 0xff) === 13;
+  return /^SQLITE_FULL/.test(error.code ?? "");
 }
 
 export function toDriverErrorInfo(error: unknown): DriverErrorInfo {

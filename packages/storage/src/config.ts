@@ -61,6 +61,12 @@ export const batchConfigSchema = z
       .int()
       .min(-1)
       .default(64 * 1024 * 1024),
+    /**
+     * Local files: bytes kept in `<db>.reserve` and released on SQLITE_FULL so that a WAL
+     * checkpoint can still run on a full disk (DURABILITY.md); 0 disables. Size it above the
+     * largest WAL: walAutocheckpoint pages plus one batch. @default 16777216 (16 MiB)
+     */
+    diskReserveBytes: nonNegativeInt.default(16 * 1024 * 1024),
     /** How long a connection waits for a lock before SQLITE_BUSY. @default 5000 */
     busyTimeoutMs: nonNegativeInt.default(5000),
     /** Maintain the FTS5 index over `message`. @default true */
@@ -105,7 +111,25 @@ export function resolveBatchConfig(input: BatchConfigInput = {}): BatchConfig {
   if (config.retry.maxDelayMs < config.retry.initialDelayMs) {
     throw new ConfigError([{ field: "retry.maxDelayMs", message: "must be >= retry.initialDelayMs" }]);
   }
+  const replicaIssues = replicaConfigIssues(config);
+  if (replicaIssues.length > 0) throw new ConfigError(replicaIssues);
   return config;
+}
+
+/** Embedded replica: a local `file:` url that syncs from a server url. */
+function replicaConfigIssues(config: BatchConfig): { field: string; message: string }[] {
+  const issues: { field: string; message: string }[] = [];
+  if (config.syncUrl !== undefined) {
+    if (isRemoteUrl(config.url)) {
+      issues.push({ field: "syncUrl", message: "needs a file: url (the local replica); the url here is remote" });
+    }
+    if (!isRemoteUrl(config.syncUrl)) {
+      issues.push({ field: "syncUrl", message: "must be the server's libsql://, http(s):// or ws(s):// url" });
+    }
+  } else if (config.syncIntervalSec !== undefined) {
+    issues.push({ field: "syncIntervalSec", message: "only applies with syncUrl (embedded replica)" });
+  }
+  return issues;
 }
 
 export function isRemoteUrl(url: string): boolean {

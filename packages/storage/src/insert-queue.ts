@@ -244,6 +244,7 @@ export class InsertQueue {
       const live = this.#current.filter((item) => !item.settled);
       this.#current = live;
       if (live.length === 0) return;
+      if (attempt === 1 && this.#abandonedByDrain(live)) return;
       const started = performance.now();
       this.#inFlight = true;
       let result: Awaited<ReturnType<BatchWriter["write"]>>;
@@ -276,14 +277,27 @@ export class InsertQueue {
       this.#metrics.retries++;
       this.#metrics.consecutiveFailures++;
       this.#backoffMs = this.#backoff(attempt);
-      if (attempt === 1) {
-        this.#logger?.warn(
-          { err: result.error, kind, batch: live.length, retryInMs: Math.round(this.#backoffMs) },
-          "batch write failed; retrying with backoff",
-        );
-      }
+      // One line per retry: the attempt number and the wait make an outage readable in the log.
+      this.#logger?.warn(
+        { err: result.error, kind, attempt, batch: live.length, retryInMs: Math.round(this.#backoffMs) },
+        "batch write failed; retrying with backoff",
+      );
       await this.#sleep(this.#backoffMs);
     }
+  }
+
+  /**
+   * close() past drainTimeoutMs while the database is failing: the remaining batches are
+   * rejected without another attempt, so that close() is bounded by drainTimeoutMs plus the one
+   * write already in flight, however many batches are queued (each attempt may block for
+   * busyTimeoutMs).
+   */
+  #abandonedByDrain(items: PendingEntry[]): boolean {
+    if (!this.#closing || performance.now() < this.#drainDeadline) return false;
+    if (this.#metrics.consecutiveFailures === 0) return false;
+    const last = this.#metrics.lastError;
+    this.#failBatch(items, { message: last?.message ?? "unknown error", code: last?.code }, "drain", 0);
+    return true;
   }
 
   #recovered(attempts: number): void {
@@ -341,9 +355,11 @@ export class InsertQueue {
     const reason =
       kind === "fatal"
         ? `database unusable: ${error.message}`
-        : this.#closing
-          ? `closed while the database was failing: ${error.message}`
-          : `write failed after ${attempts} attempts: ${error.message}`;
+        : kind === "drain"
+          ? `closed while the database was failing; not written within drainTimeoutMs (${this.#config.drainTimeoutMs} ms): ${error.message}`
+          : this.#closing
+            ? `closed while the database was failing: ${error.message}`
+            : `write failed after ${attempts} attempts: ${error.message}`;
     for (const item of items) {
       this.#metrics.entriesFailed++;
       this.#metrics.reject("unavailable");

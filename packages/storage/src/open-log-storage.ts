@@ -45,8 +45,18 @@ async function createWriter(
   opened: OpenedDatabase,
   local: boolean,
 ): Promise<BatchWriter> {
-  if (!local || opened.path === null) return new ClientBatchWriter(opened.client, { manageWal: false });
-  const options = { path: opened.path, pragmas: connectionPragmas(config) };
+  if (!local || opened.path === null) {
+    return new ClientBatchWriter(opened.client, {
+      manageWal: false,
+      replica: config.syncUrl !== undefined,
+      tokenRetentionMs: 2 * config.writeTimeoutMs,
+    });
+  }
+  const options = {
+    path: opened.path,
+    pragmas: connectionPragmas(config),
+    reserveBytes: config.diskReserveBytes,
+  };
   return config.writerThread ? await WorkerBatchWriter.start(options) : new InProcessBatchWriter(options);
 }
 
@@ -61,7 +71,7 @@ async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
   } catch (error) {
     opened?.client.close();
     const path = opened?.path ?? (isRemoteUrl(config.url) ? null : undefined);
-    const reason = (error as Error).message;
+    const reason = openFailureReason(error);
     if (config.recover && path) {
       const aside = moveAside(path);
       config.logger?.error(
@@ -90,6 +100,15 @@ function moveAside(path: string): string {
     if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
   }
   return aside;
+}
+
+/** Drizzle wraps a failed migration as "Failed query: <sql>": the reason is its cause (e.g. ECONNREFUSED). */
+function openFailureReason(error: unknown): string {
+  const e = error as Error & { cause?: unknown };
+  const cause = e.cause as (Error & { cause?: unknown }) | undefined;
+  if (!/^Failed query/.test(e.message) || !(cause instanceof Error)) return e.message;
+  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : "";
+  return `${cause.message}${inner}`.split("\nStack backtrace:")[0]!.trim();
 }
 
 function describe(config: BatchConfig): string {

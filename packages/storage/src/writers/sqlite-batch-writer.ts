@@ -1,5 +1,6 @@
 import Database from "libsql";
-import { classifyFailure, toDriverErrorInfo } from "../classify-error.js";
+import { classifyFailure, type DriverErrorInfo, isDiskFull, toDriverErrorInfo } from "../classify-error.js";
+import { DiskReserve } from "../disk-reserve.js";
 import type { EncodedRow } from "../entry-codec.js";
 import type { DeleteScope, RowOutcome, WriteResult } from "./batch-writer.js";
 import { INSERT_SQL } from "./pragmas.js";
@@ -9,7 +10,12 @@ type Statement = ReturnType<Database.Database["prepare"]>;
 export interface SqliteWriterOptions {
   path: string;
   pragmas: string[];
+  /** Bytes kept in `<db>.reserve` for the disk-full way out (see DiskReserve); 0 disables it. */
+  reserveBytes?: number | undefined;
 }
+
+/** How often a missing disk reserve is re-tried after successful writes. */
+const RESERVE_RETRY_MS = 1000;
 
 /**
  * Synchronous writer on one `libsql` connection with prepared statements: the fastest path this
@@ -18,14 +24,29 @@ export interface SqliteWriterOptions {
 export class SqliteBatchWriter {
   readonly #db: Database.Database;
   readonly #insert: Statement;
+  readonly #reserve: DiskReserve | null;
+  #reserveMissing = false;
+  #reserveTriedAt = 0;
 
   constructor(options: SqliteWriterOptions) {
     this.#db = new Database(options.path);
     for (const pragma of options.pragmas) this.#db.exec(pragma);
     this.#insert = this.#db.prepare(INSERT_SQL);
+    const reserveBytes = options.reserveBytes ?? 0;
+    this.#reserve = reserveBytes > 0 ? new DiskReserve(options.path, reserveBytes) : null;
+    if (this.#reserve !== null) this.#reserveMissing = !this.#reserve.ensure();
   }
 
   write(rows: EncodedRow[]): WriteResult {
+    const result = this.#write(rows);
+    if (!result.ok && isDiskFull(result.error)) {
+      return { ok: false, error: { ...result.error, message: this.#escapeDiskFull(result.error).message } };
+    }
+    if (result.ok && this.#reserveMissing) this.#restoreReserve(false);
+    return result;
+  }
+
+  #write(rows: EncodedRow[]): WriteResult {
     try {
       return { ok: true, ids: this.#inTransaction(() => rows.map((row) => this.#insertRow(row))) };
     } catch (error) {
@@ -49,7 +70,73 @@ export class SqliteBatchWriter {
   }
 
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): void {
-    this.#db.exec(`PRAGMA wal_checkpoint(${mode})`);
+    try {
+      this.#db.exec(`PRAGMA wal_checkpoint(${mode})`);
+    } catch (error) {
+      const info = toDriverErrorInfo(error);
+      if (!isDiskFull(info)) throw error;
+      const wayOut = this.#escapeDiskFull(info);
+      if (wayOut.checkpoint !== "done") {
+        throw Object.assign(new Error(wayOut.message), { code: info.code, rawCode: info.rawCode });
+      }
+    }
+    if (this.#reserveMissing) this.#restoreReserve(false);
+  }
+
+  /**
+   * The way out of a full disk (FACTS.md "Trap"). A write failed with SQLITE_FULL: checkpoint
+   * with TRUNCATE so the WAL's content moves into the database file and the WAL's own space is
+   * given back. When the WAL is larger than the free space, that checkpoint fails with
+   * SQLITE_FULL too; then the disk reserve is released, which gives the checkpoint the room it
+   * needs, and re-created at once from the space the truncated WAL gave back. Returns the
+   * original message with what was done, for the retry log and health().
+   */
+  #escapeDiskFull(error: DriverErrorInfo): { checkpoint: "done" | "busy" | "failed"; message: string } {
+    const notes: string[] = [];
+    let checkpoint = this.#checkpointTruncate();
+    if (checkpoint !== "done" && checkpoint !== "busy" && this.#reserve !== null) {
+      const freed = this.#reserve.release();
+      if (freed > 0) {
+        this.#reserveMissing = true;
+        notes.push(`checkpoint failed for lack of space: released the ${mib(freed)} disk reserve`);
+        checkpoint = this.#checkpointTruncate();
+      }
+    }
+    if (checkpoint === "done") notes.push("WAL checkpointed and truncated");
+    else if (checkpoint === "busy") notes.push("WAL checkpoint blocked by a reader, will retry");
+    else notes.push(`WAL checkpoint failed too (${checkpoint.message}): free space on the volume`);
+    if (checkpoint === "done" && this.#reserveMissing) this.#restoreReserve(true);
+    if (this.#reserve !== null) {
+      notes.push(
+        this.#reserveMissing
+          ? `disk reserve missing: it is re-created once ${mib(this.#reserve.bytes * 2)} are free`
+          : "disk reserve held",
+      );
+    }
+    const state = checkpoint === "done" || checkpoint === "busy" ? checkpoint : "failed";
+    return { checkpoint: state, message: `${error.message} (${notes.join("; ")})` };
+  }
+
+  #checkpointTruncate(): "done" | "busy" | DriverErrorInfo {
+    try {
+      const row = this.#db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy?: number } | undefined;
+      return row?.busy ? "busy" : "done";
+    } catch (error) {
+      return toDriverErrorInfo(error);
+    }
+  }
+
+  /**
+   * Re-creates a released reserve. Right after an escape the truncated WAL gave back at least the
+   * reserve's size, so no headroom is asked; otherwise only once twice its size is free, so that
+   * the reserve never takes the last room pending writes need. Throttled: a statfs per second.
+   */
+  #restoreReserve(afterEscape: boolean): void {
+    if (this.#reserve === null) return;
+    const now = Date.now();
+    if (!afterEscape && now - this.#reserveTriedAt < RESERVE_RETRY_MS) return;
+    this.#reserveTriedAt = now;
+    this.#reserveMissing = !this.#reserve.ensure(afterEscape ? 0 : this.#reserve.bytes);
   }
 
   close(): void {
@@ -86,4 +173,8 @@ export class SqliteBatchWriter {
       throw error;
     }
   }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

@@ -1,0 +1,80 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, openSync, rmSync, statfsSync, statSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+
+const CHUNK = 1024 * 1024;
+
+/**
+ * Space set aside next to the database (`<db>.reserve`) so that a full disk never becomes a
+ * trap. SQLite can only reuse WAL space after a checkpoint has copied the WAL into the database
+ * file, and that copy grows the database file: when the WAL is larger than the free space, the
+ * checkpoint itself fails with SQLITE_FULL and every later write fails with it (FACTS.md).
+ * Deleting this file frees enough room for that checkpoint; it is re-created as soon as there is
+ * room again, before new entries can take that room.
+ *
+ * The file holds real, incompressible bytes (a sparse or all-zero file could reserve nothing).
+ * It is synchronous on purpose: it runs in the writer thread, between batches.
+ */
+export class DiskReserve {
+  readonly path: string;
+  readonly bytes: number;
+  readonly #dir: string;
+
+  constructor(databasePath: string, bytes: number) {
+    this.path = `${databasePath}.reserve`;
+    this.bytes = bytes;
+    this.#dir = dirname(databasePath);
+  }
+
+  /** True while the reserve file exists at its full size. */
+  get held(): boolean {
+    try {
+      return statSync(this.path).size >= this.bytes;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Bytes the filesystem would give this process now. */
+  freeBytes(): number {
+    const stats = statfsSync(this.#dir);
+    return stats.bavail * stats.bsize;
+  }
+
+  /**
+   * Creates the reserve if it is missing and the volume has `bytes + headroom` free; returns
+   * whether it is held afterwards. Never fails: a partial file (ENOSPC midway) is removed.
+   */
+  ensure(headroom = 0): boolean {
+    if (this.bytes <= 0) return false;
+    if (this.held) return true;
+    if (existsSync(this.path)) rmSync(this.path, { force: true });
+    if (this.freeBytes() < this.bytes + headroom) return false;
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.path, "w");
+      const chunk = randomBytes(Math.min(CHUNK, this.bytes));
+      for (let written = 0; written < this.bytes; ) {
+        written += writeSync(fd, chunk, 0, Math.min(chunk.length, this.bytes - written));
+      }
+      closeSync(fd);
+      return true;
+    } catch {
+      if (fd !== undefined) closeSync(fd);
+      rmSync(this.path, { force: true });
+      return false;
+    }
+  }
+
+  /** Deletes the reserve; returns the bytes it gave back (0 if it was not held). */
+  release(): number {
+    let size = 0;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      return 0;
+    }
+    rmSync(this.path, { force: true });
+    return size;
+  }
+}
