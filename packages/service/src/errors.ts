@@ -27,16 +27,23 @@ export class BadRequestError extends HttpError {
   }
 }
 
-/** 413: the body is larger than the limit once decompressed. */
+/**
+ * 413: the body is larger than the limit once decompressed (`limitBytes`), or holds more entries
+ * than the storage queue can ever hold at once (`limitEntries`; retrying would never succeed).
+ */
 export class PayloadTooLargeError extends HttpError {
-  readonly limitBytes: number;
-  constructor(limitBytes: number) {
+  readonly limitBytes: number | undefined;
+  readonly limitEntries: number | undefined;
+  constructor(limit: number | { entries: number; received: number }) {
     super(
       413,
       "BATCHLOG_PAYLOAD_TOO_LARGE",
-      `request body larger than ${limitBytes} bytes (after decompression)`,
+      typeof limit === "number"
+        ? `request body larger than ${limit} bytes (after decompression)`
+        : `request holds ${limit.received} entries; the queue holds at most ${limit.entries}: split it`,
     );
-    this.limitBytes = limitBytes;
+    this.limitBytes = typeof limit === "number" ? limit : undefined;
+    this.limitEntries = typeof limit === "number" ? undefined : limit.entries;
   }
 }
 

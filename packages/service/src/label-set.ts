@@ -2,7 +2,8 @@
  * Parses a Prometheus label-set string as Loki's protobuf push carries it:
  * `{job="varlogs", level="warn", msg="say \"hi\"\n"}`. Names are identifiers or quoted strings
  * (UTF-8 names); values are Go string literals: "double-quoted" with escapes (\\ \" \n \t \xHH
- * \uHHHH \UHHHHHHHH \ooo …), 'single-quoted', or `raw`. Throws a SyntaxError on anything else.
+ * \uHHHH \UHHHHHHHH \ooo …; an unknown escape is kept as written), 'single-quoted', or `raw`.
+ * Throws a SyntaxError on anything else.
  */
 export function parseLabelSet(input: string): Record<string, string> {
   const parser = new LabelSetParser(input);
@@ -10,7 +11,8 @@ export function parseLabelSet(input: string): Record<string, string> {
 }
 
 const NAME_START = /[A-Za-z_]/;
-const NAME_PART = /[A-Za-z0-9_.:]/;
+// Wider than Prometheus ([A-Za-z0-9_]): some clients (winston-loki) send names with . - :
+const NAME_PART = /[A-Za-z0-9_.:-]/;
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
   a: "\x07",
   b: "\b",
@@ -130,7 +132,9 @@ class LabelSetParser {
       if (n > 255) this.#fail("bad octal escape");
       return n;
     }
-    return this.#fail(`unknown escape "\\${c}"`);
+    // Lenient where Go is strict: some clients concatenate values without escaping them, so an
+    // unknown escape such as a Windows path's "\\d" is kept as written rather than losing the line.
+    return `\\${c}`;
   }
 
   #hex(length: number): number {

@@ -124,6 +124,8 @@ export function createLogService({
   const retentions = new Set<RetentionHandle>();
   const pending = new Set<Promise<unknown>>();
   const counters = { accepted: 0, rejected: 0, lateFailures: 0, inFlight: 0 };
+  // A configuration constant of the storage (Infinity for the direct one).
+  const queueCapacity = storage.stats().queueCapacity;
 
   const tracker = {
     onLateFailure(error: unknown, count: number) {
@@ -142,7 +144,7 @@ export function createLogService({
       const result =
         options?.wait === false
           ? await enqueueCandidates(storage, candidates, tracker)
-          : await storeCandidates(storage, candidates);
+          : await storeCandidates(storage, candidates, queueCapacity);
       counters.accepted += result.accepted;
       counters.rejected += result.errors.length;
       return result;

@@ -6,6 +6,7 @@ import {
   ValidationError,
   WriteTimeoutError,
 } from "@batchlog/storage";
+import { PayloadTooLargeError } from "./errors.js";
 import { type ItemIssue, isItemIssue, type ValidEntry } from "./native-entry.js";
 import type { ServiceLogger } from "./service-logger.js";
 
@@ -55,11 +56,21 @@ export function isStorageFailure(error: unknown): error is StorageFailure {
  * Partial success: invalid items and items the storage refused are listed in `errors`, the rest
  * are stored. When NOTHING was stored and at least one item failed for a storage reason (queue
  * full, closed, unavailable, write timeout), that storage error is thrown instead, so that the
- * HTTP layer answers 429/503 and the client retries the whole request.
+ * HTTP layer answers 429/503 and the client retries the whole request. More valid entries than
+ * `queueCapacity` is a PayloadTooLargeError (413): such a request could never be enqueued.
  */
-export async function storeCandidates(storage: LogStorage, candidates: Candidate[]): Promise<IngestResult> {
+export async function storeCandidates(
+  storage: LogStorage,
+  candidates: Candidate[],
+  queueCapacity: number = Number.POSITIVE_INFINITY,
+): Promise<IngestResult> {
   const { ids, errors, valid } = splitCandidates(candidates);
   if (valid.length === 0) return { ids, errors, accepted: 0 };
+  // storeEach enqueues all or nothing: a request larger than the whole queue would get a
+  // QueueFullError (429) on every retry, so it is refused as too large instead.
+  if (valid.length > queueCapacity) {
+    throw new PayloadTooLargeError({ entries: queueCapacity, received: valid.length });
+  }
   const settled = await storage.storeEach(valid.map((v) => v.entry));
   let accepted = 0;
   const failures: { index: number; reason: unknown }[] = [];

@@ -1,6 +1,6 @@
 import { QueueFullError, StorageClosedError } from "@batchlog/storage";
 import { afterEach, describe, expect, it } from "vitest";
-import { BadRequestError, UnsupportedMediaTypeError } from "../src/index.js";
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../src/index.js";
 import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
@@ -179,15 +179,37 @@ describe("ingestNative on a full batched queue", () => {
   afterEach(async () => fx?.dispose());
 
   it("throws QueueFullError (for a 429) when nothing fits, and stores once there is room", async () => {
-    fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject" });
-    const items = [{ message: 1 }, ...Array.from({ length: 6 }, (_, i) => ({ message: `m${i}` }))];
+    fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject", maxBatchDelayMs: 100 });
+    const first = fx.service.ingestNative(
+      json([1, 2, 3, 4].map((i) => ({ message: `first ${i}` }))),
+      undefined,
+    );
+    const items = [{ message: 1 }, { message: "second a" }, { message: "second b" }];
     const error = await fx.service.ingestNative(json(items), "application/json").catch((e) => e);
     expect(error).toBeInstanceOf(QueueFullError);
     expect(error.retryAfterMs).toBeGreaterThan(0);
-    expect(await allEntries(fx.storage)).toHaveLength(0);
-    const ok = await fx.service.ingestNative(json(items.slice(0, 6)), "application/json");
-    expect(ok.accepted).toBe(5);
-    expect(await allEntries(fx.storage)).toHaveLength(5);
+    expect((await first).accepted).toBe(4);
+    const retried = await fx.service.ingestNative(json(items), "application/json");
+    expect(retried.accepted).toBe(2);
+    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual([
+      "first 1",
+      "first 2",
+      "first 3",
+      "first 4",
+      "second a",
+      "second b",
+    ]);
+  });
+
+  it("refuses with 413 a request holding more valid entries than the whole queue", async () => {
+    fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject" });
+    const items = Array.from({ length: 6 }, (_, i) => ({ message: `m${i}` }));
+    const error = await fx.service.ingestNative(json(items), "application/json").catch((e) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error).toMatchObject({ statusCode: 413, limitEntries: 5 });
+    expect(
+      (await fx.service.ingestNative(json([{ message: 0 }, ...items.slice(1)]), undefined)).accepted,
+    ).toBe(5);
   });
 
   it("wait: false reports a full queue at once instead of dropping", async () => {
