@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSse } from "./helpers/sse.js";
+import { eventually, postJson, request, startTestServer, type TestServer } from "./helpers/test-server.js";
+
+let server: TestServer;
+let base: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ BATCHLOG_TAIL_HEARTBEAT_MS: "100" });
+  base = server.url;
+});
+afterAll(() => server.dispose());
+
+describe("GET /api/logs/tail", () => {
+  it("Should stream one event per committed entry, with the entry id, honouring filters", async () => {
+    const stream = await openSse(`${base}/api/logs/tail?source=tail-a&minLevel=warn`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    const res = await postJson(base, "/api/logs", [
+      { source: "tail-a", level: "error", message: "one" },
+      { source: "tail-a", level: "info", message: "filtered out by level" },
+      { source: "tail-b", level: "error", message: "filtered out by source" },
+      { source: "tail-a", level: "warn", message: "two" },
+    ]);
+    const ids = res.body.ids as number[];
+    await stream.waitFor((events) => events.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stream.events.map((e) => [e.event, e.id, JSON.parse(e.data).message])).toEqual([
+      ["message", String(ids[0]), "one"],
+      ["message", String(ids[3]), "two"],
+    ]);
+    expect(JSON.parse(stream.events[0]!.data)).toMatchObject({
+      id: ids[0],
+      level: "error",
+      source: "tail-a",
+    });
+    stream.close();
+  });
+
+  it("Should send heartbeat comments", async () => {
+    const stream = await openSse(`${base}/api/logs/tail`);
+    await eventually(
+      async () => (stream.comments.filter((c) => c === "heartbeat").length >= 2 ? true : undefined),
+      5000,
+    );
+    stream.close();
+  });
+
+  it("Should unsubscribe when the client disconnects", async () => {
+    // The streams of the tests above were closed by their clients: they are gone too.
+    const count = () => server.service.stats().tailSubscribers;
+    await eventually(
+      async () => (count() === 0 ? true : undefined),
+      5000,
+      `earlier streams to go, ${count()} open`,
+    );
+    const stream = await openSse(`${base}/api/logs/tail`);
+    await eventually(async () => (count() === 1 ? true : undefined));
+    stream.close();
+    await eventually(async () => (count() === 0 ? true : undefined), 5000, "unsubscribe");
+  });
+
+  it("Should answer 400 for a bad filter before streaming", async () => {
+    const res = await request(base, "/api/logs/tail?level=loud");
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: "BATCHLOG_BAD_REQUEST" });
+  });
+
+  it("Should end open streams cleanly at shutdown", async () => {
+    const own = await startTestServer();
+    const stream = await openSse(`${own.url}/api/logs/tail`);
+    await eventually(async () => (own.service.stats().tailSubscribers === 1 ? true : undefined));
+    const stopped = own.dispose();
+    await stream.ended;
+    await stopped;
+  });
+});
