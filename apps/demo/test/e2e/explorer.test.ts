@@ -102,6 +102,13 @@ describe("log explorer", { timeout: 60_000 }, () => {
     const colours = await page.$$eval("#rows .lvl", (els) => els.map((e) => getComputedStyle(e).color));
     expect(new Set(colours).size).toBe(6);
     await expect(page.textContent("#summary")).resolves.toContain("10 entries");
+    // the readiness badge and the source suggestions come from the server too
+    await page.waitForFunction(() => document.querySelector("#status")?.getAttribute("data-state") === "ok");
+    expect(await page.textContent("#status")).toMatch(/ok · queue \d+\/100k/);
+    const suggested = await page.$$eval("#source-list option", (os) =>
+      os.map((o) => (o as HTMLOptionElement).value),
+    );
+    expect(suggested.sort()).toEqual(["api-gateway", "auth", "checkout", "payments", "worker"]);
     await page.close();
   });
 
@@ -276,6 +283,25 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await page.goBack();
     await settled(page);
     expect(await page.getAttribute("[data-preset='15m']", "aria-pressed")).toBe("true");
+
+    // a custom range from the form: the 3 entries 2–3 minutes ago (inputs are local time; the browser runs in UTC)
+    await page.click("#custom-toggle");
+    const local = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    const times = entries.map((e) => Date.parse(String(e.timestamp)));
+    await page.fill("#from-input", local(times[5]! - 500));
+    await page.fill("#to-input", local(times[7]! + 1000));
+    await page.click("#custom-range button[type=submit]");
+    await settled(page);
+    expect(await rowMessages(page)).toEqual([entries[7]!.message, entries[6]!.message, entries[5]!.message]);
+    expect(await page.textContent("#range-label")).toContain("→");
+    await page.close();
+  });
+
+  test("a query the server rejects shows its message", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${demo.url}/?level=error&q=${encodeURIComponent('"unbalanced')}`);
+    await page.waitForSelector("#error:not([hidden])");
+    expect(await page.textContent("#error")).toMatch(/^Invalid query: /);
     await page.close();
   });
 
@@ -416,6 +442,11 @@ describe("screenshots with realistic data", { timeout: 60_000 }, () => {
     const before = (await rowMessages(page)).length;
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
     await page.waitForFunction((n) => document.querySelectorAll("#rows tr.row").length > n, before);
+    const loaded = await page.$$eval("#rows tr.row", (trs) =>
+      trs.map((tr) => ({ id: Number(tr.getAttribute("data-id")), t: tr.querySelector("time")!.dateTime })),
+    );
+    expect(new Set(loaded.map((r) => r.id)).size).toBe(loaded.length);
+    expect(loaded.map((r) => r.t)).toEqual([...loaded.map((r) => r.t)].sort().reverse());
 
     // live tail with the generator running
     await page.goto(`${demo.url}/?live=1`);
