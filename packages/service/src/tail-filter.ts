@@ -1,8 +1,10 @@
 import { LOG_LEVELS, type LogEntry, type SearchQuery } from "@batchlog/storage";
+import { compileTextMatch } from "./text-match.js";
 
 /**
  * What a live-tail subscriber wants to see; `parseSearchQuery`'s result fits as it is.
- * `text` is a case-insensitive substring of the message (not an FTS query); `fields` compares the
+ * `text` approximates the search's FTS query on each message (see `compileTextMatch`: terms are
+ * case-insensitive substrings, with phrases, prefix*, AND, OR, NOT); `fields` compares the
  * value's text as search does; `from`/`to` bound the entry timestamp.
  */
 export type TailFilter = Pick<
@@ -26,8 +28,10 @@ export function compileTailFilter(filter: TailFilter): (entry: LogEntry) => bool
     const sources = new Set(filter.sources);
     tests.push((e) => sources.has(e.source));
   }
-  const text = filter.text?.trim().toLowerCase();
-  if (text) tests.push((e) => e.message.toLowerCase().includes(text));
+  if (filter.text !== undefined && filter.text.trim().length > 0) {
+    const matches = compileTextMatch(filter.text);
+    tests.push((e) => matches(e.message));
+  }
   const from = filter.from?.getTime();
   if (from !== undefined) tests.push((e) => e.timestamp.getTime() >= from);
   const to = filter.to?.getTime();
