@@ -38,12 +38,20 @@ export function openClient(config: BatchConfig): OpenedDatabase {
   const client = createClient({
     url: path !== null ? `file:${path}` : config.url,
     ...(config.authToken !== undefined && { authToken: config.authToken }),
-    ...(config.syncUrl !== undefined && { syncUrl: config.syncUrl }),
+    ...(config.syncUrl !== undefined && { syncUrl: replicaSyncUrl(config.syncUrl) }),
     ...(config.syncIntervalSec !== undefined && { syncInterval: config.syncIntervalSec }),
     timeout: config.busyTimeoutMs,
     concurrency: 1,
   });
   return { client, db: drizzle(client, { schema }), path };
+}
+
+/**
+ * An embedded replica syncs over HTTP (`libsql://` means https): a `ws(s)://` server URL, which the
+ * replica refuses ("unsupported scheme ws"), is the same server, so use its http(s) form.
+ */
+export function replicaSyncUrl(url: string): string {
+  return url.replace(/^ws(s?):\/\//, "http$1://");
 }
 
 /** Applies pragmas (local files only: servers refuse them), pending migrations and the FTS switch. */

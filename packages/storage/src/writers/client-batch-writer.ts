@@ -97,7 +97,7 @@ export class ClientBatchWriter implements BatchWriter {
       return { ok: true, ids: pick(rows, attempt, ids) };
     } catch (error) {
       if (isTokenConflict(error)) return this.#readBack(rows, attempt);
-      const info = toDriverErrorInfo(error);
+      const info = errorInfo(error);
       // Not a content failure: possibly committed; the next write of these rows re-sends the attempt.
       if (classifyFailure(info) !== "content") return { ok: false, error: info };
     }
@@ -115,7 +115,7 @@ export class ClientBatchWriter implements BatchWriter {
           const result = await tx.execute({ sql: INSERT_SQL, args: row });
           outcomes.push(Number(result.lastInsertRowid));
         } catch (error) {
-          const info = toDriverErrorInfo(error);
+          const info = errorInfo(error);
           if (classifyFailure(info) !== "content") throw error;
           outcomes.push(info);
         }
@@ -134,7 +134,7 @@ export class ClientBatchWriter implements BatchWriter {
         tx = undefined;
         return this.#readBack(rows, attempt);
       }
-      return { ok: false, error: toDriverErrorInfo(error) };
+      return { ok: false, error: errorInfo(error) };
     } finally {
       tx?.close();
     }
@@ -170,7 +170,7 @@ export class ClientBatchWriter implements BatchWriter {
         ),
       };
     } catch (error) {
-      return { ok: false, error: toDriverErrorInfo(error) };
+      return { ok: false, error: errorInfo(error) };
     }
   }
 
@@ -244,8 +244,19 @@ function pick<T>(rows: EncodedRow[], attempt: Attempt, values: T[]): T[] {
   return rows.map((row) => values[attempt.index.get(row)!]!);
 }
 
+/**
+ * The driver's error, without the native backtrace an embedded replica appends to its messages
+ * (they end up in health reasons and logs).
+ */
+function errorInfo(error: unknown): DriverErrorInfo {
+  const info = toDriverErrorInfo(error);
+  const cut = info.message.indexOf("\nStack backtrace:");
+  if (cut >= 0) info.message = info.message.slice(0, cut).trim();
+  return info;
+}
+
 /** The token's primary key refused the insert: this attempt committed before. */
 function isTokenConflict(error: unknown): boolean {
-  const info: DriverErrorInfo = toDriverErrorInfo(error);
+  const info: DriverErrorInfo = errorInfo(error);
   return /UNIQUE constraint failed/i.test(info.message) && info.message.includes(WRITE_TOKENS_TABLE);
 }
