@@ -116,6 +116,28 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
     expect(stored[2]?.fields).toBeNull();
   });
 
+  it("accepts the legacy JSON form and maps an unknown level label to info", async () => {
+    fx = await openService(impl);
+    const body = json({
+      streams: [
+        {
+          labels: '{job="legacy", level="chatty"}',
+          entries: [{ ts: new Date(T0_MS).toISOString(), line: "old style" }],
+        },
+      ],
+    });
+    const result = await fx.service.ingestLoki(body, { contentType: "application/json" });
+    expect(result).toMatchObject({ accepted: 1, errors: [] });
+    const [entry] = await allEntries(fx.storage);
+    expect(entry).toMatchObject({
+      source: "legacy",
+      level: "info",
+      message: "old style",
+      timestamp: new Date(T0_MS),
+    });
+    expect(entry?.fields).toEqual({ job: "legacy", level: "chatty" });
+  });
+
   it("accepts an uncompressed protobuf push too", async () => {
     fx = await openService(impl);
     const body = protoPush([{ labels: '{job="raw"}', entries: [[T0_MS, "plain"]] }]);
