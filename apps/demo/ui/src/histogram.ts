@@ -57,6 +57,17 @@ export class Histogram {
     return { width: Math.max(200, this.host.clientWidth), height: this.host.clientWidth < 600 ? 110 : 140 };
   }
 
+  /** Removes the chart, leaving a short note in its place. */
+  clear(note: string): void {
+    this.plot?.destroy();
+    this.plot = null;
+    this.data = null;
+    this.tip.hidden = true;
+    this.host.dataset.total = "0";
+    this.host.dataset.buckets = "0";
+    this.host.dataset.note = note;
+  }
+
   /** Rebuild with current theme colours (call after a theme change). */
   restyle(): void {
     if (this.data) this.render(this.data);
@@ -64,6 +75,7 @@ export class Histogram {
 
   render(data: HistogramData): void {
     this.data = data;
+    delete this.host.dataset.note;
     this.plot?.destroy();
     this.plot = null;
     const xs = data.starts.map((t) => (t + data.bucketMs / 2) / 1000);

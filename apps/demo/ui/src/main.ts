@@ -463,6 +463,12 @@ function showError(err: unknown) {
   else if (err instanceof HttpError && err.status === 401) text = "Authentication required.";
   else if (err instanceof TypeError) text = `Cannot reach the server (${text}).`;
   el.error.replaceChildren(text);
+  if (err instanceof HttpError && err.status === 400 && /^q:/.test(err.message)) {
+    const hint = document.createElement("div");
+    hint.className = "hint";
+    hint.textContent = 'Search syntax: words (all must match), "exact phrase", prefix*, OR, NOT, (grouping).';
+    el.error.append(hint);
+  }
   if (err instanceof HttpError && err.status === 401) {
     const b = document.createElement("button");
     b.type = "button";
@@ -560,7 +566,15 @@ function run(opts: { push: boolean }) {
       el.table.dataset.ready = String(gen);
     })
     .catch((err) => {
-      if (gen !== generation) return;
+      if (gen !== generation || (err as Error)?.name === "AbortError") return;
+      // what is on screen belonged to the previous query
+      rows = [];
+      shown.clear();
+      el.rows.replaceChildren();
+      nextCursor = null;
+      el.table.hidden = true;
+      el.summary.textContent = "";
+      updateMore();
       showError(err);
     })
     .finally(() => {
@@ -569,9 +583,11 @@ function run(opts: { push: boolean }) {
       document.body.classList.remove("busy");
     });
   stats.catch((err) => {
-    if (gen === generation && !(err instanceof HttpError && err.status === 401)) {
-      if ((err as Error)?.name !== "AbortError") console.warn("stats failed", err);
-    }
+    if (gen !== generation || (err as Error)?.name === "AbortError") return;
+    histogram.clear(
+      err instanceof HttpError && err.status === 401 ? "sign in to see volume" : "no volume data",
+    );
+    el.legend.replaceChildren();
   });
   tail.sync();
 }
