@@ -33,9 +33,9 @@ const libsqlUrl = () => text().regex(/^(file|libsql|https?|wss?):/);
 const duration = () =>
   z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
     if (typeof value === "number") return value;
-    if (/^\s*\d+\s*$/.test(value)) return Number(value);
     try {
-      return parseDuration(value);
+      // A bare number is milliseconds; parseDuration refuses 0 and anything else that is not a duration.
+      return /^\s*\d+\s*$/.test(value) ? parseDuration(`${value.trim()}ms`) : parseDuration(value);
     } catch {
       ctx.addIssue({ code: "custom", message: "not a duration" });
       return z.NEVER;

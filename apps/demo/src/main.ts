@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     server.stop().then(
       () => {
         logger.info("stopped cleanly");
+        process.stdout.write("batchlog: stopped cleanly (queue drained, database closed)\n");
         process.exit(0);
       },
       (error: unknown) => {

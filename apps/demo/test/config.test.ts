@@ -1,0 +1,217 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ConfigValidationError, loadConfig } from "../src/config.js";
+import { OPTIONS } from "../src/config-options.js";
+import { runMain } from "./helpers/child-server.js";
+
+const dir = mkdtempSync(join(tmpdir(), "batchlog-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function problemsOf(env: Record<string, string>, cli = {}): string[] {
+  try {
+    loadConfig(env, cli);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("loadConfig", () => {
+  it("Should apply the SPEC §4 defaults and freeze the result", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8080,
+      token: undefined,
+      bodyLimitBytes: 10 * 1024 * 1024,
+      logLevel: "info",
+      statsIntervalMs: 60_000,
+      retention: undefined,
+      storage: {
+        url: "file:./data/batchlog.db",
+        maxBatchSize: 1000,
+        maxBatchDelayMs: 10,
+        queueCapacity: 100_000,
+        whenFull: "reject",
+        synchronous: "full",
+        fullText: true,
+      },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.storage)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it("Should map every variable", () => {
+    const config = loadConfig({
+      BATCHLOG_HOST: "0.0.0.0",
+      BATCHLOG_PORT: "9999",
+      BATCHLOG_DB_URL: "libsql://db.example.test",
+      BATCHLOG_DB_AUTH_TOKEN: "tok",
+      BATCHLOG_TOKEN: "secret",
+      BATCHLOG_MAX_BATCH_SIZE: "500",
+      BATCHLOG_MAX_BATCH_DELAY_MS: "0",
+      BATCHLOG_QUEUE_CAPACITY: "42",
+      BATCHLOG_WHEN_FULL: "WAIT",
+      BATCHLOG_ENQUEUE_TIMEOUT_MS: "1500",
+      BATCHLOG_WRITE_TIMEOUT_MS: "9000",
+      BATCHLOG_SYNCHRONOUS: "normal",
+      BATCHLOG_FULL_TEXT: "false",
+      BATCHLOG_RETENTION_MAX_AGE: "7d",
+      BATCHLOG_RETENTION_MAX_ENTRIES: "1000000",
+      BATCHLOG_RETENTION_INTERVAL: "30s",
+      BATCHLOG_BODY_LIMIT: "512kb",
+      BATCHLOG_LOG_LEVEL: "debug",
+      BATCHLOG_STATS_INTERVAL_MS: "0",
+      BATCHLOG_GENERATE: "200",
+    });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 9999,
+      token: "secret",
+      bodyLimitBytes: 512 * 1024,
+      logLevel: "debug",
+      statsIntervalMs: 0,
+      generate: 200,
+      retention: { maxAgeMs: 7 * 86_400_000, maxEntries: 1_000_000, intervalMs: 30_000 },
+      storage: {
+        url: "libsql://db.example.test",
+        authToken: "tok",
+        maxBatchSize: 500,
+        maxBatchDelayMs: 0,
+        queueCapacity: 42,
+        whenFull: "wait",
+        enqueueTimeoutMs: 1500,
+        writeTimeoutMs: 9000,
+        synchronous: "normal",
+        fullText: false,
+      },
+    });
+  });
+
+  it("Should read a JSON config file, with the environment and flags winning", () => {
+    const file = join(dir, "batchlog.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ port: 7000, maxBatchSize: 250, logLevel: "warn", bodyLimit: "1mb" }),
+    );
+    const config = loadConfig(
+      { BATCHLOG_CONFIG: file, BATCHLOG_MAX_BATCH_SIZE: "300" },
+      { logLevel: "error" },
+    );
+    expect(config.port).toBe(7000);
+    expect(config.storage.maxBatchSize).toBe(300);
+    expect(config.logLevel).toBe("error");
+    expect(config.bodyLimitBytes).toBe(1024 * 1024);
+    expect(config.configFile).toBe(file);
+  });
+
+  it.each([
+    ["BATCHLOG_PORT", "eighty", 'BATCHLOG_PORT="eighty": expected an integer from 0 to 65535'],
+    ["BATCHLOG_PORT", "70000", 'BATCHLOG_PORT="70000": expected an integer from 0 to 65535'],
+    ["BATCHLOG_DB_URL", "postgres://x", 'BATCHLOG_DB_URL="postgres://x": expected a URL starting with file:'],
+    ["BATCHLOG_MAX_BATCH_SIZE", "0", 'BATCHLOG_MAX_BATCH_SIZE="0": expected an integer from 1 to 32766'],
+    ["BATCHLOG_MAX_BATCH_SIZE", "40000", 'BATCHLOG_MAX_BATCH_SIZE="40000"'],
+    ["BATCHLOG_MAX_BATCH_DELAY_MS", "-1", 'BATCHLOG_MAX_BATCH_DELAY_MS="-1": expected an integer >= 0'],
+    ["BATCHLOG_QUEUE_CAPACITY", "1.5", 'BATCHLOG_QUEUE_CAPACITY="1.5": expected an integer >= 1'],
+    ["BATCHLOG_WHEN_FULL", "drop", 'BATCHLOG_WHEN_FULL="drop": expected reject or wait'],
+    ["BATCHLOG_SYNCHRONOUS", "off", 'BATCHLOG_SYNCHRONOUS="off": expected full or normal'],
+    ["BATCHLOG_FULL_TEXT", "maybe", 'BATCHLOG_FULL_TEXT="maybe": expected true or false'],
+    ["BATCHLOG_RETENTION_MAX_AGE", "a week", 'BATCHLOG_RETENTION_MAX_AGE="a week": expected a duration'],
+    ["BATCHLOG_RETENTION_MAX_ENTRIES", "lots", 'BATCHLOG_RETENTION_MAX_ENTRIES="lots"'],
+    ["BATCHLOG_RETENTION_INTERVAL", "0", 'BATCHLOG_RETENTION_INTERVAL="0": expected a duration'],
+    ["BATCHLOG_BODY_LIMIT", "10 parsecs", 'BATCHLOG_BODY_LIMIT="10 parsecs": expected a size'],
+    ["BATCHLOG_LOG_LEVEL", "loud", 'BATCHLOG_LOG_LEVEL="loud": expected one of trace, debug, info'],
+    ["BATCHLOG_STATS_INTERVAL_MS", "soon", 'BATCHLOG_STATS_INTERVAL_MS="soon": expected an integer >= 0'],
+    ["BATCHLOG_WRITE_TIMEOUT_MS", "0", 'BATCHLOG_WRITE_TIMEOUT_MS="0": expected an integer >= 1'],
+    ["BATCHLOG_ENQUEUE_TIMEOUT_MS", "x", 'BATCHLOG_ENQUEUE_TIMEOUT_MS="x"'],
+    ["BATCHLOG_GENERATE", "-5", 'BATCHLOG_GENERATE="-5": expected an integer from 0 to 1000000'],
+    ["BATCHLOG_DB_SYNC_URL", "ftp://x", 'BATCHLOG_DB_SYNC_URL="ftp://x"'],
+    ["BATCHLOG_TOKEN", "   ", "BATCHLOG_TOKEN=(hidden): expected a non-empty string"],
+  ])("Should name %s and its bad value %j", (name, value, message) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(message);
+  });
+
+  it("Should check every option's schema against a clearly invalid value", () => {
+    for (const option of OPTIONS) {
+      if (
+        option.key === "config" ||
+        option.key === "host" ||
+        option.key === "token" ||
+        option.key === "dbAuthToken"
+      )
+        continue;
+      const problems = problemsOf({ [option.env]: "%%invalid%%" });
+      expect(problems, option.env).toEqual([`${option.env}="%%invalid%%": expected ${option.expected}`]);
+    }
+  });
+
+  it("Should list every problem at once, one line each, and check cross-field rules", () => {
+    expect(problemsOf({ BATCHLOG_PORT: "x", BATCHLOG_WHEN_FULL: "y", BATCHLOG_FULL_TEXT: "z" })).toHaveLength(
+      3,
+    );
+    expect(
+      problemsOf({ BATCHLOG_RETRY_INITIAL_DELAY_MS: "500", BATCHLOG_RETRY_MAX_DELAY_MS: "100" }),
+    ).toEqual(["BATCHLOG_RETRY_MAX_DELAY_MS=100: must be >= BATCHLOG_RETRY_INITIAL_DELAY_MS (500)"]);
+  });
+
+  it("Should report a bad config file, unknown keys and bad values in it, and name flags", () => {
+    const bad = join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ port: "high", colour: "blue" }));
+    expect(problemsOf({ BATCHLOG_CONFIG: bad })).toEqual([
+      `${bad}: unknown option "colour"`,
+      `${bad} port="high": expected an integer from 0 to 65535`,
+    ]);
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, "{ nope");
+    expect(problemsOf({ BATCHLOG_CONFIG: broken })[0]).toMatch(
+      /^BATCHLOG_CONFIG=".*broken.json": not valid JSON/,
+    );
+    expect(problemsOf({ BATCHLOG_CONFIG: join(dir, "missing.json") })[0]).toMatch(
+      /cannot read the file \(ENOENT\)/,
+    );
+    expect(problemsOf({}, { port: "-3" })).toEqual(['--port="-3": expected an integer from 0 to 65535']);
+  });
+});
+
+describe("main (the process)", () => {
+  it("Should exit non-zero with one line per problem on a bad environment", async () => {
+    const run = runMain([], {
+      BATCHLOG_PORT: "eighty",
+      BATCHLOG_QUEUE_CAPACITY: "0",
+      BATCHLOG_DB_URL: `file:${join(dir, "never.db")}`,
+    });
+    const exit = await run.exited;
+    expect(exit.code).toBe(2);
+    expect(run.stderr().trim().split("\n")).toEqual([
+      'batchlog: invalid configuration: BATCHLOG_PORT="eighty": expected an integer from 0 to 65535',
+      'batchlog: invalid configuration: BATCHLOG_QUEUE_CAPACITY="0": expected an integer >= 1',
+    ]);
+  });
+
+  it("Should exit non-zero on a bad flag value and on an unknown flag", async () => {
+    const bad = runMain(["--generate", "lots"], {});
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toContain('--generate="lots": expected an integer from 0 to 1000000');
+    const unknown = runMain(["--colour", "blue"], {});
+    expect((await unknown.exited).code).not.toBe(0);
+    expect(unknown.stderr()).toContain("unknown option '--colour'");
+  });
+
+  it("Should list every option with its variable and default in --help", async () => {
+    const run = runMain(["--help"], {});
+    expect((await run.exited).code).toBe(0);
+    const help = run.stdout().replace(/\s+/g, " ");
+    for (const option of OPTIONS) {
+      expect(help).toContain(option.flag);
+      expect(help).toContain(`[${option.env}; default: ${option.default ?? "unset"}]`);
+    }
+  });
+});

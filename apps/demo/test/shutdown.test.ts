@@ -1,0 +1,83 @@
+// Graceful shutdown of the real process: SIGTERM while clients are loading it → exit code 0, and
+// every entry that got a 2xx (201 after commit, 202 accepted) is in the database afterwards.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openLogStorage } from "@batchlog/storage";
+import { afterAll, describe, expect, it } from "vitest";
+import { runMain, waitForUrl } from "./helpers/child-server.js";
+
+const dir = mkdtempSync(join(tmpdir(), "batchlog-shutdown-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("SIGTERM under load", () => {
+  it("Should exit 0 after draining, with every acknowledged entry stored", async () => {
+    const dbUrl = `file:${join(dir, "batchlog.db")}`;
+    const run = runMain([], {
+      BATCHLOG_PORT: "0",
+      BATCHLOG_DB_URL: dbUrl,
+      BATCHLOG_LOG_LEVEL: "warn",
+      BATCHLOG_MAX_BATCH_DELAY_MS: "20",
+      BATCHLOG_STATS_INTERVAL_MS: "0",
+    });
+    const url = await waitForUrl(run);
+    const acknowledged: string[] = [];
+    const statuses = new Map<string, number>();
+    let stop = false;
+    let n = 0;
+    const worker = async (w: number) => {
+      while (!stop) {
+        const id = n++;
+        const wait = id % 3 !== 0;
+        const messages = Array.from({ length: 25 }, (_, i) => `load ${id} ${i}`);
+        try {
+          const res = await fetch(`${url}/api/logs${wait ? "" : "?wait=false"}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(
+              messages.map((message) => ({ source: "shutdown-load", message, fields: { worker: w } })),
+            ),
+          });
+          await res.arrayBuffer();
+          const key = String(res.status);
+          statuses.set(key, (statuses.get(key) ?? 0) + 1);
+          if (res.status === 201 || res.status === 202) acknowledged.push(...messages);
+        } catch {
+          statuses.set("connection error", (statuses.get("connection error") ?? 0) + 1);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+    await new Promise((r) => setTimeout(r, 1500));
+    const ackedBeforeSignal = acknowledged.length;
+    run.child.kill("SIGTERM");
+    const exit = await run.exited;
+    stop = true;
+    await Promise.all(workers);
+
+    expect(exit, run.stderr()).toEqual({ code: 0, signal: null });
+    expect(ackedBeforeSignal).toBeGreaterThan(100);
+    expect(run.stdout()).toContain("stopped cleanly");
+
+    const storage = await openLogStorage({ url: dbUrl });
+    try {
+      const stored = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await storage.search({
+          sources: ["shutdown-load"],
+          limit: 1000,
+          ...(cursor && { cursor }),
+        });
+        for (const e of page.entries) stored.add(e.message);
+        cursor = page.nextCursor;
+      } while (cursor);
+      const missing = acknowledged.filter((m) => !stored.has(m));
+      expect(missing, JSON.stringify(Object.fromEntries(statuses))).toEqual([]);
+      expect(stored.size).toBeGreaterThanOrEqual(acknowledged.length);
+    } finally {
+      await storage.close();
+    }
+  });
+});
