@@ -3,6 +3,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   apiGet,
+  BROWSER_UTC_OFFSET_MS,
   type Browser,
   ensureUiBuilt,
   ingest,
@@ -91,7 +92,7 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await demo?.close();
   });
 
-  test("ingested entries appear, newest first, with colour-coded levels", async () => {
+  test("Should show ingested entries newest first, with colour-coded levels, readiness and source suggestions", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/`);
     await page.waitForSelector("#rows tr.row");
@@ -112,7 +113,7 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  test("level toggles and full-text search narrow the results; the URL follows, back/forward restore", async () => {
+  test("Should narrow by level toggles, full-text search, source and field; the URL follows and back/forward restore", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/`);
     await page.waitForSelector("#rows tr.row");
@@ -176,7 +177,7 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  test("keyboard: / focuses search, arrows move through rows, Enter expands pretty-printed fields", async () => {
+  test("Should be usable by keyboard: / focuses search, arrows move through rows, Enter expands pretty-printed fields", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/`);
     await page.waitForSelector("#rows tr.row");
@@ -199,10 +200,25 @@ describe("log explorer", { timeout: 60_000 }, () => {
     expect(await page.getAttribute("#rows tr.row[aria-expanded=true]", "data-level")).toBe("error");
     await page.keyboard.press("Enter");
     expect(await page.$("#rows tr.detail")).toBeNull();
+
+    // times show in the browser's zone; the column header switches them to UTC (remembered)
+    const newest = Date.parse(String(entries[entries.length - 1]!.timestamp));
+    const hms = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+    // "HH:MM:SS.mmm" (a date goes before it when the entry is not from today)
+    const firstTime = async () => (await page.textContent("#rows tr.row time"))?.slice(-12);
+    expect(await firstTime()).toBe(hms(newest + BROWSER_UTC_OFFSET_MS));
+    await page.click("#tz");
+    expect(await page.textContent("#tz-label")).toBe("UTC");
+    expect(await firstTime()).toBe(hms(newest));
+    await page.reload();
+    await page.waitForSelector("#rows tr.row");
+    expect(await firstTime()).toBe(hms(newest));
+    await page.click("#tz");
+    expect(await firstTime()).toBe(hms(newest + BROWSER_UTC_OFFSET_MS));
     await page.close();
   });
 
-  test("the histogram renders stacked bars whose totals match /api/stats", async () => {
+  test("Should render histogram bars, stacked by level, whose totals match /api/stats", async () => {
     const page = await browser.newPage();
     const statsResponse = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/stats");
     await page.goto(`${demo.url}/`);
@@ -263,7 +279,7 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  test("dragging across the histogram zooms the time range", async () => {
+  test("Should zoom the time range by dragging across the histogram, and take a custom range", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/?range=15m`);
     await page.waitForSelector("#histogram .u-over");
@@ -284,9 +300,9 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await settled(page);
     expect(await page.getAttribute("[data-preset='15m']", "aria-pressed")).toBe("true");
 
-    // a custom range from the form: the 3 entries 2–3 minutes ago (inputs are local time; the browser runs in UTC)
+    // a custom range from the form: the 3 entries 2–3 minutes ago (the inputs take the browser's local time)
     await page.click("#custom-toggle");
-    const local = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+    const local = (ms: number) => new Date(ms + BROWSER_UTC_OFFSET_MS).toISOString().slice(0, 19);
     const times = entries.map((e) => Date.parse(String(e.timestamp)));
     await page.fill("#from-input", local(times[5]! - 500));
     await page.fill("#to-input", local(times[7]! + 1000));
@@ -297,7 +313,7 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  test("a query the server rejects shows its message", async () => {
+  test("Should show the message of a query the server rejects", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/?level=error&q=${encodeURIComponent('"unbalanced')}`);
     await page.waitForSelector("#error:not([hidden])");
@@ -305,7 +321,7 @@ describe("log explorer", { timeout: 60_000 }, () => {
     await page.close();
   });
 
-  test("live tail shows an entry ingested after the page opened within 2 s; pause holds new ones back", async () => {
+  test("Should live-tail an entry ingested after the page opened within 2 s; pause holds new ones back", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/`);
     await page.waitForSelector("#rows tr.row");
@@ -340,7 +356,7 @@ describe("log explorer", { timeout: 60_000 }, () => {
     expect((await rowMessages(page))[0]).toBe(held);
     await page.close();
   });
-  test("live tail applies the page's filters, full-text query included", async () => {
+  test("Should apply the page's filters to the live tail, full-text query included", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/?q=${encodeURIComponent("alpha* NOT gamma")}&level=error,fatal&live=1`);
     await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
@@ -377,7 +393,7 @@ describe("auth", { timeout: 60_000 }, () => {
     await demo?.close();
   });
 
-  test("a 401 opens the token prompt; a wrong token is refused, the right one loads data and live tail", async () => {
+  test("Should prompt for the token on a 401, refuse a wrong one, and load data and live tail with the right one", async () => {
     const page = await browser.newPage();
     await page.goto(`${demo.url}/`);
     await page.waitForSelector("#auth[open]", { timeout: 5000 });
@@ -429,7 +445,7 @@ describe("screenshots with realistic data", { timeout: 60_000 }, () => {
     await demo?.close();
   });
 
-  test("wide dark, wide light with an expanded row, and narrow", async () => {
+  test("Should page through the cursor and look right wide (dark, live, light) and narrow (screenshots)", async () => {
     const page = await browser.newPage({ width: 1400, height: 900, colorScheme: "dark" });
     await page.goto(`${demo.url}/`);
     await page.waitForSelector("#rows tr.row");

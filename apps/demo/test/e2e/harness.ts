@@ -48,6 +48,10 @@ export function chromiumPath(): string {
   throw new Error("chromium not found: install Debian's chromium package (apt-get install -y chromium)");
 }
 
+export const BROWSER_TIME_ZONE = "Asia/Kolkata";
+/** The browser's offset from UTC in ms (UTC+05:30 all year). */
+export const BROWSER_UTC_OFFSET_MS = 5.5 * 3_600_000;
+
 export interface Browser {
   context: BrowserContext;
   newPage(opts?: { width?: number; height?: number; colorScheme?: "light" | "dark" }): Promise<Page>;
@@ -71,7 +75,8 @@ export async function launchBrowser(opts: { colorScheme?: "light" | "dark" } = {
     ],
     viewport: { width: 1280, height: 860 },
     colorScheme: opts.colorScheme ?? "dark",
-    timezoneId: "UTC",
+    // a zone away from UTC (no DST), so that local/UTC mix-ups show
+    timezoneId: BROWSER_TIME_ZONE,
     locale: "en-US",
   });
   const errors: string[] = [];

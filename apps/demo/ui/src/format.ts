@@ -5,21 +5,57 @@ import { entryTime } from "./api";
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+let utc = false;
+/** Show times in UTC instead of the browser's time zone. */
+export function setUtc(on: boolean): void {
+  utc = on;
+}
+export const isUtc = () => utc;
+
+interface Parts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+}
+function parts(ms: number): Parts {
+  const x = new Date(ms);
+  return utc
+    ? {
+        y: x.getUTCFullYear(),
+        mo: x.getUTCMonth(),
+        d: x.getUTCDate(),
+        h: x.getUTCHours(),
+        mi: x.getUTCMinutes(),
+        s: x.getUTCSeconds(),
+        ms: x.getUTCMilliseconds(),
+      }
+    : {
+        y: x.getFullYear(),
+        mo: x.getMonth(),
+        d: x.getDate(),
+        h: x.getHours(),
+        mi: x.getMinutes(),
+        s: x.getSeconds(),
+        ms: x.getMilliseconds(),
+      };
+}
+
 /** "17:31:02.123", prefixed with "Nov 25 " when not today. */
 export function formatTime(ms: number, now = Date.now()): string {
-  const d = new Date(ms);
-  const t = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-  const today = new Date(now);
-  const sameDay =
-    d.getFullYear() === today.getFullYear() &&
-    d.getMonth() === today.getMonth() &&
-    d.getDate() === today.getDate();
-  return sameDay ? t : `${MONTHS[d.getMonth()]} ${pad(d.getDate())} ${t}`;
+  const d = parts(ms);
+  const t = `${pad(d.h)}:${pad(d.mi)}:${pad(d.s)}.${pad(d.ms, 3)}`;
+  const today = parts(now);
+  const sameDay = d.y === today.y && d.mo === today.mo && d.d === today.d;
+  return sameDay ? t : `${MONTHS[d.mo]} ${pad(d.d)} ${t}`;
 }
 
 export function formatRangeEnd(ms: number): string {
-  const d = new Date(ms);
-  return `${MONTHS[d.getMonth()]} ${d.getDate()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const d = parts(ms);
+  return `${MONTHS[d.mo]} ${d.d} ${pad(d.h)}:${pad(d.mi)}:${pad(d.s)}${utc ? " UTC" : ""}`;
 }
 
 export function formatAgo(ms: number, now = Date.now()): string {

@@ -2,6 +2,7 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { LEVELS, type Level, type Stats } from "./api";
+import { isUtc } from "./format";
 
 export interface HistogramData {
   /** bucket start times, ms */
@@ -96,6 +97,7 @@ export class Histogram {
 
     const opts: uPlot.Options = {
       ...this.size(),
+      ...(isUtc() && { tzDate: (ts: number) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC") }),
       legend: { show: false },
       padding: [8, 18, 0, 0],
       cursor: {
@@ -179,6 +181,7 @@ export class Histogram {
       hour: "2-digit",
       minute: "2-digit",
       second: data.bucketMs < 60_000 ? "2-digit" : undefined,
+      timeZone: isUtc() ? "UTC" : undefined,
     });
     this.tip.innerHTML = `<div class="tip-h">${when}</div>${rows || '<div class="muted">no entries</div>'}`;
     this.tip.hidden = false;

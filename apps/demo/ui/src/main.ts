@@ -14,7 +14,15 @@ import {
 } from "./api";
 import { installAuthDialog } from "./auth-dialog";
 import { detailFor, rowFor } from "./entry-rows";
-import { compact, formatDuration, formatRangeEnd, searchTerms, toLocalInput } from "./format";
+import {
+  compact,
+  formatDuration,
+  formatRangeEnd,
+  formatTime,
+  searchTerms,
+  setUtc,
+  toLocalInput,
+} from "./format";
 import { compileMatcher } from "./fts-match";
 import { Histogram, toHistogramData } from "./histogram";
 import { LiveTail } from "./live-tail";
@@ -70,6 +78,8 @@ const el = {
   more: $("more"),
   loadMore: $<HTMLButtonElement>("load-more"),
   loading: $("loading"),
+  tz: $<HTMLButtonElement>("tz"),
+  tzLabel: $("tz-label"),
   status: $<HTMLButtonElement>("status"),
   theme: $<HTMLButtonElement>("theme"),
   auth: $<HTMLDialogElement>("auth"),
@@ -680,9 +690,30 @@ el.q.addEventListener("keydown", (ev) => {
   }
 });
 
+// ---------------------------------------------------------------- time zone
+
+function applyTimeZone(utc: boolean) {
+  setUtc(utc);
+  el.tzLabel.textContent = utc ? "UTC" : "local";
+  for (const t of el.rows.querySelectorAll("time")) t.textContent = formatTime(Date.parse(t.dateTime));
+  syncControls();
+  histogram.restyle();
+}
+el.tz.addEventListener("click", () => {
+  const utc = el.tzLabel.textContent !== "UTC";
+  try {
+    localStorage.setItem("batchlog.utc", utc ? "1" : "0");
+  } catch {
+    // not persisted
+  }
+  applyTimeZone(utc);
+});
+
 // ---------------------------------------------------------------- start
 
 installAuthDialog(el.auth);
+setUtc(localStorage.getItem("batchlog.utc") === "1");
+el.tzLabel.textContent = localStorage.getItem("batchlog.utc") === "1" ? "UTC" : "local";
 initTheme(el.theme, () => histogram.restyle());
 el.customForm.hidden = "preset" in query.range;
 el.presetButtons.forEach((b) => {
