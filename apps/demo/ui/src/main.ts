@@ -152,6 +152,7 @@ function syncControls() {
     preset !== null
       ? `Last ${preset}`
       : `${formatRangeEnd(from)} → ${formatRangeEnd(to)} (${formatDuration(to - from)})`;
+  document.title = `${query.q ? `${query.q} · ` : ""}${el.rangeLabel.textContent} · batchlog`;
   el.live.setAttribute("aria-pressed", String(query.live));
   el.pause.hidden = !query.live;
   terms = searchTerms(query.q);
@@ -283,6 +284,13 @@ function renderLegend(stats: Stats) {
     item.innerHTML = `<i class="sw lvl-${l}"></i>${l} <b>${compact(n)}</b>`;
     el.legend.append(item);
   }
+  el.histogram.setAttribute(
+    "aria-label",
+    `Log volume, ${el.rangeLabel.textContent}: ${all.toLocaleString("en-US")} entries (${[...LEVELS]
+      .reverse()
+      .map((l) => `${Number(t[l] ?? 0).toLocaleString("en-US")} ${l}`)
+      .join(", ")}). Drag across the chart to zoom.`,
+  );
   const total = document.createElement("span");
   total.className = "legend-item total";
   total.dataset.level = "all";
