@@ -59,6 +59,26 @@ export async function prepareDatabase(opened: OpenedDatabase, config: BatchConfi
   if (opened.path !== null && config.syncUrl === undefined) {
     for (const pragma of connectionPragmas(config)) await opened.client.execute(pragma);
   }
-  await migrate(opened.db, { migrationsFolder: MIGRATIONS_FOLDER });
+  await migrateRacing(opened.db);
   await syncFullTextTriggers(opened.client, config.fullText);
+}
+
+/**
+ * drizzle's migrate() reads the last applied migration, then applies the rest in one transaction.
+ * Two processes opening one fresh server database at once (several ingest nodes) both see it
+ * empty; the second one's transaction fails with "table … already exists" and rolls back. Look
+ * again: the winner's migrations are recorded by then, so there is nothing left to apply.
+ */
+async function migrateRacing(db: Db): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      return;
+    } catch (error) {
+      const e = error as Error & { cause?: { message?: string } };
+      const text = `${e.message} ${e.cause?.message ?? ""}`;
+      if (attempt >= 5 || !/already exists/i.test(text)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+    }
+  }
 }
