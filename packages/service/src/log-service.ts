@@ -13,10 +13,10 @@ import {
   type SubscribeOptions,
   type TailSubscription,
 } from "./live-tail.js";
-import { lokiCandidates } from "./loki-push.js";
+import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
-import { createEntrySchema, DEFAULT_ENTRY_LIMITS, type EntryLimits, validateEntry } from "./native-entry.js";
-import { otlpCandidates, otlpEncoding } from "./otlp-logs.js";
+import { createEntrySchema, DEFAULT_ENTRY_LIMITS, type EntryLimits } from "./native-entry.js";
+import { otlpEncoding, otlpRawItems } from "./otlp-logs.js";
 import { type RetentionHandle, type RetentionOptions, startRetention } from "./retention.js";
 import { parseLimit, parseSearchQuery } from "./search-params.js";
 import { type ServiceLogger, silentLogger } from "./service-logger.js";
@@ -28,6 +28,7 @@ import {
   storeCandidates,
 } from "./store-entries.js";
 import type { TailFilter } from "./tail-filter.js";
+import { validateItems } from "./validate-items.js";
 import { computeVolume, type VolumeStats } from "./volume.js";
 
 export interface LogServiceOptions {
@@ -125,7 +126,7 @@ export function createLogService({
   const pending = new Set<Promise<unknown>>();
   const counters = { accepted: 0, rejected: 0, lateFailures: 0, inFlight: 0 };
   // A configuration constant of the storage (Infinity for the direct one).
-  const queueCapacity = storage.stats().queueCapacity;
+  const queueCapacity = capacityOf(storage);
 
   const tracker = {
     onLateFailure(error: unknown, count: number) {
@@ -160,22 +161,20 @@ export function createLogService({
   return {
     async ingestNative(body, contentType, options) {
       const items = parseNativeBody(await decode(body, undefined), contentType);
-      const candidates = items.map(
-        (item): Candidate =>
-          "parseError" in item ? { error: item.parseError } : validateEntry(schema, item.json),
-      );
-      return ingest(candidates, options);
+      return ingest(await validateItems(schema, items), options);
     },
 
     async ingestLoki(body, request, options) {
       const decoded = await decode(body, request.contentEncoding);
-      return ingest(lokiCandidates(decoded, request.contentType, schema, maxBodyBytes), options);
+      const items = lokiRawItems(decoded, request.contentType, maxBodyBytes);
+      return ingest(await validateItems(schema, items), options);
     },
 
     async ingestOtlp(body, request, options) {
       const decoded = await decode(body, request.contentEncoding);
       const encoding = otlpEncoding(request.contentType, decoded);
-      const result = await ingest(otlpCandidates(decoded, encoding, schema, now()), options);
+      const items = otlpRawItems(decoded, encoding, now());
+      const result = await ingest(await validateItems(schema, items), options);
       return { ...result, partialSuccess: partialSuccessOf(result), encoding };
     },
 
@@ -224,6 +223,14 @@ export function createLogService({
 }
 
 const MAX_ERROR_MESSAGE = 1024;
+
+function capacityOf(storage: LogStorage): number {
+  try {
+    return storage.stats().queueCapacity;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 function partialSuccessOf(result: IngestResult): OtlpPartialSuccess {
   if (result.errors.length === 0) return {};

@@ -5,9 +5,8 @@ import { parseLabelSet } from "./label-set.js";
 import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
 import { decodeUtf8 } from "./native-body.js";
-import { type EntrySchema, validateEntry } from "./native-entry.js";
-import type { Candidate } from "./store-entries.js";
 import { nanosToMillis } from "./timestamps.js";
+import type { RawItem } from "./validate-items.js";
 
 /**
  * Maps a Loki push body (already stripped of its Content-Encoding) to one candidate per log line,
@@ -21,21 +20,16 @@ import { nanosToMillis } from "./timestamps.js";
  * or alias (else `info`); source ← the first of `service_name`, `service`, `app`, `application`, `job`
  * (else `unknown`); the line → `message`; the nanosecond timestamp → milliseconds.
  */
-export function lokiCandidates(
-  body: Buffer,
-  contentType: string | undefined,
-  schema: EntrySchema,
-  maxBytes: number,
-): Candidate[] {
+export function lokiRawItems(body: Buffer, contentType: string | undefined, maxBytes: number): RawItem[] {
   const type = mediaType(contentType);
   const json = isJsonMediaType(type) || (type === undefined && firstNonSpace(body) === 0x7b);
-  if (json) return fromJson(parseJson(body), schema);
+  if (json) return fromJson(parseJson(body));
   if (type !== undefined && !isProtobufMediaType(type)) {
     throw new UnsupportedMediaTypeError(
       `unsupported Content-Type "${type.slice(0, 60)}": send application/json or application/x-protobuf`,
     );
   }
-  return fromProto(decodeProto(body, maxBytes), schema);
+  return fromProto(decodeProto(body, maxBytes));
 }
 
 function decodeProto(body: Buffer, maxBytes: number): LokiProtoPush {
@@ -69,28 +63,23 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function fromJson(push: unknown, schema: EntrySchema): Candidate[] {
+function fromJson(push: unknown): RawItem[] {
   if (!isObject(push) || !Array.isArray(push.streams)) {
     throw new BadRequestError('Loki push body must be {"streams": [...]}', { param: "body" });
   }
-  const out: Candidate[] = [];
+  const out: RawItem[] = [];
   for (const stream of push.streams as unknown[]) {
     if (!isObject(stream)) {
       throw new BadRequestError("each element of streams must be an object", { param: "body" });
     }
-    if (Array.isArray(stream.values)) jsonStream(stream, stream.values, schema, out);
-    else if (Array.isArray(stream.entries)) legacyStream(stream, stream.entries, schema, out);
+    if (Array.isArray(stream.values)) jsonStream(stream, stream.values, out);
+    else if (Array.isArray(stream.entries)) legacyStream(stream, stream.entries, out);
     else throw new BadRequestError("each stream must have a values array", { param: "body" });
   }
   return out;
 }
 
-function jsonStream(
-  stream: Record<string, unknown>,
-  values: unknown[],
-  schema: EntrySchema,
-  out: Candidate[],
-) {
+function jsonStream(stream: Record<string, unknown>, values: unknown[], out: RawItem[]) {
   const labels = jsonLabels(stream.stream);
   for (const value of values) {
     if (typeof labels === "string") {
@@ -109,16 +98,11 @@ function jsonStream(
       out.push({ field: "structured_metadata", error: "structured metadata must be an object of strings" });
       continue;
     }
-    out.push(toCandidate(labels, meta, ts, line, schema));
+    out.push(toRawItem(labels, meta, ts, line));
   }
 }
 
-function legacyStream(
-  stream: Record<string, unknown>,
-  entries: unknown[],
-  schema: EntrySchema,
-  out: Candidate[],
-) {
+function legacyStream(stream: Record<string, unknown>, entries: unknown[], out: RawItem[]) {
   let labels: Record<string, string> | string;
   try {
     labels = typeof stream.labels === "string" ? parseLabelSet(stream.labels) : "labels must be a string";
@@ -131,13 +115,13 @@ function legacyStream(
     else {
       const ms = typeof entry.ts === "string" ? Date.parse(entry.ts) : Number.NaN;
       const ts = Number.isFinite(ms) ? String(BigInt(ms) * 1_000_000n) : entry.ts;
-      out.push(toCandidate(labels, {}, ts, entry.line, schema));
+      out.push(toRawItem(labels, {}, ts, entry.line));
     }
   }
 }
 
-function fromProto(push: LokiProtoPush, schema: EntrySchema): Candidate[] {
-  const out: Candidate[] = [];
+function fromProto(push: LokiProtoPush): RawItem[] {
+  const out: RawItem[] = [];
   for (const stream of push.streams ?? []) {
     let labels: Record<string, string> | undefined;
     let labelError = "";
@@ -156,19 +140,18 @@ function fromProto(push: LokiProtoPush, schema: EntrySchema): Candidate[] {
       const seconds = BigInt(entry.timestamp?.seconds ?? "0");
       const nanos = BigInt(entry.timestamp?.nanos ?? 0);
       const ts = seconds * 1_000_000_000n + nanos;
-      out.push(toCandidate(labels, meta, ts >= 0n ? ts.toString() : "-", entry.line ?? "", schema));
+      out.push(toRawItem(labels, meta, ts >= 0n ? ts.toString() : "-", entry.line ?? ""));
     }
   }
   return out;
 }
 
-function toCandidate(
+function toRawItem(
   labels: Record<string, string>,
   metadata: Record<string, string>,
   ts: unknown,
   line: unknown,
-  schema: EntrySchema,
-): Candidate {
+): RawItem {
   const ms = nanosToMillis(ts);
   if (ms === undefined) {
     return {
@@ -186,7 +169,7 @@ function toCandidate(
   };
   const source = sourceFrom(fields, SOURCE_KEYS);
   if (source !== undefined) entry.source = source;
-  return validateEntry(schema, entry);
+  return { raw: entry };
 }
 
 function jsonLabels(value: unknown): Record<string, string> | string {

@@ -1,8 +1,7 @@
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { isJsonMediaType, isNdjsonMediaType, mediaType } from "./media-type.js";
 
-/** One item of a native body: its parsed JSON, or why the line could not be parsed. */
-export type BodyItem = { json: unknown } | { parseError: string };
+import type { RawItem } from "./validate-items.js";
 
 /**
  * Splits a native ingestion body into items: a JSON object (one item), a JSON array (one item
@@ -13,7 +12,7 @@ export type BodyItem = { json: unknown } | { parseError: string };
  * Accepted media types: none, `application/json` (and `+json`), the ndjson/jsonl family,
  * `text/plain`. Anything else is a 415.
  */
-export function parseNativeBody(body: Buffer, contentType: string | undefined): BodyItem[] {
+export function parseNativeBody(body: Buffer, contentType: string | undefined): RawItem[] {
   const type = mediaType(contentType);
   const ndjson = isNdjsonMediaType(type);
   if (!ndjson && type !== undefined && !isJsonMediaType(type) && type !== "text/plain") {
@@ -33,23 +32,17 @@ export function parseNativeBody(body: Buffer, contentType: string | undefined): 
       param: "body",
     });
   }
-  if (Array.isArray(document)) return document.map((json) => ({ json }));
-  if (document !== null && typeof document === "object") return [{ json: document }];
+  if (Array.isArray(document)) return document.map((raw) => ({ raw }));
+  if (document !== null && typeof document === "object") return [{ raw: document }];
   throw new BadRequestError("request body must be a JSON object, a JSON array of objects, or NDJSON", {
     param: "body",
   });
 }
 
-function parseLines(text: string): BodyItem[] {
-  const items: BodyItem[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim().length === 0) continue;
-    try {
-      items.push({ json: JSON.parse(line) });
-    } catch (error) {
-      items.push({ parseError: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}` });
-    }
-  }
+/** NDJSON: one item per non-empty line, parsed later with its validation (in chunks). */
+function parseLines(text: string): RawItem[] {
+  const items: RawItem[] = [];
+  for (const line of text.split("\n")) if (line.trim().length > 0) items.push({ line });
   return items;
 }
 

@@ -3,11 +3,10 @@ import { clipSource } from "./entry-mapping.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
 import { decodeUtf8 } from "./native-body.js";
-import { type EntrySchema, validateEntry } from "./native-entry.js";
 import { decodeOtlpLogsRequest } from "./otlp-proto.js";
 import { severityToLevel } from "./severity.js";
-import type { Candidate } from "./store-entries.js";
 import { nanosToMillis } from "./timestamps.js";
+import type { RawItem } from "./validate-items.js";
 
 /** Which encoding an OTLP request used; the response must use the same. */
 export type OtlpEncoding = "json" | "protobuf";
@@ -34,16 +33,11 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
  * JSON); timestamp ← timeUnixNano, else observedTimeUnixNano, else the time of receipt.
  * A structurally broken request is a BadRequestError; a bad record only rejects that record.
  */
-export function otlpCandidates(
-  body: Buffer,
-  encoding: OtlpEncoding,
-  schema: EntrySchema,
-  now: number,
-): Candidate[] {
+export function otlpRawItems(body: Buffer, encoding: OtlpEncoding, now: number): RawItem[] {
   const request = encoding === "json" ? parseJson(body) : parseProto(body);
   if (!isObject(request))
     throw new BadRequestError("body must be an ExportLogsServiceRequest object", { param: "body" });
-  const out: Candidate[] = [];
+  const out: RawItem[] = [];
   for (const resourceLogs of list(request, "resourceLogs", "resource_logs")) {
     const resource = (resourceLogs as Record<string, unknown>).resource;
     const resourceAttributes = isObject(resource) ? attributes(resource) : {};
@@ -62,29 +56,32 @@ export function otlpCandidates(
       }
       const inherited = { ...resourceAttributes, ...scopeFields };
       for (const record of list(scopeLogs, "logRecords", "log_records")) {
-        out.push(recordCandidate(record as Record<string, unknown>, inherited, source, schema, now));
+        out.push(recordRawItem(record as Record<string, unknown>, inherited, source, now));
       }
     }
   }
   return out;
 }
 
-function recordCandidate(
+function recordRawItem(
   record: Record<string, unknown>,
   inherited: Record<string, unknown>,
   source: string | undefined,
-  schema: EntrySchema,
   now: number,
-): Candidate {
+): RawItem {
   let fields: Record<string, unknown>;
   let message: string;
   try {
     fields = { ...inherited, ...attributes(record) };
+  } catch (error) {
+    return { field: "attributes", error: (error as Error).message };
+  }
+  try {
     const body = record.body;
     const flat = body === undefined || body === null ? "" : flattenAnyValue(body);
     message = typeof flat === "string" ? flat : (JSON.stringify(flat) ?? "");
   } catch (error) {
-    return { field: "attributes", error: `attributes: ${(error as Error).message}` };
+    return { field: "body", error: `body: ${(error as Error).message}` };
   }
   const traceId = hexId(pick(record, "traceId", "trace_id"));
   if (traceId !== undefined) fields.trace_id = traceId;
@@ -107,7 +104,7 @@ function recordCandidate(
     fields,
   };
   if (source !== undefined) entry.source = source;
-  return validateEntry(schema, entry);
+  return { raw: entry };
 }
 
 function timestampOf(record: Record<string, unknown>, now: number): number | undefined {
@@ -131,8 +128,13 @@ function hexId(value: unknown): string | undefined {
   return hex;
 }
 
+/** Flattened attributes; too deep a value is a BadRequestError (a record catches it as its own). */
 function attributes(holder: Record<string, unknown>): Record<string, unknown> {
-  return flattenKeyValues(holder.attributes);
+  try {
+    return flattenKeyValues(holder.attributes);
+  } catch (error) {
+    throw new BadRequestError(`attributes: ${(error as Error).message}`, { param: "body", cause: error });
+  }
 }
 
 function list(holder: unknown, camel: string, snake: string): Record<string, unknown>[] {

@@ -234,6 +234,34 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
     expect(JSON.parse(encodeOtlpResponse({}, "json").body.toString())).toEqual({ partialSuccess: {} });
   });
 
+  it("rejects a record nested too deeply, and a whole request whose resource is", async () => {
+    fx = await openService(impl);
+    let deep: Record<string, unknown> = { stringValue: "bottom" };
+    for (let i = 0; i < 40; i++) deep = { arrayValue: { values: [deep] } };
+    const records = [
+      { body: { stringValue: "fine" } },
+      { body: deep },
+      { body: { stringValue: "x" }, attributes: [{ key: "k", value: deep }] },
+    ];
+    const result = await fx.service.ingestOtlp(
+      json({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }),
+      {
+        contentType: "application/json",
+      },
+    );
+    expect(result.accepted).toBe(1);
+    expect(result.errors.map((e) => [e.index, e.field])).toEqual([
+      [1, "body"],
+      [2, "attributes"],
+    ]);
+    const deepResource = {
+      resourceLogs: [{ resource: { attributes: [{ key: "k", value: deep }] }, scopeLogs: [] }],
+    };
+    await expect(
+      fx.service.ingestOtlp(json(deepResource), { contentType: "application/json" }),
+    ).rejects.toBeInstanceOf(BadRequestError);
+  });
+
   it("accepts an empty export", async () => {
     fx = await openService(impl);
     const result = await fx.service.ingestOtlp(json({}), { contentType: "application/json" });

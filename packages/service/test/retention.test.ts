@@ -26,7 +26,10 @@ function timedCleanup(storage: LogStorage) {
   const calls = { started: 0, active: 0, maxActive: 0 };
   const wrapped = new Proxy(storage, {
     get(target, prop, receiver) {
-      if (prop !== "cleanup") return Reflect.get(target, prop, receiver);
+      if (prop !== "cleanup") {
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
       return async (policy: Parameters<LogStorage["cleanup"]>[0]) => {
         calls.started++;
         calls.active++;

@@ -1,0 +1,40 @@
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { type EntrySchema, type ItemIssue, validateEntry } from "./native-entry.js";
+import type { Candidate } from "./store-entries.js";
+
+/**
+ * One item as an adapter read it, before validation: an entry-shaped object (`raw`), an NDJSON
+ * line still to parse (`line`), or why it was refused already.
+ */
+export type RawItem = { raw: unknown } | { line: string } | ItemIssue;
+
+/** Items validated between two yields to the event loop (~5 ms of work). */
+export const VALIDATION_CHUNK = 1000;
+
+/**
+ * Validates every item with the entry schema, yielding to the event loop every
+ * VALIDATION_CHUNK items so that a large request does not stall other requests (health checks,
+ * live tail) for its whole duration.
+ */
+export async function validateItems(schema: EntrySchema, items: RawItem[]): Promise<Candidate[]> {
+  const out: Candidate[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && i % VALIDATION_CHUNK === 0) await yieldToEventLoop();
+    out[i] = validateOne(schema, items[i] as RawItem);
+  }
+  return out;
+}
+
+function validateOne(schema: EntrySchema, item: RawItem): Candidate {
+  if ("raw" in item) return validateEntry(schema, item.raw);
+  if ("line" in item) {
+    let json: unknown;
+    try {
+      json = JSON.parse(item.line);
+    } catch (error) {
+      return { error: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}` };
+    }
+    return validateEntry(schema, json);
+  }
+  return item;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { createEntrySchema } from "../src/native-entry.js";
+import { VALIDATION_CHUNK, validateItems } from "../src/validate-items.js";
+
+describe("validateItems", () => {
+  it("yields to the event loop between chunks of a large request", async () => {
+    const items = Array.from({ length: VALIDATION_CHUNK * 5 }, (_, i) => ({ raw: { message: `m${i}` } }));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const results = await validateItems(createEntrySchema(), items);
+    clearInterval(timer);
+    expect(results).toHaveLength(items.length);
+    expect(ticks).toBeGreaterThanOrEqual(1);
+  });
+
+  it("parses NDJSON lines as it validates them and passes earlier refusals through", async () => {
+    const results = await validateItems(createEntrySchema(), [
+      { line: '{"message":"ok","level":"WARN"}' },
+      { line: "{nope" },
+      { error: "refused by the adapter", field: "labels" },
+      { raw: { message: 5 } },
+    ]);
+    expect(results[0]).toEqual({ message: "ok", level: "warn" });
+    expect(results[1]).toMatchObject({ error: expect.stringMatching(/not valid JSON/) });
+    expect(results[2]).toEqual({ error: "refused by the adapter", field: "labels" });
+    expect(results[3]).toMatchObject({ field: "message" });
+  });
+});
