@@ -35,17 +35,28 @@ export async function ensureUiBuilt(): Promise<void> {
 
 // ---------------------------------------------------------------- browser
 
-export function chromiumPath(): string {
+/** Debian's chromium (or CHROMIUM_PATH); undefined when it is not installed. */
+export function findChromium(): string | undefined {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
   for (const name of ["chromium", "chromium-browser"]) {
     try {
-      const p = execFileSync("which", [name], { encoding: "utf8" }).trim();
+      const p = execFileSync("which", [name], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim();
       if (p) return p;
     } catch {
       // not found; try the next name
     }
   }
-  throw new Error("chromium not found: install Debian's chromium package (apt-get install -y chromium)");
+  return undefined;
+}
+
+export function chromiumPath(): string {
+  const path = findChromium();
+  if (!path)
+    throw new Error("chromium not found: install Debian's chromium package (apt-get install -y chromium)");
+  return path;
 }
 
 export const BROWSER_TIME_ZONE = "Asia/Kolkata";
