@@ -67,6 +67,13 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
     expect(messages).toEqual(want);
   });
 
+  it("level and minLevel together keep their intersection, which may be empty", async () => {
+    const both = await searchAll("level=debug,warn,fatal&minLevel=warn&limit=1000");
+    expect(both.messages).toEqual(expected((e) => e.level === "warn" || e.level === "fatal"));
+    const none = await fx.service.search(new URLSearchParams("level=debug&minLevel=error"));
+    expect(none.entries).toEqual([]);
+  });
+
   it("q is a full-text query; from/to take ISO and epoch ms", async () => {
     const from = new Date(NOW - 5 * HOUR).toISOString();
     const { messages } = await searchAll(`q=timeout&from=${from}&to=${NOW - HOUR}&limit=1000`);
