@@ -54,7 +54,8 @@ describe("GET /metrics", () => {
     expect(metric("batchlog_entries_stored_total")).toBeGreaterThanOrEqual(3);
     expect(metric("batchlog_queue_depth")).toBeGreaterThanOrEqual(0);
     expect(metric("batchlog_queue_capacity")).toBe(100_000);
-    expect(metric("batchlog_batch_size_count")).toBeGreaterThanOrEqual(2);
+    expect(metric("batchlog_batches_total")).toBeGreaterThanOrEqual(2);
+    expect(metric("batchlog_ingest_to_commit_seconds_count")).toBeGreaterThanOrEqual(2);
     expect(metric("batchlog_wal_bytes")).toBeGreaterThan(0);
     expect(metric("batchlog_write_retries_total")).toBe(0);
     for (const name of [
@@ -62,6 +63,7 @@ describe("GET /metrics", () => {
       'batchlog_entries_rejected_total{reason="queue_full"}',
       'batchlog_commit_latency_recent_seconds{quantile="0.99"}',
       'batchlog_enqueue_to_commit_recent_seconds{quantile="0.99"}',
+      'batchlog_batch_size_recent{quantile="0.5"}',
       'batchlog_ingest_to_commit_seconds_bucket{le="0.1",route="/api/logs"}',
       'batchlog_ingest_entries_total{route="/api/logs",status="400"}',
       'batchlog_health{status="ok"} 1',

@@ -8,6 +8,7 @@ import {
   type LogService,
 } from "@batchlog/service";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { FairTurns } from "../fair-turns.js";
 import { sendError } from "../http-errors.js";
 import type { Metrics } from "../metrics.js";
 
@@ -27,6 +28,7 @@ export async function ingestRoutes(
     done(null, body),
   );
 
+  const turns = new FairTurns();
   const observe = (route: string, reply: FastifyReply, entries: number) =>
     metrics?.observeIngest(route, reply.statusCode, reply.elapsedTime / 1000, entries);
 
@@ -34,6 +36,7 @@ export async function ingestRoutes(
     const wait = parseWait(request);
     if (wait === "invalid")
       return sendError(reply, 400, "BATCHLOG_BAD_REQUEST", "wait: must be true or false");
+    await turns.next();
     // ingestNative takes no Content-Encoding: undo it here, with the same decompressed-size limit.
     const body = await decodeBody(bodyOf(request), {
       contentEncoding: header(request, "content-encoding"),
@@ -59,6 +62,7 @@ export async function ingestRoutes(
   });
 
   app.post("/loki/api/v1/push", async (request, reply) => {
+    await turns.next();
     const result = await service.ingestLoki(bodyOf(request), adapterRequest(request));
     const failure = failureStatus(result);
     if (failure === undefined) reply.code(204).send();
@@ -75,6 +79,7 @@ export async function ingestRoutes(
   });
 
   app.post("/v1/logs", async (request, reply) => {
+    await turns.next();
     const result = await service.ingestOtlp(bodyOf(request), adapterRequest(request));
     const failure = failureStatus(result);
     // OTLP reports invalid records as a partial success (200); only retryable failures are not.
