@@ -13,6 +13,8 @@ export interface DriveOptions {
   totalEntries?: number;
   /** ...or after this long. */
   durationMs?: number;
+  /** Set `stopped` to end a run started without a size or duration (background ingestion). */
+  signal?: { stopped: boolean };
   /** Per-call latency (call to resolved ids), in ms: per entry when burstSize is 1, else per burst. */
   latencies?: LatencyLog;
 }
@@ -41,7 +43,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   let firstError: string | undefined;
 
   const producer = async () => {
-    while (issued < total && performance.now() < deadline) {
+    while (issued < total && performance.now() < deadline && options.signal?.stopped !== true) {
       const count = Math.min(burstSize, total - issued);
       issued += count;
       const t0 = performance.now();

@@ -16,7 +16,7 @@ export function storagePragmas(synchronous: "full" | "normal"): string[] {
   ];
 }
 
-const INSERT_SQL =
+export const INSERT_SQL =
   "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (?, ?, ?, ?, ?)";
 
 export interface RawInsertOptions {
@@ -24,6 +24,17 @@ export interface RawInsertOptions {
   chunkSize?: number;
   /** Called before each chunk (progress for long builds). */
   onChunk?: (inserted: number) => void;
+}
+
+/** The row the storage writes for an entry: [timestamp ms, level 1–6, source, message, fields JSON]. */
+export function encodeRow(e: NewLogEntry, now: number): [number, number, string, string, string | null] {
+  return [
+    e.timestamp instanceof Date ? e.timestamp.getTime() : Number(e.timestamp ?? now),
+    LOG_LEVELS.indexOf(e.level as (typeof LOG_LEVELS)[number]) + 1,
+    e.source ?? "unknown",
+    e.message,
+    e.fields === undefined ? null : JSON.stringify(e.fields),
+  ];
 }
 
 /**
@@ -38,16 +49,7 @@ export function rawInsert(path: string, entries: readonly NewLogEntry[], options
     const insert = db.prepare(INSERT_SQL);
     const now = Date.now();
     const insertChunk = db.transaction((chunk: readonly NewLogEntry[]) => {
-      for (const e of chunk) {
-        const ts = e.timestamp instanceof Date ? e.timestamp.getTime() : Number(e.timestamp ?? now);
-        insert.run(
-          ts,
-          LOG_LEVELS.indexOf(e.level as (typeof LOG_LEVELS)[number]) + 1,
-          e.source ?? "unknown",
-          e.message,
-          e.fields === undefined ? null : JSON.stringify(e.fields),
-        );
-      }
+      for (const e of chunk) insert.run(...encodeRow(e, now));
     });
     const chunkSize = options.chunkSize ?? 1000;
     const started = performance.now();

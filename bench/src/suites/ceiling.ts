@@ -22,14 +22,14 @@ export const ceiling: Suite = {
   async run(ctx) {
     const out = emptyOutput();
     const repeats = 3;
-    const durationMs = ctx.quick ? 400 : 2500;
+    const durationMs = ctx.quick ? 300 : 2500;
     const pool = new EntryPool();
     for (const fullText of [false, true]) {
       const fts = fullText ? "on" : "off";
       // The storage migrates the template once; each raw run inserts into a fresh copy of it.
       const template = ctx.temp.path(`template-fts-${fts}`);
       await (await openLogStorage({ url: ctx.temp.url(template), fullText })).close();
-      const rowsPerRun = (fullText ? 40_000 : 150_000) / (ctx.quick ? 4 : 1);
+      const rowsPerRun = (fullText ? 40_000 : 150_000) / (ctx.quick ? 8 : 1);
       const entries = pool.take(rowsPerRun);
       const raw = (rows = entries) => {
         const copy = ctx.temp.copy(template, `raw-fts-${fts}`);
@@ -37,7 +37,7 @@ export const ceiling: Suite = {
         ctx.temp.remove(copy);
         return (rows.length / ms) * 1000;
       };
-      raw(entries.slice(0, 5000)); // JIT warm-up
+      raw(entries.slice(0, 2000)); // JIT warm-up
 
       for (const workload of WORKLOADS) {
         ctx.progress(

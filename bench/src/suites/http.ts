@@ -1,9 +1,203 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { EntryPool } from "../fixtures.js";
+import { formatRate, summarize } from "../stats.js";
 import { emptyOutput, type Suite } from "../suite.js";
+import { rateFigure, ratioFigure } from "../timed-runs.js";
 
+const BODY_ENTRIES = 100;
+const CONNECTIONS = 64;
+const HEALTHZ_P99_TARGET_MS = 20;
+const NOOP_PERCENT_TARGET = 50;
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+/** Starts http-server.ts in its own process: the load generator must not share its event loop. */
+function startServer(database: string): Promise<Server> {
+  const benchDir = join(import.meta.dirname, "..", "..");
+  const child = fork(join(benchDir, "src", "http-server.ts"), [database], {
+    cwd: benchDir,
+    execArgv: ["--conditions=@batchlog/source", "--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error("the demo server did not report a URL within 60 s"));
+    }, 60_000);
+    child.once("message", (message: { url?: string }) => {
+      clearTimeout(timer);
+      if (message.url === undefined) reject(new Error("unexpected message from the demo server"));
+      else resolve({ url: message.url, child });
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo server exited with code ${code} before listening`));
+    });
+  });
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.child.once("exit", resolve));
+  server.child.send({ cmd: "stop" });
+  const timer = setTimeout(() => server.child.kill("SIGKILL"), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function post(url: string, body: string, seconds: number, connections = CONNECTIONS) {
+  return autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    connections,
+    duration: seconds,
+  });
+}
+
+type Result = Awaited<ReturnType<typeof autocannon>>;
+
+function entriesPerSecond(result: Result): number {
+  return (result["2xx"] * BODY_ENTRIES) / (result.duration || 1);
+}
+
+function checkClean(name: string, result: Result): void {
+  if (result.errors > 0 || result.non2xx > 0 || result.timeouts > 0) {
+    throw new Error(
+      `${name}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`,
+    );
+  }
+}
+
+/**
+ * Suite 5: autocannon against the demo app on 127.0.0.1. POST /api/logs with 100-entry bodies
+ * vs a no-op route on the same server, then /healthz latency while ingestion runs flat out.
+ */
 export const http: Suite = {
   name: "http",
-  title: "http",
-  async run() {
-    return { ...emptyOutput(), skipped: "not written yet" };
+  title: "HTTP: POST /api/logs vs a no-op route, /healthz under load (autocannon)",
+  async run(ctx) {
+    const out = emptyOutput();
+    const seconds = ctx.quick ? 1 : 5;
+    const repeats = 3;
+    const path = ctx.temp.path("http");
+    let server: Server;
+    try {
+      server = await startServer(path);
+    } catch (error) {
+      return { ...out, skipped: `demo app not available: ${(error as Error).message}` };
+    }
+    const body = JSON.stringify(new EntryPool(BODY_ENTRIES, 99).take(BODY_ENTRIES));
+    try {
+      ctx.progress(`server at ${server.url}; warm-up`);
+      await post(`${server.url}/api/logs`, body, 1, 8);
+      await post(`${server.url}/bench/noop`, body, 1, 8);
+      const rates = { noop: [] as number[], ingest: [] as number[] };
+      const latency = { noop: [] as Result[], ingest: [] as Result[] };
+      for (let i = 0; i < repeats; i++) {
+        for (const route of ["noop", "ingest"] as const) {
+          const result = await post(
+            `${server.url}${route === "noop" ? "/bench/noop" : "/api/logs"}`,
+            body,
+            seconds,
+          );
+          checkClean(route, result);
+          rates[route].push(entriesPerSecond(result));
+          latency[route].push(result);
+          ctx.progress(
+            `${route} run ${i + 1}: ${formatRate(entriesPerSecond(result))} entries, ${result.requests.average.toFixed(0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+          );
+        }
+      }
+      ctx.progress(`/healthz at 100 req/s while POST /api/logs runs with ${CONNECTIONS} connections`);
+      const healthSeconds = ctx.quick ? 3 : 10;
+      const [loaded, health] = await Promise.all([
+        post(`${server.url}/api/logs`, body, healthSeconds),
+        autocannon({
+          url: `${server.url}/healthz`,
+          connections: 1,
+          overallRate: 100,
+          duration: healthSeconds,
+        }),
+      ]);
+      checkClean("ingest under /healthz probe", loaded);
+      checkClean("/healthz", health);
+
+      const noop = rateFigure(rates.noop);
+      const ingest = rateFigure(rates.ingest);
+      const percent = ratioFigure(rates.ingest, rates.noop, "%", 100);
+      const p = (results: Result[], key: "p50" | "p99") => summarize(results.map((r) => r.latency[key]));
+      out.figures.noopEntriesPerSecond = noop;
+      out.figures.ingestEntriesPerSecond = ingest;
+      out.figures.ingestPercentOfNoop = percent;
+      for (const route of ["noop", "ingest"] as const) {
+        out.figures[`${route}LatencyP50`] = { kind: "rate", unit: "ms", ...p(latency[route], "p50") };
+        out.figures[`${route}LatencyP99`] = { kind: "rate", unit: "ms", ...p(latency[route], "p99") };
+        out.table.push({
+          route:
+            route === "noop"
+              ? "POST /bench/noop (parse JSON, store nothing)"
+              : "POST /api/logs (201 after commit)",
+          "entries/s": `${formatRate(rateFigure(rates[route]).mean)} ±${rateFigure(rates[route]).rsdPercent.toFixed(0)}%`,
+          "requests/s": Math.round(rateFigure(rates[route]).mean / BODY_ENTRIES),
+          "p50 ms": p(latency[route], "p50").mean.toFixed(1),
+          "p99 ms": p(latency[route], "p99").mean.toFixed(1),
+          runs: repeats,
+        });
+      }
+      out.table.push({
+        route: "GET /healthz at 100 req/s during max ingest",
+        "entries/s": `${formatRate(entriesPerSecond(loaded))} ingested meanwhile`,
+        "requests/s": Math.round(health.requests.average),
+        "p50 ms": health.latency.p50.toFixed(1),
+        "p99 ms": health.latency.p99.toFixed(1),
+        runs: 1,
+      });
+      out.figures.healthzP50 = {
+        kind: "value",
+        unit: "ms",
+        value: health.latency.p50,
+        n: health.requests.total,
+      };
+      out.figures.healthzP99 = {
+        kind: "value",
+        unit: "ms",
+        value: health.latency.p99,
+        n: health.requests.total,
+      };
+      out.figures.healthzMax = {
+        kind: "value",
+        unit: "ms",
+        value: health.latency.max,
+        n: health.requests.total,
+      };
+      out.targets.push(
+        {
+          name: "POST /api/logs entries/s vs the no-op route",
+          target: `≥ ${NOOP_PERCENT_TARGET}%`,
+          actual: `${percent.value.toFixed(0)}%`,
+          met: percent.value >= NOOP_PERCENT_TARGET,
+        },
+        {
+          name: "/healthz p99 under max ingest",
+          target: `< ${HEALTHZ_P99_TARGET_MS} ms`,
+          actual: `${health.latency.p99} ms`,
+          met: health.latency.p99 < HEALTHZ_P99_TARGET_MS,
+        },
+      );
+      out.notes.push(
+        `autocannon 9, ${CONNECTIONS} connections, ${BODY_ENTRIES}-entry JSON bodies (${(body.length / 1024).toFixed(1)} KiB), ${repeats} alternating runs of ${seconds} s per route; the server runs the demo's createApp() with default config (FTS on, synchronous full) in its own process, autocannon in the bench process: both share the 2 cores.`,
+        "Latency percentiles are autocannon's per run, averaged over the runs. The no-op route sits on the same fastify instance and parses the same body; it replies with a count instead of ids.",
+      );
+    } finally {
+      await stopServer(server);
+      ctx.temp.remove(path);
+    }
+    return out;
   },
 };

@@ -56,7 +56,7 @@ export const sweep: Suite = {
   async run(ctx) {
     const out = emptyOutput();
     const grid = ctx.quick ? QUICK : FULL;
-    const durationMs = ctx.quick ? 200 : 500;
+    const durationMs = ctx.quick ? 150 : 500;
     const repeats = 3;
     const configs: { maxBatchSize: number; maxBatchDelayMs: number; producers: number; burstSize: number }[] =
       [];

@@ -1,0 +1,65 @@
+/**
+ * Child process for the HTTP suite: the demo app built by its own factory (apps/demo/src/app.ts,
+ * wired as its server.ts does) plus one no-op route on the same fastify instance, listening on
+ * 127.0.0.1 on a free port. Reports its URL over IPC; a "stop" message shuts it down gracefully.
+ *
+ *   node --conditions=@batchlog/source --import tsx src/http-server.ts <database path>
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { openLogStorage } from "@batchlog/storage";
+
+interface DemoApp {
+  post(path: string, handler: (request: { body: unknown }, reply: DemoReply) => Promise<unknown>): void;
+  listen(options: { host: string; port: number }): Promise<string>;
+  close(): Promise<void>;
+}
+interface DemoReply {
+  code(status: number): DemoReply;
+  send(body: unknown): DemoReply;
+}
+
+// Loaded at run time and typed here: the demo is an app, not a library with exports, and the
+// bench's typecheck should not depend on the state of the demo's and the service's sources.
+const demoSrc = join(import.meta.dirname, "..", "..", "apps", "demo", "src");
+const load = (file: string) => import(pathToFileURL(join(demoSrc, file)).href);
+const servicePackage: string = "@batchlog/service";
+const { createLogService } = await import(servicePackage);
+
+const database = process.argv[2];
+if (database === undefined) throw new Error("usage: http-server.ts <database path>");
+const { createApp, loadConfig } = await load("app.ts");
+const { createLogger } = await load("server.ts");
+const { createMetrics } = await load("metrics.ts");
+
+const config = loadConfig(
+  {
+    BATCHLOG_HOST: "127.0.0.1",
+    BATCHLOG_PORT: "0",
+    BATCHLOG_DB_URL: `file:${database}`,
+    BATCHLOG_LOG_LEVEL: "warn",
+    BATCHLOG_STATS_INTERVAL_MS: "0",
+  },
+  {},
+);
+const logger = createLogger(config);
+const storage = await openLogStorage({ ...config.storage, logger: logger.child({ component: "storage" }) });
+const service = createLogService({ storage, maxBodyBytes: config.bodyLimitBytes, logger });
+const metrics = createMetrics(storage, service);
+const app: DemoApp = createApp({ config, storage, service, logger, metrics });
+// The framework's own ceiling for the same request: fastify parses the JSON body, nothing is stored.
+app.post("/bench/noop", async (request, reply) =>
+  reply.code(201).send({ accepted: Array.isArray(request.body) ? request.body.length : 1 }),
+);
+const url = await app.listen({ host: "127.0.0.1", port: 0 });
+process.send?.({ url });
+
+process.on("message", async (message: { cmd?: string }) => {
+  if (message.cmd !== "stop") return;
+  await app.close();
+  await service.close();
+  metrics.close?.();
+  await storage.close();
+  process.exit(0);
+});
+process.on("disconnect", () => process.exit(0));
