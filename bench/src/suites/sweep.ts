@@ -25,7 +25,7 @@ const FULL: Grid = {
 const QUICK: Grid = {
   batchSizes: [1, 100, 1000],
   delays: [0, 10],
-  producers: [1, 64],
+  producers: [64],
   burstBatchSizes: [10, 1000],
 };
 
