@@ -503,6 +503,21 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.waitForSelector("#rows tr.detail");
       await screenshot(page, "explorer-light");
 
+      // the theme button overrides the system scheme (auto → dark → light), and remembers it
+      const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const lightBg = await background();
+      await page.click("#theme");
+      expect(await page.getAttribute("html", "data-theme")).toBe("dark");
+      const darkBg = await background();
+      expect(darkBg).not.toBe(lightBg);
+      await page.reload();
+      await settled(page);
+      expect(await background()).toBe(darkBg);
+      await page.click("#theme");
+      expect(await page.getAttribute("html", "data-theme")).toBe("light");
+      await page.click("#theme");
+      expect(await page.getAttribute("html", "data-theme")).toBeNull();
+
       await page.setViewportSize({ width: 390, height: 844 });
       await page.emulateMedia({ colorScheme: "dark" });
       await page.goto(`${demo.url}/?range=15m`);

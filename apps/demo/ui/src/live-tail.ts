@@ -16,6 +16,8 @@ export interface LiveTailOptions {
   /** Filters the route cannot apply (the full-text query). */
   accept(entry: LogEntry): boolean;
   onEntries(entries: LogEntry[]): void;
+  /** The stream is (re)connected; fetch what may have been committed while it was not. */
+  onOpen(): void;
   /** Called every `tickMs` while streaming and not paused (to refresh the histogram). */
   onTick(): void;
   tickMs: number;
@@ -66,9 +68,15 @@ export class LiveTail {
       return;
     }
     // one entry per event, or a batch
-    const list = (Array.isArray(data) ? data : [data]).filter(
-      (e): e is LogEntry => !!e && typeof e === "object" && "id" in e && "level" in e && this.o.accept(e),
+    this.deliver(
+      (Array.isArray(data) ? data : [data]).filter(
+        (e): e is LogEntry => !!e && typeof e === "object" && "id" in e && "level" in e && this.o.accept(e),
+      ),
     );
+  }
+
+  /** Entries for the table, through the pause buffer and the batching. */
+  deliver(list: LogEntry[]): void {
     if (!list.length) return;
     if (this.paused) {
       this.buffer.push(...list);
@@ -108,6 +116,8 @@ export class LiveTail {
     source.onopen = () => {
       this.status(this.paused ? "paused" : "streaming");
       this.o.liveButton.dataset.state = "open";
+      // entries committed before the stream (re)connected would be missed: let the page fetch them
+      this.o.onOpen();
     };
     source.onmessage = this.handle;
     for (const name of ["log", "entry", "entries"])

@@ -618,6 +618,22 @@ window.addEventListener("popstate", () => {
 
 // ---------------------------------------------------------------- live tail
 
+/** Entries newer than the newest shown, for the moments the live stream was not connected. */
+async function catchUp() {
+  const gen = generation;
+  const newest = rows[0];
+  if (pageGeneration !== gen || !newest) return;
+  const p = filterParams(query);
+  p.set("from", String(entryTime(newest)));
+  p.set("limit", "1000");
+  try {
+    const page = await getJson<SearchPage>(`/api/logs?${p}`);
+    if (gen === generation && query.live) tail.deliver(page.entries);
+  } catch {
+    // the stream goes on; a later reconnect tries again
+  }
+}
+
 let matcher: { q: string; fn: ReturnType<typeof compileMatcher> } = { q: "", fn: null };
 function matcherFor(q: string) {
   if (matcher.q !== q) matcher = { q, fn: compileMatcher(q) };
@@ -643,6 +659,7 @@ const tail = new LiveTail({
     return !matches || matches(String(e.message));
   },
   onEntries: insertEntries,
+  onOpen: () => void catchUp(),
   onTick: () => {
     if ("preset" in query.range)
       loadStats(controller?.signal ?? new AbortController().signal).catch(() => {});
