@@ -7,12 +7,7 @@ import {
 } from "@batchlog/storage";
 import { decodeBody } from "./decode-body.js";
 import { BadRequestError } from "./errors.js";
-import {
-  LiveTail,
-  type LiveTail as LiveTailHub,
-  type SubscribeOptions,
-  type TailSubscription,
-} from "./live-tail.js";
+import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
 import { createEntrySchema, DEFAULT_ENTRY_LIMITS, type EntryLimits } from "./native-entry.js";
@@ -121,10 +116,10 @@ export function createLogService({
     throw new RangeError(`Expected \`maxBodyBytes\` to be an integer >= 1, got \`${maxBodyBytes}\``);
   }
   const schema = createEntrySchema({ ...DEFAULT_ENTRY_LIMITS, ...limits });
-  const tail: LiveTailHub = new LiveTail(storage, logger);
+  const tail = new LiveTail(storage, logger);
   const retentions = new Set<RetentionHandle>();
   const pending = new Set<Promise<unknown>>();
-  const counters = { accepted: 0, rejected: 0, lateFailures: 0, inFlight: 0 };
+  const counters = { accepted: 0, rejected: 0, lateFailures: 0 };
   // A configuration constant of the storage (Infinity for the direct one).
   const queueCapacity = capacityOf(storage);
 

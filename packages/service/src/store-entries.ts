@@ -85,7 +85,7 @@ export async function storeCandidates(
 }
 
 export interface EnqueueTracker {
-  /** Called once per item that failed after `ingest` returned (logged and counted by the service). */
+  /** Called once per request with the items that failed after it returned (`error` is the first). */
   onLateFailure(error: unknown, count: number): void;
   /** Registers the promise of the whole enqueued request so that `close()` can await it. */
   track(settled: Promise<unknown>): void;
@@ -105,13 +105,23 @@ export async function enqueueCandidates(
   if (valid.length === 0) return { ids, errors, accepted: 0 };
   const early = new Map<number, unknown>();
   let returned = false;
+  let lateCount = 0;
+  let lateError: unknown;
   const promises = valid.map(({ index, entry }) =>
     storage.store(entry).catch((reason: unknown) => {
-      if (returned) tracker.onLateFailure(reason, 1);
-      else early.set(index, reason);
+      if (!returned) early.set(index, reason);
+      else {
+        lateCount++;
+        lateError ??= reason;
+      }
     }),
   );
-  tracker.track(Promise.all(promises));
+  // Late failures are reported once per request, when all of its entries have settled.
+  tracker.track(
+    Promise.all(promises).then(() => {
+      if (lateCount > 0) tracker.onLateFailure(lateError, lateCount);
+    }),
+  );
   // Enqueue-time refusals settle within the current turn; one macrotask later they are all in.
   await new Promise<void>((resolve) => setImmediate(resolve));
   returned = true;
@@ -162,7 +172,7 @@ function describeFailure(index: number, reason: unknown): IngestError {
   return { index, error: "storage error", code: "BATCHLOG_STORAGE_ERROR", retryable: true };
 }
 
-/** Logs a late (post-response) failure once per reason class, at warn level. */
+/** Logs the late (post-response) failures of one request, at warn level. */
 export function logLateFailure(logger: ServiceLogger, error: unknown, count: number): void {
   logger.warn(
     { err: error, count, code: (error as { code?: string } | null)?.code },

@@ -1,5 +1,6 @@
 import { QueueFullError, StorageClosedError } from "@batchlog/storage";
-import { afterEach, describe, expect, it } from "vitest";
+import { createClient } from "@libsql/client";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../src/index.js";
 import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
@@ -223,5 +224,35 @@ describe("ingestNative on a full batched queue", () => {
     expect(result.retryAfterMs).toBeGreaterThan(0);
     await fx.service.close();
     expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["m0", "m1", "m2"]);
+  });
+
+  it("wait: false logs and counts entries that fail after the answer, once per request", async () => {
+    const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
+    const noop = () => {};
+    const logger = {
+      debug: noop,
+      info: noop,
+      error: noop,
+      warn: (obj: object, msg = "") => warnings.push({ obj: obj as Record<string, unknown>, msg }),
+    };
+    fx = await openService("batched", { logger }, { writeTimeoutMs: 100, busyTimeoutMs: 10 });
+    // Another connection holds the write lock, so the batch cannot commit in time.
+    const blocker = createClient({ url: `file:${fx.path}` });
+    const lock = await blocker.transaction("write");
+    await lock.execute("DELETE FROM log_entries WHERE id < 0");
+    try {
+      const items = Array.from({ length: 10 }, (_, i) => ({ message: `late ${i}` }));
+      const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });
+      expect(result).toMatchObject({ accepted: 10, errors: [] });
+      await vi.waitFor(() => expect(fx.service.stats().lateFailures).toBe(10), { timeout: 5000 });
+    } finally {
+      await lock.rollback();
+      blocker.close();
+    }
+    await fx.service.close();
+    expect(fx.service.stats()).toMatchObject({ lateFailures: 10, inFlight: 0 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.obj).toMatchObject({ count: 10, code: "BATCHLOG_WRITE_TIMEOUT" });
+    expect(await allEntries(fx.storage)).toHaveLength(0);
   });
 });
