@@ -60,7 +60,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   let address: string;
   try {
-    address = await fastify.listen({ host: config.host, port: config.port, listenTextResolver: () => "" });
+    address = await fastify.listen({ host: config.host, port: config.port });
   } catch (error) {
     await fastify.close().catch(() => {});
     await service.close().catch(() => {});

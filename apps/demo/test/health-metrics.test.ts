@@ -40,6 +40,14 @@ describe("health", () => {
   });
 });
 
+describe("GET /ready (Loki's readiness path)", () => {
+  it("Should answer 200 ready while storage is ok", async () => {
+    const res = await request(base, "/ready");
+    expect(res.status).toBe(200);
+    expect(res.text).toBe("ready\n");
+  });
+});
+
 describe("GET /metrics", () => {
   it("Should expose storage, ingest and process metrics in Prometheus text", async () => {
     await postJson(base, "/api/logs", [{ message: "m1" }, { message: "m2" }]);

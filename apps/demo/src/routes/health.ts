@@ -22,6 +22,15 @@ export async function healthRoutes(
     };
   });
 
+  // Loki's readiness path: shippers such as Vector health-check their Loki endpoint with it.
+  app.get("/ready", async (_request, reply) => {
+    const ok = storage.health().status === "ok";
+    return reply
+      .code(ok ? 200 : 503)
+      .type("text/plain; charset=utf-8")
+      .send(ok ? "ready\n" : "not ready\n");
+  });
+
   app.get("/metrics", async (_request, reply) => {
     if (metrics === undefined)
       return reply.code(404).send({ error: "metrics are disabled", code: "BATCHLOG_NOT_FOUND" });
