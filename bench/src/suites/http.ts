@@ -1,7 +1,7 @@
-import { type ChildProcess, fork } from "node:child_process";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import autocannon from "autocannon";
 import { EntryPool } from "../fixtures.js";
+import { forkTsx } from "../fork-tsx.js";
 import { formatRate, summarize } from "../stats.js";
 import { emptyOutput, type Suite } from "../suite.js";
 import { rateFigure, ratioFigure } from "../timed-runs.js";
@@ -18,12 +18,7 @@ interface Server {
 
 /** Starts http-server.ts in its own process: the load generator must not share its event loop. */
 function startServer(database: string): Promise<Server> {
-  const benchDir = join(import.meta.dirname, "..", "..");
-  const child = fork(join(benchDir, "src", "http-server.ts"), [database], {
-    cwd: benchDir,
-    execArgv: ["--conditions=@batchlog/source", "--import", "tsx"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = forkTsx("http-server.ts", [database]);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();

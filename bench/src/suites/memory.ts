@@ -1,50 +1,32 @@
-import { openLogStorage, QueueFullError } from "@batchlog/storage";
-import Database from "libsql";
+import { openLogStorage } from "@batchlog/storage";
 import { drive } from "../drive.js";
 import { EntryPool } from "../fixtures.js";
+import { forkTsx } from "../fork-tsx.js";
+import type { OverloadOptions, OverloadResult } from "../overload.js";
 import { formatRate } from "../stats.js";
 import { emptyOutput, type Suite } from "../suite.js";
 
 const QUEUE_CAPACITY = 100_000;
 const RSS_TARGET_MB = 300;
-const BURST = 100;
-const MB = 1024 * 1024;
 
-/** Every resolved id must be a row; rows nobody was told about are counted apart (late commits). */
-function verify(
-  path: string,
-  resolved: number[],
-  firstId: number,
-): { rows: number; missing: number; unacknowledged: number } {
-  const sorted = Float64Array.from(resolved).sort();
-  const db = new Database(path, { readonly: true });
-  try {
-    let rows = 0;
-    let missing = 0;
-    let i = 0;
-    for (const row of db
-      .prepare("SELECT id FROM log_entries WHERE id >= ? ORDER BY id")
-      .raw()
-      .iterate(firstId)) {
-      const id = Number((row as unknown[])[0]);
-      rows++;
-      while (i < sorted.length && sorted[i]! < id) {
-        missing++;
-        i++;
-      }
-      if (i < sorted.length && sorted[i] === id) i++;
-    }
-    missing += sorted.length - i;
-    return { rows, missing, unacknowledged: rows - (resolved.length - missing) };
-  } finally {
-    db.close();
-  }
+function runInChild(options: OverloadOptions, progress: (message: string) => void): Promise<OverloadResult> {
+  const child = forkTsx("overload-child.ts", [JSON.stringify(options)]);
+  return new Promise((resolve, reject) => {
+    let result: OverloadResult | undefined;
+    child.on("message", (message: { progress?: string; result?: OverloadResult }) => {
+      if (message.progress !== undefined) progress(message.progress);
+      if (message.result !== undefined) result = message.result;
+    });
+    child.once("exit", (code) =>
+      result === undefined ? reject(new Error(`overload child exited with code ${code}`)) : resolve(result),
+    );
+  });
 }
 
 /**
- * Suite 6: open-loop overload. 100-entry storeEach() calls (the HTTP path) arrive at twice the
- * rate the store sustains, for 60 s (10 s with --quick), queueCapacity 100k: the queue must
- * bound memory, shed the excess as QueueFullError, and keep every acknowledged entry.
+ * Suite 6: open-loop overload at twice the rate the store sustains, for 60 s (10 s with --quick),
+ * queueCapacity 100k, in a fresh process: the queue must bound memory, shed the excess as
+ * QueueFullError, and keep every acknowledged entry.
  */
 export const memory: Suite = {
   name: "memory",
@@ -52,128 +34,73 @@ export const memory: Suite = {
   async run(ctx) {
     const out = emptyOutput();
     const durationMs = ctx.quick ? 10_000 : 60_000;
-    const path = ctx.temp.path("memory");
-    const storage = await openLogStorage({ url: ctx.temp.url(path), queueCapacity: QUEUE_CAPACITY });
-    const pool = new EntryPool();
     let sustainable = ctx.state.sustainableRate;
     if (sustainable === undefined) {
       ctx.progress("measuring the sustainable rate (64 producers × 100-entry bursts, 1.5 s)");
-      sustainable = (await drive({ storage, pool, producers: 64, burstSize: BURST, durationMs: 1500 })).rate;
+      const probe = ctx.temp.path("probe");
+      const storage = await openLogStorage({ url: ctx.temp.url(probe) });
+      sustainable = (
+        await drive({ storage, pool: new EntryPool(), producers: 64, burstSize: 100, durationMs: 1500 })
+      ).rate;
+      await storage.close();
+      ctx.temp.remove(probe);
     }
     const offered = 2 * sustainable;
-    // Rows written before the overload phase (the rate probe) are not part of the check.
-    const firstId = (await storage.getRecent(1))[0]?.id ?? 0;
-    const baselineRss = process.memoryUsage.rss();
     ctx.progress(
-      `offering ${formatRate(offered)} (2 × ${formatRate(sustainable)}) for ${durationMs / 1000} s, queueCapacity ${QUEUE_CAPACITY}`,
+      `offering ${formatRate(offered)} (2 × ${formatRate(sustainable)}) for ${durationMs / 1000} s, queueCapacity ${QUEUE_CAPACITY}, in a fresh process`,
     );
-
-    const resolved: number[] = [];
-    let rejectedFull = 0;
-    let otherErrors = 0;
-    let firstOther: string | undefined;
-    let issued = 0;
-    let peakRss = process.memoryUsage.rss();
-    let peakHeap = 0;
-    let peakDepth = 0;
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-      peakDepth = Math.max(peakDepth, storage.stats().queueDepth);
-    }, 100);
-    const pending = new Set<Promise<void>>();
-    let offeredWindowMs = durationMs;
-    const started = performance.now();
-    let lastReport = started;
-    try {
-      for (;;) {
-        const now = performance.now();
-        const elapsed = now - started;
-        if (elapsed >= durationMs) break;
-        // Open loop: send what the clock says is due, whatever happened to earlier calls.
-        const due = Math.min(Math.floor((offered * elapsed) / 1000) - issued, 20 * BURST);
-        for (let n = 0; n + BURST <= due; n += BURST) {
-          issued += BURST;
-          const call = storage.storeEach(pool.take(BURST)).then((results) => {
-            for (const r of results) {
-              if (r.status === "fulfilled") resolved.push(r.value);
-              else if (r.reason instanceof QueueFullError) rejectedFull++;
-              else {
-                otherErrors++;
-                firstOther ??= String(r.reason);
-              }
-            }
-          });
-          pending.add(call);
-          void call.finally(() => pending.delete(call));
-        }
-        if (now - lastReport > 2000) {
-          lastReport = now;
-          ctx.progress(
-            `  ${(elapsed / 1000).toFixed(0)} s: issued ${issued}, stored ${resolved.length}, rejected ${rejectedFull}, queue ${storage.stats().queueDepth}, rss ${(process.memoryUsage.rss() / MB).toFixed(0)} MB`,
-          );
-        }
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      offeredWindowMs = performance.now() - started;
-      await Promise.all(pending);
-    } finally {
-      clearInterval(sampler);
-      await storage.close();
-    }
-    const elapsedMs = performance.now() - started;
-    ctx.progress("verifying every resolved id is on disk");
-    const check = verify(path, resolved, firstId + 1);
+    const path = ctx.temp.path("memory");
+    const r = await runInChild({ path, offered, durationMs, queueCapacity: QUEUE_CAPACITY }, ctx.progress);
     ctx.temp.remove(path);
 
-    const rssMb = peakRss / MB;
-    out.figures.offeredRate = { kind: "value", unit: "entries/s", value: (issued / offeredWindowMs) * 1000 };
-    out.figures.baselineRssMb = { kind: "value", unit: "MB", value: baselineRss / MB };
-    out.figures.storedRate = {
-      kind: "value",
-      unit: "entries/s",
-      value: (resolved.length / elapsedMs) * 1000,
-    };
-    out.figures.peakRssMb = { kind: "value", unit: "MB", value: rssMb };
-    out.figures.peakHeapMb = { kind: "value", unit: "MB", value: peakHeap / MB };
-    out.figures.peakQueueDepth = { kind: "value", unit: "entries", value: peakDepth };
-    out.figures.rejectedQueueFull = { kind: "value", unit: "entries", value: rejectedFull };
-    out.figures.otherErrors = { kind: "value", unit: "entries", value: otherErrors };
-    out.figures.lostAcknowledged = { kind: "value", unit: "entries", value: check.missing };
+    const value = (unit: string, v: number) => ({ kind: "value" as const, unit, value: v });
+    out.figures.sustainableRate = value("entries/s", sustainable);
+    out.figures.offeredRate = value("entries/s", (r.issued / r.offeredWindowMs) * 1000);
+    out.figures.storedRate = value("entries/s", (r.stored / r.elapsedMs) * 1000);
+    out.figures.baselineRssMb = value("MB", r.baselineRssMb);
+    out.figures.peakRssMb = value("MB", r.peakRssMb);
+    out.figures.baselineHeapMb = value("MB", r.baselineHeapMb);
+    out.figures.peakHeapMb = value("MB", r.peakHeapMb);
+    out.figures.heapPerQueuedEntryBytes = value(
+      "bytes",
+      r.peakQueueDepth > 0 ? ((r.peakHeapMb - r.baselineHeapMb) * 1024 * 1024) / r.peakQueueDepth : 0,
+    );
+    out.figures.peakQueueDepth = value("entries", r.peakQueueDepth);
+    out.figures.rejectedQueueFull = value("entries", r.rejectedQueueFull);
+    out.figures.otherErrors = value("entries", r.otherErrors);
+    out.figures.lostAcknowledged = value("entries", r.missing);
     out.table.push({
-      "offered entries/s": formatRate((issued / offeredWindowMs) * 1000),
-      "stored entries/s": formatRate((resolved.length / elapsedMs) * 1000),
-      issued,
-      stored: resolved.length,
-      "rejected (QueueFullError)": rejectedFull,
-      "other errors": otherErrors,
-      "peak queue": peakDepth,
-      "RSS before MB": Math.round(baselineRss / MB),
-      "peak RSS MB": Math.round(rssMb),
-      "peak heap MB": Math.round(peakHeap / MB),
-      "acknowledged but missing": check.missing,
-      "rows on disk": check.rows,
+      "offered entries/s": formatRate((r.issued / r.offeredWindowMs) * 1000),
+      "stored entries/s": formatRate((r.stored / r.elapsedMs) * 1000),
+      issued: r.issued,
+      stored: r.stored,
+      "rejected (QueueFullError)": r.rejectedQueueFull,
+      "other errors": r.otherErrors,
+      "peak queue": r.peakQueueDepth,
+      "RSS before → peak MB": `${Math.round(r.baselineRssMb)} → ${Math.round(r.peakRssMb)}`,
+      "heap before → peak MB": `${Math.round(r.baselineHeapMb)} → ${Math.round(r.peakHeapMb)}`,
+      "acknowledged but missing": r.missing,
+      "rows on disk": r.rowsOnDisk,
     });
     out.targets.push(
       {
         name: "peak RSS under 2× overload",
         target: `< ${RSS_TARGET_MB} MB`,
-        actual: `${rssMb.toFixed(0)} MB`,
-        met: rssMb < RSS_TARGET_MB,
+        actual: `${r.peakRssMb.toFixed(0)} MB`,
+        met: r.peakRssMb < RSS_TARGET_MB,
       },
       {
         name: "every resolved id is on disk after close()",
         target: "0 missing",
-        actual: `${check.missing} missing of ${resolved.length}`,
-        met: check.missing === 0,
+        actual: `${r.missing} missing of ${r.stored}`,
+        met: r.missing === 0,
         gate: true,
       },
     );
     out.notes.push(
-      `Open loop: 100-entry storeEach() calls (what POST /api/logs does) issued on the clock at 2 × the burst throughput measured by the ceiling suite (FTS on), for ${durationMs / 1000} s; defaults otherwise (queueCapacity ${QUEUE_CAPACITY}, whenFull reject).`,
-      `Stored entries/s counts until the queue drained (${((elapsedMs - offeredWindowMs) / 1000).toFixed(1)} s after the offered window closed).`,
-      "RSS is the whole process (main thread, writer thread, SQLite page caches), sampled every 100 ms.",
-      `Rows on disk that no caller saw acknowledged: ${check.unacknowledged}${otherErrors > 0 ? ` (first other error: ${firstOther})` : ""}.`,
+      `Open loop in a fresh process: 100-entry storeEach() calls (what POST /api/logs does) issued on the clock at 2 × ${formatRate(sustainable)} (the burst throughput the ceiling suite measured, FTS on) for ${durationMs / 1000} s; defaults otherwise (queueCapacity ${QUEUE_CAPACITY}, whenFull reject).`,
+      `RSS is the whole process (Node + tsx, main thread, writer thread, SQLite caches), sampled every 100 ms; heap growth per queued entry at the peak: ${Math.round(out.figures.heapPerQueuedEntryBytes.value)} bytes (live entries plus not-yet-collected garbage of rejected calls).`,
+      `Stored entries/s counts until the queue drained (${((r.elapsedMs - r.offeredWindowMs) / 1000).toFixed(1)} s after the offered window closed). Rows on disk nobody saw acknowledged: ${r.unacknowledged}${r.firstOtherError === undefined ? "" : `; first other error: ${r.firstOtherError}`}.`,
     );
     return out;
   },

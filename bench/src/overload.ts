@@ -1,0 +1,154 @@
+import { openLogStorage, QueueFullError } from "@batchlog/storage";
+import Database from "libsql";
+import { EntryPool } from "./fixtures.js";
+import { formatRate } from "./stats.js";
+
+const BURST = 100;
+const MB = 1024 * 1024;
+
+export interface OverloadOptions {
+  path: string;
+  /** Entries per second to offer, whatever the store manages. */
+  offered: number;
+  durationMs: number;
+  queueCapacity: number;
+}
+
+export interface OverloadResult {
+  issued: number;
+  stored: number;
+  rejectedQueueFull: number;
+  otherErrors: number;
+  firstOtherError?: string;
+  offeredWindowMs: number;
+  elapsedMs: number;
+  baselineRssMb: number;
+  baselineHeapMb: number;
+  peakRssMb: number;
+  peakHeapMb: number;
+  peakQueueDepth: number;
+  rowsOnDisk: number;
+  /** Resolved ids that are not rows: must be 0. */
+  missing: number;
+  /** Rows nobody saw acknowledged (e.g. committed after a write timeout). */
+  unacknowledged: number;
+}
+
+/** Every resolved id must be a row; rows nobody was told about are counted apart. */
+function verify(path: string, resolved: number[]): { rows: number; missing: number; unacknowledged: number } {
+  const sorted = Float64Array.from(resolved).sort();
+  const db = new Database(path, { readonly: true });
+  try {
+    let rows = 0;
+    let missing = 0;
+    let i = 0;
+    for (const row of db.prepare("SELECT id FROM log_entries ORDER BY id").raw().iterate()) {
+      const id = Number((row as unknown[])[0]);
+      rows++;
+      while (i < sorted.length && sorted[i]! < id) {
+        missing++;
+        i++;
+      }
+      if (i < sorted.length && sorted[i] === id) i++;
+    }
+    missing += sorted.length - i;
+    return { rows, missing, unacknowledged: rows - (resolved.length - missing) };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Open-loop overload: 100-entry storeEach() calls (what POST /api/logs does) issued on the clock
+ * at `offered` entries/s; samples RSS, heap and queue depth every 100 ms; after close(), checks
+ * that every resolved id is on disk.
+ */
+export async function runOverload(
+  options: OverloadOptions,
+  progress: (message: string) => void,
+): Promise<OverloadResult> {
+  const storage = await openLogStorage({ url: `file:${options.path}`, queueCapacity: options.queueCapacity });
+  const pool = new EntryPool();
+  globalThis.gc?.();
+  const baselineRss = process.memoryUsage.rss();
+  const baselineHeap = process.memoryUsage().heapUsed;
+  const resolved: number[] = [];
+  let rejectedQueueFull = 0;
+  let otherErrors = 0;
+  let firstOtherError: string | undefined;
+  let issued = 0;
+  let peakRss = baselineRss;
+  let peakHeap = baselineHeap;
+  let peakQueueDepth = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    peakRss = Math.max(peakRss, usage.rss);
+    peakHeap = Math.max(peakHeap, usage.heapUsed);
+    peakQueueDepth = Math.max(peakQueueDepth, storage.stats().queueDepth);
+  };
+  const sampler = setInterval(sample, 100);
+  const pending = new Set<Promise<void>>();
+  const started = performance.now();
+  let offeredWindowMs = options.durationMs;
+  let lastReport = started;
+  try {
+    for (;;) {
+      const now = performance.now();
+      const elapsed = now - started;
+      if (elapsed >= options.durationMs) break;
+      // Open loop: send what the clock says is due, whatever happened to earlier calls.
+      const due = Math.min(Math.floor((options.offered * elapsed) / 1000) - issued, 20 * BURST);
+      for (let n = 0; n + BURST <= due; n += BURST) {
+        issued += BURST;
+        const call = storage.storeEach(pool.take(BURST)).then((results) => {
+          for (const r of results) {
+            if (r.status === "fulfilled") resolved.push(r.value);
+            else if (r.reason instanceof QueueFullError) rejectedQueueFull++;
+            else {
+              otherErrors++;
+              firstOtherError ??= String(r.reason);
+            }
+          }
+        });
+        pending.add(call);
+        void call.finally(() => pending.delete(call));
+      }
+      if (now - lastReport > 2000) {
+        lastReport = now;
+        progress(
+          `  ${(elapsed / 1000).toFixed(0)} s: issued ${issued}, stored ${resolved.length}, rejected ${rejectedQueueFull}, queue ${storage.stats().queueDepth}, rss ${(process.memoryUsage.rss() / MB).toFixed(0)} MB`,
+        );
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    offeredWindowMs = performance.now() - started;
+    await Promise.all(pending);
+  } finally {
+    sample();
+    clearInterval(sampler);
+    await storage.close();
+  }
+  const elapsedMs = performance.now() - started;
+  progress(
+    `verifying ${resolved.length} resolved ids against the file (stored ${formatRate((resolved.length / elapsedMs) * 1000)})`,
+  );
+  const check = verify(options.path, resolved);
+  const result: OverloadResult = {
+    issued,
+    stored: resolved.length,
+    rejectedQueueFull,
+    otherErrors,
+    offeredWindowMs,
+    elapsedMs,
+    baselineRssMb: baselineRss / MB,
+    baselineHeapMb: baselineHeap / MB,
+    peakRssMb: peakRss / MB,
+    peakHeapMb: peakHeap / MB,
+    peakQueueDepth,
+    rowsOnDisk: check.rows,
+    missing: check.missing,
+    unacknowledged: check.unacknowledged,
+  };
+  if (firstOtherError !== undefined) result.firstOtherError = firstOtherError;
+  return result;
+}
