@@ -72,24 +72,29 @@ export interface Browser {
 /** Headless Chromium with a fresh profile; each page gets its own viewport. */
 export async function launchBrowser(opts: { colorScheme?: "light" | "dark" } = {}): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), "batchlog-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-    viewport: { width: 1280, height: 860 },
-    colorScheme: opts.colorScheme ?? "dark",
-    // a zone away from UTC (no DST), so that local/UTC mix-ups show
-    timezoneId: BROWSER_TIME_ZONE,
-    locale: "en-US",
-  });
+  const context = await chromium
+    .launchPersistentContext(profile, {
+      executablePath: chromiumPath(),
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+      viewport: { width: 1280, height: 860 },
+      colorScheme: opts.colorScheme ?? "dark",
+      // a zone away from UTC (no DST), so that local/UTC mix-ups show
+      timezoneId: BROWSER_TIME_ZONE,
+      locale: "en-US",
+    })
+    .catch((error: unknown) => {
+      rmSync(profile, { recursive: true, force: true });
+      throw error;
+    });
   const errors: string[] = [];
   context.on("weberror", (e) => errors.push(String(e.error())));
   return {
@@ -138,7 +143,13 @@ export async function startDemo(opts: { token?: string; generate?: number } = {}
   };
   if (opts.token) env.BATCHLOG_TOKEN = opts.token;
   if (opts.generate) env.BATCHLOG_GENERATE = String(opts.generate); // the demo's --generate sample traffic
-  const server = await startServer(loadConfig(env));
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(loadConfig(env));
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: server.url.replace(/\/$/, ""),
     async close() {
