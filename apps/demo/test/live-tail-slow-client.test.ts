@@ -1,0 +1,63 @@
+// A live-tail client that stops reading: the server pauses its subscription on backpressure, keeps
+// at most BATCHLOG_TAIL_MAX_BUFFERED entries for it, and tells it how many it dropped.
+import { connect } from "node:net";
+import { describe, expect, it } from "vitest";
+import { eventually, postJson, startTestServer } from "./helpers/test-server.js";
+
+describe("GET /api/logs/tail with a client that does not read", () => {
+  it("Should bound the buffer, drop the oldest entries and report them in a dropped event", async () => {
+    const server = await startTestServer({ BATCHLOG_TAIL_MAX_BUFFERED: "20", BATCHLOG_FULL_TEXT: "false" });
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    try {
+      await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+      socket.write(
+        "GET /api/logs/tail?source=slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n",
+      );
+      await eventually(async () => (server.service.stats().tailSubscribers === 1 ? true : undefined));
+      socket.pause(); // stop reading: kernel buffers fill, then the server's writes report backpressure
+      const message = "x".repeat(60_000);
+      for (let i = 0; i < 12; i++) {
+        const res = await postJson(
+          server.url,
+          "/api/logs",
+          Array.from({ length: 25 }, (_, j) => ({ source: "slow", message: `${i}-${j} ${message}` })),
+        );
+        expect(res.status).toBe(201);
+      }
+      await eventually(
+        async () => (server.service.stats().tailDropped > 0 ? true : undefined),
+        10_000,
+        "drops",
+      );
+      socket.on("data", (d: Buffer) => {
+        received += d.toString("latin1");
+      });
+      socket.resume();
+      await eventually(
+        async () => (/event: dropped\ndata: \{"dropped":\d+\}/.test(received) ? true : undefined),
+        10_000,
+        "dropped event",
+      );
+      const count = () => ({
+        delivered: received.match(/^data: \{"id"/gm)?.length ?? 0,
+        dropped: [...received.matchAll(/"dropped":(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0),
+      });
+      expect(count().dropped).toBeGreaterThan(0);
+      // Every entry is either delivered or counted as dropped; memory never held more than the bound.
+      await eventually(
+        async () => {
+          const { delivered, dropped } = count();
+          return delivered + dropped === 300 ? true : undefined;
+        },
+        10_000,
+        `delivered + dropped to reach 300 (${JSON.stringify(count())})`,
+      );
+      expect(count().delivered).toBeLessThan(300);
+    } finally {
+      socket.destroy();
+      await server.dispose();
+    }
+  });
+});
