@@ -1,6 +1,6 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import snappy from "snappyjs";
+import { uncompress as snappyUncompressAsync } from "snappy";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
 
 const gunzip = promisify(zlib.gunzip);
@@ -79,14 +79,15 @@ function isTooLarge(error: unknown): boolean {
 
 /**
  * Snappy block format: a varint with the uncompressed length, then the compressed elements.
- * The length is checked before anything is allocated.
+ * The length is checked before anything is allocated; the native decoder (off the main thread)
+ * rejects elements that overrun or fall short of it.
  */
-export function snappyUncompress(data: Buffer, maxBytes: number): Buffer {
+export async function snappyUncompress(data: Buffer, maxBytes: number): Promise<Buffer> {
   const length = readVarint(data);
   if (length === undefined) throw new BadRequestError("body is not valid snappy data", { param: "body" });
   if (length > maxBytes) throw new PayloadTooLargeError(maxBytes);
   try {
-    return snappy.uncompress(data, maxBytes);
+    return (await snappyUncompressAsync(data, { asBuffer: true })) as Buffer;
   } catch (error) {
     throw new BadRequestError("body is not valid snappy data", { param: "body", cause: error });
   }

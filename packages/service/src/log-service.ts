@@ -161,7 +161,7 @@ export function createLogService({
 
     async ingestLoki(body, request, options) {
       const decoded = await decode(body, request.contentEncoding);
-      const items = lokiRawItems(decoded, request.contentType, maxBodyBytes);
+      const items = await lokiRawItems(decoded, request.contentType, maxBodyBytes);
       return ingest(await validateItems(schema, items), options);
     },
 

@@ -20,7 +20,11 @@ import type { RawItem } from "./validate-items.js";
  * or alias (else `info`); source ← the first of `service_name`, `service`, `app`, `application`, `job`
  * (else `unknown`); the line → `message`; the nanosecond timestamp → milliseconds.
  */
-export function lokiRawItems(body: Buffer, contentType: string | undefined, maxBytes: number): RawItem[] {
+export async function lokiRawItems(
+  body: Buffer,
+  contentType: string | undefined,
+  maxBytes: number,
+): Promise<RawItem[]> {
   const type = mediaType(contentType);
   const json = isJsonMediaType(type) || (type === undefined && firstNonSpace(body) === 0x7b);
   if (json) return fromJson(parseJson(body));
@@ -29,13 +33,13 @@ export function lokiRawItems(body: Buffer, contentType: string | undefined, maxB
       `unsupported Content-Type "${type.slice(0, 60)}": send application/json or application/x-protobuf`,
     );
   }
-  return fromProto(decodeProto(body, maxBytes));
+  return fromProto(await decodeProto(body, maxBytes));
 }
 
-function decodeProto(body: Buffer, maxBytes: number): LokiProtoPush {
+async function decodeProto(body: Buffer, maxBytes: number): Promise<LokiProtoPush> {
   let snappyError: unknown;
   try {
-    return decodeLokiPushRequest(snappyUncompress(body, maxBytes));
+    return decodeLokiPushRequest(await snappyUncompress(body, maxBytes));
   } catch (error) {
     if (error instanceof PayloadTooLargeError) throw error;
     snappyError = error;

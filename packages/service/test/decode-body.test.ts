@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import zlib from "node:zlib";
 import snappy from "snappyjs";
 import { describe, expect, it } from "vitest";
@@ -75,11 +74,24 @@ describe("decodeBody", () => {
   });
 
   it.each(["gzip", "deflate", "br", "snappy"])("answers 400 for corrupt %s data", async (encoding) => {
-    const error = await decodeBody(randomBytes(64), { contentEncoding: encoding, maxBytes: MAX }).catch(
-      (e) => e,
-    );
+    // 0xff bytes: no gzip magic, a reserved deflate block type, an endless snappy length varint.
+    const error = await decodeBody(Buffer.alloc(64, 0xff), {
+      contentEncoding: encoding,
+      maxBytes: MAX,
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error.statusCode).toBe(400);
+  });
+
+  it("answers 400 for snappy data that overruns or falls short of its stated length", async () => {
+    const good = Buffer.from(snappy.compress(text));
+    const overrun = Buffer.concat([Buffer.from([0x05]), good.subarray(2)]);
+    const short = good.subarray(0, good.length - 3);
+    for (const corrupt of [overrun, short]) {
+      await expect(decodeBody(corrupt, { contentEncoding: "snappy", maxBytes: MAX })).rejects.toBeInstanceOf(
+        BadRequestError,
+      );
+    }
   });
 
   it("answers 400 for a truncated gzip stream", async () => {

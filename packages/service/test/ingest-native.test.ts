@@ -1,6 +1,6 @@
 import { QueueFullError, StorageClosedError } from "@batchlog/storage";
 import { createClient } from "@libsql/client";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../src/index.js";
 import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
@@ -8,6 +8,13 @@ import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   let fx: ServiceFixture;
   afterEach(async () => fx?.dispose());
+  // One storage for the tests whose requests are refused whole: they store nothing.
+  let shared: ServiceFixture | undefined;
+  const refusing = async () => {
+    shared ??= await openService(impl);
+    return shared;
+  };
+  afterAll(async () => shared?.dispose());
 
   it("stores one JSON object with every field and reads it back", async () => {
     fx = await openService(impl);
@@ -130,13 +137,13 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     ['{"message":"x"}', "application/xml", UnsupportedMediaTypeError],
     ['{"message":"x"}', "multipart/form-data; boundary=x", UnsupportedMediaTypeError],
   ])("refuses the whole body %j (%s)", async (body, type, errorClass) => {
-    fx = await openService(impl);
+    const fx = await refusing();
     await expect(fx.service.ingestNative(Buffer.from(body), type)).rejects.toBeInstanceOf(errorClass);
     expect(await allEntries(fx.storage)).toHaveLength(0);
   });
 
   it("refuses invalid UTF-8 with a 400", async () => {
-    fx = await openService(impl);
+    const fx = await refusing();
     const body = Buffer.concat([Buffer.from('{"message":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     await expect(fx.service.ingestNative(body, "application/json")).rejects.toMatchObject({
       statusCode: 400,

@@ -1,6 +1,6 @@
 import zlib from "node:zlib";
 import type { LogEntry } from "@batchlog/storage";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { BadRequestError, encodeOtlpResponse, UnsupportedMediaTypeError } from "../src/index.js";
 import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
@@ -173,6 +173,13 @@ function expectMapped(stored: LogEntry[]) {
 describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
   let fx: ServiceFixture;
   afterEach(async () => fx?.dispose());
+  // One storage for the tests whose requests are refused whole: they store nothing.
+  let shared: ServiceFixture | undefined;
+  const refusing = async () => {
+    shared ??= await openService(impl);
+    return shared;
+  };
+  afterAll(async () => shared?.dispose());
 
   it("maps an OTLP/JSON export: every severity band, int64 as string and number, nested attributes", async () => {
     fx = await openService(impl, { now: () => NOW });
@@ -281,12 +288,13 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
     ["a JSON array", json([]), "application/json"],
     ["truncated protobuf", Buffer.from([0x0a, 0x20, 0x12]), "application/x-protobuf"],
   ])("answers 400 for %s", async (_name, body, contentType) => {
-    fx = await openService(impl);
+    const fx = await refusing();
     await expect(fx.service.ingestOtlp(body, { contentType })).rejects.toBeInstanceOf(BadRequestError);
+    expect(await allEntries(fx.storage)).toHaveLength(0);
   });
 
   it("answers 415 for an unknown Content-Type", async () => {
-    fx = await openService(impl);
+    const fx = await refusing();
     await expect(fx.service.ingestOtlp(json({}), { contentType: "text/plain" })).rejects.toBeInstanceOf(
       UnsupportedMediaTypeError,
     );
