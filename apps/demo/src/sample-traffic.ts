@@ -3,6 +3,7 @@
 // and trace_id. Entries go through the service like any client's (validation, batching, tail).
 import { randomBytes } from "node:crypto";
 import type { LogService } from "@batchlog/service";
+import type { LogStorage } from "@batchlog/storage";
 import type { Logger } from "pino";
 
 export interface SampleTraffic {
@@ -199,17 +200,42 @@ function pickSource(): string {
   return "api";
 }
 
-/** `count` entries stamped within the last second, several per trace. */
-export function sampleEntries(count: number, now: number = Date.now()): SampleEntry[] {
+/** `count` entries stamped within the `spanMs` before `now`, several per trace. */
+export function sampleEntries(count: number, now: number = Date.now(), spanMs = 1000): SampleEntry[] {
   const entries: SampleEntry[] = [];
   let trace = hex(16);
   for (let i = 0; i < count; i++) {
     if (Math.random() < 0.35) trace = hex(16);
     const source = pickSource();
     const generated = (GENERATORS[source] as Generator)(trace);
-    entries.push({ timestamp: new Date(now - between(0, 999)).toISOString(), source, ...generated });
+    entries.push({ timestamp: new Date(now - between(0, spanMs - 1)).toISOString(), source, ...generated });
   }
   return entries;
+}
+
+const HISTORY_MS = 3_600_000;
+
+/**
+ * On an empty database, an hour of history (up to 20,000 entries at a tenth of the live rate) so
+ * that the volume histogram and searches show something the moment the page opens.
+ */
+export async function backfillSampleHistory(
+  service: LogService,
+  storage: LogStorage,
+  perSecond: number,
+  logger: Logger,
+): Promise<number> {
+  if ((await storage.getRecent(1)).length > 0) return 0;
+  const total = Math.min(20_000, Math.ceil((perSecond / 10) * (HISTORY_MS / 1000)));
+  const now = Date.now();
+  let stored = 0;
+  for (let done = 0; done < total; done += 1000) {
+    const entries = sampleEntries(Math.min(1000, total - done), now, HISTORY_MS);
+    const result = await service.ingestNative(Buffer.from(JSON.stringify(entries)), "application/json");
+    stored += result.accepted;
+  }
+  logger.info({ entries: stored }, "sample traffic: backfilled the last hour");
+  return stored;
 }
 
 function stack(name: string, message: string, module: string): string {

@@ -7,7 +7,7 @@ import { type Logger, pino } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { startSampleTraffic } from "./sample-traffic.js";
+import { backfillSampleHistory, startSampleTraffic } from "./sample-traffic.js";
 import { startStatsReporter } from "./stats-reporter.js";
 
 export interface RunningServer {
@@ -73,6 +73,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let retention: RetentionHandle | undefined;
   if (config.retention !== undefined) retention = service.startRetention({ ...config.retention });
   const stats = startStatsReporter(storage, service, logger, config.statsIntervalMs);
+  if (config.generate > 0) {
+    await backfillSampleHistory(service, storage, config.generate, logger).catch((error: unknown) =>
+      logger.warn({ err: error }, "sample traffic: backfill failed"),
+    );
+  }
   const traffic = config.generate > 0 ? startSampleTraffic(service, config.generate, logger) : undefined;
 
   let stopping: Promise<void> | undefined;
