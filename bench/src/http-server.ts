@@ -6,6 +6,7 @@
  *   node --conditions=@batchlog/source --import tsx src/http-server.ts <database path>
  */
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { openLogStorage } from "@batchlog/storage";
 
@@ -54,7 +55,35 @@ app.post("/bench/noop", async (request, reply) =>
 const url = await app.listen({ host: "127.0.0.1", port: 0 });
 process.send?.({ url });
 
+// The server's own view during a load phase: event-loop delay (what /healthz waits behind) and
+// CPU time of the process (main thread + writer thread).
+const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+let cpuAtMark = process.cpuUsage();
+let markedAt = performance.now();
+
 process.on("message", async (message: { cmd?: string }) => {
+  if (message.cmd === "mark") {
+    loopDelay.reset();
+    loopDelay.enable();
+    cpuAtMark = process.cpuUsage();
+    markedAt = performance.now();
+    process.send?.({ marked: true });
+    return;
+  }
+  if (message.cmd === "report") {
+    loopDelay.disable();
+    const cpu = process.cpuUsage(cpuAtMark);
+    const ms = (ns: number) => ns / 1e6;
+    process.send?.({
+      report: {
+        loopDelayP50Ms: ms(loopDelay.percentile(50)),
+        loopDelayP99Ms: ms(loopDelay.percentile(99)),
+        loopDelayMaxMs: ms(loopDelay.max),
+        cpuPercentOfOneCore: ((cpu.user + cpu.system) / 1000 / (performance.now() - markedAt)) * 100,
+      },
+    });
+    return;
+  }
   if (message.cmd !== "stop") return;
   await app.close();
   await service.close();

@@ -58,6 +58,8 @@ export interface SuiteOutput {
 export interface RunState {
   /** Entries/s the batched store sustained with bursty producers and default config. */
   sustainableRate?: number;
+  /** Entries/s of the raw driver with FTS on (the ceiling suite). */
+  rawCeilingFtsOn?: number;
 }
 
 export interface SuiteContext {

@@ -37,6 +37,10 @@ export function renderMarkdown(options: {
       "Compare ratios measured within this one run; `±` is the relative standard deviation over the repeated runs, `n` the number of runs or samples.",
   );
   lines.push("");
+  lines.push(
+    "Two producer shapes appear throughout. **N producers × 1 entry**: each producer awaits one `store()` before the next (closed loop), so at most N entries exist at once and throughput is latency-bound (N ÷ commit round trip). **N producers × 100-entry bursts**: each awaits all ids of a 100-entry `storeMany()` (like an HTTP request of 100 entries) before the next, which fills 1000-row batches. Every entries/s figure counts ids that resolved, i.e. entries committed.",
+  );
+  lines.push("");
   const targets = suites.flatMap((s) => s.targets.map((t) => ({ suite: s.name, ...t })));
   if (targets.length > 0) {
     lines.push("## Targets");

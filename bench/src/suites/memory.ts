@@ -102,6 +102,13 @@ export const memory: Suite = {
       `RSS is the whole process (Node + tsx, main thread, writer thread, SQLite caches), sampled every 100 ms; heap growth per queued entry at the peak: ${Math.round(out.figures.heapPerQueuedEntryBytes.value)} bytes (live entries plus not-yet-collected garbage of rejected calls).`,
       `Stored entries/s counts until the queue drained (${((r.elapsedMs - r.offeredWindowMs) / 1000).toFixed(1)} s after the offered window closed). Rows on disk nobody saw acknowledged: ${r.unacknowledged}${r.firstOtherError === undefined ? "" : `; first other error: ${r.firstOtherError}`}.`,
     );
+    if (r.peakRssMb >= RSS_TARGET_MB) {
+      const perEntry = out.figures.heapPerQueuedEntryBytes.value;
+      out.notes.push(
+        `Why RSS exceeds ${RSS_TARGET_MB} MB: the process starts at ${Math.round(r.baselineRssMb)} MB (Node, tsx, the writer thread's own V8 isolate, SQLite) and each queued entry holds ~${Math.round(perEntry)} bytes of heap at the peak (the caller's entry and fields objects, the encoded row and fields JSON, a PendingEntry, its promise and settle closures, storeEach's allSettled bookkeeping, plus garbage of rejected calls): ${QUEUE_CAPACITY} entries ≈ ${Math.round((perEntry * QUEUE_CAPACITY) / 1024 / 1024)} MB. ` +
+          "Proposed: (1) bound the queue in bytes too (e.g. queueCapacityBytes 64 MiB, counted from message + fields JSON lengths already computed by encodeEntry) so memory does not depend on entry size; (2) in BatchedLogStorage.storeEach, check queue room for the whole call before encoding (today every entry of a rejected call is encoded, given a promise and settled, which also costs throughput under overload); (3) settle a storeEach call with one promise for its ids instead of one promise per entry; (4) keep the default queueCapacity near 2–3 s of commit throughput (≈ 50k with FTS on here).",
+      );
+    }
     return out;
   },
 };

@@ -166,11 +166,15 @@ function charts(points: SweepPoint[], quick: boolean) {
     points: ps.map((p) => ({ x: p.maxBatchSize, y: p.rate.mean })),
     dashed: ps[0]!.burstSize > 1,
   }));
-  const markers = [{ x: DEFAULT_BATCH, label: `default maxBatchSize ${DEFAULT_BATCH}` }];
+  const markers: { x: number; y?: number; label: string }[] = [
+    { x: DEFAULT_BATCH, label: `default maxBatchSize ${DEFAULT_BATCH}` },
+  ];
   for (const ps of groups.values()) {
     const k = knee(ps);
-    if (k !== undefined && ps.length > 2)
-      markers.push({ x: k.maxBatchSize, y: k.rate.mean, label: "knee" } as never);
+    if (k !== undefined && ps.length > 2) {
+      const label = k.maxBatchSize === DEFAULT_BATCH ? "knee = default" : "knee";
+      markers.push({ x: k.maxBatchSize, y: k.rate.mean, label });
+    }
   }
   const at64 = points.filter((p) => p.producers === 64 && p.burstSize === 1);
   const delays = [...new Set(at64.map((p) => p.maxBatchDelayMs))];
