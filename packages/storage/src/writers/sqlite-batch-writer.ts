@@ -94,7 +94,7 @@ export class SqliteBatchWriter {
   #escapeDiskFull(error: DriverErrorInfo): { checkpoint: "done" | "busy" | "failed"; message: string } {
     const notes: string[] = [];
     let checkpoint = this.#checkpointTruncate();
-    if (checkpoint !== "done" && checkpoint !== "busy" && this.#reserve !== null) {
+    if (typeof checkpoint === "object" && isDiskFull(checkpoint) && this.#reserve !== null) {
       const freed = this.#reserve.release();
       if (freed > 0) {
         this.#reserveMissing = true;
