@@ -1,7 +1,8 @@
 /**
  * @module @batchlog/service
- * The log service on top of any `LogStorage`: validation, protocol adapters (native JSON/NDJSON,
- * Loki push, OTLP/HTTP logs), search parsing, live tail, volume stats and retention.
+ * The log service on top of any `LogStorage` (batched or direct): validation, protocol adapters
+ * (native JSON/NDJSON, Loki push, OTLP/HTTP logs), search parsing, live tail, volume stats and
+ * retention. HTTP-free: bodies come in as Buffers, errors go out with their HTTP status.
  *
  * @example
  * const storage = await openLogStorage({ url: "file:./data/batchlog.db" });
@@ -11,37 +12,55 @@
  */
 
 /**
- * `decodeBody(body, { contentEncoding?, maxBytes })`: undoes gzip / x-gzip / deflate / br / snappy
- * (raw block) / identity; `maxBytes` bounds the DECOMPRESSED size (inflation stops there) →
- * PayloadTooLargeError; corrupt data → BadRequestError; unknown coding → UnsupportedMediaTypeError.
+ * `decodeBody(body, { contentEncoding?, maxBytes }): Promise<Buffer>` undoes gzip / x-gzip /
+ * deflate / br / snappy (raw block) / identity. `maxBytes` bounds the DECOMPRESSED size and
+ * inflation stops there → PayloadTooLargeError (413); corrupt data → BadRequestError (400);
+ * an unknown coding → UnsupportedMediaTypeError (415).
  */
 export { type DecodeBodyOptions, decodeBody } from "./decode-body.js";
-/** `parseDuration("7d" | "12h" | "15m" | "30s" | "500ms" | "1h30m")` → ms; `parseByteSize("10mb")` → bytes. */
+/**
+ * `parseDuration("7d" | "12h" | "15m" | "30s" | "500ms" | "1h30m")` → milliseconds;
+ * `parseByteSize("10mb" | "512kb" | "2048")` → bytes. Both throw a RangeError naming the input.
+ */
 export { parseByteSize, parseDuration } from "./duration.js";
-/** HTTP errors, each with `statusCode` and `code`: 400, 413, 415. */
+/**
+ * Errors with `statusCode` and a stable `code`, whose messages are safe to send to clients:
+ * BadRequestError (400, `param` names the culprit), PayloadTooLargeError (413, `limitBytes` or
+ * `limitEntries`), UnsupportedMediaTypeError (415); HttpError is their base.
+ */
 export { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
-/** `toHttpError(error)` → `{ statusCode, code, message, retryAfterSeconds? }` for any thrown error. */
+/**
+ * `toHttpError(error)` → `{ statusCode, code, message, retryAfterSeconds? }` for anything the
+ * service throws: HttpError as is, ValidationError 400, QueueFullError 429, StorageUnavailable /
+ * StorageClosed / WriteTimeout 503, anything else 500 "internal error".
+ */
 export { type HttpErrorResponse, toHttpError } from "./http-status.js";
+/** `parseLabelSet('{a="b", c="d"}')` → `{ a: "b", c: "d" }`: Prometheus label sets as Loki's protobuf push carries them. */
 export { parseLabelSet } from "./label-set.js";
-/** Live tail. */
+/** What `subscribe` returns and accepts (see LogService.subscribe). */
 export type { SubscribeOptions, TailSubscription } from "./live-tail.js";
 /**
- * `createLogService({ storage, maxBodyBytes?, limits?, logger?, now? })` → `LogService`:
- * - `ingestNative(body, contentType, { wait? })`: JSON object, JSON array or NDJSON, zod-validated
- *   per item (SPEC §1). Partial success: good items are stored, bad ones listed in `errors`. If
- *   nothing was stored and any item failed for a storage reason, that storage error is thrown
- *   (QueueFullError → 429, StorageUnavailableError/StorageClosedError/WriteTimeoutError → 503;
- *   see `toHttpError`). In a mix, storage failures are in `errors` with `retryable: true` and
- *   `retryAfterMs` is set if the queue was full.
- * - `ingestLoki(body, { contentType, contentEncoding })`: Loki push, JSON or snappy protobuf.
- * - `ingestOtlp(body, { contentType, contentEncoding })`: OTLP/HTTP logs, JSON or protobuf; the
- *   result carries `partialSuccess` and the request `encoding` (answer with `encodeOtlpResponse`).
- * - `parseSearchQuery(params)`, `search(params)`, `recent(params)`, `volume(params)`: reads from URL
- *   parameters; a bad parameter is a BadRequestError whose `param` names it.
- * - `subscribe(filter, onEntries, { maxBuffered })`: live tail after each commit, bounded per
- *   subscriber (drop-oldest, `dropped()`), with `pause()`/`resume()` for backpressure.
- * - `startRetention({ maxAgeMs?, maxEntries?, intervalMs, initialDelayMs? })` → `{ stop(), runNow() }`.
- * - `stats()`, `close()`.
+ * `createLogService({ storage, maxBodyBytes? = 10 MiB, limits?, logger?, now? })` → `LogService`:
+ * - `ingestNative(body, contentType, { wait? })`: JSON object, JSON array or NDJSON, validated per
+ *   item with zod (SPEC §1) → `IngestResult`. Good items are stored even when others fail. If
+ *   nothing was stored and an item failed for a storage reason, that storage error is thrown
+ *   (QueueFullError → 429, StorageUnavailable/Closed/WriteTimeout → 503: see `toHttpError`); in a
+ *   mix, storage failures are listed in `errors` with `retryable: true` (and `retryAfterMs` when
+ *   the queue was full). More valid entries than the queue capacity → PayloadTooLargeError.
+ *   `wait: false` resolves once enqueued (ids null); later failures are logged and counted.
+ * - `ingestLoki(body, { contentType, contentEncoding }, { wait? })`: Loki push, JSON or
+ *   snappy-compressed protobuf (no Content-Encoding needed) → `IngestResult`.
+ * - `ingestOtlp(body, { contentType, contentEncoding }, { wait? })`: OTLP/HTTP logs, JSON or
+ *   protobuf → `OtlpResult` with `partialSuccess` and the request `encoding` (answer with
+ *   `encodeOtlpResponse(result.partialSuccess, result.encoding)`).
+ * - `parseSearchQuery(params)`, `search(params)`, `recent(params)` (limit 1–1000, default 100),
+ *   `volume(params)` (`from`, `to`, `bucket`, search filters): a bad parameter is a
+ *   BadRequestError whose `param` names it.
+ * - `subscribe(filter, onEntries, { maxBuffered? = 1000 })`: live tail after each commit; each
+ *   subscriber is bounded (drop-oldest, `dropped()`) and can `pause()`/`resume()` for backpressure.
+ * - `startRetention({ maxAgeMs?, maxEntries?, intervalMs, initialDelayMs? = 1000 })` →
+ *   `{ stop(), runNow() }`: `storage.cleanup` on a timer, runs never overlap.
+ * - `stats()`: counters for metrics; `close()`: stops retention, ends tails, awaits wait=false writes.
  */
 export {
   type AdapterRequest,
@@ -56,19 +75,21 @@ export {
   type OtlpResult,
   type RecentResult,
 } from "./log-service.js";
-/** Entry validation limits and the Prometheus label-set parser used by the Loki adapter. */
+/** Size limits of one entry (`limits` option), 64 KiB message and 64 KiB serialized fields by default. */
 export { DEFAULT_ENTRY_LIMITS, type EntryLimits } from "./native-entry.js";
-/** OTLP response body in the request's encoding. */
+/** `encodeOtlpResponse(partialSuccess, "json" | "protobuf")` → `{ body, contentType }` for the 200 answer. */
 export { encodeOtlpResponse } from "./otlp-response.js";
-/** Retention scheduler options and handle. */
+/** `startRetention` options and handle. */
 export type { RetentionHandle, RetentionOptions } from "./retention.js";
-/** Search parameter parsing, usable without a service (e.g. to validate a tail route's filters). */
+/** `parseSearchQuery(params, now?)` without a service, and the largest `limit` (1000). */
 export { MAX_LIMIT, parseSearchQuery } from "./search-params.js";
+/** The logger methods the service calls (`debug`/`info`/`warn`/`error(obj, msg)`): pino fits. */
 export type { ServiceLogger } from "./service-logger.js";
-/** OTLP severity mapping (SPEC §3). */
+/** `severityToLevel(severityNumber, severityText)`: the OTLP mapping of SPEC §3. */
 export { severityToLevel } from "./severity.js";
-/** Result of an ingestion: `ids` per item (null when refused), `errors` per refused item, `accepted`. */
+/** `IngestResult = { ids: (number|null)[]; errors: IngestError[]; accepted: number; retryAfterMs? }`. */
 export type { IngestError, IngestResult } from "./store-entries.js";
+/** Live-tail filters (a SearchQuery subset) and the predicate they compile to. */
 export { compileTailFilter, type TailFilter } from "./tail-filter.js";
-/** Volume histogram: counts per time bucket per level, and totals. */
+/** `volume()` result: buckets with counts per level, totals; and the automatic bucket width. */
 export { autoBucketMs, type VolumeBucket, type VolumeStats } from "./volume.js";

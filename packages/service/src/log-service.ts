@@ -83,18 +83,31 @@ export interface LogServiceStats {
 }
 
 export interface LogService {
+  /**
+   * Native ingestion: a JSON object, a JSON array, or NDJSON (one entry per line), each item
+   * validated on its own. Throws BadRequestError/UnsupportedMediaTypeError/PayloadTooLargeError
+   * for the whole body, or the storage error when nothing could be stored for a storage reason.
+   */
   ingestNative(body: Buffer, contentType: string | undefined, options?: IngestOptions): Promise<IngestResult>;
+  /** Loki push (`/loki/api/v1/push`): JSON, or snappy protobuf; `contentEncoding` is undone first. */
   ingestLoki(body: Buffer, request: AdapterRequest, options?: IngestOptions): Promise<IngestResult>;
+  /** OTLP/HTTP logs (`/v1/logs`): JSON or protobuf ExportLogsServiceRequest. */
   ingestOtlp(body: Buffer, request: AdapterRequest, options?: IngestOptions): Promise<OtlpResult>;
+  /** URL parameters → SearchQuery (q, level, minLevel, source, from, to, field.KEY, limit, cursor). */
   parseSearchQuery(params: URLSearchParams): SearchQuery;
+  /** One page of a search, newest first; `nextCursor` when more may follow. */
   search(params: URLSearchParams): Promise<SearchPage>;
+  /** The newest entries: `limit` 1–1000, default 100. */
   recent(params: URLSearchParams): Promise<RecentResult>;
+  /** Counts per time bucket per level between `from` and `to` (`bucket`, search filters). */
   volume(params: URLSearchParams): Promise<VolumeStats>;
+  /** Live tail: `onEntries` gets the matching entries of each commit; bounded per subscriber. */
   subscribe(
     filter: TailFilter,
     onEntries: (entries: LogEntry[]) => void,
     options?: SubscribeOptions,
   ): TailSubscription;
+  /** Periodic `storage.cleanup`; stopped by the handle or by `close()`. */
   startRetention(options: RetentionOptions): RetentionHandle;
   stats(): LogServiceStats;
   /** Stops retention timers, ends tail subscriptions, waits for wait=false items to settle. */
