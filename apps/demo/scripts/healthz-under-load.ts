@@ -1,6 +1,6 @@
 // Measures /healthz latency while the server ingests as fast as clients can push.
 //
-//   pnpm --filter @batchlog/demo healthz-under-load [-- --duration 20 --connections 32 --batch 100 --dist --no-nice]
+//   pnpm --filter @batchlog/demo healthz-under-load [-- --duration 20 --connections 32 --batch 100 --dist --no-nice --priority]
 //
 // Three processes on this machine: the demo server (on a temp database), an autocannon load
 // generator POSTing batches to /api/logs with as many connections as asked, and this process,
@@ -9,7 +9,7 @@
 // event loop that serves HTTP. Target: p99 < 20 ms.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -27,6 +27,10 @@ const { values: args } = parseArgs({
     dist: { type: "boolean", default: false },
     nice: { type: "boolean", default: true },
     "no-nice": { type: "boolean", default: false },
+    /** Run the server and the probe at a higher CPU priority than the rest of this (shared) machine. */
+    priority: { type: "boolean", default: false },
+    /** Extra node flags for the server process, e.g. "--max-semi-space-size=32". */
+    "node-flags": { type: "string", default: "" },
     load: { type: "string" },
   },
 });
@@ -74,7 +78,9 @@ async function startServer(dbDir: string): Promise<{ child: ChildProcess; url: s
   const argv = args.dist
     ? ["dist/main.js"]
     : ["--conditions=@batchlog/source", "--import", "tsx", "src/main.ts"];
-  const child = spawn(process.execPath, argv, {
+  const command = args.priority ? "nice" : process.execPath;
+  const commandArgs = args.priority ? ["-n", "-5", process.execPath, ...argv] : argv;
+  const child = spawn(command, commandArgs, {
     cwd: demoDir,
     env: {
       ...process.env,
@@ -116,6 +122,7 @@ async function scrapeLag(url: string) {
 
 async function main() {
   if (args.load !== undefined) return runLoad(args.load);
+  if (args.priority) setPriority(-5);
   const dbDir = mkdtempSync(join(tmpdir(), "batchlog-healthz-"));
   const { child: server, url } = await startServer(dbDir);
   try {
@@ -168,6 +175,8 @@ async function main() {
         maxMs: baseline.latency.max,
       },
       serverEventLoopDelayDuringLoad: lag,
+      serverNodeFlags: args["node-flags"],
+      serverAndProbePriority: args.priority ? "nice -5" : "default",
       loadGeneratorNiced: args.nice && !args["no-nice"],
       machineLoadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
       healthz: {
