@@ -20,7 +20,10 @@ export interface IngestError {
   field?: string;
   /** Stable code: `BATCHLOG_VALIDATION`, or the storage error's code (`BATCHLOG_QUEUE_FULL` …). */
   code?: string;
-  /** True when sending the same item again later may succeed (a storage-side failure). */
+  /**
+   * True when sending the same item again later may succeed and cannot store it twice (a
+   * storage-side failure); false for a write timeout whose entry may still commit.
+   */
   retryable?: boolean;
 }
 
@@ -167,7 +170,12 @@ function describeFailure(index: number, reason: unknown): IngestError {
   if (reason instanceof ValidationError) {
     return { index, error: reason.message, field: reason.field, code: reason.code };
   }
-  if (isStorageFailure(reason)) return { index, error: reason.message, code: reason.code, retryable: true };
+  if (isStorageFailure(reason)) {
+    // A write timeout on an entry already in a transaction may still commit: resending it could
+    // store it twice, so it is not marked retryable.
+    const retryable = !(reason instanceof WriteTimeoutError && !reason.withdrawn);
+    return { index, error: reason.message, code: reason.code, retryable };
+  }
   // An unexpected driver error: its message may quote log contents, so it is not echoed.
   return { index, error: "storage error", code: "BATCHLOG_STORAGE_ERROR", retryable: true };
 }

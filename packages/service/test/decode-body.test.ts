@@ -44,11 +44,10 @@ describe("decodeBody", () => {
     const bomb = zlib.gzipSync(Buffer.alloc(200 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(300 * 1024);
     const before = process.memoryUsage().arrayBuffers;
-    const started = performance.now();
     await expect(decodeBody(bomb, { contentEncoding: "gzip", maxBytes: MAX })).rejects.toBeInstanceOf(
       PayloadTooLargeError,
     );
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Inflating it fully would take 200 MiB.
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(50 * 1024 * 1024);
   });
 

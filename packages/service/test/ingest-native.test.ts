@@ -120,6 +120,16 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     ]);
   });
 
+  it("reports entries the storage itself refuses (its own limits) as item errors", async () => {
+    fx = await openService(impl, {}, { maxMessageBytes: 100 });
+    const items = [{ message: "short" }, { message: "x".repeat(101) }, { message: "also short" }];
+    const result = await fx.service.ingestNative(json(items), "application/json");
+    expect(result.accepted).toBe(2);
+    expect(result.errors).toMatchObject([{ index: 1, field: "message", code: "BATCHLOG_VALIDATION" }]);
+    expect(result.errors[0]?.retryable).toBeUndefined();
+    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["short", "also short"]);
+  });
+
   it("recognises NDJSON sent as application/json or without a Content-Type", async () => {
     fx = await openService(impl);
     const body = Buffer.from('{"message":"a"}\n{"message":"b"}');
