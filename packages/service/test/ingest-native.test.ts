@@ -1,7 +1,8 @@
 import { QueueFullError, StorageClosedError } from "@batchlog/storage";
 import { createClient } from "@libsql/client";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../src/index.js";
+import { eventually } from "./helpers/eventually.js";
 import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
@@ -261,7 +262,7 @@ describe("ingestNative on a full batched queue", () => {
       const items = Array.from({ length: 10 }, (_, i) => ({ message: `late ${i}` }));
       const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });
       expect(result).toMatchObject({ accepted: 10, errors: [] });
-      await vi.waitFor(() => expect(fx.service.stats().lateFailures).toBe(10), { timeout: 5000 });
+      await eventually(() => expect(fx.service.stats().lateFailures).toBe(10));
     } finally {
       await lock.rollback();
       blocker.close();

@@ -1,6 +1,7 @@
 import type { LogEntry } from "@batchlog/storage";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { compileTailFilter } from "../src/index.js";
+import { eventually } from "./helpers/eventually.js";
 import { json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
@@ -62,7 +63,7 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
     );
     fx.service.subscribe({}, (entries) => all.push(...entries));
     const result = await fx.service.ingestNative(json(items), "application/json");
-    await vi.waitFor(() => expect(all).toHaveLength(items.length));
+    await eventually(() => expect(all).toHaveLength(items.length));
     expect(all.map((e) => e.id)).toEqual(result.ids);
     expect(filtered.map((e) => [e.id, e.message])).toEqual([
       [result.ids[0], "disk almost full"],
@@ -77,7 +78,7 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
     const seen: string[] = [];
     const sub = fx.service.subscribe({}, (entries) => seen.push(...entries.map((e) => e.message)));
     await fx.service.ingestNative(json({ message: "before" }), undefined);
-    await vi.waitFor(() => expect(seen).toEqual(["before"]));
+    await eventually(() => expect(seen).toEqual(["before"]));
     sub.unsubscribe();
     expect(sub.closed).toBe(true);
     expect(fx.service.stats().tailSubscribers).toBe(0);
@@ -102,12 +103,12 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
         undefined,
       );
     }
-    await vi.waitFor(() => expect(fast).toHaveLength(50));
+    await eventually(() => expect(fast).toHaveLength(50));
     expect(slow).toEqual([]);
     expect(sub.buffered()).toBe(10);
     expect(sub.dropped()).toBe(40);
     sub.resume();
-    await vi.waitFor(() => expect(slow).toEqual(messages.slice(40)));
+    await eventually(() => expect(slow).toEqual(messages.slice(40)));
     expect(sub.buffered()).toBe(0);
     expect(fx.service.stats().tailDropped).toBe(40);
     expect(fast).toEqual(messages);
@@ -127,7 +128,7 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
     const first = await fx.service.ingestNative(json({ message: "one" }), undefined);
     const second = await fx.service.ingestNative(json({ message: "two" }), undefined);
     expect([first.accepted, second.accepted]).toEqual([1, 1]);
-    await vi.waitFor(() => expect(seen).toEqual(["one", "two"]));
+    await eventually(() => expect(seen).toEqual(["one", "two"]));
     expect(logged.length).toBeGreaterThanOrEqual(1);
     expect(logged[0]).toMatch(/subscriber threw/);
   });

@@ -1,6 +1,7 @@
 import type { LogStorage } from "@batchlog/storage";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createLogService, type ServiceLogger } from "../src/index.js";
+import { eventually } from "./helpers/eventually.js";
 import { allEntries, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS, openTempStorage, type TempStorage } from "./helpers/temp-storage.js";
 
@@ -61,9 +62,9 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
     fx = await openService(impl, { logger });
     const ids = await fx.storage.storeMany(Array.from({ length: 100 }, (_, i) => ({ message: `m${i}` })));
     const handle = fx.service.startRetention({ maxEntries: 30, intervalMs: 60_000, initialDelayMs: 10 });
-    await vi.waitFor(async () => expect(await allEntries(fx!.storage)).toHaveLength(30), { timeout: 5000 });
+    await eventually(async () => expect(await allEntries(fx!.storage)).toHaveLength(30));
     expect((await allEntries(fx.storage)).map((e) => e.id)).toEqual(ids.slice(70));
-    await vi.waitFor(() => expect(lines.find((l) => l.level === "info")?.obj.deleted).toBe(70));
+    await eventually(() => expect(lines.find((l) => l.level === "info")?.obj.deleted).toBe(70));
     await handle.stop();
   });
 
@@ -93,7 +94,7 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
     await temp.storage.storeMany(Array.from({ length: 20 }, (_, i) => ({ message: `m${i}` })));
     const handle = service.startRetention({ maxEntries: 5, intervalMs: 1, initialDelayMs: 0 });
     const manual = await Promise.all([handle.runNow(), handle.runNow(), handle.runNow()]);
-    await vi.waitFor(() => expect(calls.started).toBeGreaterThanOrEqual(8));
+    await eventually(() => expect(calls.started).toBeGreaterThanOrEqual(8));
     await handle.stop();
     const startedAtStop = calls.started;
     await new Promise((r) => setTimeout(r, 50));
@@ -110,7 +111,7 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
     fx = await openService(impl, { logger });
     await fx.storage.close();
     const handle = fx.service.startRetention({ maxEntries: 1, intervalMs: 5, initialDelayMs: 0 });
-    await vi.waitFor(() => expect(lines.filter((l) => l.level === "error").length).toBeGreaterThanOrEqual(2));
+    await eventually(() => expect(lines.filter((l) => l.level === "error").length).toBeGreaterThanOrEqual(2));
     expect(lines.find((l) => l.level === "error")?.msg).toMatch(/retention run failed/);
     await handle.stop();
   });
@@ -129,7 +130,7 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
     const { wrapped, calls } = timedCleanup(temp.storage);
     const service = createLogService({ storage: wrapped });
     service.startRetention({ maxEntries: 5, intervalMs: 1, initialDelayMs: 0 });
-    await vi.waitFor(() => expect(calls.started).toBeGreaterThanOrEqual(2));
+    await eventually(() => expect(calls.started).toBeGreaterThanOrEqual(2));
     await service.close();
     const after = calls.started;
     await new Promise((r) => setTimeout(r, 50));
