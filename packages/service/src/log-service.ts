@@ -128,7 +128,13 @@ export function createLogService({
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new RangeError(`Expected \`maxBodyBytes\` to be an integer >= 1, got \`${maxBodyBytes}\``);
   }
-  const schema = createEntrySchema({ ...DEFAULT_ENTRY_LIMITS, ...limits });
+  const entryLimits = { ...DEFAULT_ENTRY_LIMITS, ...limits };
+  for (const [name, value] of Object.entries(entryLimits)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`Expected \`limits.${name}\` to be an integer >= 1, got \`${value}\``);
+    }
+  }
+  const schema = createEntrySchema(entryLimits);
   const tail = new LiveTail(storage, logger);
   const retentions = new Set<RetentionHandle>();
   const pending = new Set<Promise<unknown>>();
