@@ -48,10 +48,10 @@ export class DiskReserve {
   ensure(headroom = 0): boolean {
     if (this.bytes <= 0) return false;
     if (this.held) return true;
-    if (existsSync(this.path)) rmSync(this.path, { force: true });
-    if (this.freeBytes() < this.bytes + headroom) return false;
     let fd: number | undefined;
     try {
+      if (existsSync(this.path)) rmSync(this.path, { force: true });
+      if (this.freeBytes() < this.bytes + headroom) return false;
       fd = openSync(this.path, "w");
       const chunk = randomBytes(Math.min(CHUNK, this.bytes));
       for (let written = 0; written < this.bytes; ) {
@@ -60,8 +60,13 @@ export class DiskReserve {
       closeSync(fd);
       return true;
     } catch {
-      if (fd !== undefined) closeSync(fd);
-      rmSync(this.path, { force: true });
+      // ENOSPC midway, a read-only or odd filesystem: no reserve, and never a half-written one.
+      try {
+        if (fd !== undefined) closeSync(fd);
+        rmSync(this.path, { force: true });
+      } catch {
+        // nothing more to undo
+      }
       return false;
     }
   }
@@ -74,7 +79,11 @@ export class DiskReserve {
     } catch {
       return 0;
     }
-    rmSync(this.path, { force: true });
+    try {
+      rmSync(this.path, { force: true });
+    } catch {
+      return 0;
+    }
     return size;
   }
 }
