@@ -209,7 +209,11 @@ export class SqldServer {
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       if (exited !== null) throw new Error(`${exited} while starting on port ${this.port}:\n${this.#log}`);
-      if (await answers(`${this.httpUrl}/health`)) return;
+      if (await answers(`${this.httpUrl}/health`)) {
+        // Another server may hold the port (a race on freePort): ours then dies at once on bind.
+        await new Promise((r) => setTimeout(r, 50));
+        if (exited === null) return;
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
     await this.kill();
