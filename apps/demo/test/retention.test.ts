@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { eventually, postJson, search, startTestServer } from "./helpers/test-server.js";
+
+describe("retention configured by environment", () => {
+  it("Should delete entries older than BATCHLOG_RETENTION_MAX_AGE and beyond BATCHLOG_RETENTION_MAX_ENTRIES", async () => {
+    const server = await startTestServer({
+      BATCHLOG_RETENTION_MAX_AGE: "1h",
+      BATCHLOG_RETENTION_MAX_ENTRIES: "10",
+      BATCHLOG_RETENTION_INTERVAL: "200ms",
+    });
+    try {
+      const now = Date.now();
+      const old = await postJson(server.url, "/api/logs", [
+        { source: "ret", message: "two hours old", timestamp: now - 2 * 3_600_000 },
+        { source: "ret", message: "one day old", timestamp: now - 86_400_000 },
+      ]);
+      expect(old.status).toBe(201);
+      const fresh = await postJson(
+        server.url,
+        "/api/logs",
+        Array.from({ length: 15 }, (_, i) => ({
+          source: "ret",
+          message: `fresh ${i}`,
+          timestamp: now - 60_000 + i,
+        })),
+      );
+      expect(fresh.status).toBe(201);
+      const kept = await eventually(
+        async () => {
+          const entries = await search(server.url, { source: "ret" });
+          return entries.length === 10 ? entries : undefined;
+        },
+        10_000,
+        "retention to run",
+      );
+      expect(kept.map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `fresh ${14 - i}`));
+    } finally {
+      await server.dispose();
+    }
+  });
+});
