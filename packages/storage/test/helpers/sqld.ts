@@ -7,6 +7,7 @@
  * - `SqldServer.start()` waits until `/health` answers; `stop()` (SIGTERM), `kill()` (SIGKILL, like
  *   a crash), `restart()` (same directory and port). Every server started here is killed when the
  *   test process exits, even if a test failed before its afterAll.
+ * - sqld logs at `SQLD_RUST_LOG` (default `warn`; kept in `log` for failure messages).
  * - `auth: true` starts it with `--auth-jwt-key-file` (a fresh Ed25519 key) and `token()` mints
  *   a JWT the server accepts.
  */
@@ -191,7 +192,7 @@ export class SqldServer {
     const child = spawn(binary, args, {
       cwd: this.dir,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+      env: { ...process.env, RUST_LOG: process.env.SQLD_RUST_LOG ?? "warn" },
     });
     running.add(child);
     this.#child = child;
