@@ -8,7 +8,8 @@
  * setting on its own database that every cycle reopens after the previous kill.
  *
  * Options: --cycles N (default 20), --synchronous full|normal|both (default both),
- * --producers N (default 64), --min-ms / --max-ms kill delay after ready (default 50 / 1500),
+ * --producers N (default 64), --min-ms / --max-ms kill delay after the first acknowledged entry
+ * (default 0 / 1500),
  * --dir PATH (default a temp dir, removed at the end unless --keep).
  * Exit code 0 when every cycle passed, 1 otherwise.
  */
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     cycles: { type: "string", default: "20" },
     synchronous: { type: "string", default: "both" },
     producers: { type: "string", default: "64" },
-    "min-ms": { type: "string", default: "50" },
+    "min-ms": { type: "string", default: "0" },
     "max-ms": { type: "string", default: "1500" },
     dir: { type: "string" },
     keep: { type: "boolean", default: false },

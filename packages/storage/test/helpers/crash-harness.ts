@@ -6,7 +6,7 @@ export interface CrashCycleOptions {
   /** Unique per cycle: prefixes every message the child writes. */
   runId: string;
   synchronous: "full" | "normal";
-  /** How long after "ready" the child is killed. */
+  /** How long after its first acknowledged entry the child is killed (so no cycle is vacuous). */
   killAfterMs: number;
   producers?: number;
   /** Extra storage config for the child (JSON-serializable). */
@@ -32,7 +32,7 @@ export interface CrashCycleResult {
 
 /**
  * One crash cycle: a child ingests with 64 producers and prints each acknowledged id; it is
- * SIGKILLed `killAfterMs` after it is ready; then the database is opened directly (SQLite
+ * SIGKILLed `killAfterMs` after its first acknowledgement; then the database is opened directly (SQLite
  * recovers the WAL) and checked.
  */
 export async function crashCycle(options: CrashCycleOptions): Promise<CrashCycleResult> {
@@ -48,6 +48,7 @@ export async function crashCycle(options: CrashCycleOptions): Promise<CrashCycle
     stdout += chunk.toString();
   });
   await waitForLine(child, /^ready$/, 30_000);
+  await waitForLine(child, /^\d+ /, 30_000);
   await new Promise((resolve) => setTimeout(resolve, options.killAfterMs));
   child.kill("SIGKILL");
   await exited(child);
