@@ -57,6 +57,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     service,
     streams,
     maxBuffered: config.tail.maxBuffered,
+    maxClients: config.tail.maxClients,
     heartbeatMs: config.tail.heartbeatMs,
   });
   app.register(uiRoutes, uiFile === undefined ? {} : { file: uiFile });

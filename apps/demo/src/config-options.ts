@@ -400,6 +400,16 @@ export const OPTIONS = [
     schema: int(1, 1_000_000),
   }),
   spec({
+    key: "tailMaxClients",
+    env: "BATCHLOG_TAIL_MAX_CLIENTS",
+    flag: "--tail-max-clients <n>",
+    default: "100",
+    description:
+      "live-tail streams open at once; one more gets 503 (bounds tail memory with the buffer size)",
+    expected: "an integer from 1 to 100000",
+    schema: int(1, 100_000),
+  }),
+  spec({
     key: "tailHeartbeatMs",
     env: "BATCHLOG_TAIL_HEARTBEAT_MS",
     flag: "--tail-heartbeat-ms <ms>",

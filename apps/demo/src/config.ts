@@ -31,7 +31,7 @@ export interface Config {
   /** Options for `openLogStorage` (without the logger). */
   storage: Readonly<Omit<BatchConfigInput, "logger">>;
   retention: Readonly<RetentionConfig> | undefined;
-  tail: Readonly<{ maxBuffered: number; heartbeatMs: number }>;
+  tail: Readonly<{ maxBuffered: number; maxClients: number; heartbeatMs: number }>;
   shutdownTimeoutMs: number;
   /** Config file that was read, if any. */
   configFile: string | undefined;
@@ -144,7 +144,11 @@ function assemble(values: Record<string, unknown>, configFile: string | undefine
     generate: num("generate"),
     storage: storageOptions(values),
     retention,
-    tail: { maxBuffered: num("tailMaxBuffered"), heartbeatMs: num("tailHeartbeatMs") },
+    tail: {
+      maxBuffered: num("tailMaxBuffered"),
+      maxClients: num("tailMaxClients"),
+      heartbeatMs: num("tailHeartbeatMs"),
+    },
     shutdownTimeoutMs: num("shutdownTimeoutMs"),
     configFile,
   };

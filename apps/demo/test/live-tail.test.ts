@@ -66,6 +66,22 @@ describe("GET /api/logs/tail", () => {
     expect(res.body).toMatchObject({ code: "BATCHLOG_BAD_REQUEST" });
   });
 
+  it("Should answer 503 with Retry-After past BATCHLOG_TAIL_MAX_CLIENTS streams", async () => {
+    const own = await startTestServer({ BATCHLOG_TAIL_MAX_CLIENTS: "2" });
+    try {
+      const a = await openSse(`${own.url}/api/logs/tail`);
+      const b = await openSse(`${own.url}/api/logs/tail`);
+      const refused = await request(own.url, "/api/logs/tail");
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: "BATCHLOG_TAIL_BUSY" });
+      expect(refused.headers.get("retry-after")).toBe("10");
+      a.close();
+      b.close();
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it("Should end open streams cleanly at shutdown", async () => {
     const own = await startTestServer();
     const stream = await openSse(`${own.url}/api/logs/tail`);

@@ -5,11 +5,14 @@
 import type { LogService, TailFilter } from "@batchlog/service";
 import type { LogEntry } from "@batchlog/storage";
 import type { FastifyInstance } from "fastify";
+import { sendError } from "../http-errors.js";
 import { searchParamsOf } from "./query.js";
 
 export interface TailRouteOptions {
   service: LogService;
   maxBuffered: number;
+  /** Streams open at once; one more is answered 503. */
+  maxClients: number;
   heartbeatMs: number;
   streams: TailStreams;
 }
@@ -31,10 +34,19 @@ export class TailStreams {
 
 export async function tailRoutes(
   app: FastifyInstance,
-  { service, maxBuffered, heartbeatMs, streams }: TailRouteOptions,
+  { service, maxBuffered, maxClients, heartbeatMs, streams }: TailRouteOptions,
 ) {
   app.get("/api/logs/tail", async (request, reply) => {
     const { limit: _limit, cursor: _cursor, ...filter } = service.parseSearchQuery(searchParamsOf(request));
+    if (streams.size >= maxClients) {
+      return sendError(
+        reply,
+        503,
+        "BATCHLOG_TAIL_BUSY",
+        `${maxClients} live-tail streams are open; retry later`,
+        10,
+      );
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
