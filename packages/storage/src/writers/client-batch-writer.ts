@@ -87,13 +87,9 @@ export class ClientBatchWriter implements BatchWriter {
       const ids = results
         .slice(0, inserts)
         .flatMap((r) => r.rows.map((row) => Number(row[0])).sort((a, b) => a - b));
+      // Committed. Should RETURNING ever come back short, the token row still knows the ids.
+      if (ids.length !== attempt.rows.length) return this.#readBack(rows, attempt);
       this.#attempt = null;
-      if (ids.length !== attempt.rows.length) {
-        return {
-          ok: false,
-          error: { message: `expected ${attempt.rows.length} ids, got ${ids.length}`, code: "ID_MISMATCH" },
-        };
-      }
       return { ok: true, ids: pick(rows, attempt, ids) };
     } catch (error) {
       if (isTokenConflict(error)) return this.#readBack(rows, attempt);
