@@ -10,7 +10,9 @@
  * Options: --cycles N (default 20), --synchronous full|normal|both (default both),
  * --producers N (default 64), --min-ms / --max-ms kill delay after the first acknowledged entry
  * (default 0 / 1500),
- * --dir PATH (default a temp dir, removed at the end unless --keep).
+ * --rotate N start a fresh database every N cycles per setting (default 20: a database that
+ * grows without bound makes each cycle's checks slower), --dir PATH (default a temp dir, removed
+ * at the end unless --keep).
  * Exit code 0 when every cycle passed, 1 otherwise.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     producers: { type: "string", default: "64" },
     "min-ms": { type: "string", default: "0" },
     "max-ms": { type: "string", default: "1500" },
+    rotate: { type: "string", default: "20" },
     dir: { type: "string" },
     keep: { type: "boolean", default: false },
   },
@@ -37,11 +40,12 @@ const cycles = Number(values.cycles);
 const producers = Number(values.producers);
 const minMs = Number(values["min-ms"]);
 const maxMs = Number(values["max-ms"]);
+const rotate = Math.max(1, Number(values.rotate));
 const settings =
   values.synchronous === "both"
     ? (["full", "normal"] as const)
     : ([values.synchronous] as ("full" | "normal")[]);
-for (const [name, value] of Object.entries({ cycles, producers, minMs, maxMs })) {
+for (const [name, value] of Object.entries({ cycles, producers, minMs, maxMs, rotate })) {
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer`);
 }
 if (!settings.every((s) => s === "full" || s === "normal"))
@@ -49,9 +53,11 @@ if (!settings.every((s) => s === "full" || s === "normal"))
 
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), "batchlog-crash-"));
 mkdirSync(dir, { recursive: true });
-process.on("SIGINT", () => {
-  void killChildren().then(() => process.exit(130));
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void killChildren().then(() => process.exit(130));
+  });
+}
 
 const failures: { cycle: number; result: CrashCycleResult }[] = [];
 const totals = { acknowledged: 0, stored: 0 };
@@ -62,8 +68,9 @@ console.log(
 for (let cycle = 0; cycle < cycles; cycle++) {
   const synchronous = settings[cycle % settings.length]!;
   const killAfterMs = minMs + Math.floor(Math.random() * (maxMs - minMs + 1));
+  const generation = Math.floor(cycle / settings.length / rotate);
   const result = await crashCycle({
-    dbPath: join(dir, `crash-${synchronous}.db`),
+    dbPath: join(dir, `crash-${synchronous}-${generation}.db`),
     runId: `c${cycle}`,
     synchronous,
     killAfterMs,
