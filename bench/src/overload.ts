@@ -27,6 +27,11 @@ export interface OverloadResult {
   peakRssMb: number;
   peakHeapMb: number;
   peakQueueDepth: number;
+  /** Entries acknowledged while the offered window was open. */
+  storedInWindow: number;
+  /** Heap after a full GC at the end of the window, with `queueAtEnd` entries queued. */
+  liveHeapAtEndMb: number;
+  queueAtEnd: number;
   rowsOnDisk: number;
   /** Resolved ids that are not rows: must be 0. */
   missing: number;
@@ -90,6 +95,9 @@ export async function runOverload(
   const pending = new Set<Promise<void>>();
   const started = performance.now();
   let offeredWindowMs = options.durationMs;
+  let storedInWindow = 0;
+  let liveHeapAtEnd = 0;
+  let queueAtEnd = 0;
   let lastReport = started;
   try {
     for (;;) {
@@ -122,6 +130,12 @@ export async function runOverload(
       await new Promise((resolve) => setImmediate(resolve));
     }
     offeredWindowMs = performance.now() - started;
+    storedInWindow = resolved.length;
+    // A full GC with the queue still full separates what the queue holds from garbage.
+    sample();
+    globalThis.gc?.();
+    liveHeapAtEnd = process.memoryUsage().heapUsed;
+    queueAtEnd = storage.stats().queueDepth;
     await Promise.all(pending);
   } finally {
     sample();
@@ -145,6 +159,9 @@ export async function runOverload(
     peakRssMb: peakRss / MB,
     peakHeapMb: peakHeap / MB,
     peakQueueDepth,
+    storedInWindow,
+    liveHeapAtEndMb: liveHeapAtEnd / MB,
+    queueAtEnd,
     rowsOnDisk: check.rows,
     missing: check.missing,
     unacknowledged: check.unacknowledged,

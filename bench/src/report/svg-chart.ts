@@ -12,6 +12,8 @@ export interface Series {
   name: string;
   points: Point[];
   dashed?: boolean;
+  /** Palette slot; series sharing one (p50 and p99 of the same setting) share a colour. */
+  colorIndex?: number;
 }
 
 export interface Marker {
@@ -132,7 +134,7 @@ export function lineChart(options: LineChartOptions): string {
         `<line x1="${px}" x2="${px}" y1="${plot.top}" y2="${plot.bottom}" stroke="#111827" stroke-dasharray="2 3"/>`,
       );
       body.push(
-        `<text x="${px}" y="${plot.bottom - 6}" dx="-4" text-anchor="end" font-size="11" ${FONT}>${escapeXml(marker.label)}</text>`,
+        `<text x="${px}" y="${plot.top + 14}" dx="-4" text-anchor="end" font-size="11" ${FONT}>${escapeXml(marker.label)}</text>`,
       );
     } else {
       const py = round(y.map(marker.y));
@@ -143,7 +145,7 @@ export function lineChart(options: LineChartOptions): string {
     }
   }
   options.series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length]!;
+    const color = PALETTE[(s.colorIndex ?? i) % PALETTE.length]!;
     const sorted = [...s.points].sort((a, b) => a.x - b.x);
     const d = sorted
       .map((p, j) => `${j === 0 ? "M" : "L"}${round(x.map(p.x))} ${round(y.map(p.y))}`)

@@ -61,10 +61,12 @@ export const memory: Suite = {
     out.figures.peakRssMb = value("MB", r.peakRssMb);
     out.figures.baselineHeapMb = value("MB", r.baselineHeapMb);
     out.figures.peakHeapMb = value("MB", r.peakHeapMb);
-    out.figures.heapPerQueuedEntryBytes = value(
-      "bytes",
-      r.peakQueueDepth > 0 ? ((r.peakHeapMb - r.baselineHeapMb) * 1024 * 1024) / r.peakQueueDepth : 0,
-    );
+    const livePerEntry =
+      r.queueAtEnd > 0 ? ((r.liveHeapAtEndMb - r.baselineHeapMb) * 1024 * 1024) / r.queueAtEnd : 0;
+    const windowRate = (r.storedInWindow / r.offeredWindowMs) * 1000;
+    out.figures.liveHeapAtEndMb = value("MB", r.liveHeapAtEndMb);
+    out.figures.liveHeapPerQueuedEntryBytes = value("bytes", livePerEntry);
+    out.figures.storedRateDuringOverload = value("entries/s", windowRate);
     out.figures.peakQueueDepth = value("entries", r.peakQueueDepth);
     out.figures.rejectedQueueFull = value("entries", r.rejectedQueueFull);
     out.figures.otherErrors = value("entries", r.otherErrors);
@@ -79,6 +81,8 @@ export const memory: Suite = {
       "peak queue": r.peakQueueDepth,
       "RSS before → peak MB": `${Math.round(r.baselineRssMb)} → ${Math.round(r.peakRssMb)}`,
       "heap before → peak MB": `${Math.round(r.baselineHeapMb)} → ${Math.round(r.peakHeapMb)}`,
+      "live heap, queue full MB": `${Math.round(r.liveHeapAtEndMb)} (${r.queueAtEnd} queued)`,
+      "stored/s while overloaded": formatRate(windowRate),
       "acknowledged but missing": r.missing,
       "rows on disk": r.rowsOnDisk,
     });
@@ -99,13 +103,13 @@ export const memory: Suite = {
     );
     out.notes.push(
       `Open loop in a fresh process: 100-entry storeEach() calls (what POST /api/logs does) issued on the clock at 2 × ${formatRate(sustainable)} (the burst throughput the ceiling suite measured, FTS on) for ${durationMs / 1000} s; defaults otherwise (queueCapacity ${QUEUE_CAPACITY}, whenFull reject).`,
-      `RSS is the whole process (Node + tsx, main thread, writer thread, SQLite caches), sampled every 100 ms; heap growth per queued entry at the peak: ${Math.round(out.figures.heapPerQueuedEntryBytes.value)} bytes (live entries plus not-yet-collected garbage of rejected calls).`,
+      `RSS is the whole process (Node + tsx, main thread, writer thread, SQLite caches), sampled every 100 ms. After a full GC at the end of the window, with ${r.queueAtEnd} entries queued, the heap held ${Math.round(r.liveHeapAtEndMb)} MB (≈ ${Math.round(livePerEntry)} bytes per queued entry); the rest of the ${Math.round(r.peakHeapMb)} MB peak was garbage of rejected calls waiting for a major GC.`,
+      `Acknowledged while overloaded: ${formatRate(windowRate)}, against ${formatRate(sustainable)} sustained without overload: rejecting the excess costs the main thread the work that feeds the writer.`,
       `Stored entries/s counts until the queue drained (${((r.elapsedMs - r.offeredWindowMs) / 1000).toFixed(1)} s after the offered window closed). Rows on disk nobody saw acknowledged: ${r.unacknowledged}${r.firstOtherError === undefined ? "" : `; first other error: ${r.firstOtherError}`}.`,
     );
     if (r.peakRssMb >= RSS_TARGET_MB) {
-      const perEntry = out.figures.heapPerQueuedEntryBytes.value;
       out.notes.push(
-        `Why RSS exceeds ${RSS_TARGET_MB} MB: the process starts at ${Math.round(r.baselineRssMb)} MB (Node, tsx, the writer thread's own V8 isolate, SQLite) and each queued entry holds ~${Math.round(perEntry)} bytes of heap at the peak (the caller's entry and fields objects, the encoded row and fields JSON, a PendingEntry, its promise and settle closures, storeEach's allSettled bookkeeping, plus garbage of rejected calls): ${QUEUE_CAPACITY} entries ≈ ${Math.round((perEntry * QUEUE_CAPACITY) / 1024 / 1024)} MB. ` +
+        `Why RSS exceeds ${RSS_TARGET_MB} MB: the process starts at ${Math.round(r.baselineRssMb)} MB (Node, tsx, the writer thread's own V8 isolate, SQLite); a queued entry holds ~${Math.round(livePerEntry)} bytes of live heap (the caller's entry and fields objects, the encoded row and fields JSON, a PendingEntry, its promise and settle closures, storeEach's allSettled bookkeeping): ${QUEUE_CAPACITY} entries ≈ ${Math.round((livePerEntry * QUEUE_CAPACITY) / 1024 / 1024)} MB; and rejected calls leave garbage faster than major GCs reclaim it (RSS saw-tooths up to the peak). ` +
           "Proposed: (1) bound the queue in bytes too (e.g. queueCapacityBytes 64 MiB, counted from message + fields JSON lengths already computed by encodeEntry) so memory does not depend on entry size; (2) in BatchedLogStorage.storeEach, check queue room for the whole call before encoding (today every entry of a rejected call is encoded, given a promise and settled, which also costs throughput under overload); (3) settle a storeEach call with one promise for its ids instead of one promise per entry; (4) keep the default queueCapacity near 2–3 s of commit throughput (≈ 50k with FTS on here).",
       );
     }
