@@ -121,10 +121,16 @@ function replicaConfigIssues(config: BatchConfig): { field: string; message: str
   const issues: { field: string; message: string }[] = [];
   if (config.syncUrl !== undefined) {
     if (isRemoteUrl(config.url)) {
-      issues.push({ field: "syncUrl", message: "needs a file: url (the local replica); the url here is remote" });
+      issues.push({
+        field: "syncUrl",
+        message: "needs a file: url (the local replica); the url here is remote",
+      });
     }
     if (!isRemoteUrl(config.syncUrl)) {
-      issues.push({ field: "syncUrl", message: "must be the server's libsql://, http(s):// or ws(s):// url" });
+      issues.push({
+        field: "syncUrl",
+        message: "must be the server's libsql://, http(s):// or ws(s):// url",
+      });
     }
   } else if (config.syncIntervalSec !== undefined) {
     issues.push({ field: "syncIntervalSec", message: "only applies with syncUrl (embedded replica)" });
