@@ -84,6 +84,10 @@ async function main(): Promise<number> {
     records.push(record);
     if (record.status === "skipped") console.log(`${prefix} skipped: ${record.reason}`);
     if (record.table.length > 0) console.table(record.table);
+    for (const extra of record.extraTables) {
+      console.log(`${prefix} ${extra.caption}`);
+      console.table(extra.rows);
+    }
     for (const target of record.targets) {
       console.log(
         `${prefix} target ${target.met ? "met   " : "MISSED"} ${target.name}: ${target.actual} (want ${target.target})`,

@@ -46,6 +46,8 @@ export interface SuiteOutput {
   figures: Record<string, Figure>;
   /** Rows for console.table and the markdown summary. */
   table: Record<string, string | number>[];
+  /** Further tables with a caption (e.g. a tinybench latency table next to throughput). */
+  extraTables?: { caption: string; rows: Record<string, string | number>[] }[];
   targets: Target[];
   notes: string[];
   charts?: Chart[];

@@ -68,6 +68,7 @@ export function renderMarkdown(options: {
     }
     lines.push(table(suite.table));
     lines.push("");
+    for (const extra of suite.extraTables) lines.push(`${extra.caption}:`, "", table(extra.rows), "");
     for (const chart of suite.charts) lines.push(`![${chart.title}](${chart.file})`, "");
     for (const note of suite.notes) lines.push(`- ${note}`);
     if (suite.notes.length > 0) lines.push("");

@@ -11,6 +11,7 @@ export interface SuiteRecord {
   durationMs: number;
   figures: Record<string, Figure>;
   table: Record<string, string | number>[];
+  extraTables: { caption: string; rows: Record<string, string | number>[] }[];
   targets: Target[];
   notes: string[];
   charts: { file: string; title: string }[];
@@ -43,6 +44,7 @@ export function toRecord(
       durationMs,
       figures: {},
       table: [],
+      extraTables: [],
       targets: [],
       notes: [],
       charts: [],
@@ -55,6 +57,7 @@ export function toRecord(
     durationMs,
     figures: output.figures,
     table: output.table,
+    extraTables: output.extraTables ?? [],
     targets: output.targets,
     notes: output.notes,
     charts: (output.charts ?? []).map(({ file, title }) => ({ file, title })),

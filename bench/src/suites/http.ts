@@ -191,12 +191,13 @@ export const http: Suite = {
         value: health.latency.p99,
         n: health.requests.total,
       };
-      out.figures.serverLoopDelayP99 = { kind: "value", unit: "ms", value: serverView.loopDelayP99Ms };
-      out.figures.serverLoopDelayMax = { kind: "value", unit: "ms", value: serverView.loopDelayMaxMs };
+      out.figures.serverLoopDelayP99 = { kind: "value", unit: "ms", value: serverView.loopDelayP99Ms, n: 1 };
+      out.figures.serverLoopDelayMax = { kind: "value", unit: "ms", value: serverView.loopDelayMaxMs, n: 1 };
       out.figures.serverCpuPercentOfOneCore = {
         kind: "value",
         unit: "%",
         value: serverView.cpuPercentOfOneCore,
+        n: 1,
       };
       out.figures.healthzMax = {
         kind: "value",

@@ -53,7 +53,7 @@ export const memory: Suite = {
     const r = await runInChild({ path, offered, durationMs, queueCapacity: QUEUE_CAPACITY }, ctx.progress);
     ctx.temp.remove(path);
 
-    const value = (unit: string, v: number) => ({ kind: "value" as const, unit, value: v });
+    const value = (unit: string, v: number) => ({ kind: "value" as const, unit, value: v, n: 1 });
     out.figures.sustainableRate = value("entries/s", sustainable);
     out.figures.offeredRate = value("entries/s", (r.issued / r.offeredWindowMs) * 1000);
     out.figures.storedRate = value("entries/s", (r.stored / r.elapsedMs) * 1000);

@@ -1,7 +1,8 @@
 import { type LogStorage, openLogStorage } from "@batchlog/storage";
+import { Bench } from "tinybench";
 import { EntryPool } from "../fixtures.js";
 import { formatRate, formatSummary } from "../stats.js";
-import { emptyOutput, type Suite } from "../suite.js";
+import { emptyOutput, type LatencyFigure, type Suite } from "../suite.js";
 import { interleave, rateFigure, ratioFigure, timedDrive, warmUp } from "../timed-runs.js";
 
 const REQUIRED_RATIO = 5;
@@ -23,6 +24,37 @@ function workloads(quick: boolean) {
   ];
 }
 
+/** tinybench: the latency of a lone awaited store() on each implementation (no batching possible). */
+async function singleStoreLatency(
+  storages: Record<string, LogStorage>,
+  quick: boolean,
+): Promise<{ implementation: string; figure: LatencyFigure; perSecond: number }[]> {
+  const pool = new EntryPool();
+  const bench = new Bench({ name: "store-latency", time: quick ? 200 : 1000, warmupTime: 50, throws: true });
+  for (const [name, storage] of Object.entries(storages)) bench.add(name, () => storage.store(pool.next()));
+  await bench.run();
+  return bench.tasks.map((task) => {
+    const result = task.result;
+    if (result.state !== "completed") throw new Error(`${task.name} ended ${result.state}`);
+    const l = result.latency;
+    return {
+      implementation: task.name,
+      figure: {
+        kind: "latency",
+        unit: "ms",
+        n: l.samplesCount,
+        p50: l.p50,
+        p90: l.p75,
+        p99: l.p99,
+        max: l.max,
+        mean: l.mean,
+        rmePercent: l.rme,
+      },
+      perSecond: result.throughput.mean,
+    };
+  });
+}
+
 /**
  * Suite 1: the baseline (one INSERT and one transaction per entry) against the batched store,
  * same schema, entries and durability; every id awaited. Gate: batched ≥ 5× direct everywhere.
@@ -35,6 +67,7 @@ export const oldVsNew: Suite = {
     const durationMs = ctx.quick ? 300 : 2500;
     const repeats = 3;
     let worst = Number.POSITIVE_INFINITY;
+    const latencyRows: Record<string, string | number>[] = [];
     for (const synchronous of ["full", "normal"] as const) {
       const paths = {
         direct: ctx.temp.path(`direct-${synchronous}`),
@@ -47,6 +80,19 @@ export const oldVsNew: Suite = {
             url: ctx.temp.url(paths[implementation]),
             implementation,
             synchronous,
+          });
+        }
+        ctx.progress(`synchronous=${synchronous}: one store() at a time (tinybench)`);
+        for (const { implementation, figure, perSecond } of await singleStoreLatency(storages, ctx.quick)) {
+          out.figures[`singleStoreLatency.${implementation}.${synchronous}`] = figure;
+          latencyRows.push({
+            synchronous,
+            implementation,
+            "p50 ms": figure.p50.toFixed(3),
+            "p99 ms": figure.p99.toFixed(3),
+            "mean ms": `${figure.mean!.toFixed(3)} ±${figure.rmePercent!.toFixed(1)}%`,
+            "store()/s": Math.round(perSecond),
+            samples: figure.n,
           });
         }
         for (const workload of workloads(ctx.quick)) {
@@ -85,6 +131,12 @@ export const oldVsNew: Suite = {
         for (const path of Object.values(paths)) ctx.temp.remove(path);
       }
     }
+    out.extraTables = [
+      {
+        caption: "One producer, one store() awaited at a time, idle store (tinybench latency)",
+        rows: latencyRows,
+      },
+    ];
     out.targets.push({
       name: "batched ≥ 5× direct (worst of both synchronous modes and both workloads)",
       target: `≥ ${REQUIRED_RATIO}×`,

@@ -295,7 +295,7 @@ export const reads: Suite = {
     out.notes.push(
       `fields match (no target) scans log_entries_timestamp_idx newest-first and evaluates json_extract per row until 101 hit: ${fieldsIdle.p50.toFixed(0)} ms p50 for a key matching 0.1% of rows, and @libsql/client runs it synchronously on the main thread (it stalls ingestion acknowledgements for as long). For hot keys, an expression index matching the generated SQL exactly (\`CREATE INDEX … ON log_entries(CAST(json_extract(fields, '$."userId"') AS TEXT), timestamp)\`) or a generated column would make it an index search.`,
     );
-    out.figures.ingestRateDuringReads = { kind: "value", unit: "entries/s", value: ingestRate };
+    out.figures.ingestRateDuringReads = { kind: "value", unit: "entries/s", value: ingestRate, n: 1 };
     out.data = { entries: size, queryPlans: plans, window: { from: WINDOW_FROM, to: WINDOW_TO } };
     out.notes.push(
       `${size} entries over 7 days (~${Math.round(size / 168)} per hour), realistic mix (70% info, 5% error; ~90-byte messages, ~150-byte fields), FTS on; read through openLogStorage() on a copy of the cached fixture.`,
