@@ -109,7 +109,9 @@ function lagOf(metrics: string) {
     const value = new RegExp(`^${name} ([\\d.e+-]+)`, "m").exec(metrics)?.[1];
     return value === undefined ? undefined : Math.round(Number(value) * 100_000) / 100;
   };
+  const utilization = /^batchlog_event_loop_utilization ([\d.e+-]+)/m.exec(metrics)?.[1];
   return {
+    utilization: utilization === undefined ? undefined : Math.round(Number(utilization) * 100) / 100,
     p50Ms: read("nodejs_eventloop_lag_p50_seconds"),
     p99Ms: read("nodejs_eventloop_lag_p99_seconds"),
     maxMs: read("nodejs_eventloop_lag_max_seconds"),

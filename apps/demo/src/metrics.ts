@@ -63,6 +63,17 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
       },
     });
 
+  let elu = performance.eventLoopUtilization();
+  new Gauge({
+    name: "batchlog_event_loop_utilization",
+    help: "Share of time the HTTP thread's event loop was busy since the previous scrape (0–1)",
+    registers: [registry],
+    collect() {
+      const now = performance.eventLoopUtilization();
+      this.set(performance.eventLoopUtilization(now, elu).utilization);
+      elu = now;
+    },
+  });
   gauge("batchlog_queue_depth", "Entries queued and not yet committed", (s) => s.queueDepth);
   gauge("batchlog_queue_capacity", "Queue capacity (entries)", (s) => s.queueCapacity);
   gauge(
