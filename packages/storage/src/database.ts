@@ -14,6 +14,9 @@ export type Db = LibSQLDatabase<typeof schema>;
 
 const MIGRATIONS_FOLDER = fileURLToPath(new URL("../drizzle", import.meta.url));
 
+/** Requests in flight at once on a libSQL server (reads beside the one batch being written). */
+const REMOTE_CONCURRENCY = 8;
+
 /** The filesystem path of a `file:` URL (`file:./a.db`, `file:/abs.db`, `file:///abs.db`). */
 export function filePathOf(url: string): string {
   const rest = url.slice("file:".length).replace(/\?.*$/, "");
@@ -30,6 +33,9 @@ export interface OpenedDatabase {
 /**
  * Opens a client with this storage's pragmas on its (single) connection. Local clients keep one
  * connection so that per-connection pragmas such as `synchronous` hold for every statement.
+ * On a libSQL server the batched storage lets requests run side by side, so that a search does
+ * not queue behind a batch commit (the queue still keeps one batch in flight); the direct
+ * baseline stays at one, which keeps the ids of a storeMany in input order.
  */
 export function openClient(config: BatchConfig): OpenedDatabase {
   const remote = isRemoteUrl(config.url);
@@ -41,7 +47,7 @@ export function openClient(config: BatchConfig): OpenedDatabase {
     ...(config.syncUrl !== undefined && { syncUrl: replicaSyncUrl(config.syncUrl) }),
     ...(config.syncIntervalSec !== undefined && { syncInterval: config.syncIntervalSec }),
     timeout: config.busyTimeoutMs,
-    concurrency: 1,
+    concurrency: remote && config.implementation === "batched" ? REMOTE_CONCURRENCY : 1,
   });
   return { client, db: drizzle(client, { schema }), path };
 }
