@@ -168,7 +168,7 @@ export class TempDatabases {
   }
 
   remove(path: string): void {
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+    for (const suffix of ["", "-wal", "-shm", ".reserve"]) rmSync(path + suffix, { force: true });
   }
 
   removeAll(): void {

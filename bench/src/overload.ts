@@ -89,7 +89,7 @@ export async function runOverload(
     const usage = process.memoryUsage();
     peakRss = Math.max(peakRss, usage.rss);
     peakHeap = Math.max(peakHeap, usage.heapUsed);
-    peakQueueDepth = Math.max(peakQueueDepth, storage.stats().queueDepth);
+    peakQueueDepth = Math.max(peakQueueDepth, storage.health().queue.depth);
   };
   const sampler = setInterval(sample, 100);
   const pending = new Set<Promise<void>>();
@@ -127,7 +127,8 @@ export async function runOverload(
           `  ${(elapsed / 1000).toFixed(0)} s: issued ${issued}, stored ${resolved.length}, rejected ${rejectedQueueFull}, queue ${storage.stats().queueDepth}, rss ${(process.memoryUsage.rss() / MB).toFixed(0)} MB`,
         );
       }
-      await new Promise((resolve) => setImmediate(resolve));
+      // A timer, not setImmediate: spinning would burn a core the writer thread needs.
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     offeredWindowMs = performance.now() - started;
     storedInWindow = resolved.length;

@@ -39,7 +39,7 @@ export async function readFixture(
   const path = join(cacheDir(), fixtureKey(entries));
   if (existsSync(path)) return { path, built: false };
   const building = `${path}.building`;
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(building + suffix, { force: true });
+  for (const suffix of ["", "-wal", "-shm", ".reserve"]) rmSync(building + suffix, { force: true });
   await (await openLogStorage({ url: `file:${building}`, fullText: false })).close();
 
   const started = performance.now();
@@ -66,7 +66,7 @@ export async function readFixture(
   );
   await (await openLogStorage({ url: `file:${building}`, fullText: true })).close();
   progress(`fixture ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  for (const suffix of ["-wal", "-shm"]) rmSync(building + suffix, { force: true });
+  for (const suffix of ["-wal", "-shm", ".reserve"]) rmSync(building + suffix, { force: true });
   renameSync(building, path);
   return { path, built: true };
 }

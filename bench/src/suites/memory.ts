@@ -54,26 +54,26 @@ export const memory: Suite = {
     ctx.temp.remove(path);
 
     const value = (unit: string, v: number) => ({ kind: "value" as const, unit, value: v, n: 1 });
+    const livePerEntry =
+      r.queueAtEnd > 0 ? ((r.liveHeapAtEndMb - r.baselineHeapMb) * 1024 * 1024) / r.queueAtEnd : 0;
+    const windowRate = (r.storedInWindow / r.offeredWindowMs) * 1000;
     out.figures.sustainableRate = value("entries/s", sustainable);
     out.figures.offeredRate = value("entries/s", (r.issued / r.offeredWindowMs) * 1000);
     out.figures.storedRate = value("entries/s", (r.stored / r.elapsedMs) * 1000);
+    out.figures.storedRateDuringOverload = value("entries/s", windowRate);
     out.figures.baselineRssMb = value("MB", r.baselineRssMb);
     out.figures.peakRssMb = value("MB", r.peakRssMb);
     out.figures.baselineHeapMb = value("MB", r.baselineHeapMb);
     out.figures.peakHeapMb = value("MB", r.peakHeapMb);
-    const livePerEntry =
-      r.queueAtEnd > 0 ? ((r.liveHeapAtEndMb - r.baselineHeapMb) * 1024 * 1024) / r.queueAtEnd : 0;
-    const windowRate = (r.storedInWindow / r.offeredWindowMs) * 1000;
     out.figures.liveHeapAtEndMb = value("MB", r.liveHeapAtEndMb);
     out.figures.liveHeapPerQueuedEntryBytes = value("bytes", livePerEntry);
-    out.figures.storedRateDuringOverload = value("entries/s", windowRate);
     out.figures.peakQueueDepth = value("entries", r.peakQueueDepth);
     out.figures.rejectedQueueFull = value("entries", r.rejectedQueueFull);
     out.figures.otherErrors = value("entries", r.otherErrors);
     out.figures.lostAcknowledged = value("entries", r.missing);
     out.table.push({
       "offered entries/s": formatRate((r.issued / r.offeredWindowMs) * 1000),
-      "stored entries/s": formatRate((r.stored / r.elapsedMs) * 1000),
+      "stored/s while overloaded": formatRate(windowRate),
       issued: r.issued,
       stored: r.stored,
       "rejected (QueueFullError)": r.rejectedQueueFull,
@@ -82,7 +82,6 @@ export const memory: Suite = {
       "RSS before → peak MB": `${Math.round(r.baselineRssMb)} → ${Math.round(r.peakRssMb)}`,
       "heap before → peak MB": `${Math.round(r.baselineHeapMb)} → ${Math.round(r.peakHeapMb)}`,
       "live heap, queue full MB": `${Math.round(r.liveHeapAtEndMb)} (${r.queueAtEnd} queued)`,
-      "stored/s while overloaded": formatRate(windowRate),
       "acknowledged but missing": r.missing,
       "rows on disk": r.rowsOnDisk,
     });
@@ -103,14 +102,14 @@ export const memory: Suite = {
     );
     out.notes.push(
       `Open loop in a fresh process: 100-entry storeEach() calls (what POST /api/logs does) issued on the clock at 2 × ${formatRate(sustainable)} (the burst throughput the ceiling suite measured, FTS on) for ${durationMs / 1000} s; defaults otherwise (queueCapacity ${QUEUE_CAPACITY}, whenFull reject).`,
-      `RSS is the whole process (Node + tsx, main thread, writer thread, SQLite caches), sampled every 100 ms. After a full GC at the end of the window, with ${r.queueAtEnd} entries queued, the heap held ${Math.round(r.liveHeapAtEndMb)} MB (≈ ${Math.round(livePerEntry)} bytes per queued entry); the rest of the ${Math.round(r.peakHeapMb)} MB peak was garbage of rejected calls waiting for a major GC.`,
-      `Acknowledged while overloaded: ${formatRate(windowRate)}, against ${formatRate(sustainable)} sustained without overload: rejecting the excess costs the main thread the work that feeds the writer.`,
+      `RSS is the whole process (Node + tsx, main thread, writer thread, SQLite caches), sampled every 100 ms. After a full GC at the end of the window, with ${r.queueAtEnd} entries queued, the heap held ${Math.round(r.liveHeapAtEndMb)} MB (≈ ${Math.round(livePerEntry)} bytes per queued entry); the rest of the ${Math.round(r.peakHeapMb)} MB peak was garbage (settled and rejected calls) waiting for a major GC.`,
+      `Acknowledged while overloaded: ${formatRate(windowRate)}, against ${formatRate(sustainable)} sustained without overload (the generator yields to the event loop on a 1 ms timer, as network arrivals would).`,
       `Stored entries/s counts until the queue drained (${((r.elapsedMs - r.offeredWindowMs) / 1000).toFixed(1)} s after the offered window closed). Rows on disk nobody saw acknowledged: ${r.unacknowledged}${r.firstOtherError === undefined ? "" : `; first other error: ${r.firstOtherError}`}.`,
     );
     if (r.peakRssMb >= RSS_TARGET_MB) {
       out.notes.push(
-        `Why RSS exceeds ${RSS_TARGET_MB} MB: the process starts at ${Math.round(r.baselineRssMb)} MB (Node, tsx, the writer thread's own V8 isolate, SQLite); a queued entry holds ~${Math.round(livePerEntry)} bytes of live heap (the caller's entry and fields objects, the encoded row and fields JSON, a PendingEntry, its promise and settle closures, storeEach's allSettled bookkeeping): ${QUEUE_CAPACITY} entries ≈ ${Math.round((livePerEntry * QUEUE_CAPACITY) / 1024 / 1024)} MB; and rejected calls leave garbage faster than major GCs reclaim it (RSS saw-tooths up to the peak). ` +
-          "Proposed: (1) bound the queue in bytes too (e.g. queueCapacityBytes 64 MiB, counted from message + fields JSON lengths already computed by encodeEntry) so memory does not depend on entry size; (2) in BatchedLogStorage.storeEach, check queue room for the whole call before encoding (today every entry of a rejected call is encoded, given a promise and settled, which also costs throughput under overload); (3) settle a storeEach call with one promise for its ids instead of one promise per entry; (4) keep the default queueCapacity near 2–3 s of commit throughput (≈ 50k with FTS on here).",
+        `Why RSS exceeds ${RSS_TARGET_MB} MB: the process starts at ${Math.round(r.baselineRssMb)} MB (Node, tsx, the writer thread's own V8 isolate, SQLite); a queued entry holds ~${Math.round(livePerEntry)} bytes of live heap (the caller's entry and fields objects, the encoded row and fields JSON, a PendingEntry, its promise and settle closures, storeEach's allSettled bookkeeping): ${QUEUE_CAPACITY} entries ≈ ${Math.round((livePerEntry * QUEUE_CAPACITY) / 1024 / 1024)} MB; and settled or rejected calls leave garbage that major GCs reclaim only in steps (RSS saw-tooths up to the peak). ` +
+          "Proposed: (1) bound the queue in bytes as well as entries (e.g. queueCapacityBytes 64 MiB, counted from the message and fields JSON lengths encodeEntry already has), so memory no longer depends on entry size; (2) hold less per queued entry: settle a storeEach() call with one promise for its id array instead of one promise, two closures and an allSettled record per entry (setting each entry.id from that array at settlement); (3) meanwhile, a default queueCapacity near 2–3 s of commit throughput (≈ 50k here with FTS on) halves the queue's share of memory at no throughput cost.",
       );
     }
     return out;
