@@ -3,7 +3,9 @@
  * switch, id order over http:// and ws://, row-by-row fallback, tokens (libsql:// + authToken),
  * the direct baseline, and the config rules for replicas.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createClient } from "@libsql/client";
 import pino from "pino";
@@ -221,6 +223,30 @@ describe.skipIf(skip)("libsql:// with an auth token", () => {
     }
     const rows = await query(server.httpUrl, "SELECT count(*) FROM log_entries", token);
     expect(Number(rows[0]![0])).toBe(2);
+
+    // an embedded replica of the protected server: the same token authorizes its syncs and writes
+    const dir = mkdtempSync(join(tmpdir(), "batchlog-auth-replica-"));
+    try {
+      const replica = await openLogStorage({
+        url: `file:${join(dir, "replica.db")}`,
+        syncUrl: server.httpUrl,
+        authToken: token,
+      });
+      try {
+        const id = await replica.store({ message: "authorized replica write" });
+        expect((await replica.search({ text: "authorized", limit: 10 })).entries).toHaveLength(3);
+        expect(id).toBeGreaterThan(2);
+      } finally {
+        await replica.close();
+      }
+      const unauthorized = await openLogStorage({
+        url: `file:${join(dir, "other.db")}`,
+        syncUrl: server.httpUrl,
+      }).catch((e: unknown) => e);
+      expect(unauthorized).toBeInstanceOf(StorageUnavailableError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
 
     const missing = await openLogStorage({ url: server.url("libsql") }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(StorageUnavailableError);
