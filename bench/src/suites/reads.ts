@@ -300,7 +300,7 @@ export const reads: Suite = {
     out.notes.push(
       `${size} entries over 7 days (~${Math.round(size / 168)} per hour), realistic mix (70% info, 5% error; ~90-byte messages, ~150-byte fields), FTS on; read through openLogStorage() on a copy of the cached fixture.`,
       `tinybench: ≥ ${ctx.quick ? 5 : 30} samples and ≥ ${ctx.quick ? 100 : 1000} ms per query; p99 of a few dozen samples is close to the max.`,
-      `Under ingestion the store took ${formatRate(ingestRate)} at the same time. @libsql/client runs reads synchronously on the main thread, so a read waits for the producers' turn of the event loop too.`,
+      `Under ingestion the store took ${formatRate(ingestRate)} at the same time${ctx.state.sustainableRate === undefined ? "" : ` (the same producers reached ${formatRate(ctx.state.sustainableRate)} without reads in the ceiling suite)`}. @libsql/client runs each read synchronously on the main thread: while a slow query (full-text, fields) runs, no commit is acknowledged and no entry is enqueued, which is what pulls ingestion down; the writer thread itself never blocks readers (WAL).`,
       `Query plans: ${all.map((c) => `${c.key}: ${plans[c.key]!.join("; ")}`).join(" | ")}`,
     );
     out.charts = [
