@@ -236,7 +236,7 @@ export const http: Suite = {
       );
       out.notes.push(
         `autocannon 9, ${CONNECTIONS} connections (the ingest load of the /healthz phase from an autocannon worker thread, the probe from the main thread), ${BODY_ENTRIES}-entry JSON bodies (${(body.length / 1024).toFixed(1)} KiB), ${repeats} alternating runs of ${seconds} s per route; the server runs the demo's createApp() with default config (FTS on, synchronous full) in its own process, autocannon in the bench process: both share the 2 cores.`,
-        "Latency percentiles are autocannon's per run, averaged over the runs. The no-op route sits on the same fastify instance and parses the same body; it replies with a count instead of ids.",
+        "Latency percentiles are autocannon's per run, averaged over the runs. The no-op route sits on the same fastify instance and parses the same body; it replies with a count instead of ids. Its figure is a lower bound: autocannon, on the same 2 cores, may be what limits it.",
       );
     } finally {
       await stopServer(server);
