@@ -1,9 +1,10 @@
-// Prometheus metrics (prom-client) on a registry of its own. Storage counters, gauges and latency
-// quantiles are read from one `storage.stats()` snapshot per scrape; ingest-to-commit time is a
-// histogram observed per HTTP request. (No onCommit listener: it would make the storage decode
-// every committed entry on the main thread just to count them.)
+// Prometheus metrics (prom-client) on a registry of its own. Storage counters and gauges are read
+// from one `storage.stats()` snapshot per scrape; batch size, commit time and enqueue-to-commit
+// time are histograms fed by `storage.onBatch` (no onCommit listener: it would decode every
+// committed entry on the main thread just to count them); ingest-to-commit time is observed per
+// HTTP request.
 import type { LogService } from "@batchlog/service";
-import type { LatencySummary, LogStorage, StorageStats } from "@batchlog/storage";
+import type { LogStorage, StorageStats } from "@batchlog/storage";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface Metrics {
@@ -17,13 +18,6 @@ export interface Metrics {
   /** Stops listening to commits. */
   close(): void;
 }
-
-const QUANTILES = [
-  ["0.5", "p50"],
-  ["0.95", "p95"],
-  ["0.99", "p99"],
-  ["1", "max"],
-] as const;
 
 export function createMetrics(storage: LogStorage, service: LogService | undefined): Metrics {
   const registry = new Registry();
@@ -49,17 +43,6 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
       collect() {
         this.reset();
         this.inc(read(snapshot));
-      },
-    });
-  const quantiles = (name: string, help: string, scale: number, read: (s: StorageStats) => LatencySummary) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["quantile"],
-      registers: [registry],
-      collect() {
-        const summary = read(snapshot);
-        for (const [label, key] of QUANTILES) this.labels(label).set(summary[key] * scale);
       },
     });
 
@@ -110,24 +93,32 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
       for (const [reason, n] of Object.entries(snapshot.rejectedByReason)) this.labels(reason).inc(n);
     },
   });
-  quantiles(
-    "batchlog_commit_latency_recent_seconds",
-    "Batch transaction time over the storage's recent window (quantile 1 = max since start)",
-    1 / 1000,
-    (s) => s.commitLatencyMs,
-  );
-  quantiles(
-    "batchlog_enqueue_to_commit_recent_seconds",
-    "Time from store() to commit over the storage's recent window (quantile 1 = max since start)",
-    1 / 1000,
-    (s) => s.enqueueToCommitMs,
-  );
-  quantiles(
-    "batchlog_batch_size_recent",
-    "Entries per batch over the storage's recent window (quantile 1 = max since start)",
-    1,
-    (s) => s.batchSize,
-  );
+  // True histograms, observed per committed batch through the storage's onBatch hook (sizes and
+  // timings only: nothing is decoded on the HTTP thread for them).
+  const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+  const batchSize = new Histogram({
+    name: "batchlog_batch_size",
+    help: "Entries per committed batch (one transaction)",
+    buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [registry],
+  });
+  const commitSeconds = new Histogram({
+    name: "batchlog_commit_duration_seconds",
+    help: "Time one batch transaction took to commit",
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const enqueueToCommit = new Histogram({
+    name: "batchlog_enqueue_to_commit_seconds",
+    help: "Time from store() to the commit that acknowledged the entry",
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const stopBatches = storage.onBatch((batch) => {
+    batchSize.observe(batch.size);
+    commitSeconds.observe(batch.commitMs / 1000);
+    for (const ms of batch.enqueueToCommitMs) enqueueToCommit.observe(ms / 1000);
+  });
 
   const ingestSeconds = new Histogram({
     name: "batchlog_ingest_to_commit_seconds",
@@ -192,6 +183,8 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
     observeResponse(route, method, status) {
       responses.labels(route, method, String(status)).inc();
     },
-    close() {},
+    close() {
+      stopBatches();
+    },
   };
 }

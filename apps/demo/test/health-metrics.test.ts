@@ -64,14 +64,16 @@ describe("GET /metrics", () => {
     expect(metric("batchlog_queue_capacity")).toBe(100_000);
     expect(metric("batchlog_batches_total")).toBeGreaterThanOrEqual(2);
     expect(metric("batchlog_ingest_to_commit_seconds_count")).toBeGreaterThanOrEqual(2);
+    expect(metric("batchlog_batch_size_sum")).toBe(metric("batchlog_entries_stored_total"));
+    expect(metric("batchlog_enqueue_to_commit_seconds_count")).toBe(metric("batchlog_entries_stored_total"));
     expect(metric("batchlog_wal_bytes")).toBeGreaterThan(0);
     expect(metric("batchlog_write_retries_total")).toBe(0);
     for (const name of [
       "batchlog_entries_failed_total",
       'batchlog_entries_rejected_total{reason="queue_full"}',
-      'batchlog_commit_latency_recent_seconds{quantile="0.99"}',
-      'batchlog_enqueue_to_commit_recent_seconds{quantile="0.99"}',
-      'batchlog_batch_size_recent{quantile="0.5"}',
+      'batchlog_commit_duration_seconds_bucket{le="0.1"}',
+      'batchlog_enqueue_to_commit_seconds_bucket{le="0.1"}',
+      'batchlog_batch_size_bucket{le="1000"}',
       'batchlog_ingest_to_commit_seconds_bucket{le="0.1",route="/api/logs"}',
       'batchlog_ingest_entries_total{route="/api/logs",status="400"}',
       'batchlog_health{status="ok"} 1',

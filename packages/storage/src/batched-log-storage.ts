@@ -9,6 +9,8 @@ import type { LogReader } from "./log-reader.js";
 import type { PendingEntry } from "./pending-entry.js";
 import { StorageMetrics } from "./storage-metrics.js";
 import type {
+  BatchEvent,
+  BatchListener,
   BucketCount,
   BucketQuery,
   CleanupPolicy,
@@ -34,6 +36,7 @@ export class BatchedLogStorage implements LogStorage {
   readonly #reader: LogReader;
   readonly #metrics = new StorageMetrics();
   readonly #listeners: CommitListeners;
+  readonly #batchListeners = new Set<BatchListener>();
   readonly #queue: InsertQueue;
   readonly #checkpointTimer: NodeJS.Timeout | undefined;
   #closePromise: Promise<void> | null = null;
@@ -140,6 +143,11 @@ export class BatchedLogStorage implements LogStorage {
     return this.#listeners.add(listener);
   }
 
+  onBatch(listener: BatchListener): () => void {
+    this.#batchListeners.add(listener);
+    return () => this.#batchListeners.delete(listener);
+  }
+
   stats(): StorageStats {
     return this.#metrics.snapshot(
       "batched",
@@ -229,6 +237,14 @@ export class BatchedLogStorage implements LogStorage {
   }
 
   #afterCommit(batch: CommittedBatch): void {
+    if (this.#batchListeners.size > 0) {
+      const event: BatchEvent = {
+        size: batch.items.length,
+        commitMs: batch.commitMs,
+        enqueueToCommitMs: batch.items.map((item) => batch.committedAt - item.enqueuedAt),
+      };
+      for (const listener of this.#batchListeners) listener(event);
+    }
     if (!this.#listeners.active) return;
     this.#listeners.emit(batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, item.row)));
   }

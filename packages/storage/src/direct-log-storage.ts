@@ -10,6 +10,7 @@ import type { LogReader } from "./log-reader.js";
 import { logEntries } from "./schema.js";
 import { StorageMetrics } from "./storage-metrics.js";
 import type {
+  BatchListener,
   BucketCount,
   BucketQuery,
   CleanupPolicy,
@@ -36,6 +37,7 @@ export class DirectLogStorage implements LogStorage {
   readonly #writer: BatchWriter;
   readonly #metrics = new StorageMetrics();
   readonly #listeners: CommitListeners;
+  readonly #batchListeners = new Set<BatchListener>();
   #inFlight = 0;
   #closed = false;
   #drained: (() => void) | null = null;
@@ -83,6 +85,8 @@ export class DirectLogStorage implements LogStorage {
       this.#metrics.enqueueToCommitMs.record(elapsed);
       this.#metrics.lastCommitAt = new Date();
       this.#metrics.consecutiveFailures = 0;
+      for (const listener of this.#batchListeners)
+        listener({ size: 1, commitMs: elapsed, enqueueToCommitMs: [elapsed] });
       if (this.#listeners.active) this.#listeners.emit([decodeEncoded(id, row)]);
       return id;
     } catch (error) {
@@ -130,6 +134,11 @@ export class DirectLogStorage implements LogStorage {
 
   onCommit(listener: CommitListener): () => void {
     return this.#listeners.add(listener);
+  }
+
+  onBatch(listener: BatchListener): () => void {
+    this.#batchListeners.add(listener);
+    return () => this.#batchListeners.delete(listener);
   }
 
   stats(): StorageStats {

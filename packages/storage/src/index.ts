@@ -26,6 +26,8 @@ export { DEFAULT_LIMIT, MAX_LIMIT } from "./log-reader.js";
 export { openLogStorage } from "./open-log-storage.js";
 export { logEntries } from "./schema.js";
 export type {
+  BatchEvent,
+  BatchListener,
   BucketCount,
   BucketQuery,
   CleanupPolicy,

@@ -28,6 +28,8 @@ export interface CommittedBatch {
   items: readonly PendingEntry[];
   ids: readonly number[];
   commitMs: number;
+  /** performance.now() when the commit was acknowledged. */
+  committedAt: number;
 }
 
 interface Waiter {
@@ -344,7 +346,7 @@ export class InsertQueue {
     this.#metrics.lastCommitAt = new Date();
     const perMs = items.length / Math.max(commitMs, 0.01);
     this.#rate = this.#rate === 0 ? perMs : this.#rate * 0.8 + perMs * 0.2;
-    this.#onCommitted({ items, ids, commitMs });
+    this.#onCommitted({ items, ids, commitMs, committedAt: now });
   }
 
   #failBatch(items: PendingEntry[], error: DriverErrorInfo, kind: string, attempts: number): void {

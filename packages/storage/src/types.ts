@@ -110,6 +110,18 @@ export interface StorageHealth {
 /** A committed batch as seen by post-commit listeners (live tail). */
 export type CommitListener = (entries: readonly LogEntry[]) => void;
 
+/** One committed batch, for metrics: no entry is decoded to produce it. */
+export interface BatchEvent {
+  /** Entries committed by this transaction. */
+  size: number;
+  /** Milliseconds the transaction took. */
+  commitMs: number;
+  /** Per entry: milliseconds from store() to this commit. */
+  enqueueToCommitMs: readonly number[];
+}
+
+export type BatchListener = (batch: BatchEvent) => void;
+
 export interface LogStorage {
   /** Resolves with the id once the entry's batch has committed; also sets `entry.id`. */
   store(entry: NewLogEntry): Promise<number>;
@@ -126,5 +138,7 @@ export interface LogStorage {
   health(): StorageHealth;
   /** Registers a listener called after each commit with the committed entries; returns an unsubscribe. */
   onCommit(listener: CommitListener): () => void;
+  /** Registers a listener called after each committed batch with its size and latencies (metrics). */
+  onBatch(listener: BatchListener): () => void;
   close(): Promise<void>;
 }

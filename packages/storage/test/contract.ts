@@ -284,6 +284,22 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       expect(s.health()).toMatchObject({ status: "ok", reasons: [] });
     });
 
+    it("reports each committed batch's size and latencies to batch listeners", async () => {
+      const s = await open();
+      const batches: { size: number; commitMs: number; waits: number }[] = [];
+      const off = s.onBatch((b) =>
+        batches.push({ size: b.size, commitMs: b.commitMs, waits: b.enqueueToCommitMs.length }),
+      );
+      await s.storeMany(Array.from({ length: 30 }, (_, i) => entry(i)));
+      off();
+      await s.store(entry(99));
+      expect(batches.reduce((n, b) => n + b.size, 0)).toBe(30);
+      for (const b of batches) {
+        expect(b.waits).toBe(b.size);
+        expect(b.commitMs).toBeGreaterThanOrEqual(0);
+      }
+    });
+
     it("notifies commit listeners with the committed entries", async () => {
       const s = await open();
       const seen: number[] = [];
