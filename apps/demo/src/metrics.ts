@@ -3,6 +3,8 @@
 // time are histograms fed by `storage.onBatch` (no onCommit listener: it would decode every
 // committed entry on the main thread just to count them); ingest-to-commit time is observed per
 // HTTP request.
+
+import { performance } from "node:perf_hooks";
 import type { LogService } from "@batchlog/service";
 import type { LogStorage, StorageStats } from "@batchlog/storage";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
