@@ -10,7 +10,7 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 export class FlakyProxy {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
-  #armed: { holdMs: number; onCut: () => void } | null = null;
+  #armed: { holdMs: number; onCut: () => void; when: (request: string) => boolean } | null = null;
   port = 0;
 
   private constructor(upstreamPort: number) {
@@ -26,7 +26,7 @@ export class FlakyProxy {
       client.on("data", (chunk) => {
         upstream.write(chunk);
         const armed = this.#armed;
-        if (armed !== null && !swallowing) {
+        if (armed !== null && !swallowing && armed.when(chunk.toString("latin1"))) {
           this.#armed = null;
           swallowing = true;
           setTimeout(() => {
@@ -60,10 +60,13 @@ export class FlakyProxy {
     return `${protocol}://127.0.0.1:${this.port}`;
   }
 
-  /** Lose the answer to the next request; resolves once its connection has been cut. */
-  loseNextAnswer(holdMs = 300): Promise<void> {
+  /**
+   * Lose the answer to the next request (or the next one whose bytes satisfy `when`); resolves
+   * once its connection has been cut.
+   */
+  loseNextAnswer(holdMs = 300, when: (request: string) => boolean = () => true): Promise<void> {
     return new Promise((resolve) => {
-      this.#armed = { holdMs, onCut: resolve };
+      this.#armed = { holdMs, onCut: resolve, when };
     });
   }
 

@@ -10,6 +10,7 @@ import { Writable } from "node:stream";
 import { createClient } from "@libsql/client";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { EncodedRow } from "../../src/entry-codec.js";
 import {
   ConfigError,
   type LogStorage,
@@ -19,6 +20,7 @@ import {
 } from "../../src/index.js";
 import { ClientBatchWriter } from "../../src/writers/client-batch-writer.js";
 import { SqldServer, skipWithoutSqld } from "../helpers/sqld.js";
+import { FlakyProxy } from "./flaky-proxy.js";
 import { readAllRows, wipeRemote } from "./remote-db.js";
 
 const skip = skipWithoutSqld("remote-storage");
@@ -183,6 +185,63 @@ describe.skipIf(skip)("storage on a libSQL server", () => {
     } finally {
       client.close();
     }
+  });
+
+  it("row by row too: a lost answer to the COMMIT is resolved from the write token, not rewritten", async () => {
+    storage = await openLogStorage({ url: server.httpUrl }); // migrates
+    const proxy = await FlakyProxy.start(server.port);
+    const client = createClient({ url: proxy.url("http") });
+    try {
+      const writer = new ClientBatchWriter(client, { manageWal: false });
+      const rows: EncodedRow[] = [
+        [1, 3, "api", "isolated good 1", null],
+        [2, 9, "api", "isolated bad", null],
+        [3, 3, "api", "isolated good 2", null],
+      ];
+      // the multi-row batch fails for its content; the row-by-row transaction's COMMIT then
+      // commits on the server but its answer never arrives
+      const cut = proxy.loseNextAnswer(
+        200,
+        // over HTTP, the interactive transaction's requests carry its stream's baton
+        (request) => request.includes('"baton"') && request.includes('"sql":"COMMIT"'),
+      );
+      const first = await writer.write(rows);
+      await cut;
+      expect(first.ok).toBe(false);
+      expect((await readAllRows(server.httpUrl)).map((r) => r.message)).toEqual([
+        "isolated good 1",
+        "isolated good 2",
+      ]);
+      // the queue retries the same rows: the writer finds its token and returns the outcomes
+      const second = await writer.write(rows);
+      expect(second.ok).toBe(true);
+      const outcomes = second.ok && "outcomes" in second ? second.outcomes : [];
+      const stored = await readAllRows(server.httpUrl);
+      expect(stored.map((r) => r.message)).toEqual(["isolated good 1", "isolated good 2"]);
+      expect([outcomes[0], outcomes[2]]).toEqual(stored.map((r) => r.id));
+      expect(JSON.stringify(outcomes[1])).toMatch(/CHECK constraint failed/);
+    } finally {
+      client.close();
+      await proxy.close();
+    }
+  });
+
+  it("prunes old write tokens", async () => {
+    storage = await openLogStorage({ url: server.wsUrl });
+    await storage.store({ message: "creates the token table" });
+    await query(
+      server.httpUrl,
+      "INSERT INTO batchlog_write_tokens (token, last_id, row_count, committed_at) VALUES ('ancient', 1, 1, 0)",
+    );
+    await storage.close();
+    storage = await openLogStorage({ url: server.wsUrl });
+    await storage.store({ message: "a new writer prunes on its first batch" });
+    const tokens = await query(
+      server.httpUrl,
+      "SELECT token, row_count FROM batchlog_write_tokens ORDER BY committed_at",
+    );
+    expect(tokens.map((t) => t[0])).not.toContain("ancient");
+    expect(tokens).toHaveLength(2);
   });
 
   it("direct baseline: store, storeMany order, search, cleanup and close over ws://", async () => {
