@@ -41,19 +41,23 @@ describe("batch shapes", () => {
   it("cuts batches at maxBatchDelayMs while producers keep adding entries", async () => {
     const s = await open({ maxBatchSize: 10_000, maxBatchDelayMs: 40 });
     const pending: Promise<number>[] = [];
-    const until = performance.now() + 400;
+    const started = performance.now();
     let i = 0;
     // one entry every event-loop turn for 400 ms: never a quiet turn, never a full batch
-    while (performance.now() < until) {
+    while (performance.now() < started + 400) {
       pending.push(s.store(msg(i++)));
       await nextTurn();
     }
     await Promise.all(pending);
+    const elapsed = performance.now() - started;
     const { batches, batchSize } = s.stats();
-    // ~400/40 batches, each holding many entries: cut by the delay, not by size or quiet
-    expect(batches).toBeGreaterThanOrEqual(5);
-    expect(batches).toBeLessThanOrEqual(20);
+    // no batch is cut before its oldest entry waited 40 ms: at most elapsed/40 batches (+1 for
+    // the last); each holds many entries. (A loaded machine makes commits slower, so fewer,
+    // larger batches — only the upper bound is about the delay.)
+    expect(batches).toBeGreaterThanOrEqual(2);
+    expect(batches).toBeLessThanOrEqual(Math.ceil(elapsed / 40) + 1);
     expect(batchSize.max).toBeGreaterThan(10);
+    expect(batches).toBeLessThan(i / 5);
   });
 
   it("writes at once when producers pause and the writer is idle (no added latency)", async () => {
