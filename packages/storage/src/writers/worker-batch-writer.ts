@@ -24,45 +24,31 @@ type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Om
 
 /**
  * Runs SqliteBatchWriter in a worker thread: a commit (and its fsync) never stalls the event
- * loop, and the main thread assembles the next batch while this one commits.
+ * loop, and the main thread assembles the next batch while this one commits. If the thread dies,
+ * the requests it held fail as transient (the queue retries them) and the next request starts a
+ * new thread on the same file: SQLite rolls back whatever the dead one had not committed.
  */
 export class WorkerBatchWriter implements BatchWriter {
-  readonly #worker: Worker;
+  readonly #init: WorkerInit;
   readonly #pending = new Map<number, Pending>();
+  #worker: Promise<Worker> | null;
+  #thread: Worker | null = null;
   #seq = 0;
-  #exited: Error | null = null;
+  #closed = false;
+  #restarts = 0;
 
-  private constructor(worker: Worker) {
-    this.#worker = worker;
-    worker.on("message", (message: WorkerResponse) => {
-      const pending = this.#pending.get(message.seq);
-      if (pending === undefined) return;
-      this.#pending.delete(message.seq);
-      if (message.ok) pending.resolve(message.value);
-      else pending.reject(new WriterThreadError(message.error));
-    });
-    const fail = (error: Error) => {
-      this.#exited = error;
-      for (const pending of this.#pending.values()) pending.reject(error);
-      this.#pending.clear();
-    };
-    worker.on("error", fail);
-    worker.on("exit", () =>
-      fail(Object.assign(new Error("writer thread exited"), { code: "CLIENT_CLOSED" })),
-    );
+  private constructor(init: WorkerInit, worker: Worker) {
+    this.#init = init;
+    this.#worker = Promise.resolve(this.#attach(worker));
   }
 
   static async start(init: WorkerInit): Promise<WorkerBatchWriter> {
-    const worker = spawnWriterThread(init);
-    const ready = await new Promise<WorkerReady>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-    });
-    if (!ready.ready) {
-      await worker.terminate();
-      throw new WriterThreadError(ready.error);
-    }
-    return new WorkerBatchWriter(worker);
+    return new WorkerBatchWriter(init, await startThread(init));
+  }
+
+  /** Threads started after the first one died. */
+  get restarts(): number {
+    return this.#restarts;
   }
 
   write(rows: EncodedRow[]): Promise<WriteResult> {
@@ -78,22 +64,76 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 
   async close(): Promise<void> {
-    if (this.#exited) return;
+    if (this.#closed) return;
+    const worker = await this.#worker?.catch(() => null);
     try {
-      await this.#request({ op: "close" });
+      if (worker) await this.#request({ op: "close" });
     } finally {
-      await this.#worker.terminate();
+      this.#closed = true;
+      await worker?.terminate();
     }
   }
 
-  #request(body: RequestBody): Promise<unknown> {
-    if (this.#exited) return Promise.reject(this.#exited);
+  /** Stops the thread abruptly, as a crash would (tests use it to prove the restart). */
+  async kill(): Promise<void> {
+    const worker = await this.#worker?.catch(() => null);
+    await worker?.terminate();
+  }
+
+  #attach(worker: Worker): Worker {
+    worker.on("message", (message: WorkerResponse) => {
+      const pending = this.#pending.get(message.seq);
+      if (pending === undefined) return;
+      this.#pending.delete(message.seq);
+      if (message.ok) pending.resolve(message.value);
+      else pending.reject(new WriterThreadError(message.error));
+    });
+    this.#thread = worker;
+    const died = (error: Error) => {
+      // only the current thread's death matters (a replaced one may exit late)
+      if (this.#thread !== worker || this.#closed) return;
+      this.#thread = null;
+      this.#worker = null;
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    };
+    worker.on("error", (error) => died(Object.assign(error, { code: "CLIENT_CLOSED" })));
+    worker.on("exit", () =>
+      died(Object.assign(new Error("writer thread exited"), { code: "CLIENT_CLOSED" })),
+    );
+    return worker;
+  }
+
+  async #request(body: RequestBody): Promise<unknown> {
+    if (this.#closed) throw Object.assign(new Error("writer closed"), { code: "CLIENT_CLOSED" });
+    if (this.#worker === null) {
+      this.#restarts++;
+      this.#worker = startThread(this.#init).then((worker) => this.#attach(worker));
+      // a failed start is retried by the next request
+      this.#worker.catch(() => {
+        this.#worker = null;
+      });
+    }
+    const worker = await this.#worker;
     const seq = ++this.#seq;
     return new Promise((resolve, reject) => {
       this.#pending.set(seq, { resolve, reject });
-      this.#worker.postMessage({ ...body, seq });
+      worker.postMessage({ ...body, seq });
     });
   }
+}
+
+async function startThread(init: WorkerInit): Promise<Worker> {
+  const worker = spawnWriterThread(init);
+  const ready = await new Promise<WorkerReady>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  if (!ready.ready) {
+    await worker.terminate();
+    throw new WriterThreadError(ready.error);
+  }
+  return worker;
 }
 
 function spawnWriterThread(init: WorkerInit): Worker {
