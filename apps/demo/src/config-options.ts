@@ -337,6 +337,15 @@ export const OPTIONS = [
     schema: int(0),
   }),
   spec({
+    key: "diskReserveBytes",
+    env: "BATCHLOG_DISK_RESERVE_BYTES",
+    flag: "--disk-reserve-bytes <bytes>",
+    default: "16777216",
+    description: "space kept in <db>.reserve, released to checkpoint out of a full disk (0 disables it)",
+    expected: "an integer >= 0",
+    schema: int(0),
+  }),
+  spec({
     key: "drainTimeoutMs",
     env: "BATCHLOG_DRAIN_TIMEOUT_MS",
     flag: "--drain-timeout-ms <ms>",

@@ -188,6 +188,7 @@ const STORAGE_FIELDS: Partial<Record<OptionKey, string>> = {
   checkpointIntervalMs: "checkpointIntervalMs",
   journalSizeLimit: "journalSizeLimit",
   busyTimeoutMs: "busyTimeoutMs",
+  diskReserveBytes: "diskReserveBytes",
   drainTimeoutMs: "drainTimeoutMs",
   maxMessageBytes: "maxMessageBytes",
   maxFieldsBytes: "maxFieldsBytes",
