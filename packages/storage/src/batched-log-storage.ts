@@ -1,71 +1,45 @@
-import { runCleanup } from "./cleanup.js";
-import { CommitListeners } from "./commit-listeners.js";
-import type { BatchConfig } from "./config.js";
-import type { OpenedDatabase } from "./database.js";
 import { decodeEncoded, encodeEntry } from "./entry-codec.js";
 import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js";
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
-import type { LogReader } from "./log-reader.js";
+import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import type { PendingEntry } from "./pending-entry.js";
-import { StorageMetrics } from "./storage-metrics.js";
-import type {
-  BatchEvent,
-  BatchListener,
-  BucketCount,
-  BucketQuery,
-  CleanupPolicy,
-  CommitListener,
-  LogEntry,
-  LogStorage,
-  NewLogEntry,
-  SearchPage,
-  SearchQuery,
-  StorageHealth,
-  StorageStats,
-} from "./types.js";
-import { validateCleanupPolicy } from "./validate-cleanup.js";
+import type { BatchEvent, LogStorage, NewLogEntry, StorageHealth, StorageStats } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
 /**
  * The product: `store()` validates, enqueues and returns at once; the InsertQueue commits
  * entries in batches and settles each promise after COMMIT.
  */
-export class BatchedLogStorage implements LogStorage {
-  readonly #config: BatchConfig;
-  readonly #opened: OpenedDatabase;
-  readonly #reader: LogReader;
-  readonly #metrics = new StorageMetrics();
-  readonly #listeners: CommitListeners;
-  readonly #batchListeners = new Set<BatchListener>();
+export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   readonly #queue: InsertQueue;
   readonly #checkpointTimer: NodeJS.Timeout | undefined;
   #closePromise: Promise<void> | null = null;
 
-  constructor(options: {
-    config: BatchConfig;
-    opened: OpenedDatabase;
-    reader: LogReader;
-    writer: BatchWriter;
-  }) {
-    this.#config = options.config;
-    this.#opened = options.opened;
-    this.#reader = options.reader;
-    this.#listeners = new CommitListeners(this.#config.logger);
+  constructor(options: StorageParts & { writer: BatchWriter }) {
+    super(options);
     this.#queue = new InsertQueue({
       writer: options.writer,
-      config: this.#config,
-      metrics: this.#metrics,
-      logger: this.#config.logger,
+      config: this.config,
+      metrics: this.metrics,
+      logger: this.config.logger,
       onCommitted: (batch) => this.#afterCommit(batch),
     });
-    if (this.#opened.path !== null && this.#config.checkpointIntervalMs > 0) {
+    if (this.opened.path !== null && this.config.checkpointIntervalMs > 0) {
       this.#checkpointTimer = setInterval(() => {
         this.#queue.writer.checkpoint("PASSIVE").catch((error: unknown) => {
-          this.#config.logger?.warn({ err: error }, "periodic WAL checkpoint failed");
+          this.config.logger?.warn({ err: error }, "periodic WAL checkpoint failed");
         });
-      }, this.#config.checkpointIntervalMs);
+      }, this.config.checkpointIntervalMs);
       this.#checkpointTimer.unref();
     }
+  }
+
+  protected get isClosed(): boolean {
+    return this.#closePromise !== null;
+  }
+
+  protected get cleanupWriter(): BatchWriter {
+    return this.#queue.writer;
   }
 
   store(entry: NewLogEntry): Promise<number> {
@@ -76,7 +50,7 @@ export class BatchedLogStorage implements LogStorage {
       return Promise.reject(error);
     }
     const promise = promiseOf(pending);
-    if (this.#config.whenFull === "reject") {
+    if (this.config.whenFull === "reject") {
       // hot path: no extra promise per entry
       try {
         this.#queue.push([pending]);
@@ -120,46 +94,18 @@ export class BatchedLogStorage implements LogStorage {
     return Promise.allSettled(promises);
   }
 
-  search(query: SearchQuery): Promise<SearchPage> {
-    return this.#whileOpen(() => this.#reader.search(query));
-  }
-
-  getRecent(limit: number): Promise<LogEntry[]> {
-    return this.#whileOpen(() => this.#reader.getRecent(limit));
-  }
-
-  countByBucket(query: BucketQuery): Promise<BucketCount[]> {
-    return this.#whileOpen(() => this.#reader.countByBucket(query));
-  }
-
-  cleanup(policy: CleanupPolicy): Promise<number> {
-    return this.#whileOpen(() => {
-      validateCleanupPolicy(policy);
-      return runCleanup(this.#queue.writer, this.#reader, policy);
-    });
-  }
-
-  onCommit(listener: CommitListener): () => void {
-    return this.#listeners.add(listener);
-  }
-
-  onBatch(listener: BatchListener): () => void {
-    this.#batchListeners.add(listener);
-    return () => this.#batchListeners.delete(listener);
-  }
-
   stats(): StorageStats {
-    return this.#metrics.snapshot(
+    return this.metrics.snapshot(
       "batched",
-      { depth: this.#queue.depth, capacity: this.#config.queueCapacity },
-      this.#opened.path === null ? null : `${this.#opened.path}-wal`,
+      { depth: this.#queue.depth, capacity: this.config.queueCapacity },
+      this.walPath,
     );
   }
 
   health(): StorageHealth {
     const depth = this.#queue.depth;
-    const capacity = this.#config.queueCapacity;
-    const failures = this.#metrics.consecutiveFailures;
+    const capacity = this.config.queueCapacity;
+    const failures = this.metrics.consecutiveFailures;
     const reasons: string[] = [];
     let status: StorageHealth["status"] = "ok";
     if (this.#closePromise !== null) {
@@ -172,7 +118,7 @@ export class BatchedLogStorage implements LogStorage {
       if (failures > 0) {
         status = "degraded";
         reasons.push(
-          `${failures} consecutive write failures: ${this.#metrics.lastError?.message ?? "unknown"}`,
+          `${failures} consecutive write failures: ${this.metrics.lastError?.message ?? "unknown"}`,
         );
       }
       if (depth >= capacity * 0.9) {
@@ -184,7 +130,7 @@ export class BatchedLogStorage implements LogStorage {
       status,
       reasons,
       queue: { depth, capacity },
-      lastCommitAt: this.#metrics.lastCommitAt,
+      lastCommitAt: this.metrics.lastCommitAt,
       consecutiveFailures: failures,
     };
   }
@@ -201,29 +147,29 @@ export class BatchedLogStorage implements LogStorage {
     try {
       await writer.checkpoint("TRUNCATE");
     } catch (error) {
-      this.#config.logger?.warn({ err: error }, "final WAL checkpoint failed");
+      this.config.logger?.warn({ err: error }, "final WAL checkpoint failed");
     }
     await writer.close();
-    this.#opened.client.close();
+    this.opened.client.close();
   }
 
   #prepare(entry: NewLogEntry): PendingEntry {
     if (this.#closePromise !== null || this.#queue.closing) {
-      this.#metrics.reject("closed");
+      this.metrics.reject("closed");
       throw new StorageClosedError();
     }
     try {
-      const row = encodeEntry(entry, this.#config, Date.now());
+      const row = encodeEntry(entry, this.config, Date.now());
       return { entry, row, enqueuedAt: performance.now(), resolve: noop, reject: noop, settled: false };
     } catch (error) {
-      if (error instanceof ValidationError) this.#metrics.reject("validation");
+      if (error instanceof ValidationError) this.metrics.reject("validation");
       throw error;
     }
   }
 
   async #enqueue(pendings: PendingEntry[]): Promise<void> {
     try {
-      if (this.#config.whenFull === "wait") await this.#queue.pushWhenRoom(pendings);
+      if (this.config.whenFull === "wait") await this.#queue.pushWhenRoom(pendings);
       else this.#queue.push(pendings);
     } catch (error) {
       this.#countRejection(error as Error, pendings.length);
@@ -232,30 +178,21 @@ export class BatchedLogStorage implements LogStorage {
   }
 
   #countRejection(error: Error, count: number): void {
-    if (error instanceof QueueFullError) this.#metrics.reject("queue_full", count);
-    else if (error instanceof StorageClosedError) this.#metrics.reject("closed", count);
+    if (error instanceof QueueFullError) this.metrics.reject("queue_full", count);
+    else if (error instanceof StorageClosedError) this.metrics.reject("closed", count);
   }
 
   #afterCommit(batch: CommittedBatch): void {
-    if (this.#batchListeners.size > 0) {
+    if (this.hasBatchListeners) {
       const event: BatchEvent = {
         size: batch.items.length,
         commitMs: batch.commitMs,
         enqueueToCommitMs: batch.items.map((item) => batch.committedAt - item.enqueuedAt),
       };
-      for (const listener of this.#batchListeners) listener(event);
+      this.emitBatch(event);
     }
-    if (!this.#listeners.active) return;
-    this.#listeners.emit(batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, item.row)));
-  }
-
-  #whileOpen<T>(read: () => Promise<T>): Promise<T> {
-    if (this.#closePromise !== null) return Promise.reject(new StorageClosedError());
-    try {
-      return read();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    if (!this.commitListeners.active) return;
+    this.commitListeners.emit(batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, item.row)));
   }
 }
 

@@ -1,104 +1,79 @@
 import { classifyFailure, toDriverErrorInfo } from "./classify-error.js";
-import { runCleanup } from "./cleanup.js";
-import { CommitListeners } from "./commit-listeners.js";
-import type { BatchConfig } from "./config.js";
-import type { OpenedDatabase } from "./database.js";
 import { decodeEncoded, encodeEntry } from "./entry-codec.js";
 import { StorageClosedError, StorageUnavailableError, ValidationError } from "./errors.js";
 import { fieldOfConstraint } from "./insert-queue.js";
-import type { LogReader } from "./log-reader.js";
+import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import { logEntries } from "./schema.js";
-import { StorageMetrics } from "./storage-metrics.js";
-import type {
-  BatchListener,
-  BucketCount,
-  BucketQuery,
-  CleanupPolicy,
-  CommitListener,
-  LogEntry,
-  LogStorage,
-  NewLogEntry,
-  SearchPage,
-  SearchQuery,
-  StorageHealth,
-  StorageStats,
-} from "./types.js";
-import { validateCleanupPolicy } from "./validate-cleanup.js";
+import type { LogStorage, NewLogEntry, StorageHealth, StorageStats } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
 /**
  * The baseline ("old implementation"): one INSERT — one transaction, one fsync — per entry,
  * through Drizzle, awaited by the caller. Same schema, pragmas and reads as the batched storage.
  */
-export class DirectLogStorage implements LogStorage {
-  readonly #config: BatchConfig;
-  readonly #opened: OpenedDatabase;
-  readonly #reader: LogReader;
+export class DirectLogStorage extends LogStorageBase implements LogStorage {
   readonly #writer: BatchWriter;
-  readonly #metrics = new StorageMetrics();
-  readonly #listeners: CommitListeners;
-  readonly #batchListeners = new Set<BatchListener>();
   #inFlight = 0;
   #closed = false;
   #drained: (() => void) | null = null;
 
-  constructor(options: {
-    config: BatchConfig;
-    opened: OpenedDatabase;
-    reader: LogReader;
-    writer: BatchWriter;
-  }) {
-    this.#config = options.config;
-    this.#opened = options.opened;
-    this.#reader = options.reader;
+  constructor(options: StorageParts & { writer: BatchWriter }) {
+    super(options);
     this.#writer = options.writer;
-    this.#listeners = new CommitListeners(this.#config.logger);
+  }
+
+  protected get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  protected get cleanupWriter(): BatchWriter {
+    return this.#writer;
   }
 
   async store(entry: NewLogEntry): Promise<number> {
     if (this.#closed) {
-      this.#metrics.reject("closed");
+      this.metrics.reject("closed");
       throw new StorageClosedError();
     }
     let row: ReturnType<typeof encodeEntry>;
     try {
-      row = encodeEntry(entry, this.#config, Date.now());
+      row = encodeEntry(entry, this.config, Date.now());
     } catch (error) {
-      this.#metrics.reject("validation");
+      this.metrics.reject("validation");
       throw error;
     }
-    this.#metrics.entriesEnqueued++;
+    this.metrics.entriesEnqueued++;
     this.#inFlight++;
     const started = performance.now();
     try {
-      const [inserted] = await this.#opened.db
+      const [inserted] = await this.opened.db
         .insert(logEntries)
         .values({ timestamp: row[0], level: row[1], source: row[2], message: row[3], fields: row[4] })
         .returning({ id: logEntries.id });
       const id = inserted!.id;
       const elapsed = performance.now() - started;
       entry.id = id;
-      this.#metrics.entriesStored++;
-      this.#metrics.batches++;
-      this.#metrics.batchSize.record(1);
-      this.#metrics.commitLatencyMs.record(elapsed);
-      this.#metrics.enqueueToCommitMs.record(elapsed);
-      this.#metrics.lastCommitAt = new Date();
-      this.#metrics.consecutiveFailures = 0;
-      for (const listener of this.#batchListeners)
-        listener({ size: 1, commitMs: elapsed, enqueueToCommitMs: [elapsed] });
-      if (this.#listeners.active) this.#listeners.emit([decodeEncoded(id, row)]);
+      this.metrics.entriesStored++;
+      this.metrics.batches++;
+      this.metrics.batchSize.record(1);
+      this.metrics.commitLatencyMs.record(elapsed);
+      this.metrics.enqueueToCommitMs.record(elapsed);
+      this.metrics.lastCommitAt = new Date();
+      this.metrics.consecutiveFailures = 0;
+      if (this.hasBatchListeners)
+        this.emitBatch({ size: 1, commitMs: elapsed, enqueueToCommitMs: [elapsed] });
+      if (this.commitListeners.active) this.commitListeners.emit([decodeEncoded(id, row)]);
       return id;
     } catch (error) {
       const info = toDriverErrorInfo((error as { cause?: unknown }).cause ?? error);
-      this.#metrics.entriesFailed++;
-      this.#metrics.failure(info);
+      this.metrics.entriesFailed++;
+      this.metrics.failure(info);
       if (classifyFailure(info) === "content") {
-        this.#metrics.reject("validation");
+        this.metrics.reject("validation");
         throw new ValidationError(fieldOfConstraint(info.message), info.message, { cause: error });
       }
-      this.#metrics.consecutiveFailures++;
-      this.#metrics.reject("unavailable");
+      this.metrics.consecutiveFailures++;
+      this.metrics.reject("unavailable");
       throw new StorageUnavailableError(`write failed: ${info.message}`, { cause: error });
     } finally {
       if (--this.#inFlight === 0) this.#drained?.();
@@ -113,55 +88,27 @@ export class DirectLogStorage implements LogStorage {
     return Promise.allSettled(entries.map((entry) => this.store(entry)));
   }
 
-  search(query: SearchQuery): Promise<SearchPage> {
-    return this.#whileOpen(() => this.#reader.search(query));
-  }
-
-  getRecent(limit: number): Promise<LogEntry[]> {
-    return this.#whileOpen(() => this.#reader.getRecent(limit));
-  }
-
-  countByBucket(query: BucketQuery): Promise<BucketCount[]> {
-    return this.#whileOpen(() => this.#reader.countByBucket(query));
-  }
-
-  cleanup(policy: CleanupPolicy): Promise<number> {
-    return this.#whileOpen(() => {
-      validateCleanupPolicy(policy);
-      return runCleanup(this.#writer, this.#reader, policy);
-    });
-  }
-
-  onCommit(listener: CommitListener): () => void {
-    return this.#listeners.add(listener);
-  }
-
-  onBatch(listener: BatchListener): () => void {
-    this.#batchListeners.add(listener);
-    return () => this.#batchListeners.delete(listener);
-  }
-
   stats(): StorageStats {
-    return this.#metrics.snapshot(
+    return this.metrics.snapshot(
       "direct",
       { depth: this.#inFlight, capacity: Number.POSITIVE_INFINITY },
-      this.#opened.path === null ? null : `${this.#opened.path}-wal`,
+      this.walPath,
     );
   }
 
   health(): StorageHealth {
-    const failures = this.#metrics.consecutiveFailures;
+    const failures = this.metrics.consecutiveFailures;
     const status = this.#closed ? "down" : failures > 0 ? "degraded" : "ok";
     const reasons = this.#closed
       ? ["storage is closed"]
       : failures > 0
-        ? [`${failures} consecutive write failures: ${this.#metrics.lastError?.message ?? "unknown"}`]
+        ? [`${failures} consecutive write failures: ${this.metrics.lastError?.message ?? "unknown"}`]
         : [];
     return {
       status,
       reasons,
       queue: { depth: this.#inFlight, capacity: Number.POSITIVE_INFINITY },
-      lastCommitAt: this.#metrics.lastCommitAt,
+      lastCommitAt: this.metrics.lastCommitAt,
       consecutiveFailures: failures,
     };
   }
@@ -173,17 +120,8 @@ export class DirectLogStorage implements LogStorage {
     try {
       await this.#writer.checkpoint("TRUNCATE");
     } catch (error) {
-      this.#config.logger?.warn({ err: error }, "final WAL checkpoint failed");
+      this.config.logger?.warn({ err: error }, "final WAL checkpoint failed");
     }
-    this.#opened.client.close();
-  }
-
-  #whileOpen<T>(read: () => Promise<T>): Promise<T> {
-    if (this.#closed) return Promise.reject(new StorageClosedError());
-    try {
-      return read();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    this.opened.client.close();
   }
 }

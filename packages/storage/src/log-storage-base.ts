@@ -1,0 +1,101 @@
+import { runCleanup } from "./cleanup.js";
+import { CommitListeners } from "./commit-listeners.js";
+import type { BatchConfig } from "./config.js";
+import type { OpenedDatabase } from "./database.js";
+import { StorageClosedError } from "./errors.js";
+import type { LogReader } from "./log-reader.js";
+import { StorageMetrics } from "./storage-metrics.js";
+import type {
+  BatchEvent,
+  BatchListener,
+  BucketCount,
+  BucketQuery,
+  CleanupPolicy,
+  CommitListener,
+  LogEntry,
+  SearchPage,
+  SearchQuery,
+} from "./types.js";
+import { validateCleanupPolicy } from "./validate-cleanup.js";
+import type { BatchWriter } from "./writers/batch-writer.js";
+
+export interface StorageParts {
+  config: BatchConfig;
+  opened: OpenedDatabase;
+  reader: LogReader;
+}
+
+/**
+ * What both storages share: reads on the reader connection, cleanup on the writer, commit and
+ * batch listeners, counters. The subclasses differ only in how they write.
+ */
+export abstract class LogStorageBase {
+  protected readonly config: BatchConfig;
+  protected readonly opened: OpenedDatabase;
+  protected readonly reader: LogReader;
+  protected readonly metrics = new StorageMetrics();
+  protected readonly commitListeners: CommitListeners;
+  readonly #batchListeners = new Set<BatchListener>();
+
+  constructor(parts: StorageParts) {
+    this.config = parts.config;
+    this.opened = parts.opened;
+    this.reader = parts.reader;
+    this.commitListeners = new CommitListeners(parts.config.logger);
+  }
+
+  /** True once close() has begun: reads and writes reject with StorageClosedError. */
+  protected abstract get isClosed(): boolean;
+  /** The connection cleanup deletes through (the single writer). */
+  protected abstract get cleanupWriter(): BatchWriter;
+
+  search(query: SearchQuery): Promise<SearchPage> {
+    return this.whileOpen(() => this.reader.search(query));
+  }
+
+  getRecent(limit: number): Promise<LogEntry[]> {
+    return this.whileOpen(() => this.reader.getRecent(limit));
+  }
+
+  countByBucket(query: BucketQuery): Promise<BucketCount[]> {
+    return this.whileOpen(() => this.reader.countByBucket(query));
+  }
+
+  cleanup(policy: CleanupPolicy): Promise<number> {
+    return this.whileOpen(() => {
+      validateCleanupPolicy(policy);
+      return runCleanup(this.cleanupWriter, this.reader, policy);
+    });
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    return this.commitListeners.add(listener);
+  }
+
+  onBatch(listener: BatchListener): () => void {
+    this.#batchListeners.add(listener);
+    return () => this.#batchListeners.delete(listener);
+  }
+
+  protected get hasBatchListeners(): boolean {
+    return this.#batchListeners.size > 0;
+  }
+
+  protected emitBatch(event: BatchEvent): void {
+    for (const listener of this.#batchListeners) listener(event);
+  }
+
+  /** The `-wal` file whose size stats() reports, or null on a server. */
+  protected get walPath(): string | null {
+    return this.opened.path === null ? null : `${this.opened.path}-wal`;
+  }
+
+  private whileOpen<T>(read: () => Promise<T>): Promise<T> {
+    if (this.isClosed) return Promise.reject(new StorageClosedError());
+    try {
+      return read();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
