@@ -8,10 +8,10 @@ const BENCH_DIR = join(import.meta.dirname, "..");
  * @batchlog/source condition, as in `pnpm bench`): a server or a memory measurement must not
  * share the bench's event loop or heap.
  */
-export function forkTsx(script: string, args: string[]): ChildProcess {
+export function forkTsx(script: string, args: string[], nodeOptions: string[] = []): ChildProcess {
   return fork(join(BENCH_DIR, "src", script), args, {
     cwd: BENCH_DIR,
-    execArgv: ["--conditions=@batchlog/source", "--import", "tsx", "--expose-gc"],
+    execArgv: ["--conditions=@batchlog/source", "--import", "tsx", "--expose-gc", ...nodeOptions],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
 }
