@@ -308,7 +308,7 @@ export const reads: Suite = {
         file: "reads-latency.svg",
         title: "Read latency percentiles",
         svg: barChart({
-          title: `Read latency on ${size / 1000}k entries: idle vs under full ingestion`,
+          title: `Read latency on ${size >= 1e6 ? `${size / 1e6}M` : `${size / 1000}k`} entries: idle vs under full ingestion`,
           yLabel: "ms (log)",
           yLog: true,
           bars: ["idle p50", "idle p99", "ingesting p50", "ingesting p99"],
