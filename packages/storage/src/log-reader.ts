@@ -27,7 +27,8 @@ export class LogReader {
 
   async search(query: SearchQuery): Promise<SearchPage> {
     const limit = checkLimit(query.limit ?? DEFAULT_LIMIT);
-    const conditions = this.#conditions(query);
+    const byTime = hasText(query) && (await this.#commonTerm(query, limit).catch(queryErrorHandler(query)));
+    const conditions = this.#conditions(query, byTime);
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       conditions.push(sql`(${logEntries.timestamp}, ${logEntries.id}) < (${after.timestamp}, ${after.id})`);
@@ -87,13 +88,40 @@ export class LogReader {
     return rows[0]?.id ?? null;
   }
 
-  #conditions(query: Filters): SQL[] {
+  /**
+   * Chooses how a full-text page is found. A rare term is cheapest driven from its matches
+   * (fetch them all, sort by time). A common one matches so many rows that fetching and sorting
+   * them all costs more than walking the time index newest-first until the page is full (on 1M
+   * rows, a term in 6% of them: 137 ms vs 8 ms). The walk reads about limit × rows / matches
+   * rows, the match-driven plan about `matches`: they cross at matches ≈ √(limit × rows), so count
+   * the matches only up to that point.
+   */
+  async #commonTerm(query: Filters, limit: number): Promise<boolean> {
+    this.#checkFullText();
+    const [span] = await this.#db.all<{ rows: number }>(
+      sql`SELECT coalesce(max(id) - min(id) + 1, 0) AS rows FROM log_entries`,
+    );
+    const crossover = Math.max(1000, Math.ceil(Math.sqrt(limit * Number(span?.rows ?? 0))));
+    const [probe] = await this.#db.all<{ matches: number }>(
+      sql`SELECT count(*) AS matches FROM (SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text} LIMIT ${crossover})`,
+    );
+    return Number(probe?.matches ?? 0) >= crossover;
+  }
+
+  #checkFullText(): void {
+    if (!this.#fullText())
+      throw new ValidationError("text", "full-text search is disabled (fullText: false)");
+  }
+
+  /** `textByTime`: keep SQLite from driving the query from the FTS matches (see #commonTerm). */
+  #conditions(query: Filters, textByTime = false): SQL[] {
     const conditions: SQL[] = [];
-    if (query.text !== undefined && query.text.trim() !== "") {
-      if (!this.#fullText())
-        throw new ValidationError("text", "full-text search is disabled (fullText: false)");
+    if (hasText(query)) {
+      this.#checkFullText();
+      const matches = sql`(SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text})`;
+      // unary + makes the id column unusable as an index key, so the planner walks by time instead
       conditions.push(
-        sql`${logEntries.id} IN (SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text})`,
+        textByTime ? sql`+${logEntries.id} IN ${matches}` : sql`${logEntries.id} IN ${matches}`,
       );
     }
     const levels = levelSet(query);
@@ -114,6 +142,10 @@ export class LogReader {
     }
     return conditions;
   }
+}
+
+function hasText(query: Filters): query is Filters & { text: string } {
+  return query.text !== undefined && query.text.trim() !== "";
 }
 
 function levelSet(query: Filters): number[] | null {

@@ -155,6 +155,35 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(boolean.entries.map((e) => e.source)).toEqual(["billing"]);
       });
 
+      it("finds the newest matches of a common term (time-driven plan) and of a rare one alike", async () => {
+        const s = await open();
+        // 5,000 entries, every other one "common", one "rare": past the plan's crossover
+        await s.storeMany(
+          Array.from({ length: 5000 }, (_, i) =>
+            entry(i, {
+              message: `${i % 2 === 0 ? "common" : "other"} ${i === 1234 ? "rare" : ""} event ${i}`,
+            }),
+          ),
+        );
+        const seen: number[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 3; page++) {
+          const result = await s.search({
+            text: "common",
+            limit: 100,
+            ...(cursor !== undefined && { cursor }),
+          });
+          seen.push(...result.entries.map((e) => e.fields?.i as number));
+          cursor = result.nextCursor;
+        }
+        // newest first, only matches, no gaps: i = 4998, 4996, … (timestamps follow i)
+        expect(seen).toEqual(Array.from({ length: 300 }, (_, k) => 4998 - 2 * k));
+        const rare = await s.search({ text: "rare" });
+        expect(rare.entries.map((e) => e.fields?.i)).toEqual([1234]);
+        const both = await s.search({ text: "common", levels: ["warn"], limit: 5 });
+        expect(both.entries.map((e) => e.fields?.i)).toEqual([4998, 4994, 4990, 4986, 4982]);
+      });
+
       it("rejects malformed full-text queries with a ValidationError", async () => {
         const s = await seed();
         for (const text of ['"unterminated', "AND OR", "foo:bar(", "*"]) {
