@@ -99,7 +99,8 @@ export class LogReader {
   async #commonTerm(query: Filters, limit: number): Promise<boolean> {
     this.#checkFullText();
     const [span] = await this.#db.all<{ rows: number }>(
-      sql`SELECT coalesce(max(id) - min(id) + 1, 0) AS rows FROM log_entries`,
+      // two subqueries: each is one index probe (a single SELECT with both would scan the table)
+      sql`SELECT coalesce((SELECT max(id) FROM log_entries) - (SELECT min(id) FROM log_entries) + 1, 0) AS rows`,
     );
     const crossover = Math.max(1000, Math.ceil(Math.sqrt(limit * Number(span?.rows ?? 0))));
     const [probe] = await this.#db.all<{ matches: number }>(
