@@ -3,6 +3,7 @@ import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import type { PendingEntry } from "./pending-entry.js";
+import { GroupSettler, type Settler, SingleSettler } from "./settlers.js";
 import type { BatchEvent, LogStorage, NewLogEntry, StorageHealth, StorageStats } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
@@ -43,26 +44,25 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   }
 
   store(entry: NewLogEntry): Promise<number> {
+    const settler = new SingleSettler();
     let pending: PendingEntry;
     try {
-      pending = this.#prepare(entry);
+      pending = this.#prepare(entry, settler, 0);
     } catch (error) {
       return Promise.reject(error);
     }
-    const promise = promiseOf(pending);
     if (this.config.whenFull === "reject") {
-      // hot path: no extra promise per entry
+      // hot path: no promise besides the caller's
       try {
         this.#queue.push([pending]);
       } catch (error) {
         this.#countRejection(error as Error, 1);
-        pending.settled = true;
         return Promise.reject(error);
       }
     } else {
       this.#enqueue([pending]).catch((error: Error) => settleRejected(pending, error));
     }
-    return promise;
+    return settler.promise;
   }
 
   storeMany(entries: NewLogEntry[]): Promise<number[]> {
@@ -75,15 +75,13 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   }
 
   async storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]> {
-    const promises: Promise<number>[] = new Array(entries.length);
+    const group = new GroupSettler(entries.length);
     const pendings: PendingEntry[] = [];
     for (let i = 0; i < entries.length; i++) {
       try {
-        const pending = this.#prepare(entries[i]!);
-        pendings.push(pending);
-        promises[i] = promiseOf(pending);
+        pendings.push(this.#prepare(entries[i]!, group, i));
       } catch (error) {
-        promises[i] = Promise.reject(error);
+        group.fail(i, error as Error);
       }
     }
     if (pendings.length > 0) {
@@ -91,7 +89,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
         for (const pending of pendings) settleRejected(pending, error);
       });
     }
-    return Promise.allSettled(promises);
+    return group.promise;
   }
 
   stats(): StorageStats {
@@ -153,14 +151,14 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     this.opened.client.close();
   }
 
-  #prepare(entry: NewLogEntry): PendingEntry {
+  #prepare(entry: NewLogEntry, settler: Settler, index: number): PendingEntry {
     if (this.#closePromise !== null || this.#queue.closing) {
       this.metrics.reject("closed");
       throw new StorageClosedError();
     }
     try {
       const row = encodeEntry(entry, this.config, Date.now());
-      return { entry, row, enqueuedAt: performance.now(), resolve: noop, reject: noop, settled: false };
+      return { entry, row, enqueuedAt: performance.now(), settler, index, settled: false };
     } catch (error) {
       if (error instanceof ValidationError) this.metrics.reject("validation");
       throw error;
@@ -196,17 +194,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   }
 }
 
-function noop(): void {}
-
-function promiseOf(pending: PendingEntry): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    pending.resolve = resolve;
-    pending.reject = reject;
-  });
-}
-
 function settleRejected(pending: PendingEntry, error: Error): void {
   if (pending.settled) return;
   pending.settled = true;
-  pending.reject(error);
+  pending.settler.fail(pending.index, error);
 }

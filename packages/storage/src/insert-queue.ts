@@ -336,7 +336,7 @@ export class InsertQueue {
       this.#metrics.enqueueToCommitMs.record(now - item.enqueuedAt);
       if (!item.settled) {
         item.settled = true;
-        item.resolve(id);
+        item.settler.fulfil(item.index, id);
       }
     }
     this.#metrics.entriesStored += items.length;
@@ -372,7 +372,7 @@ export class InsertQueue {
   #settle(item: PendingEntry, error: Error): void {
     if (item.settled) return;
     item.settled = true;
-    item.reject(error);
+    item.settler.fail(item.index, error);
   }
 
   /** Rejects entries older than writeTimeoutMs. Queued ones are withdrawn and never written. */

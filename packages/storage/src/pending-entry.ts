@@ -1,4 +1,5 @@
 import type { EncodedRow } from "./entry-codec.js";
+import type { Settler } from "./settlers.js";
 import type { NewLogEntry } from "./types.js";
 
 /** One store() call waiting for its commit: the entry, its encoded row and its promise's settlers. */
@@ -7,8 +8,9 @@ export interface PendingEntry {
   row: EncodedRow;
   /** performance.now() at enqueue. */
   enqueuedAt: number;
-  resolve: (id: number) => void;
-  reject: (error: Error) => void;
+  /** Receives the outcome, as `settler.fulfil(index, id)` or `settler.fail(index, error)`. */
+  settler: Settler;
+  index: number;
   /** Set once resolved or rejected; a settled entry is never written afterwards unless already in flight. */
   settled: boolean;
 }
