@@ -238,6 +238,16 @@ export const OPTIONS = [
     schema: int(1),
   }),
   spec({
+    key: "queueCapacityBytes",
+    env: "BATCHLOG_QUEUE_CAPACITY_BYTES",
+    flag: "--queue-capacity-bytes <bytes>",
+    default: "134217728",
+    description:
+      "the same bound in bytes (messages, fields, per-entry overhead), so large entries cannot exhaust memory",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
     key: "whenFull",
     env: "BATCHLOG_WHEN_FULL",
     flag: "--when-full <mode>",

@@ -177,6 +177,7 @@ const STORAGE_FIELDS: Partial<Record<OptionKey, string>> = {
   maxBatchSize: "maxBatchSize",
   maxBatchDelayMs: "maxBatchDelayMs",
   queueCapacity: "queueCapacity",
+  queueCapacityBytes: "queueCapacityBytes",
   whenFull: "whenFull",
   enqueueTimeoutMs: "enqueueTimeoutMs",
   writeTimeoutMs: "writeTimeoutMs",

@@ -61,6 +61,8 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
   });
   gauge("batchlog_queue_depth", "Entries queued and not yet committed", (s) => s.queueDepth);
   gauge("batchlog_queue_capacity", "Queue capacity (entries)", (s) => s.queueCapacity);
+  gauge("batchlog_queue_bytes", "Approximate bytes held by entries not yet committed", (s) => s.queueBytes);
+  gauge("batchlog_queue_capacity_bytes", "Queue capacity in bytes", (s) => s.queueCapacityBytes);
   gauge(
     "batchlog_consecutive_write_failures",
     "Failed batch writes since the last success",

@@ -1,4 +1,4 @@
-import { decodeEncoded, encodeEntry } from "./entry-codec.js";
+import { decodeEncoded, encodeEntry, entryBytes } from "./entry-codec.js";
 import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js";
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
@@ -95,7 +95,12 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   stats(): StorageStats {
     return this.metrics.snapshot(
       "batched",
-      { depth: this.#queue.depth, capacity: this.config.queueCapacity },
+      {
+        depth: this.#queue.depth,
+        capacity: this.config.queueCapacity,
+        bytes: this.#queue.bytes,
+        capacityBytes: this.config.queueCapacityBytes,
+      },
       this.walPath,
     );
   }
@@ -122,6 +127,12 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
       if (depth >= capacity * 0.9) {
         status = "degraded";
         reasons.push(`queue ${Math.round((depth / capacity) * 100)}% full (${depth}/${capacity})`);
+      }
+      const bytes = this.#queue.bytes;
+      const capacityBytes = this.config.queueCapacityBytes;
+      if (bytes >= capacityBytes * 0.9) {
+        status = "degraded";
+        reasons.push(`queue ${Math.round((bytes / capacityBytes) * 100)}% of queueCapacityBytes`);
       }
     }
     return {
@@ -158,7 +169,15 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     }
     try {
       const row = encodeEntry(entry, this.config, Date.now());
-      return { entry, row, enqueuedAt: performance.now(), settler, index, settled: false };
+      return {
+        entry,
+        row,
+        bytes: entryBytes(row),
+        enqueuedAt: performance.now(),
+        settler,
+        index,
+        settled: false,
+      };
     } catch (error) {
       if (error instanceof ValidationError) this.metrics.reject("validation");
       throw error;

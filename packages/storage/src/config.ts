@@ -38,6 +38,11 @@ export const batchConfigSchema = z
     maxBatchDelayMs: nonNegativeInt.default(10),
     /** Entries queued and not yet committed: the memory bound. @default 100000 */
     queueCapacity: positiveInt.default(100_000),
+    /**
+     * The same bound in bytes: message, fields JSON and source of the queued entries plus a fixed
+     * per-entry overhead, so that large entries cannot grow memory past it. @default 134217728 (128 MiB)
+     */
+    queueCapacityBytes: positiveInt.default(128 * 1024 * 1024),
     /** `reject`: store() fails at once with QueueFullError; `wait`: waits up to enqueueTimeoutMs. */
     whenFull: z.enum(["reject", "wait"]).default("reject"),
     /** With whenFull "wait": how long store() waits for room. @default 5000 */

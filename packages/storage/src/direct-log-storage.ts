@@ -91,7 +91,12 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
   stats(): StorageStats {
     return this.metrics.snapshot(
       "direct",
-      { depth: this.#inFlight, capacity: Number.POSITIVE_INFINITY },
+      {
+        depth: this.#inFlight,
+        capacity: Number.POSITIVE_INFINITY,
+        bytes: 0,
+        capacityBytes: Number.POSITIVE_INFINITY,
+      },
       this.walPath,
     );
   }

@@ -118,3 +118,14 @@ export function decodeRow(row: StoredRow): LogEntry {
 export function decodeEncoded(id: number, row: EncodedRow): LogEntry {
   return decodeRow({ id, timestamp: row[0], level: row[1], source: row[2], message: row[3], fields: row[4] });
 }
+
+/**
+ * Approximate bytes an encoded entry holds while queued: its strings (one byte a character for
+ * the Latin-1 strings V8 stores compactly) and a fixed overhead for the row, the pending record and
+ * the caller's objects (measured at ~1 KB a typical entry in all, bench memory suite).
+ */
+export const ENTRY_OVERHEAD_BYTES = 800;
+
+export function entryBytes(row: EncodedRow): number {
+  return ENTRY_OVERHEAD_BYTES + row[2].length + row[3].length + (row[4]?.length ?? 0);
+}

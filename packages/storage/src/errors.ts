@@ -34,14 +34,15 @@ export class ValidationError extends BatchlogError {
   }
 }
 
-/** The queue holds `queueCapacity` uncommitted entries; retry after `retryAfterMs`. */
+/**
+ * The queue holds `queueCapacity` uncommitted entries (or `queueCapacityBytes` of them); retry
+ * after `retryAfterMs`. `limit` is the entry count, or a description of the limit reached.
+ */
 export class QueueFullError extends BatchlogError {
   readonly retryAfterMs: number;
-  constructor(capacity: number, retryAfterMs: number) {
-    super(
-      "BATCHLOG_QUEUE_FULL",
-      `queue full (${capacity} entries waiting to commit); retry after ${retryAfterMs} ms`,
-    );
+  constructor(limit: number | string, retryAfterMs: number) {
+    const what = typeof limit === "number" ? `${limit} entries waiting to commit` : limit;
+    super("BATCHLOG_QUEUE_FULL", `queue full (${what}); retry after ${retryAfterMs} ms`);
     this.retryAfterMs = retryAfterMs;
   }
 }

@@ -17,6 +17,7 @@ type QueueConfig = Pick<
   | "maxBatchSize"
   | "maxBatchDelayMs"
   | "queueCapacity"
+  | "queueCapacityBytes"
   | "whenFull"
   | "enqueueTimeoutMs"
   | "writeTimeoutMs"
@@ -63,6 +64,7 @@ export class InsertQueue {
   #wake: (() => void) | null = null;
   /** Bumped on every push: lets the processor see whether producers are still adding entries. */
   #arrivals = 0;
+  #bytes = 0;
   #closing = false;
   #drainDeadline = Number.POSITIVE_INFINITY;
   #fatal: DriverErrorInfo | null = null;
@@ -105,12 +107,17 @@ export class InsertQueue {
     return this.#fatal;
   }
 
+  /** Approximate bytes held by the entries not yet committed (see entryBytes). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
   /** Adds entries at the back of the queue; throws QueueFullError or StorageClosedError synchronously. */
   push(items: PendingEntry[]): void {
     if (this.#closing) throw new StorageClosedError();
-    if (this.depth + items.length > this.#config.queueCapacity) {
-      throw new QueueFullError(this.#config.queueCapacity, this.retryAfterMs());
-    }
+    const bytes = sumBytes(items);
+    if (!this.#fits(items.length, bytes)) throw this.#fullError(items.length, bytes);
+    this.#bytes += bytes;
     for (const item of items) this.#queue.push(item);
     this.#arrivals++;
     this.#metrics.entriesEnqueued += items.length;
@@ -123,12 +130,14 @@ export class InsertQueue {
    */
   pushWhenRoom(items: PendingEntry[]): Promise<void> {
     if (this.#closing) return Promise.reject(new StorageClosedError());
-    if (this.#waiters.length === 0 && this.depth + items.length <= this.#config.queueCapacity) {
+    const bytes = sumBytes(items);
+    if (this.#waiters.length === 0 && this.#fits(items.length, bytes)) {
       this.push(items);
       return Promise.resolve();
     }
-    if (items.length > this.#config.queueCapacity) {
-      return Promise.reject(new QueueFullError(this.#config.queueCapacity, this.retryAfterMs()));
+    if (items.length > this.#config.queueCapacity || bytes > this.#config.queueCapacityBytes) {
+      // could never fit, however long it waits
+      return Promise.reject(this.#fullError(items.length, bytes));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -137,7 +146,7 @@ export class InsertQueue {
         reject,
         timer: setTimeout(() => {
           this.#waiters = this.#waiters.filter((w) => w !== waiter);
-          reject(new QueueFullError(this.#config.queueCapacity, this.retryAfterMs()));
+          reject(this.#fullError(items.length, bytes));
         }, this.#config.enqueueTimeoutMs),
       };
       this.#waiters.push(waiter);
@@ -183,9 +192,11 @@ export class InsertQueue {
         if (this.#closing) return;
         continue;
       }
-      this.#current = this.#take(this.#config.maxBatchSize);
+      const batch = this.#take(this.#config.maxBatchSize);
+      this.#current = batch;
       await this.#commit();
       this.#current = [];
+      this.#bytes -= sumBytes(batch);
       this.#admitWaiters();
     }
   }
@@ -227,6 +238,24 @@ export class InsertQueue {
       };
       arm();
     });
+  }
+
+  #fits(count: number, bytes: number): boolean {
+    return (
+      this.depth + count <= this.#config.queueCapacity &&
+      this.#bytes + bytes <= this.#config.queueCapacityBytes
+    );
+  }
+
+  #fullError(count: number, bytes: number): QueueFullError {
+    const retryAfter = this.retryAfterMs();
+    if (this.depth + count > this.#config.queueCapacity)
+      return new QueueFullError(this.#config.queueCapacity, retryAfter);
+    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    return new QueueFullError(
+      `${mib(this.#bytes)} of entries waiting to commit, ${mib(bytes)} more would pass queueCapacityBytes (${mib(this.#config.queueCapacityBytes)})`,
+      retryAfter,
+    );
   }
 
   #take(max: number): PendingEntry[] {
@@ -387,6 +416,7 @@ export class InsertQueue {
     }
     while (this.#head < this.#queue.length && this.#queue[this.#head]!.enqueuedAt <= cutoff) {
       const item = this.#queue[this.#head++]!;
+      this.#bytes -= item.bytes;
       this.#metrics.reject("timeout");
       this.#settle(item, new WriteTimeoutError(timeout, true));
     }
@@ -400,7 +430,7 @@ export class InsertQueue {
   #admitWaiters(): void {
     while (this.#waiters.length > 0) {
       const waiter = this.#waiters[0]!;
-      if (this.depth + waiter.items.length > this.#config.queueCapacity) return;
+      if (!this.#fits(waiter.items.length, sumBytes(waiter.items))) return;
       this.#waiters.shift();
       clearTimeout(waiter.timer);
       this.push(waiter.items);
@@ -428,4 +458,10 @@ export function fieldOfConstraint(message: string): string {
   if (/fields|JSON/i.test(message)) return "fields";
   if (/timestamp/.test(message)) return "timestamp";
   return "message";
+}
+
+function sumBytes(items: readonly PendingEntry[]): number {
+  let total = 0;
+  for (const item of items) total += item.bytes;
+  return total;
 }

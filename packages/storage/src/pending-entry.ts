@@ -6,6 +6,8 @@ import type { NewLogEntry } from "./types.js";
 export interface PendingEntry {
   entry: NewLogEntry;
   row: EncodedRow;
+  /** Approximate memory held while queued (see entryBytes). */
+  bytes: number;
   /** performance.now() at enqueue. */
   enqueuedAt: number;
   /** Receives the outcome, as `settler.fulfil(index, id)` or `settler.fail(index, error)`. */

@@ -39,7 +39,7 @@ export class StorageMetrics {
 
   snapshot(
     implementation: StorageStats["implementation"],
-    queue: { depth: number; capacity: number },
+    queue: { depth: number; capacity: number; bytes: number; capacityBytes: number },
     walPath: string | null,
   ): StorageStats {
     return {
@@ -54,6 +54,8 @@ export class StorageMetrics {
       consecutiveFailures: this.consecutiveFailures,
       queueDepth: queue.depth,
       queueCapacity: queue.capacity,
+      queueBytes: queue.bytes,
+      queueCapacityBytes: queue.capacityBytes,
       batchSize: this.batchSize.summary(),
       commitLatencyMs: this.commitLatencyMs.summary(),
       enqueueToCommitMs: this.enqueueToCommitMs.summary(),

@@ -86,6 +86,9 @@ export interface StorageStats {
   consecutiveFailures: number;
   queueDepth: number;
   queueCapacity: number;
+  /** Approximate bytes held by the entries not yet committed, and its bound. */
+  queueBytes: number;
+  queueCapacityBytes: number;
   /** Entries per committed batch. */
   batchSize: LatencySummary;
   /** Milliseconds a batch transaction took. */

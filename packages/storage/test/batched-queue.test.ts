@@ -137,6 +137,26 @@ describe("backpressure", () => {
     expect(countRowsInFile(url)).toBe(fulfilled.length);
   });
 
+  it("bounds the queue in bytes too, so large entries cannot grow memory past queueCapacityBytes", async () => {
+    // 20 KB messages, room for ~10 of them: the entry count (100000) never binds
+    const s = await open({ queueCapacityBytes: 210_000 });
+    const big = (i: number) => ({ message: `${i} ${"x".repeat(20_000)}` });
+    const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => s.store(big(i))));
+    const rejected = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
+    const stored = results.filter((r) => r.status === "fulfilled").length;
+    expect(stored).toBeGreaterThanOrEqual(10);
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const error of rejected) {
+      expect(error).toBeInstanceOf(QueueFullError);
+      expect((error as Error).message).toMatch(/queueCapacityBytes/);
+    }
+    // everything committed gives its bytes back
+    expect(s.stats().queueBytes).toBe(0);
+    expect(await s.store(big(1000))).toBeGreaterThan(0);
+    await s.close();
+    expect(countRowsInFile(url)).toBe(stored + 1);
+  });
+
   it("waits for room with whenFull: wait, and stores everything", async () => {
     const s = await open({ queueCapacity: 50, whenFull: "wait", enqueueTimeoutMs: 30_000 });
     const ids = await Promise.all(Array.from({ length: 1000 }, (_, i) => s.store(msg(i))));
