@@ -142,7 +142,9 @@ describe("backpressure", () => {
     const s = await open({ queueCapacityBytes: 210_000 });
     const big = (i: number) => ({ message: `${i} ${"x".repeat(20_000)}` });
     const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => s.store(big(i))));
-    const rejected = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason);
+    const rejected = results
+      .filter((r) => r.status === "rejected")
+      .map((r) => (r as PromiseRejectedResult).reason);
     const stored = results.filter((r) => r.status === "fulfilled").length;
     expect(stored).toBeGreaterThanOrEqual(10);
     expect(rejected.length).toBeGreaterThan(0);
