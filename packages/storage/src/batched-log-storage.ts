@@ -75,6 +75,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   }
 
   async storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]> {
+    const full = this.#fullBeforeEncoding(entries.length);
+    if (full !== null) return entries.map(() => ({ status: "rejected", reason: full }));
     const group = new GroupSettler(entries.length);
     const pendings: PendingEntry[] = [];
     for (let i = 0; i < entries.length; i++) {
@@ -192,6 +194,17 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
       this.#countRejection(error as Error, pendings.length);
       throw error;
     }
+  }
+
+  /**
+   * In reject mode, a call whose entries cannot all fit is refused before any of them is encoded:
+   * under overload half the calls are refused, and encoding them first would only make garbage.
+   */
+  #fullBeforeEncoding(count: number): QueueFullError | null {
+    if (this.config.whenFull !== "reject" || this.#closePromise !== null) return null;
+    const error = this.#queue.refusal(count);
+    if (error !== null) this.#countRejection(error, count);
+    return error;
   }
 
   #countRejection(error: Error, count: number): void {

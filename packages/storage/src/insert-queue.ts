@@ -112,6 +112,11 @@ export class InsertQueue {
     return this.#bytes;
   }
 
+  /** The QueueFullError that `count` more entries would get now (by count alone), or null. */
+  refusal(count: number): QueueFullError | null {
+    return this.depth + count > this.#config.queueCapacity ? this.#fullError(count, 0) : null;
+  }
+
   /** Adds entries at the back of the queue; throws QueueFullError or StorageClosedError synchronously. */
   push(items: PendingEntry[]): void {
     if (this.#closing) throw new StorageClosedError();

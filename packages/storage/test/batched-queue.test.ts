@@ -159,6 +159,18 @@ describe("backpressure", () => {
     expect(countRowsInFile(url)).toBe(stored + 1);
   });
 
+  it("refuses a storeEach that cannot fit before encoding any of its entries", async () => {
+    const s = await open({ queueCapacity: 10, maxBatchSize: 1 });
+    const filling = Array.from({ length: 10 }, (_, i) => s.store(msg(i)));
+    const results = await s.storeEach([msg(100), { message: "x", level: "not-a-level" }]);
+    // the invalid entry was never validated: the whole call was refused up front
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    for (const r of results) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(QueueFullError);
+    expect(s.stats().rejectedByReason.queue_full).toBe(2);
+    expect(s.stats().rejectedByReason.validation).toBe(0);
+    await Promise.all(filling);
+  });
+
   it("waits for room with whenFull: wait, and stores everything", async () => {
     const s = await open({ queueCapacity: 50, whenFull: "wait", enqueueTimeoutMs: 30_000 });
     const ids = await Promise.all(Array.from({ length: 1000 }, (_, i) => s.store(msg(i))));
