@@ -42,9 +42,10 @@ interface Waiter {
 
 /**
  * The batch processor. Entries queue in FIFO order; one background loop takes up to
- * `maxBatchSize` of them once the batch is full or its oldest entry has waited
- * `maxBatchDelayMs`, writes them in one transaction (one batch in flight: SQLite has a single
- * writer), and settles every promise after COMMIT. Transient failures keep the batch and retry
+ * `maxBatchSize` of them once the batch is full, its oldest entry has waited `maxBatchDelayMs`,
+ * or the producers paused while the writer was idle (group commit), writes them in one
+ * transaction (one batch in flight: SQLite has a single writer), and settles every entry after
+ * COMMIT. Transient failures keep the batch and retry
  * with exponential backoff and jitter; content failures come back per row from the writer.
  */
 export class InsertQueue {
@@ -52,7 +53,7 @@ export class InsertQueue {
   readonly #metrics: StorageMetrics;
   readonly #logger: Logger | undefined;
   readonly #onCommitted: (batch: CommittedBatch) => void;
-  #writer: BatchWriter;
+  readonly #writer: BatchWriter;
 
   #queue: PendingEntry[] = [];
   #head = 0;
@@ -179,11 +180,6 @@ export class InsertQueue {
     }
     await this.#loop;
     clearInterval(this.#sweeper);
-  }
-
-  /** Swaps the writer, e.g. after reconnecting; only between batches. */
-  replaceWriter(writer: BatchWriter): void {
-    this.#writer = writer;
   }
 
   get writer(): BatchWriter {
