@@ -1,8 +1,8 @@
 import zlib from "node:zlib";
 import snappy from "snappyjs";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BadRequestError, UnsupportedMediaTypeError } from "../src/index.js";
-import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
+import { allEntries, json, type ServiceFixture, useServiceFixtures } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 import { encode, UpstreamPushRequest } from "./helpers/upstream-protos.js";
 
@@ -23,18 +23,11 @@ function protoPush(streams: { labels: string; entries: [number, string, Record<s
 }
 
 describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
+  const { open, refusing } = useServiceFixtures(impl);
   let fx: ServiceFixture;
-  afterEach(async () => fx?.dispose());
-  // One storage for the tests whose requests are refused whole: they store nothing.
-  let shared: ServiceFixture | undefined;
-  const refusing = async () => {
-    shared ??= await openService(impl);
-    return shared;
-  };
-  afterAll(async () => shared?.dispose());
 
   it("stores a pino-loki style JSON push (one stream per line, level label)", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const lines = [
       ["warning", { level: 40, msg: "slow query", ms: 812 }],
       ["critical", { level: 60, msg: "out of memory" }],
@@ -58,7 +51,7 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   });
 
   it("maps structured metadata (winston-loki JSON mode) and picks the source and level labels", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = json({
       streams: [
         {
@@ -89,7 +82,7 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   });
 
   it("stores a snappy-compressed protobuf push sent without Content-Encoding (promtail, Alloy, winston-loki)", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = Buffer.from(
       snappy.compress(
         protoPush([
@@ -123,7 +116,7 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   });
 
   it("accepts the legacy JSON form and maps an unknown level label to info", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = json({
       streams: [
         {
@@ -145,7 +138,7 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   });
 
   it("accepts an uncompressed protobuf push too", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = protoPush([{ labels: '{job="raw"}', entries: [[T0_MS, "plain"]] }]);
     const result = await fx.service.ingestLoki(body, { contentType: "application/x-protobuf" });
     expect(result.accepted).toBe(1);
@@ -157,7 +150,7 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
     ["deflate", (b: Buffer) => zlib.deflateSync(b)],
     ["snappy", (b: Buffer) => Buffer.from(snappy.compress(b))],
   ])("undoes Content-Encoding %s on a JSON push", async (encoding, compress) => {
-    fx = await openService(impl);
+    fx = await open();
     const body = compress(json({ streams: [{ stream: { app: "zipped" }, values: [[ns(T0_MS), "hello"]] }] }));
     const result = await fx.service.ingestLoki(body, {
       contentType: "application/json",
@@ -168,7 +161,7 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   });
 
   it("rejects only the bad values and streams; the rest is stored", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = json({
       streams: [
         {
@@ -199,7 +192,7 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   });
 
   it("rejects the entries of a protobuf stream with a malformed label set, keeps the others", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = Buffer.from(
       snappy.compress(
         protoPush([

@@ -1,24 +1,17 @@
 import { QueueFullError, StorageClosedError } from "@batchlog/storage";
 import { createClient } from "@libsql/client";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../src/index.js";
 import { eventually } from "./helpers/eventually.js";
-import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
+import { allEntries, json, openService, type ServiceFixture, useServiceFixtures } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
 describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
+  const { open, refusing } = useServiceFixtures(impl);
   let fx: ServiceFixture;
-  afterEach(async () => fx?.dispose());
-  // One storage for the tests whose requests are refused whole: they store nothing.
-  let shared: ServiceFixture | undefined;
-  const refusing = async () => {
-    shared ??= await openService(impl);
-    return shared;
-  };
-  afterAll(async () => shared?.dispose());
 
   it("stores one JSON object with every field and reads it back", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const result = await fx.service.ingestNative(
       json({
         timestamp: "2026-11-26T10:00:00.123Z",
@@ -43,7 +36,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("stores the good items of an array and reports each bad one by index and field", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const items = [
       { message: "ok 0", level: "err" },
       { message: 42 },
@@ -87,7 +80,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("enforces the 64 KiB message and fields limits in bytes, not characters", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const euro = "€"; // 3 bytes in UTF-8
     const items = [
       { message: euro.repeat(21845) }, // 65535 bytes
@@ -104,7 +97,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("reads NDJSON line by line; a malformed line is an item error", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = Buffer.from(
       '{"message":"one"}\n\n{"message":"two","level":"debug"}\r\n{not json}\n{"message":"four"}\n',
     );
@@ -122,7 +115,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("reports entries the storage itself refuses (its own limits) as item errors", async () => {
-    fx = await openService(impl, {}, { maxMessageBytes: 100 });
+    fx = await open({}, { maxMessageBytes: 100 });
     const items = [{ message: "short" }, { message: "x".repeat(101) }, { message: "also short" }];
     const result = await fx.service.ingestNative(json(items), "application/json");
     expect(result.accepted).toBe(2);
@@ -132,7 +125,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("recognises NDJSON sent as application/json or without a Content-Type", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const body = Buffer.from('{"message":"a"}\n{"message":"b"}');
     expect((await fx.service.ingestNative(body, "application/json")).accepted).toBe(2);
     expect((await fx.service.ingestNative(body, undefined)).accepted).toBe(2);
@@ -162,7 +155,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("an empty array stores nothing and is not an error", async () => {
-    fx = await openService(impl);
+    fx = await open();
     expect(await fx.service.ingestNative(Buffer.from("[]"), "application/json")).toEqual({
       ids: [],
       errors: [],
@@ -171,7 +164,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("throws the storage error when nothing could be stored because storage is closed", async () => {
-    fx = await openService(impl);
+    fx = await open();
     await fx.storage.close();
     await expect(
       fx.service.ingestNative(json([{ message: "a" }, { message: 1 }]), "application/json"),
@@ -179,7 +172,7 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
   });
 
   it("wait: false answers once enqueued and the entries still commit", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const items = Array.from({ length: 200 }, (_, i) => ({ message: `async ${i}` }));
     items.push({ message: 7 } as never);
     const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });

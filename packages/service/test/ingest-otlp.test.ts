@@ -1,8 +1,8 @@
 import zlib from "node:zlib";
 import type { LogEntry } from "@batchlog/storage";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BadRequestError, encodeOtlpResponse, UnsupportedMediaTypeError } from "../src/index.js";
-import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
+import { allEntries, json, type ServiceFixture, useServiceFixtures } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 import {
   encode,
@@ -171,25 +171,18 @@ function expectMapped(stored: LogEntry[]) {
 }
 
 describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
+  const { open, refusing } = useServiceFixtures(impl);
   let fx: ServiceFixture;
-  afterEach(async () => fx?.dispose());
-  // One storage for the tests whose requests are refused whole: they store nothing.
-  let shared: ServiceFixture | undefined;
-  const refusing = async () => {
-    shared ??= await openService(impl);
-    return shared;
-  };
-  afterAll(async () => shared?.dispose());
 
   it("maps an OTLP/JSON export: every severity band, int64 as string and number, nested attributes", async () => {
-    fx = await openService(impl, { now: () => NOW });
+    fx = await open({ now: () => NOW });
     const result = await fx.service.ingestOtlp(json(otlpJsonRequest()), { contentType: "application/json" });
     expect(result).toMatchObject({ partialSuccess: {}, accepted: 16, errors: [], encoding: "json" });
     expectMapped(await allEntries(fx.storage));
   });
 
   it("maps the same export sent as protobuf, and gzip-compressed", async () => {
-    fx = await openService(impl, { now: () => NOW });
+    fx = await open({ now: () => NOW });
     const proto = encode(
       UpstreamExportLogsServiceRequest,
       toProto(otlpJsonRequest()) as Record<string, unknown>,
@@ -203,7 +196,7 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
   });
 
   it("reports rejected records in partialSuccess and stores the rest", async () => {
-    fx = await openService(impl, { now: () => NOW });
+    fx = await open({ now: () => NOW });
     const request = {
       resourceLogs: [
         {
@@ -242,7 +235,7 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
   });
 
   it("rejects a record nested too deeply, and a whole request whose resource is", async () => {
-    fx = await openService(impl);
+    fx = await open();
     let deep: Record<string, unknown> = { stringValue: "bottom" };
     for (let i = 0; i < 40; i++) deep = { arrayValue: { values: [deep] } };
     const records = [
@@ -270,7 +263,7 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
   });
 
   it("accepts an empty export", async () => {
-    fx = await openService(impl);
+    fx = await open();
     const result = await fx.service.ingestOtlp(json({}), { contentType: "application/json" });
     expect(result).toMatchObject({ partialSuccess: {}, accepted: 0 });
     const empty = await fx.service.ingestOtlp(Buffer.alloc(0), { contentType: "application/x-protobuf" });

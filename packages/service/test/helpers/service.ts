@@ -1,4 +1,5 @@
 import type { LogEntry, LogStorage } from "@batchlog/storage";
+import { afterAll, afterEach } from "vitest";
 import { createLogService, type LogService, type LogServiceOptions } from "../../src/index.js";
 import { type Implementation, openTempStorage, type TempStorage } from "./temp-storage.js";
 
@@ -36,3 +37,33 @@ export async function allEntries(storage: LogStorage): Promise<LogEntry[]> {
 }
 
 export const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+/**
+ * The fixtures of one describe block: `open()` gives a fresh service for one test (disposed after
+ * it), `refusing()` one shared by the tests whose requests are refused whole and store nothing.
+ */
+export function useServiceFixtures(impl: Implementation): {
+  open: (
+    options?: Parameters<typeof openService>[1],
+    config?: Parameters<typeof openService>[2],
+  ) => Promise<ServiceFixture>;
+  refusing: () => Promise<ServiceFixture>;
+} {
+  let current: ServiceFixture | undefined;
+  let shared: ServiceFixture | undefined;
+  afterEach(async () => {
+    await current?.dispose();
+    current = undefined;
+  });
+  afterAll(async () => shared?.dispose());
+  return {
+    open: async (options, config) => {
+      current = await openService(impl, options, config);
+      return current;
+    },
+    refusing: async () => {
+      shared ??= await openService(impl);
+      return shared;
+    },
+  };
+}
