@@ -4,6 +4,7 @@ import { EntryPool } from "../fixtures.js";
 import { formatRate, formatSummary } from "../stats.js";
 import { emptyOutput, type LatencyFigure, type Suite } from "../suite.js";
 import { interleave, rateFigure, ratioFigure, timedDrive, warmUp } from "../timed-runs.js";
+import { latencyFigure } from "../tinybench-figure.js";
 
 const REQUIRED_RATIO = 5;
 const PRODUCERS = 64;
@@ -30,29 +31,20 @@ async function singleStoreLatency(
   quick: boolean,
 ): Promise<{ implementation: string; figure: LatencyFigure; perSecond: number }[]> {
   const pool = new EntryPool();
-  const bench = new Bench({ name: "store-latency", time: quick ? 200 : 1000, warmupTime: 50, throws: true });
+  const bench = new Bench({
+    name: "store-latency",
+    retainSamples: true,
+    time: quick ? 200 : 1000,
+    warmupTime: 50,
+    throws: true,
+  });
   for (const [name, storage] of Object.entries(storages)) bench.add(name, () => storage.store(pool.next()));
   await bench.run();
-  return bench.tasks.map((task) => {
-    const result = task.result;
-    if (result.state !== "completed") throw new Error(`${task.name} ended ${result.state}`);
-    const l = result.latency;
-    return {
-      implementation: task.name,
-      figure: {
-        kind: "latency",
-        unit: "ms",
-        n: l.samplesCount,
-        p50: l.p50,
-        p90: l.p75,
-        p99: l.p99,
-        max: l.max,
-        mean: l.mean,
-        rmePercent: l.rme,
-      },
-      perSecond: result.throughput.mean,
-    };
-  });
+  return bench.tasks.map((task) => ({
+    implementation: task.name,
+    figure: latencyFigure(task),
+    perSecond: task.result.state === "completed" ? task.result.throughput.mean : 0,
+  }));
 }
 
 /**

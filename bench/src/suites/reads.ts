@@ -7,6 +7,7 @@ import { FIXTURE_END_MS, readFixture } from "../read-fixture.js";
 import { barChart } from "../report/svg-chart.js";
 import { formatRate } from "../stats.js";
 import { emptyOutput, type LatencyFigure, type Suite, type SuiteContext } from "../suite.js";
+import { latencyFigure } from "../tinybench-figure.js";
 
 const HOUR = 3600 * 1000;
 const WINDOW_FROM = new Date(FIXTURE_END_MS - 36 * HOUR);
@@ -99,6 +100,7 @@ async function measure(
 ): Promise<Record<string, LatencyFigure>> {
   const bench = new Bench({
     name: "reads",
+    retainSamples: true,
     time: ctx.quick ? 100 : 1000,
     iterations: ctx.quick ? 5 : 30,
     warmupTime: 50,
@@ -110,7 +112,7 @@ async function measure(
   const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
   for (const c of all) bench.add(c.label, () => c.run(storage, cursor), { beforeEach: yieldTurn });
   await bench.run();
-  return Object.fromEntries(bench.tasks.map((task, i) => [all[i]!.key, toFigure(task)]));
+  return Object.fromEntries(bench.tasks.map((task, i) => [all[i]!.key, latencyFigure(task)]));
 }
 
 function explain(path: string, all: ReadCase[]): Record<string, string[]> {
@@ -157,6 +159,7 @@ async function planAlternatives(path: string, quick: boolean): Promise<Record<st
     };
     const bench = new Bench({
       name: "fts-plans",
+      retainSamples: true,
       time: quick ? 150 : 500,
       iterations: quick ? 5 : 15,
       throws: true,
@@ -171,27 +174,10 @@ async function planAlternatives(path: string, quick: boolean): Promise<Record<st
     ];
     for (const [name, fn] of tasks) bench.add(name, fn);
     await bench.run();
-    return Object.fromEntries(bench.tasks.map((task) => [task.name, toFigure(task)]));
+    return Object.fromEntries(bench.tasks.map((task) => [task.name, latencyFigure(task)]));
   } finally {
     db.close();
   }
-}
-
-function toFigure(task: Bench["tasks"][number]): LatencyFigure {
-  const result = task.result;
-  if (result.state !== "completed") throw new Error(`read task ${task.name} ended ${result.state}`);
-  const l = result.latency;
-  return {
-    kind: "latency",
-    unit: "ms",
-    n: l.samplesCount,
-    p50: l.p50,
-    p90: l.p75,
-    p99: l.p99,
-    max: l.max,
-    mean: l.mean,
-    rmePercent: l.rme,
-  };
 }
 
 /**
