@@ -5,6 +5,11 @@ import type { LogEntry, LogFields, NewLogEntry } from "./types.js";
 /** A validated entry as written: [timestampMs, level (1–6), source, message, fields JSON or null]. */
 export type EncodedRow = [number, number, string, string, string | null];
 
+/** Rows as one JSON array, the parameter of BULK_INSERT_SQL. */
+export function encodeBatch(rows: readonly EncodedRow[]): string {
+  return JSON.stringify(rows);
+}
+
 export interface EntryLimits {
   maxMessageBytes: number;
   maxFieldsBytes: number;
@@ -21,8 +26,8 @@ const MAX_ABS_TIMESTAMP_MS = 100 * 365.25 * 24 * 3600 * 1000 + Date.UTC(2000, 0,
  */
 export function encodeEntry(entry: NewLogEntry, limits: EntryLimits, now: number): EncodedRow {
   if (entry === null || typeof entry !== "object") throw new ValidationError("entry", "must be an object");
-  const { message } = entry;
-  if (typeof message !== "string") throw new ValidationError("message", "must be a string");
+  if (typeof entry.message !== "string") throw new ValidationError("message", "must be a string");
+  const message = wellFormed(entry.message);
   if (message.length * 3 > limits.maxMessageBytes && Buffer.byteLength(message) > limits.maxMessageBytes) {
     throw new ValidationError("message", `longer than ${limits.maxMessageBytes} bytes`);
   }
@@ -71,7 +76,17 @@ function encodeSource(value: unknown): string {
   if (value.length === 0 || value.length > MAX_SOURCE_CHARS) {
     throw new ValidationError("source", `must be 1–${MAX_SOURCE_CHARS} characters`);
   }
-  return value;
+  return wellFormed(value);
+}
+
+/**
+ * Lone UTF-16 surrogates become U+FFFD, as the driver's UTF-8 conversion would do for a bound
+ * parameter. Needed because batches reach SQLite as one JSON text: JSON.stringify writes a lone
+ * surrogate as a `\ud800` escape, which SQLite's JSON decoder turns into invalid UTF-8 that the
+ * driver cannot read back.
+ */
+function wellFormed(s: string): string {
+  return s.isWellFormed() ? s : s.toWellFormed();
 }
 
 function encodeFields(value: unknown, maxBytes: number): string | null {

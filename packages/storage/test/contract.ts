@@ -106,6 +106,24 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       expect(entries[2]!.timestamp.toISOString()).toBe("2026-11-26T10:00:00.123Z");
     });
 
+    it("keeps any text exactly, and stores lone UTF-16 surrogates as U+FFFD", async () => {
+      const s = await open();
+      const texts = ['quote " backslash \\ tab \t newline \n', "emoji 😀 é ß 漢字 \u2028", '{"not":"json'];
+      const ids = await s.storeMany([
+        ...texts.map((message, i) => ({ message, source: `src-${i} "q" \\`, fields: { text: message } })),
+        { message: "lone \ud800 high", source: "s\udc00", fields: { k: "v\ud800" } },
+      ]);
+      const byId = new Map((await s.search({})).entries.map((e) => [e.id, e]));
+      texts.forEach((message, i) => {
+        expect(byId.get(ids[i]!)).toMatchObject({
+          message,
+          source: `src-${i} "q" \\`,
+          fields: { text: message },
+        });
+      });
+      expect(byId.get(ids[3]!)).toMatchObject({ message: "lone \ufffd high", source: "s\ufffd" });
+    });
+
     it.each([
       [{ message: 42 }, "message"],
       [{ message: "x", level: "loud" }, "level"],

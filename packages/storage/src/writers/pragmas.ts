@@ -16,3 +16,13 @@ export function connectionPragmas(
 
 export const INSERT_SQL =
   "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (?, ?, ?, ?, ?)";
+
+/**
+ * A whole batch in one statement: the rows arrive as one JSON array parameter (see encodeBatch).
+ * One statement instead of one per row matters twice: one driver call per batch, and FTS5 flushes
+ * its pending index data at every statement's savepoint, so per-row statements wrote one tiny
+ * index segment per row (measured: 32k rows/s with the index vs 96k/s as one statement).
+ */
+export const BULK_INSERT_SQL =
+  "INSERT INTO log_entries (timestamp, level, source, message, fields) " +
+  "SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)";

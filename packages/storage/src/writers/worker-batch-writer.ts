@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { DriverErrorInfo } from "../classify-error.js";
-import type { EncodedRow } from "../entry-codec.js";
+import { type EncodedRow, encodeBatch } from "../entry-codec.js";
 import type { BatchWriter, DeleteScope, WriteResult } from "./batch-writer.js";
 import type { WorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from "./worker-protocol.js";
 
@@ -52,7 +52,12 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 
   write(rows: EncodedRow[]): Promise<WriteResult> {
-    return this.#request({ op: "write", rows }) as Promise<WriteResult>;
+    // One string crosses the thread boundary (a copy), not one structured-clone object per row.
+    return this.#request({
+      op: "write",
+      batch: encodeBatch(rows),
+      count: rows.length,
+    }) as Promise<WriteResult>;
   }
 
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {

@@ -1,10 +1,10 @@
 import type { DriverErrorInfo } from "../classify-error.js";
-import type { EncodedRow } from "../entry-codec.js";
 import type { DeleteScope, WriteResult } from "./batch-writer.js";
 import type { SqliteWriterOptions } from "./sqlite-batch-writer.js";
 
 export type WorkerRequest =
-  | { seq: number; op: "write"; rows: EncodedRow[] }
+  /** `batch`: the rows as one JSON array (encodeBatch), a single string to copy between threads. */
+  | { seq: number; op: "write"; batch: string; count: number }
   | { seq: number; op: "deleteChunk"; scope: DeleteScope; chunkSize: number }
   | { seq: number; op: "checkpoint"; mode: "PASSIVE" | "TRUNCATE" }
   | { seq: number; op: "close" };
