@@ -1,4 +1,4 @@
-import { decodeEncoded, encodeEntry, entryBytes } from "./entry-codec.js";
+import { decodeEncoded, encodeEntry, entryBytes, parseRow, rowJson } from "./entry-codec.js";
 import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js";
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
@@ -47,7 +47,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     const settler = new SingleSettler();
     let pending: PendingEntry;
     try {
-      pending = this.#prepare(entry, settler, 0);
+      pending = this.#prepare(entry, settler, 0, true);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -66,7 +66,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   }
 
   storeMany(entries: NewLogEntry[]): Promise<number[]> {
-    return this.storeEach(entries).then((results) =>
+    return this.#storeEach(entries, true).then((results) =>
       results.map((r) => {
         if (r.status === "rejected") throw r.reason;
         return r.value;
@@ -74,14 +74,19 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     );
   }
 
-  async storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]> {
+  /** Unlike store() and storeMany(), does not set `entry.id`: the queue need not hold the caller's objects. */
+  storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]> {
+    return this.#storeEach(entries, false);
+  }
+
+  async #storeEach(entries: NewLogEntry[], setIds: boolean): Promise<PromiseSettledResult<number>[]> {
     const full = this.#fullBeforeEncoding(entries.length);
     if (full !== null) return entries.map(() => ({ status: "rejected", reason: full }));
     const group = new GroupSettler(entries.length);
     const pendings: PendingEntry[] = [];
     for (let i = 0; i < entries.length; i++) {
       try {
-        pendings.push(this.#prepare(entries[i]!, group, i));
+        pendings.push(this.#prepare(entries[i]!, group, i, setIds));
       } catch (error) {
         group.fail(i, error as Error);
       }
@@ -164,17 +169,17 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     this.opened.client.close();
   }
 
-  #prepare(entry: NewLogEntry, settler: Settler, index: number): PendingEntry {
+  #prepare(entry: NewLogEntry, settler: Settler, index: number, setId: boolean): PendingEntry {
     if (this.#closePromise !== null || this.#queue.closing) {
       this.metrics.reject("closed");
       throw new StorageClosedError();
     }
     try {
-      const row = encodeEntry(entry, this.config, Date.now());
+      const json = rowJson(encodeEntry(entry, this.config, Date.now()));
       return {
-        entry,
-        row,
-        bytes: entryBytes(row),
+        json,
+        entry: setId ? entry : null,
+        bytes: entryBytes(json),
         enqueuedAt: performance.now(),
         settler,
         index,
@@ -222,7 +227,9 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
       this.emitBatch(event);
     }
     if (!this.commitListeners.active) return;
-    this.commitListeners.emit(batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, item.row)));
+    this.commitListeners.emit(
+      batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, parseRow(item.json))),
+    );
   }
 }
 

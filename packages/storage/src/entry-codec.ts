@@ -5,9 +5,18 @@ import type { LogEntry, LogFields, NewLogEntry } from "./types.js";
 /** A validated entry as written: [timestampMs, level (1–6), source, message, fields JSON or null]. */
 export type EncodedRow = [number, number, string, string, string | null];
 
-/** Rows as one JSON array, the parameter of BULK_INSERT_SQL. */
-export function encodeBatch(rows: readonly EncodedRow[]): string {
-  return JSON.stringify(rows);
+/** A row as JSON text: one flat string per queued entry, and the unit batches are joined from. */
+export function rowJson(row: EncodedRow): string {
+  return JSON.stringify(row);
+}
+
+/** Rows (rowJson texts) as one JSON array, the parameter of BULK_INSERT_SQL. */
+export function joinRows(rows: readonly string[]): string {
+  return `[${rows.join(",")}]`;
+}
+
+export function parseRow(json: string): EncodedRow {
+  return JSON.parse(json) as EncodedRow;
 }
 
 export interface EntryLimits {
@@ -135,12 +144,12 @@ export function decodeEncoded(id: number, row: EncodedRow): LogEntry {
 }
 
 /**
- * Approximate bytes an encoded entry holds while queued: its strings (one byte a character for
- * the Latin-1 strings V8 stores compactly) and a fixed overhead for the row, the pending record and
- * the caller's objects (measured at ~1 KB a typical entry in all, bench memory suite).
+ * Approximate bytes a queued entry holds: its row text (one byte a character for the Latin-1
+ * strings V8 stores compactly) and a fixed overhead for the pending record, its boxed numbers and
+ * the queue slot (bench memory suite: live heap per queued entry).
  */
-export const ENTRY_OVERHEAD_BYTES = 800;
+export const ENTRY_OVERHEAD_BYTES = 160;
 
-export function entryBytes(row: EncodedRow): number {
-  return ENTRY_OVERHEAD_BYTES + row[2].length + row[3].length + (row[4]?.length ?? 0);
+export function entryBytes(json: string): number {
+  return ENTRY_OVERHEAD_BYTES + json.length;
 }

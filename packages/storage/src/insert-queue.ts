@@ -281,7 +281,7 @@ export class InsertQueue {
       this.#inFlight = true;
       let result: Awaited<ReturnType<BatchWriter["write"]>>;
       try {
-        result = await this.#writer.write(live.map((item) => item.row));
+        result = await this.#writer.write(live);
       } catch (error) {
         result = { ok: false, error: toDriverErrorInfo(error) };
       } finally {
@@ -362,7 +362,7 @@ export class InsertQueue {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const id = ids[i]!;
-      item.entry.id = id;
+      if (item.entry !== null) item.entry.id = id;
       this.#metrics.enqueueToCommitMs.record(now - item.enqueuedAt);
       if (!item.settled) {
         item.settled = true;

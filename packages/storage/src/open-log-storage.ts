@@ -57,7 +57,10 @@ async function createWriter(
     pragmas: connectionPragmas(config),
     reserveBytes: config.diskReserveBytes,
   };
-  return config.writerThread ? await WorkerBatchWriter.start(options) : new InProcessBatchWriter(options);
+  if (!config.writerThread) return new InProcessBatchWriter(options);
+  // Room for a batch as large as the whole queue, a few times over (received, joined, re-parsed).
+  const heapLimitMb = Math.max(256, Math.ceil((4 * config.queueCapacityBytes) / 1024 / 1024));
+  return await WorkerBatchWriter.start(options, { heapLimitMb });
 }
 
 /** Opens, checks and migrates; with `recover`, moves an unreadable file aside and starts afresh. */

@@ -1,11 +1,16 @@
-import type { EncodedRow } from "./entry-codec.js";
 import type { Settler } from "./settlers.js";
 import type { NewLogEntry } from "./types.js";
 
-/** One store() call waiting for its commit: the entry, its encoded row and its promise's settlers. */
+/**
+ * One entry waiting for its commit. Kept small, as up to queueCapacity of them live at once and
+ * each one survives long enough to reach the old generation: the row as one JSON text (no
+ * per-field objects), and the caller's entry only when its `id` must be set (store, storeMany).
+ */
 export interface PendingEntry {
-  entry: NewLogEntry;
-  row: EncodedRow;
+  /** The validated row as JSON text (see rowJson): what the writer sends to SQLite. */
+  json: string;
+  /** The caller's object, to set `entry.id` on commit; null for storeEach (ids come back in its results). */
+  entry: NewLogEntry | null;
   /** Approximate memory held while queued (see entryBytes). */
   bytes: number;
   /** performance.now() at enqueue. */

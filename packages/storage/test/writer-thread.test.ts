@@ -3,6 +3,7 @@ import { filePathOf } from "../src/database.js";
 import { openLogStorage } from "../src/index.js";
 import { WorkerBatchWriter } from "../src/writers/worker-batch-writer.js";
 import { countRowsInFile } from "./contract.js";
+import { rowsToWrite } from "./helpers/rows-to-write.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const temp = makeTempDir();
@@ -13,11 +14,14 @@ describe("writer thread", () => {
     const url = temp.url("restart.db");
     // migrate the file first, as openLogStorage does
     await (await openLogStorage({ url })).close();
-    const writer = await WorkerBatchWriter.start({
-      path: filePathOf(url),
-      pragmas: ["PRAGMA journal_mode = WAL"],
-    });
-    const first = await writer.write([[1, 3, "a", "before the crash", null]]);
+    const writer = await WorkerBatchWriter.start(
+      {
+        path: filePathOf(url),
+        pragmas: ["PRAGMA journal_mode = WAL"],
+      },
+      { heapLimitMb: 256 },
+    );
+    const first = await writer.write(rowsToWrite([[1, 3, "a", "before the crash", null]]));
     expect(first).toMatchObject({ ok: true, ids: [1] });
 
     // a big batch is in flight when the thread dies
@@ -28,12 +32,12 @@ describe("writer thread", () => {
       `m${i}`,
       null,
     ]);
-    const inFlight = writer.write(big);
+    const inFlight = writer.write(rowsToWrite(big));
     await writer.kill();
     // the request it held fails like a lost connection (transient: the queue retries it)…
     await expect(inFlight).rejects.toMatchObject({ code: "CLIENT_CLOSED" });
     // …and the next request runs on a new thread
-    const after = await writer.write([[3, 3, "a", "after the restart", null]]);
+    const after = await writer.write(rowsToWrite([[3, 3, "a", "after the restart", null]]));
     expect(after.ok).toBe(true);
     expect(writer.restarts).toBe(1);
     await writer.close();

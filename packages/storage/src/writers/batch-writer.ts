@@ -1,5 +1,4 @@
 import type { DriverErrorInfo } from "../classify-error.js";
-import type { EncodedRow } from "../entry-codec.js";
 
 /** Per-row result of a batch written row by row: the id, or why the database refused that row. */
 export type RowOutcome = number | DriverErrorInfo;
@@ -12,6 +11,11 @@ export type WriteResult =
   /** Nothing committed. */
   | { ok: false; error: DriverErrorInfo };
 
+/** A row to write: its JSON text (rowJson). Retries pass the same objects again (see ClientBatchWriter). */
+export interface RowToWrite {
+  readonly json: string;
+}
+
 export type DeleteScope = { kind: "olderThan"; beforeMs: number } | { kind: "upToId"; maxId: number };
 
 /**
@@ -20,7 +24,7 @@ export type DeleteScope = { kind: "olderThan"; beforeMs: number } | { kind: "upT
  * (remote servers, embedded replicas). One call at a time: the caller keeps one batch in flight.
  */
 export interface BatchWriter {
-  write(rows: EncodedRow[]): Promise<WriteResult>;
+  write(rows: readonly RowToWrite[]): Promise<WriteResult>;
   /** Deletes at most `chunkSize` rows of the scope, oldest first, in one transaction. */
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number>;
   /** PASSIVE during operation, TRUNCATE on close; a no-op where the server owns the WAL. */

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Client, InStatement } from "@libsql/client";
 import { classifyFailure, type DriverErrorInfo, toDriverErrorInfo } from "../classify-error.js";
-import type { EncodedRow } from "../entry-codec.js";
-import type { BatchWriter, DeleteScope, RowOutcome, WriteResult } from "./batch-writer.js";
+import { type EncodedRow, parseRow } from "../entry-codec.js";
+import type { BatchWriter, DeleteScope, RowOutcome, RowToWrite, WriteResult } from "./batch-writer.js";
 import { INSERT_SQL } from "./pragmas.js";
 
 // 5 parameters a row; stay well under SQLite's 32766 bound parameters per statement.
@@ -32,8 +32,10 @@ const PRUNE_EVERY_MS = 60 * 1000;
 /** A write attempt that may have committed without our knowing: retried verbatim, same token. */
 interface Attempt {
   token: string;
+  /** The queue's row objects: their identity tells a retry of this attempt from a new batch. */
+  sources: readonly RowToWrite[];
   rows: EncodedRow[];
-  index: Map<EncodedRow, number>;
+  index: Map<RowToWrite, number>;
 }
 
 export interface ClientBatchWriterOptions {
@@ -66,7 +68,7 @@ export class ClientBatchWriter implements BatchWriter {
     this.#tokenRetentionMs = Math.max(MIN_TOKEN_RETENTION_MS, options.tokenRetentionMs ?? 0);
   }
 
-  async write(rows: EncodedRow[]): Promise<WriteResult> {
+  async write(rows: readonly RowToWrite[]): Promise<WriteResult> {
     const attempt = this.#attemptFor(rows);
     try {
       await this.#ensureTokens();
@@ -101,7 +103,7 @@ export class ClientBatchWriter implements BatchWriter {
   }
 
   /** Row by row inside one interactive transaction: a failing statement does not abort the others. */
-  async #writeIsolated(rows: EncodedRow[], attempt: Attempt): Promise<WriteResult> {
+  async #writeIsolated(rows: readonly RowToWrite[], attempt: Attempt): Promise<WriteResult> {
     let tx: Awaited<ReturnType<Client["transaction"]>> | undefined;
     try {
       tx = await this.#client.transaction("write");
@@ -137,7 +139,7 @@ export class ClientBatchWriter implements BatchWriter {
   }
 
   /** The attempt's token is already committed: an earlier try went through. Return its ids. */
-  async #readBack(rows: EncodedRow[], attempt: Attempt): Promise<WriteResult> {
+  async #readBack(rows: readonly RowToWrite[], attempt: Attempt): Promise<WriteResult> {
     try {
       if (this.#replica) await this.#client.sync();
       const result = await this.#client.execute({
@@ -175,10 +177,15 @@ export class ClientBatchWriter implements BatchWriter {
    * perhaps without entries that timed out meanwhile: they are re-sent too, so that the token
    * always stands for the same rows), else a new attempt.
    */
-  #attemptFor(rows: EncodedRow[]): Attempt {
+  #attemptFor(rows: readonly RowToWrite[]): Attempt {
     const previous = this.#attempt;
     if (previous !== null && rows.every((row) => previous.index.has(row))) return previous;
-    const attempt: Attempt = { token: randomUUID(), rows, index: new Map(rows.map((row, i) => [row, i])) };
+    const attempt: Attempt = {
+      token: randomUUID(),
+      sources: rows,
+      rows: rows.map((row) => parseRow(row.json)),
+      index: new Map(rows.map((row, i) => [row, i])),
+    };
     this.#attempt = attempt;
     return attempt;
   }
@@ -235,8 +242,8 @@ function multiRowInsert(rows: EncodedRow[]): InStatement {
 }
 
 /** The values for `rows` out of the values for the whole attempt. */
-function pick<T>(rows: EncodedRow[], attempt: Attempt, values: T[]): T[] {
-  if (rows === attempt.rows) return values;
+function pick<T>(rows: readonly RowToWrite[], attempt: Attempt, values: T[]): T[] {
+  if (rows === attempt.sources) return values;
   return rows.map((row) => values[attempt.index.get(row)!]!);
 }
 

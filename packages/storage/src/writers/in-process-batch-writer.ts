@@ -1,5 +1,4 @@
-import type { EncodedRow } from "../entry-codec.js";
-import type { BatchWriter, DeleteScope, WriteResult } from "./batch-writer.js";
+import type { BatchWriter, DeleteScope, RowToWrite, WriteResult } from "./batch-writer.js";
 import { SqliteBatchWriter, type SqliteWriterOptions } from "./sqlite-batch-writer.js";
 
 /** SqliteBatchWriter on the calling thread (`writerThread: false`): each commit blocks the event loop. */
@@ -10,8 +9,8 @@ export class InProcessBatchWriter implements BatchWriter {
     this.#writer = new SqliteBatchWriter(options);
   }
 
-  async write(rows: EncodedRow[]): Promise<WriteResult> {
-    return this.#writer.write(rows);
+  async write(rows: readonly RowToWrite[]): Promise<WriteResult> {
+    return this.#writer.write(rows.map((row) => row.json));
   }
 
   async deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {

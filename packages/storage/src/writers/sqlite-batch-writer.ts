@@ -1,7 +1,7 @@
 import Database from "libsql";
 import { classifyFailure, type DriverErrorInfo, isDiskFull, toDriverErrorInfo } from "../classify-error.js";
 import { DiskReserve } from "../disk-reserve.js";
-import { type EncodedRow, encodeBatch } from "../entry-codec.js";
+import { type EncodedRow, joinRows, parseRow } from "../entry-codec.js";
 import type { DeleteScope, RowOutcome, WriteResult } from "./batch-writer.js";
 import { BULK_INSERT_SQL, INSERT_SQL } from "./pragmas.js";
 
@@ -39,13 +39,9 @@ export class SqliteBatchWriter {
     if (this.#reserve !== null) this.#reserveMissing = !this.#reserve.ensure();
   }
 
-  write(rows: readonly EncodedRow[]): WriteResult {
-    return this.writeBatch(encodeBatch(rows), rows.length);
-  }
-
-  /** Writes `count` rows given as one JSON array (encodeBatch): the worker thread receives this form. */
-  writeBatch(batch: string, count: number): WriteResult {
-    const result = this.#write(batch, count);
+  /** Writes rows given as their JSON texts (rowJson), in one transaction. */
+  write(rows: readonly string[]): WriteResult {
+    const result = this.#write(rows);
     if (!result.ok && isDiskFull(result.error)) {
       return { ok: false, error: { ...result.error, message: this.#escapeDiskFull(result.error).message } };
     }
@@ -53,17 +49,19 @@ export class SqliteBatchWriter {
     return result;
   }
 
-  #write(batch: string, count: number): WriteResult {
+  #write(rows: readonly string[]): WriteResult {
     try {
-      return { ok: true, ids: this.#inTransaction(() => this.#insertBatch(batch, count)) };
+      return { ok: true, ids: this.#inTransaction(() => this.#insertBatch(joinRows(rows), rows.length)) };
     } catch (error) {
       const info = toDriverErrorInfo(error);
       if (classifyFailure(info) !== "content") return { ok: false, error: info };
     }
     // Some row is bad: write them one by one, each behind a savepoint, so only the bad ones fail.
     try {
-      const rows = JSON.parse(batch) as EncodedRow[];
-      return { ok: true, outcomes: this.#inTransaction(() => rows.map((row) => this.#insertIsolated(row))) };
+      return {
+        ok: true,
+        outcomes: this.#inTransaction(() => rows.map((row) => this.#insertIsolated(parseRow(row)))),
+      };
     } catch (error) {
       return { ok: false, error: toDriverErrorInfo(error) };
     }

@@ -4,8 +4,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { DriverErrorInfo } from "../classify-error.js";
-import { type EncodedRow, encodeBatch } from "../entry-codec.js";
-import type { BatchWriter, DeleteScope, WriteResult } from "./batch-writer.js";
+import type { BatchWriter, DeleteScope, RowToWrite, WriteResult } from "./batch-writer.js";
 import type { WorkerInit, WorkerReady, WorkerRequest, WorkerResponse } from "./worker-protocol.js";
 
 /** A driver failure carried back from the writer thread with its SQLite code. */
@@ -28,8 +27,17 @@ type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Om
  * the requests it held fail as transient (the queue retries them) and the next request starts a
  * new thread on the same file: SQLite rolls back whatever the dead one had not committed.
  */
+export interface WriterThreadOptions {
+  /**
+   * The thread's old-generation heap limit. Far above what it holds (one batch), but below 2 GiB,
+   * where V8 lets a heap grow to 4× its live size between full collections instead of ~1.4×.
+   */
+  heapLimitMb: number;
+}
+
 export class WorkerBatchWriter implements BatchWriter {
   readonly #init: WorkerInit;
+  readonly #threadOptions: WriterThreadOptions;
   readonly #pending = new Map<number, Pending>();
   #worker: Promise<Worker> | null;
   #thread: Worker | null = null;
@@ -37,13 +45,14 @@ export class WorkerBatchWriter implements BatchWriter {
   #closed = false;
   #restarts = 0;
 
-  private constructor(init: WorkerInit, worker: Worker) {
+  private constructor(init: WorkerInit, options: WriterThreadOptions, worker: Worker) {
     this.#init = init;
+    this.#threadOptions = options;
     this.#worker = Promise.resolve(this.#attach(worker));
   }
 
-  static async start(init: WorkerInit): Promise<WorkerBatchWriter> {
-    return new WorkerBatchWriter(init, await startThread(init));
+  static async start(init: WorkerInit, options: WriterThreadOptions): Promise<WorkerBatchWriter> {
+    return new WorkerBatchWriter(init, options, await startThread(init, options));
   }
 
   /** Threads started after the first one died. */
@@ -51,13 +60,9 @@ export class WorkerBatchWriter implements BatchWriter {
     return this.#restarts;
   }
 
-  write(rows: EncodedRow[]): Promise<WriteResult> {
-    // One string crosses the thread boundary (a copy), not one structured-clone object per row.
-    return this.#request({
-      op: "write",
-      batch: encodeBatch(rows),
-      count: rows.length,
-    }) as Promise<WriteResult>;
+  write(rows: readonly RowToWrite[]): Promise<WriteResult> {
+    // Strings cross the thread boundary (copied), no per-field objects; the worker joins them.
+    return this.#request({ op: "write", rows: rows.map((row) => row.json) }) as Promise<WriteResult>;
   }
 
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {
@@ -113,7 +118,7 @@ export class WorkerBatchWriter implements BatchWriter {
     if (this.#closed) throw Object.assign(new Error("writer closed"), { code: "CLIENT_CLOSED" });
     if (this.#worker === null) {
       this.#restarts++;
-      this.#worker = startThread(this.#init).then((worker) => this.#attach(worker));
+      this.#worker = startThread(this.#init, this.#threadOptions).then((worker) => this.#attach(worker));
       // a failed start is retried by the next request
       this.#worker.catch(() => {
         this.#worker = null;
@@ -128,8 +133,8 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 }
 
-async function startThread(init: WorkerInit): Promise<Worker> {
-  const worker = spawnWriterThread(init);
+async function startThread(init: WorkerInit, options: WriterThreadOptions): Promise<Worker> {
+  const worker = spawnWriterThread(init, options);
   const ready = await new Promise<WorkerReady>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
@@ -141,14 +146,15 @@ async function startThread(init: WorkerInit): Promise<Worker> {
   return worker;
 }
 
-function spawnWriterThread(init: WorkerInit): Worker {
+function spawnWriterThread(init: WorkerInit, options: WriterThreadOptions): Worker {
+  const resourceLimits = { maxOldGenerationSizeMb: options.heapLimitMb };
   const fromSource = import.meta.url.endsWith(".ts");
   const entry = new URL(fromSource ? "./writer-worker.ts" : "./writer-worker.js", import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData: init });
+  if (!fromSource) return new Worker(entry, { workerData: init, resourceLimits });
   // Running from TypeScript sources (tests, tsx): let the worker load .ts through tsx.
   const tsx = tsxEsmApiUrl();
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return new Worker(bootstrap, { eval: true, workerData: init, resourceLimits });
 }
 
 /** tsx's ESM register API (its `import` export; require.resolve would give the CommonJS build). */

@@ -3,8 +3,8 @@ import type { DeleteScope, WriteResult } from "./batch-writer.js";
 import type { SqliteWriterOptions } from "./sqlite-batch-writer.js";
 
 export type WorkerRequest =
-  /** `batch`: the rows as one JSON array (encodeBatch), a single string to copy between threads. */
-  | { seq: number; op: "write"; batch: string; count: number }
+  /** `rows`: each row's JSON text (rowJson). */
+  | { seq: number; op: "write"; rows: string[] }
   | { seq: number; op: "deleteChunk"; scope: DeleteScope; chunkSize: number }
   | { seq: number; op: "checkpoint"; mode: "PASSIVE" | "TRUNCATE" }
   | { seq: number; op: "close" };

@@ -20,7 +20,7 @@ try {
 function handle(request: WorkerRequest): WriteResult | number | null {
   switch (request.op) {
     case "write":
-      return writer.writeBatch(request.batch, request.count);
+      return writer.write(request.rows);
     case "deleteChunk":
       return writer.deleteChunk(request.scope, request.chunkSize);
     case "checkpoint":

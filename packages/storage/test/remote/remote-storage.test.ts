@@ -10,7 +10,6 @@ import { Writable } from "node:stream";
 import { createClient } from "@libsql/client";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { EncodedRow } from "../../src/entry-codec.js";
 import {
   ConfigError,
   type LogStorage,
@@ -19,6 +18,7 @@ import {
   ValidationError,
 } from "../../src/index.js";
 import { ClientBatchWriter } from "../../src/writers/client-batch-writer.js";
+import { rowsToWrite } from "../helpers/rows-to-write.js";
 import { SqldServer, skipWithoutSqld } from "../helpers/sqld.js";
 import { FlakyProxy } from "./flaky-proxy.js";
 import { readAllRows, wipeRemote } from "./remote-db.js";
@@ -169,12 +169,14 @@ describe.skipIf(skip)("storage on a libSQL server", () => {
     try {
       const writer = new ClientBatchWriter(client, { manageWal: false });
       // Rows that skipped validation: level 9 and an over-long source violate the table's CHECKs.
-      const result = await writer.write([
-        [1, 3, "api", "good 1", null],
-        [2, 9, "api", "bad level", null],
-        [3, 3, "s".repeat(300), "bad source", null],
-        [4, 3, "api", "good 2", null],
-      ]);
+      const result = await writer.write(
+        rowsToWrite([
+          [1, 3, "api", "good 1", null],
+          [2, 9, "api", "bad level", null],
+          [3, 3, "s".repeat(300), "bad source", null],
+          [4, 3, "api", "good 2", null],
+        ]),
+      );
       expect(result.ok).toBe(true);
       const outcomes = result.ok && "outcomes" in result ? result.outcomes : [];
       expect(outcomes.map((o) => typeof o)).toEqual(["number", "object", "object", "number"]);
@@ -193,11 +195,11 @@ describe.skipIf(skip)("storage on a libSQL server", () => {
     const client = createClient({ url: proxy.url("http") });
     try {
       const writer = new ClientBatchWriter(client, { manageWal: false });
-      const rows: EncodedRow[] = [
+      const rows = rowsToWrite([
         [1, 3, "api", "isolated good 1", null],
         [2, 9, "api", "isolated bad", null],
         [3, 3, "api", "isolated good 2", null],
-      ];
+      ]);
       // the multi-row batch fails for its content; the row-by-row transaction's COMMIT then
       // commits on the server but its answer never arrives
       const cut = proxy.loseNextAnswer(
