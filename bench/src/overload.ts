@@ -39,25 +39,43 @@ export interface OverloadResult {
   unacknowledged: number;
 }
 
+/**
+ * The ids resolved so far, one bit each: the generator's own bookkeeping must not weigh on the
+ * RSS being measured (a number array of 4M ids alone is 32 MB, and twice that while it grows).
+ */
+class IdSet {
+  #bits = new Uint8Array(1 << 20);
+  size = 0;
+
+  add(id: number): void {
+    const byte = id >>> 3;
+    if (byte >= this.#bits.length) {
+      const grown = new Uint8Array(Math.max(this.#bits.length * 2, byte + 1));
+      grown.set(this.#bits);
+      this.#bits = grown;
+    }
+    const mask = 1 << (id & 7);
+    if ((this.#bits[byte]! & mask) === 0) this.size++;
+    this.#bits[byte]! |= mask;
+  }
+
+  has(id: number): boolean {
+    const byte = id >>> 3;
+    return byte < this.#bits.length && (this.#bits[byte]! & (1 << (id & 7))) !== 0;
+  }
+}
+
 /** Every resolved id must be a row; rows nobody was told about are counted apart. */
-function verify(path: string, resolved: number[]): { rows: number; missing: number; unacknowledged: number } {
-  const sorted = Float64Array.from(resolved).sort();
+function verify(path: string, resolved: IdSet): { rows: number; missing: number; unacknowledged: number } {
   const db = new Database(path, { readonly: true });
   try {
     let rows = 0;
-    let missing = 0;
-    let i = 0;
+    let found = 0;
     for (const row of db.prepare("SELECT id FROM log_entries ORDER BY id").raw().iterate()) {
-      const id = Number((row as unknown[])[0]);
       rows++;
-      while (i < sorted.length && sorted[i]! < id) {
-        missing++;
-        i++;
-      }
-      if (i < sorted.length && sorted[i] === id) i++;
+      if (resolved.has(Number((row as unknown[])[0]))) found++;
     }
-    missing += sorted.length - i;
-    return { rows, missing, unacknowledged: rows - (resolved.length - missing) };
+    return { rows, missing: resolved.size - found, unacknowledged: rows - found };
   } finally {
     db.close();
   }
@@ -77,7 +95,7 @@ export async function runOverload(
   globalThis.gc?.();
   const baselineRss = process.memoryUsage.rss();
   const baselineHeap = process.memoryUsage().heapUsed;
-  const resolved: number[] = [];
+  const resolved = new IdSet();
   let rejectedQueueFull = 0;
   let otherErrors = 0;
   let firstOtherError: string | undefined;
@@ -110,7 +128,7 @@ export async function runOverload(
         issued += BURST;
         const call = storage.storeEach(pool.take(BURST)).then((results) => {
           for (const r of results) {
-            if (r.status === "fulfilled") resolved.push(r.value);
+            if (r.status === "fulfilled") resolved.add(r.value);
             else if (r.reason instanceof QueueFullError) rejectedQueueFull++;
             else {
               otherErrors++;
@@ -124,14 +142,14 @@ export async function runOverload(
       if (now - lastReport > 2000) {
         lastReport = now;
         progress(
-          `  ${(elapsed / 1000).toFixed(0)} s: issued ${issued}, stored ${resolved.length}, rejected ${rejectedQueueFull}, queue ${storage.stats().queueDepth}, rss ${(process.memoryUsage.rss() / MB).toFixed(0)} MB`,
+          `  ${(elapsed / 1000).toFixed(0)} s: issued ${issued}, stored ${resolved.size}, rejected ${rejectedQueueFull}, queue ${storage.stats().queueDepth}, rss ${(process.memoryUsage.rss() / MB).toFixed(0)} MB`,
         );
       }
       // A timer, not setImmediate: spinning would burn a core the writer thread needs.
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
     offeredWindowMs = performance.now() - started;
-    storedInWindow = resolved.length;
+    storedInWindow = resolved.size;
     // A full GC with the queue still full separates what the queue holds from garbage.
     sample();
     globalThis.gc?.();
@@ -145,12 +163,12 @@ export async function runOverload(
   }
   const elapsedMs = performance.now() - started;
   progress(
-    `verifying ${resolved.length} resolved ids against the file (stored ${formatRate((resolved.length / elapsedMs) * 1000)})`,
+    `verifying ${resolved.size} resolved ids against the file (stored ${formatRate((resolved.size / elapsedMs) * 1000)})`,
   );
   const check = verify(options.path, resolved);
   const result: OverloadResult = {
     issued,
-    stored: resolved.length,
+    stored: resolved.size,
     rejectedQueueFull,
     otherErrors,
     offeredWindowMs,
