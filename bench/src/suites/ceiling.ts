@@ -102,6 +102,12 @@ export const ceiling: Suite = {
           `  FTS ${fts}, ${workload.label}: batched = ${percent.value.toFixed(0)}% of the raw driver`,
         );
         if (workload.key === "single" && percent.value < TARGET_PERCENT) {
+          if (rates.rawSameBatch !== undefined) {
+            const bound = ratioFigure(rates.rawSameBatch, rates.raw!, "%", 100).value;
+            out.notes.push(
+              `FTS ${fts}, single-entry producers, the bound: the raw driver itself, committing ${PRODUCERS}-row transactions (all that ${PRODUCERS} closed-loop producers can have outstanding), reaches ${bound.toFixed(0)}% of its 1000-row figure — a queue with zero overhead would measure that; batched store() measures ${percent.value.toFixed(0)}%. The fixed cost per commit (BEGIN/COMMIT and the WAL fsync of synchronous=FULL) is paid per ${PRODUCERS} rows instead of per 1000.`,
+            );
+          }
           out.notes.push(
             `FTS ${fts}, single-entry producers: ${percent.value.toFixed(0)}% of the ceiling with a mean batch of ${Math.round(meanBatch)} rows (≤ ${PRODUCERS} producers); a batch cycle takes ${((1000 * meanBatch) / batched.mean).toFixed(1)} ms of which the write round trip (post to the writer thread, transaction, fsync, reply) is ${commitP50.toFixed(1)} ms p50, the rest is the main thread settling ${Math.round(meanBatch)} promises and the producers' next store() calls. Each batch pays a worker round trip, a COMMIT and an fsync for at most ${PRODUCERS} rows, where the raw driver pays them per 1000; the raw driver itself in ${PRODUCERS}-row transactions is the last column. More concurrent producers (or bursts, as the HTTP path sends) is what fills batches; no queue setting can, see the sweep.`,
           );
