@@ -19,6 +19,11 @@ export function storagePragmas(synchronous: "full" | "normal"): string[] {
 export const INSERT_SQL =
   "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (?, ?, ?, ?, ?)";
 
+/** The storage's batch statement (packages/storage/src/writers/pragmas.ts): rows as one JSON array. */
+export const BULK_INSERT_SQL =
+  "INSERT INTO log_entries (timestamp, level, source, message, fields) " +
+  "SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)";
+
 export interface RawInsertOptions {
   synchronous: "full" | "normal";
   chunkSize?: number;
