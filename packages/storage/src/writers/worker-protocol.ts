@@ -1,5 +1,4 @@
-import type { DriverErrorInfo } from "../classify-error.js";
-import type { DeleteScope, WriteResult } from "./batch-writer.js";
+import type { DeleteScope } from "./batch-writer.js";
 import type { SqliteWriterOptions } from "./sqlite-batch-writer.js";
 
 export type WorkerRequest =
@@ -9,11 +8,4 @@ export type WorkerRequest =
   | { seq: number; op: "checkpoint"; mode: "PASSIVE" | "TRUNCATE" }
   | { seq: number; op: "close" };
 
-export type WorkerResponse =
-  | { seq: number; ok: true; value: WriteResult | number | null }
-  | { seq: number; ok: false; error: DriverErrorInfo };
-
 export type WorkerInit = SqliteWriterOptions;
-
-/** Posted once when the connection is open (or could not be opened). */
-export type WorkerReady = { ready: true } | { ready: false; error: DriverErrorInfo };
