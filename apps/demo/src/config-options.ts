@@ -211,6 +211,15 @@ export const OPTIONS = [
     schema: bool(),
   }),
   spec({
+    key: "readerThread",
+    env: "BATCHLOG_READER_THREAD",
+    flag: "--reader-thread <bool>",
+    default: "true",
+    description: "read a file: database from a worker thread so slow searches never stall HTTP",
+    expected: "true or false",
+    schema: bool(),
+  }),
+  spec({
     key: "maxBatchSize",
     env: "BATCHLOG_MAX_BATCH_SIZE",
     flag: "--max-batch-size <n>",

@@ -174,6 +174,7 @@ const STORAGE_FIELDS: Partial<Record<OptionKey, string>> = {
   dbRecover: "recover",
   storageImplementation: "implementation",
   writerThread: "writerThread",
+  readerThread: "readerThread",
   maxBatchSize: "maxBatchSize",
   maxBatchDelayMs: "maxBatchDelayMs",
   queueCapacity: "queueCapacity",

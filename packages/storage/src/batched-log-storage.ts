@@ -159,6 +159,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   async #close(): Promise<void> {
     clearInterval(this.#checkpointTimer);
     await this.#queue.drain();
+    await this.closeReader();
     const writer = this.#queue.writer;
     try {
       await writer.checkpoint("TRUNCATE");

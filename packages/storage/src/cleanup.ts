@@ -1,4 +1,4 @@
-import type { LogReader } from "./log-reader.js";
+import type { LogReads } from "./log-reader.js";
 import type { CleanupPolicy } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
@@ -8,7 +8,7 @@ export const CLEANUP_CHUNK = 5000;
 /** Deletes by age, then by count, in bounded chunks on the writer; FTS stays consistent via triggers. */
 export async function runCleanup(
   writer: BatchWriter,
-  reader: LogReader,
+  reader: LogReads,
   policy: CleanupPolicy,
 ): Promise<number> {
   let deleted = 0;

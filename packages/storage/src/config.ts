@@ -88,6 +88,8 @@ export const batchConfigSchema = z
     implementation: z.enum(["batched", "direct"]).default("batched"),
     /** Run the local-file writer in a worker thread so commits never stall the event loop. @default true */
     writerThread: z.boolean().default(true),
+    /** Local files: run reads on a worker thread, so a slow query never blocks the event loop. @default true */
+    readerThread: z.boolean().default(true),
   })
   .strict();
 

@@ -122,6 +122,7 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    await this.closeReader();
     try {
       await this.#writer.checkpoint("TRUNCATE");
     } catch (error) {

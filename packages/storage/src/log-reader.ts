@@ -12,11 +12,21 @@ export const MAX_LIMIT = 1000;
 
 type Filters = Omit<SearchQuery, "limit" | "cursor">;
 
+/** The reads a storage makes: on its own connection here, or in a reader thread (ThreadedLogReader). */
+export interface LogReads {
+  search(query: SearchQuery): Promise<SearchPage>;
+  getRecent(limit: number): Promise<LogEntry[]>;
+  countByBucket(query: BucketQuery): Promise<BucketCount[]>;
+  cutoffIdToKeep(keep: number): Promise<number | null>;
+  /** Ends what the reader owns (its thread); the storage closes its own client. */
+  close(): Promise<void>;
+}
+
 /**
  * Read side shared by both storages. Runs on the reader connection, which in WAL mode reads the
  * last committed snapshot and never waits for the writer.
  */
-export class LogReader {
+export class LogReader implements LogReads {
   readonly #db: Db;
   readonly #fullText: () => boolean;
 
@@ -76,6 +86,8 @@ export class LogReader {
       count: Number(r.count),
     }));
   }
+
+  async close(): Promise<void> {}
 
   /** The id at or below which rows must go so that `keep` newest (by id) remain; null if fewer exist. */
   async cutoffIdToKeep(keep: number): Promise<number | null> {

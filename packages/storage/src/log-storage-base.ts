@@ -3,7 +3,7 @@ import { CommitListeners } from "./commit-listeners.js";
 import type { BatchConfig } from "./config.js";
 import type { OpenedDatabase } from "./database.js";
 import { StorageClosedError } from "./errors.js";
-import type { LogReader } from "./log-reader.js";
+import type { LogReads } from "./log-reader.js";
 import { StorageMetrics } from "./storage-metrics.js";
 import type {
   BatchEvent,
@@ -22,7 +22,7 @@ import type { BatchWriter } from "./writers/batch-writer.js";
 export interface StorageParts {
   config: BatchConfig;
   opened: OpenedDatabase;
-  reader: LogReader;
+  reader: LogReads;
 }
 
 /**
@@ -32,7 +32,7 @@ export interface StorageParts {
 export abstract class LogStorageBase {
   protected readonly config: BatchConfig;
   protected readonly opened: OpenedDatabase;
-  protected readonly reader: LogReader;
+  protected readonly reader: LogReads;
   protected readonly metrics = new StorageMetrics();
   protected readonly commitListeners: CommitListeners;
   readonly #batchListeners = new Set<BatchListener>();
@@ -88,6 +88,15 @@ export abstract class LogStorageBase {
   /** The `-wal` file whose size stats() reports, or null on a server. */
   protected get walPath(): string | null {
     return this.opened.path === null ? null : `${this.opened.path}-wal`;
+  }
+
+  /** Before the final checkpoint: no reader may hold the WAL open while it is truncated. */
+  protected async closeReader(): Promise<void> {
+    try {
+      await this.reader.close();
+    } catch (error) {
+      this.config.logger?.warn({ err: error }, "closing the reader failed");
+    }
   }
 
   private whileOpen<T>(read: () => Promise<T>): Promise<T> {

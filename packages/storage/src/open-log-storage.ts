@@ -4,7 +4,8 @@ import { type BatchConfig, type BatchConfigInput, isRemoteUrl, resolveBatchConfi
 import { type OpenedDatabase, openClient, prepareDatabase } from "./database.js";
 import { DirectLogStorage } from "./direct-log-storage.js";
 import { StorageUnavailableError } from "./errors.js";
-import { LogReader } from "./log-reader.js";
+import { LogReader, type LogReads } from "./log-reader.js";
+import { ThreadedLogReader } from "./reader/threaded-log-reader.js";
 import type { LogStorage } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 import { ClientBatchWriter } from "./writers/client-batch-writer.js";
@@ -19,8 +20,19 @@ import { WorkerBatchWriter } from "./writers/worker-batch-writer.js";
 export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogStorage> {
   const config = resolveBatchConfig(input);
   const opened = await openVerified(config);
-  const reader = new LogReader(opened.db, () => config.fullText);
   const local = opened.path !== null && config.syncUrl === undefined;
+  let reader: LogReads;
+  try {
+    reader = await createReader(config, opened, local);
+  } catch (error) {
+    opened.client.close();
+    throw new StorageUnavailableError(
+      `cannot open the reader on ${describe(config)}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
   if (config.implementation === "direct") {
     const writer = new ClientBatchWriter(opened.client, { manageWal: local });
     return new DirectLogStorage({ config, opened, reader, writer });
@@ -29,6 +41,7 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
   try {
     writer = await createWriter(config, opened, local);
   } catch (error) {
+    await reader.close().catch(() => {});
     opened.client.close();
     throw new StorageUnavailableError(
       `cannot open the writer on ${describe(config)}: ${(error as Error).message}`,
@@ -38,6 +51,18 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
     );
   }
   return new BatchedLogStorage({ config, opened, reader, writer });
+}
+
+async function createReader(config: BatchConfig, opened: OpenedDatabase, local: boolean): Promise<LogReads> {
+  if (!local || opened.path === null || !config.readerThread) {
+    return new LogReader(opened.db, () => config.fullText);
+  }
+  return ThreadedLogReader.start({
+    path: opened.path,
+    pragmas: connectionPragmas(config),
+    busyTimeoutMs: config.busyTimeoutMs,
+    fullText: config.fullText,
+  });
 }
 
 async function createWriter(

@@ -12,32 +12,34 @@ import {
  * `closeOp` closes the port after its answer.
  */
 export function serveThread<T>(
-  open: () => T,
+  open: () => T | Promise<T>,
   handle: (state: T, request: ThreadRequest) => unknown,
   closeOp = "close",
 ): void {
   const port = parentPort;
   if (port === null) throw new Error("must run in a worker thread");
-  let state: T;
-  try {
-    state = open();
-    port.postMessage({ ready: true } satisfies ThreadReady);
-  } catch (error) {
-    port.postMessage({ ready: false, error: toThreadErrorInfo(error) } satisfies ThreadReady);
-    process.exit(0);
-  }
-  // One request at a time, in arrival order, even when handle() is async.
-  let chain: Promise<void> = Promise.resolve();
+  // One request at a time, in arrival order, even when open() or handle() is async.
+  let chain: Promise<T | undefined> = (async () => {
+    try {
+      const state = await open();
+      port.postMessage({ ready: true } satisfies ThreadReady);
+      return state;
+    } catch (error) {
+      port.postMessage({ ready: false, error: toThreadErrorInfo(error) } satisfies ThreadReady);
+      process.exit(0);
+    }
+  })();
   port.on("message", (request: ThreadRequest) => {
-    chain = chain.then(async () => {
+    chain = chain.then(async (state) => {
       let response: ThreadResponse;
       try {
-        response = { seq: request.seq, ok: true, value: await handle(state, request) };
+        response = { seq: request.seq, ok: true, value: await handle(state as T, request) };
       } catch (error) {
         response = { seq: request.seq, ok: false, error: toThreadErrorInfo(error) };
       }
       port.postMessage(response);
       if (request.op === closeOp) port.close();
+      return state;
     });
   });
 }

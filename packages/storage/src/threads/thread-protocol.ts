@@ -26,3 +26,14 @@ export function toThreadErrorInfo(error: unknown): ThreadErrorInfo {
   if (typeof e.field === "string") info.field = e.field;
   return info;
 }
+
+/** A driver failure carried back from a database thread, with its SQLite codes. */
+export class DriverThreadError extends Error {
+  readonly code: string | undefined;
+  readonly rawCode: number | undefined;
+  constructor(info: ThreadErrorInfo) {
+    super(info.message);
+    this.code = info.code;
+    this.rawCode = info.rawCode;
+  }
+}

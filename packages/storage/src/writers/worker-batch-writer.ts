@@ -1,19 +1,8 @@
-import type { DriverErrorInfo } from "../classify-error.js";
 import { threadEntry } from "../threads/spawn-thread.js";
 import { ThreadClient } from "../threads/thread-client.js";
+import { DriverThreadError } from "../threads/thread-protocol.js";
 import type { BatchWriter, DeleteScope, RowToWrite, WriteResult } from "./batch-writer.js";
 import type { WorkerInit, WorkerRequest } from "./worker-protocol.js";
-
-/** A driver failure carried back from the writer thread with its SQLite code. */
-export class WriterThreadError extends Error {
-  readonly code: string | undefined;
-  readonly rawCode: number | undefined;
-  constructor(info: DriverErrorInfo) {
-    super(info.message);
-    this.code = info.code;
-    this.rawCode = info.rawCode;
-  }
-}
 
 export interface WriterThreadOptions {
   /**
@@ -45,7 +34,7 @@ export class WorkerBatchWriter implements BatchWriter {
       // A small young generation: the thread only ever holds one batch's strings, which die at
       // its commit; V8's default (up to 48 MB committed) cost ~30 MB of RSS under load for nothing.
       resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMb, maxYoungGenerationSizeMb: 4 },
-      toError: (info) => new WriterThreadError(info),
+      toError: (info) => new DriverThreadError(info),
     });
     return new WorkerBatchWriter(thread);
   }

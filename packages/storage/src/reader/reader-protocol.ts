@@ -1,0 +1,15 @@
+import type { BucketQuery, SearchQuery } from "../types.js";
+
+export interface ReaderInit {
+  path: string;
+  pragmas: string[];
+  busyTimeoutMs: number;
+  fullText: boolean;
+}
+
+export type ReaderRequest =
+  | { op: "search"; query: SearchQuery }
+  | { op: "getRecent"; limit: number }
+  | { op: "countByBucket"; query: BucketQuery }
+  | { op: "cutoffIdToKeep"; keep: number }
+  | { op: "close" };

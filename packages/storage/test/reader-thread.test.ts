@@ -1,0 +1,62 @@
+import Database from "libsql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openLogStorage } from "../src/index.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+const temp = makeTempDir();
+const ROWS = 200_000;
+let url = "";
+
+beforeAll(async () => {
+  url = temp.url("reads.db");
+  await (await openLogStorage({ url })).close(); // migrate
+  const db = new Database(temp.path("reads.db"));
+  const insert = db.prepare(
+    "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (?, 3, 'api', ?, ?)",
+  );
+  db.transaction(() => {
+    for (let i = 0; i < ROWS; i++)
+      insert.run(1_700_000_000_000 + i, `request ${i} done`, `{"user":"u${i % 1000}"}`);
+  })();
+  db.close();
+}, 60_000);
+afterAll(() => temp.cleanup());
+
+/** Timer ticks the event loop gets while `work` runs, and how long it ran. */
+async function ticksDuring(work: () => Promise<unknown>): Promise<{ ticks: number; ms: number }> {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const started = performance.now();
+  await work();
+  const ms = performance.now() - started;
+  clearInterval(timer);
+  return { ticks, ms };
+}
+
+describe("reader thread", () => {
+  // A fields match nothing satisfies: it evaluates json_extract on every row (~100+ ms here).
+  const slowQuery = { fields: { user: "nobody" } };
+
+  it("keeps the event loop turning while a slow search runs", async () => {
+    const storage = await openLogStorage({ url });
+    try {
+      const { ticks, ms } = await ticksDuring(() => storage.search(slowQuery));
+      expect(ms).toBeGreaterThan(30);
+      // a 1 ms timer fires about once per millisecond when nothing blocks the loop
+      expect(ticks).toBeGreaterThan(ms / 10);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("control: with readerThread false the same search blocks the event loop", async () => {
+    const storage = await openLogStorage({ url, readerThread: false });
+    try {
+      const { ticks, ms } = await ticksDuring(() => storage.search(slowQuery));
+      expect(ms).toBeGreaterThan(30);
+      expect(ticks).toBeLessThan(ms / 10);
+    } finally {
+      await storage.close();
+    }
+  });
+});
