@@ -12,6 +12,8 @@ export interface OverloadOptions {
   offered: number;
   durationMs: number;
   queueCapacity: number;
+  /** Search once before the load, so that the reader thread (started by the first read) is running. */
+  withReader?: boolean;
 }
 
 export interface OverloadResult {
@@ -92,6 +94,7 @@ export async function runOverload(
 ): Promise<OverloadResult> {
   const storage = await openLogStorage({ url: `file:${options.path}`, queueCapacity: options.queueCapacity });
   const pool = new EntryPool();
+  if (options.withReader) await storage.search({ limit: 1 });
   globalThis.gc?.();
   const baselineRss = process.memoryUsage.rss();
   const baselineHeap = process.memoryUsage().heapUsed;

@@ -15,7 +15,7 @@ const RSS_TARGET_MB = 300;
 
 async function overload(
   ctx: SuiteContext,
-  load: { offered: number; durationMs: number },
+  load: { offered: number; durationMs: number; withReader?: boolean },
   mode: ChildMode,
 ): Promise<OverloadResult> {
   const path = ctx.temp.path("memory");
@@ -157,6 +157,19 @@ export const memory: Suite = {
       "Why the heap flag: V8 lets the old generation grow to 4× its live size between full collections when its limit is 2 GiB or more (the default on this 24 GiB machine), and to ~1.4× below that (MemoryController::MaxGrowingFactor). A queue of 100k entries is ~50 MB live; 4× of that is what pushed RSS past the target. The writer thread sizes its own heap (resourceLimits: old generation below that band, a 4 MB young generation, as it holds one batch at a time).",
     );
     if (!ctx.quick) {
+      const reading = `${shipped}, reader thread running (a search before the load), 30 s`;
+      ctx.progress(`again: ${reading}`);
+      const w = await overload(
+        ctx,
+        { offered, durationMs: 30_000, withReader: true },
+        { kind: "shipped", bundle, nodeFlags },
+      );
+      out.figures.withReaderPeakRssMb = value("MB", w.peakRssMb);
+      out.figures.withReaderLostAcknowledged = value("entries", w.missing);
+      out.table.push(tableRow(reading, w));
+      out.notes.push(
+        `The reader thread starts with the first read (its isolate and its own libSQL connection cost ~20 MB of RSS), so the ingest-only run above does not include it; with it running: ${Math.round(w.peakRssMb)} MB peak RSS from a ${Math.round(w.baselineRssMb)} MB start, ${w.missing} acknowledged entries missing.`,
+      );
       const dev = "from TypeScript sources via tsx, default V8 flags (comparison)";
       ctx.progress(`again for 30 s ${dev}`);
       const d = await overload(ctx, { offered, durationMs: 30_000 }, { kind: "sources" });

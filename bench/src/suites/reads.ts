@@ -282,14 +282,14 @@ export const reads: Suite = {
     }
     const fieldsIdle = idle.fields!;
     out.notes.push(
-      `fields match (no target) scans log_entries_timestamp_idx newest-first and evaluates json_extract per row until 101 hit: ${fieldsIdle.p50.toFixed(0)} ms p50 for a key matching 0.1% of rows, and @libsql/client runs it synchronously on the main thread (it stalls ingestion acknowledgements for as long). For hot keys, an expression index matching the generated SQL exactly (\`CREATE INDEX … ON log_entries(CAST(json_extract(fields, '$."userId"') AS TEXT), timestamp)\`) or a generated column would make it an index search.`,
+      `fields match (no target) scans log_entries_timestamp_idx newest-first and evaluates json_extract per row until 101 hit: ${fieldsIdle.p50.toFixed(0)} ms p50 for a key matching 0.1% of rows (on the reader thread: it no longer stalls ingestion acknowledgements). For hot keys, an expression index matching the generated SQL exactly (\`CREATE INDEX … ON log_entries(CAST(json_extract(fields, '$."userId"') AS TEXT), timestamp)\`) or a generated column would make it an index search.`,
     );
     out.figures.ingestRateDuringReads = { kind: "value", unit: "entries/s", value: ingestRate, n: 1 };
     out.data = { entries: size, queryPlans: plans, window: { from: WINDOW_FROM, to: WINDOW_TO } };
     out.notes.push(
       `${size} entries over 7 days (~${Math.round(size / 168)} per hour), realistic mix (70% info, 5% error; ~90-byte messages, ~150-byte fields), FTS on; read through openLogStorage() on a copy of the cached fixture.`,
       `tinybench: ≥ ${ctx.quick ? 5 : 30} samples and ≥ ${ctx.quick ? 100 : 1000} ms per query; p99 of a few dozen samples is close to the max.`,
-      `Under ingestion the store took ${formatRate(ingestRate)} at the same time${ctx.state.sustainableRate === undefined ? "" : ` (the same producers reached ${formatRate(ctx.state.sustainableRate)} without reads in the ceiling suite)`}. @libsql/client runs each read synchronously on the main thread: while a slow query (full-text, fields) runs, no commit is acknowledged and no entry is enqueued, which is what pulls ingestion down; the writer thread itself never blocks readers (WAL).`,
+      `Under ingestion the store took ${formatRate(ingestRate)} at the same time${ctx.state.sustainableRate === undefined ? "" : ` (the same producers reached ${formatRate(ctx.state.sustainableRate)} without reads in the ceiling suite)`}. Reads run on the storage's reader thread (their own connection, a WAL snapshot: the writer never blocks them, and they never block the event loop that acknowledges commits); on 2 cores they still share the CPU with the main and writer threads, which is what pulls ingestion down.`,
       `Query plans: ${all.map((c) => `${c.key}: ${plans[c.key]!.join("; ")}`).join(" | ")}`,
     );
     out.charts = [

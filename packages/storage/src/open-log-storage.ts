@@ -57,7 +57,7 @@ async function createReader(config: BatchConfig, opened: OpenedDatabase, local: 
   if (!local || opened.path === null || !config.readerThread) {
     return new LogReader(opened.db, () => config.fullText);
   }
-  return ThreadedLogReader.start({
+  return ThreadedLogReader.lazy({
     path: opened.path,
     pragmas: connectionPragmas(config),
     busyTimeoutMs: config.busyTimeoutMs,

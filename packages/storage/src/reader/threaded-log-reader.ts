@@ -19,8 +19,9 @@ export class ThreadedLogReader implements LogReads {
     this.#thread = thread;
   }
 
-  static async start(init: ReaderInit): Promise<ThreadedLogReader> {
-    const thread = await ThreadClient.start({
+  /** The thread starts with the first read: ingest-only processes never pay for it. */
+  static lazy(init: ReaderInit): ThreadedLogReader {
+    const thread = ThreadClient.lazy({
       entry: threadEntry(import.meta.url, "./reader-worker"),
       workerData: init,
       // Pages of at most 1000 entries: a small heap, grown by at most ~1.4× between collections.

@@ -25,14 +25,22 @@ export class ThreadClient {
   #seq = 0;
   #closed = false;
   #restarts = 0;
+  #started = false;
 
-  private constructor(options: ThreadClientOptions, worker: Worker) {
+  private constructor(options: ThreadClientOptions, worker: Worker | null) {
     this.#options = options;
-    this.#worker = Promise.resolve(this.#attach(worker));
+    this.#started = worker !== null;
+    this.#worker = worker === null ? null : Promise.resolve(this.#attach(worker));
   }
 
+  /** Starts the thread now: an error opening it is thrown here. */
   static async start(options: ThreadClientOptions): Promise<ThreadClient> {
     return new ThreadClient(options, await startThread(options));
+  }
+
+  /** Starts the thread with the first request (it costs ~15–20 MB of RSS; some users never need it). */
+  static lazy(options: ThreadClientOptions): ThreadClient {
+    return new ThreadClient(options, null);
   }
 
   /** Threads started after the first one died. */
@@ -43,7 +51,8 @@ export class ThreadClient {
   request(body: { op: string } & Record<string, unknown>): Promise<unknown> {
     if (this.#closed) return Promise.reject(closedError("thread closed"));
     if (this.#worker === null) {
-      this.#restarts++;
+      if (this.#started) this.#restarts++;
+      this.#started = true;
       this.#worker = startThread(this.#options).then((worker) => this.#attach(worker));
       // a failed start is retried by the next request
       this.#worker.catch(() => {
@@ -63,7 +72,11 @@ export class ThreadClient {
   /** Sends `closeRequest` (so the thread closes its connection), then ends the thread. */
   async close(closeRequest: { op: string }): Promise<void> {
     if (this.#closed) return;
-    const worker = await this.#worker?.catch(() => null);
+    if (this.#worker === null) {
+      this.#closed = true;
+      return;
+    }
+    const worker = await this.#worker.catch(() => null);
     try {
       if (worker) await this.request(closeRequest);
     } finally {
