@@ -1,6 +1,8 @@
 import Database from "libsql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ValidationError } from "../src/errors.js";
 import { openLogStorage } from "../src/index.js";
+import { ThreadedLogReader } from "../src/reader/threaded-log-reader.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const temp = makeTempDir();
@@ -57,6 +59,38 @@ describe("reader thread", () => {
       expect(ticks).toBeLessThan(ms / 10);
     } finally {
       await storage.close();
+    }
+  });
+
+  it("starts with the first read, answers in order, rebuilds ValidationErrors, and restarts after a crash", async () => {
+    const reader = ThreadedLogReader.lazy({
+      path: temp.path("reads.db"),
+      pragmas: [],
+      busyTimeoutMs: 1000,
+      fullText: true,
+    });
+    try {
+      const [recent, page] = await Promise.all([
+        reader.getRecent(3),
+        reader.search({ limit: 2, levels: ["info"] }),
+      ]);
+      expect(recent.map((e) => e.message)).toEqual([
+        `request ${ROWS - 1} done`,
+        `request ${ROWS - 2} done`,
+        `request ${ROWS - 3} done`,
+      ]);
+      expect(recent[0]!.timestamp).toBeInstanceOf(Date);
+      expect(page.entries).toHaveLength(2);
+      const bad = await reader.search({ text: '"unclosed' }).catch((e: unknown) => e);
+      expect(bad).toBeInstanceOf(ValidationError);
+      expect((bad as ValidationError).field).toBe("text");
+
+      await reader.kill();
+      // the thread is gone: the next read starts a new one on the same file
+      expect((await reader.getRecent(1))[0]!.message).toBe(`request ${ROWS - 1} done`);
+      expect(reader.restarts).toBe(1);
+    } finally {
+      await reader.close();
     }
   });
 });

@@ -51,6 +51,16 @@ export class ThreadedLogReader implements LogReads {
     return this.#thread.close({ op: "close" });
   }
 
+  /** Threads started after the first one died. */
+  get restarts(): number {
+    return this.#thread.restarts;
+  }
+
+  /** Stops the thread abruptly, as a crash would (tests use it to prove the restart). */
+  kill(): Promise<void> {
+    return this.#thread.kill();
+  }
+
   #request(request: ReaderRequest): Promise<unknown> {
     return this.#thread.request(request);
   }
