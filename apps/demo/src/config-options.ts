@@ -27,6 +27,17 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
     z.enum(values),
   );
 const text = (max = 4096) => z.string().trim().min(1).max(max);
+/** `a,b,c` (or a JSON array) → the non-empty trimmed items. */
+const keyList = () =>
+  z.preprocess(
+    fromText((t) =>
+      t
+        .split(",")
+        .map((k) => k.trim())
+        .filter((k) => k !== ""),
+    ),
+    z.array(text(100).regex(/^[\w.:@/-]+$/)).max(20),
+  );
 const libsqlUrl = () => text().regex(/^(file|libsql|https?|wss?):/);
 
 /** A duration such as `7d`, `12h`, `90s` (or a number of milliseconds) → milliseconds. */
@@ -218,6 +229,16 @@ export const OPTIONS = [
     description: "read a file: database from a worker thread so slow searches never stall HTTP",
     expected: "true or false",
     schema: bool(),
+  }),
+  spec({
+    key: "indexedFields",
+    env: "BATCHLOG_INDEXED_FIELDS",
+    flag: "--indexed-fields <keys>",
+    default: undefined,
+    description:
+      "fields keys to index, comma-separated (e.g. trace_id,user): filters on them become index searches",
+    expected: "a comma-separated list of up to 20 keys (letters, digits, _ . - : @ /)",
+    schema: keyList(),
   }),
   spec({
     key: "maxBatchSize",

@@ -186,6 +186,7 @@ const STORAGE_FIELDS: Partial<Record<OptionKey, string>> = {
   retryMaxDelayMs: "retry.maxDelayMs",
   synchronous: "synchronous",
   fullText: "fullText",
+  indexedFields: "indexedFields",
   walAutocheckpoint: "walAutocheckpoint",
   checkpointIntervalMs: "checkpointIntervalMs",
   journalSizeLimit: "journalSizeLimit",

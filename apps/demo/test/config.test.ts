@@ -111,6 +111,17 @@ describe("loadConfig", () => {
     expect(config.configFile).toBe(file);
   });
 
+  it("Should read indexed fields as a comma-separated list, or a JSON array from the file", () => {
+    expect(loadConfig({ BATCHLOG_INDEXED_FIELDS: " trace_id, user.id ,," }).storage.indexedFields).toEqual([
+      "trace_id",
+      "user.id",
+    ]);
+    const file = join(dir, "indexed.json");
+    writeFileSync(file, JSON.stringify({ indexedFields: ["request_id"] }));
+    expect(loadConfig({ BATCHLOG_CONFIG: file }).storage.indexedFields).toEqual(["request_id"]);
+    expect(loadConfig({}).storage.indexedFields).toBeUndefined();
+  });
+
   it.each([
     ["BATCHLOG_PORT", "eighty", 'BATCHLOG_PORT="eighty": expected an integer from 0 to 65535'],
     ["BATCHLOG_PORT", "70000", 'BATCHLOG_PORT="70000": expected an integer from 0 to 65535'],

@@ -76,6 +76,23 @@ export const batchConfigSchema = z
     busyTimeoutMs: nonNegativeInt.default(5000),
     /** Maintain the FTS5 index over `message`. @default true */
     fullText: z.boolean().default(true),
+    /**
+     * Top-level `fields` keys to index (e.g. trace_id, user): a filter on them becomes an index
+     * search instead of a scan. Each costs a B-tree insert per entry. @default []
+     */
+    indexedFields: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(100)
+          .refine(
+            (key) => !key.includes('"'),
+            "a key with a double quote cannot be addressed by a JSON path",
+          ),
+      )
+      .max(20)
+      .default([]),
     /** Largest `message` in bytes (UTF-8). @default 65536 */
     maxMessageBytes: positiveInt.default(64 * 1024),
     /** Largest `fields` in bytes once serialized. @default 65536 */

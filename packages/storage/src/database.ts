@@ -6,6 +6,7 @@ import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { migrate } from "drizzle-orm/libsql/migrator";
 import type { BatchConfig } from "./config.js";
 import { isRemoteUrl } from "./config.js";
+import { syncFieldIndexes } from "./field-indexes.js";
 import { syncFullTextTriggers } from "./full-text.js";
 import * as schema from "./schema.js";
 import { connectionPragmas } from "./writers/pragmas.js";
@@ -67,6 +68,7 @@ export async function prepareDatabase(opened: OpenedDatabase, config: BatchConfi
   }
   await migrateRacing(opened.db);
   await syncFullTextTriggers(opened.client, config.fullText);
+  await syncFieldIndexes(opened.client, config.indexedFields);
 }
 
 /**

@@ -1,0 +1,43 @@
+import type { Client } from "@libsql/client";
+
+const PREFIX = "log_entries_field_";
+
+/**
+ * The SQL text that extracts a top-level `fields` key as text: the reader's filter and the
+ * expression index use this same text, which is what lets SQLite match the one to the other
+ * (an expression index is used only for an identical expression, with the path as a literal).
+ */
+export function fieldValueSql(key: string): string {
+  const path = `$."${key.replaceAll('"', '""')}"`;
+  return `CAST(json_extract(fields, '${path.replaceAll("'", "''")}') AS TEXT)`;
+}
+
+/** A stable index name for a key: its characters made identifier-safe, plus a hash against clashes. */
+function indexName(key: string): string {
+  let hash = 0;
+  for (const ch of key) hash = (Math.imul(hash, 31) + (ch.codePointAt(0) ?? 0)) >>> 0;
+  return `${PREFIX}${key.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}_${hash.toString(36)}`;
+}
+
+/**
+ * Creates an index on (value of `fields.<key>`, timestamp) for each configured key and drops the
+ * ones no longer configured. A filter on an indexed key is an index search, newest first, instead
+ * of a scan that evaluates JSON on every row; each index costs a B-tree insert per entry written.
+ */
+export async function syncFieldIndexes(client: Client, keys: readonly string[]): Promise<void> {
+  const existing = await client.execute(
+    `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'log_entries' AND name LIKE '${PREFIX}%'`,
+  );
+  const present = new Set(existing.rows.map((r) => String(r[0])));
+  const wanted = new Map(keys.map((key) => [indexName(key), key]));
+  const statements = [
+    ...[...present].filter((name) => !wanted.has(name)).map((name) => `DROP INDEX IF EXISTS "${name}"`),
+    ...[...wanted]
+      .filter(([name]) => !present.has(name))
+      .map(
+        ([name, key]) =>
+          `CREATE INDEX IF NOT EXISTS "${name}" ON log_entries (${fieldValueSql(key)}, timestamp)`,
+      ),
+  ];
+  if (statements.length > 0) await client.batch(statements, "write");
+}
