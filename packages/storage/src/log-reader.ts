@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { Db } from "./database.js";
 import { decodeRow } from "./entry-codec.js";
