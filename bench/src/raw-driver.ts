@@ -1,28 +1,19 @@
-import { LOG_LEVELS, type NewLogEntry } from "@batchlog/storage";
+import {
+  BULK_INSERT_SQL,
+  connectionPragmas,
+  INSERT_SQL,
+  LOG_LEVELS,
+  type NewLogEntry,
+  resolveBatchConfig,
+} from "@batchlog/storage";
 import Database from "libsql";
 
-/**
- * The pragmas @batchlog/storage puts on every local connection (packages/storage/src/writers/
- * pragmas.ts, not exported): the raw-driver ceiling runs with the same durability.
- */
+export { BULK_INSERT_SQL, INSERT_SQL };
+
+/** The pragmas @batchlog/storage puts on every local connection (defaults otherwise): same durability. */
 export function storagePragmas(synchronous: "full" | "normal"): string[] {
-  return [
-    "PRAGMA journal_mode = WAL",
-    `PRAGMA synchronous = ${synchronous.toUpperCase()}`,
-    "PRAGMA busy_timeout = 5000",
-    "PRAGMA wal_autocheckpoint = 1000",
-    `PRAGMA journal_size_limit = ${64 * 1024 * 1024}`,
-    "PRAGMA foreign_keys = ON",
-  ];
+  return connectionPragmas(resolveBatchConfig({ synchronous }));
 }
-
-export const INSERT_SQL =
-  "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (?, ?, ?, ?, ?)";
-
-/** The storage's batch statement (packages/storage/src/writers/pragmas.ts): rows as one JSON array. */
-export const BULK_INSERT_SQL =
-  "INSERT INTO log_entries (timestamp, level, source, message, fields) " +
-  "SELECT value->>0, value->>1, value->>2, value->>3, value->>4 FROM json_each(?)";
 
 export interface RawInsertOptions {
   synchronous: "full" | "normal";

@@ -43,3 +43,5 @@ export type {
   StorageHealth,
   StorageStats,
 } from "./types.js";
+// For tools that write the same file with the raw driver (the bench's ceiling): same SQL, same pragmas.
+export { BULK_INSERT_SQL, connectionPragmas, INSERT_SQL } from "./writers/pragmas.js";
