@@ -21,18 +21,7 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
   const config = resolveBatchConfig(input);
   const opened = await openVerified(config);
   const local = opened.path !== null && config.syncUrl === undefined;
-  let reader: LogReads;
-  try {
-    reader = await createReader(config, opened, local);
-  } catch (error) {
-    opened.client.close();
-    throw new StorageUnavailableError(
-      `cannot open the reader on ${describe(config)}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const reader = createReader(config, opened, local);
   if (config.implementation === "direct") {
     const writer = new ClientBatchWriter(opened.client, { manageWal: local });
     return new DirectLogStorage({ config, opened, reader, writer });
@@ -53,7 +42,8 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
   return new BatchedLogStorage({ config, opened, reader, writer });
 }
 
-async function createReader(config: BatchConfig, opened: OpenedDatabase, local: boolean): Promise<LogReads> {
+/** Nothing to open yet: the reader thread starts with the first read. */
+function createReader(config: BatchConfig, opened: OpenedDatabase, local: boolean): LogReads {
   if (!local || opened.path === null || !config.readerThread) {
     return new LogReader(opened.db, () => config.fullText);
   }
