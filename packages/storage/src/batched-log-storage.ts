@@ -3,6 +3,7 @@ import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import type { PendingEntry } from "./pending-entry.js";
+import { packRows, rowText } from "./row-spans.js";
 import { GroupSettler, type Settler, SingleSettler } from "./settlers.js";
 import type { BatchEvent, LogStorage, NewLogEntry, StorageHealth, StorageStats } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
@@ -47,7 +48,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     const settler = new SingleSettler();
     let pending: PendingEntry;
     try {
-      pending = this.#prepare(entry, settler, 0, true);
+      const row = this.#encode(entry);
+      pending = this.#pending(row, 0, row.length, entry, settler, 0);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -83,14 +85,20 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     const full = this.#fullBeforeEncoding(entries.length);
     if (full !== null) return entries.map(() => ({ status: "rejected", reason: full }));
     const group = new GroupSettler(entries.length);
-    const pendings: PendingEntry[] = [];
+    const rows: string[] = [];
+    const indexes: number[] = [];
     for (let i = 0; i < entries.length; i++) {
       try {
-        pendings.push(this.#prepare(entries[i]!, group, i, setIds));
+        rows.push(this.#encode(entries[i]!));
+        indexes.push(i);
       } catch (error) {
         group.fail(i, error as Error);
       }
     }
+    const { text, starts } = packRows(rows);
+    const pendings = indexes.map((i, r) =>
+      this.#pending(text, starts[r]!, starts[r]! + rows[r]!.length, setIds ? entries[i]! : null, group, i),
+    );
     if (pendings.length > 0) {
       await this.#enqueue(pendings).catch((error: Error) => {
         for (const pending of pendings) settleRejected(pending, error);
@@ -170,26 +178,39 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     this.opened.client.close();
   }
 
-  #prepare(entry: NewLogEntry, settler: Settler, index: number, setId: boolean): PendingEntry {
+  /** Validates and encodes one entry: its row's JSON text. */
+  #encode(entry: NewLogEntry): string {
     if (this.#closePromise !== null || this.#queue.closing) {
       this.metrics.reject("closed");
       throw new StorageClosedError();
     }
     try {
-      const json = rowJson(encodeEntry(entry, this.config, Date.now()));
-      return {
-        json,
-        entry: setId ? entry : null,
-        bytes: entryBytes(json),
-        enqueuedAt: performance.now(),
-        settler,
-        index,
-        settled: false,
-      };
+      return rowJson(encodeEntry(entry, this.config, Date.now()));
     } catch (error) {
       if (error instanceof ValidationError) this.metrics.reject("validation");
       throw error;
     }
+  }
+
+  #pending(
+    text: string,
+    start: number,
+    end: number,
+    entry: NewLogEntry | null,
+    settler: Settler,
+    index: number,
+  ): PendingEntry {
+    return {
+      text,
+      start,
+      end,
+      entry,
+      bytes: entryBytes(end - start),
+      enqueuedAt: performance.now(),
+      settler,
+      index,
+      settled: false,
+    };
   }
 
   async #enqueue(pendings: PendingEntry[]): Promise<void> {
@@ -229,7 +250,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     }
     if (!this.commitListeners.active) return;
     this.commitListeners.emit(
-      batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, parseRow(item.json))),
+      batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, parseRow(rowText(item)))),
     );
   }
 }

@@ -5,14 +5,9 @@ import type { LogEntry, LogFields, NewLogEntry } from "./types.js";
 /** A validated entry as written: [timestampMs, level (1–6), source, message, fields JSON or null]. */
 export type EncodedRow = [number, number, string, string, string | null];
 
-/** A row as JSON text: one flat string per queued entry, and the unit batches are joined from. */
+/** A row as JSON text: what is queued (see row-spans.ts) and what batches are joined from. */
 export function rowJson(row: EncodedRow): string {
   return JSON.stringify(row);
-}
-
-/** Rows (rowJson texts) as one JSON array, the parameter of BULK_INSERT_SQL. */
-export function joinRows(rows: readonly string[]): string {
-  return `[${rows.join(",")}]`;
 }
 
 export function parseRow(json: string): EncodedRow {
@@ -150,6 +145,6 @@ export function decodeEncoded(id: number, row: EncodedRow): LogEntry {
  */
 export const ENTRY_OVERHEAD_BYTES = 160;
 
-export function entryBytes(json: string): number {
-  return ENTRY_OVERHEAD_BYTES + json.length;
+export function entryBytes(rowLength: number): number {
+  return ENTRY_OVERHEAD_BYTES + rowLength;
 }

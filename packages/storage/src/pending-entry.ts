@@ -1,14 +1,14 @@
+import type { RowSpan } from "./row-spans.js";
 import type { Settler } from "./settlers.js";
 import type { NewLogEntry } from "./types.js";
 
 /**
  * One entry waiting for its commit. Kept small, as up to queueCapacity of them live at once and
- * each one survives long enough to reach the old generation: the row as one JSON text (no
- * per-field objects), and the caller's entry only when its `id` must be set (store, storeMany).
+ * each one survives long enough to reach the old generation: the row as a span of its call's
+ * JSON text (no per-field objects, no string per entry), and the caller's entry only when its
+ * `id` must be set (store, storeMany).
  */
-export interface PendingEntry {
-  /** The validated row as JSON text (see rowJson): what the writer sends to SQLite. */
-  json: string;
+export interface PendingEntry extends RowSpan {
   /** The caller's object, to set `entry.id` on commit; null for storeEach (ids come back in its results). */
   entry: NewLogEntry | null;
   /** Approximate memory held while queued (see entryBytes). */

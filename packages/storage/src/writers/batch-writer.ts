@@ -1,4 +1,5 @@
 import type { DriverErrorInfo } from "../classify-error.js";
+import type { RowSpan } from "../row-spans.js";
 
 /** Per-row result of a batch written row by row: the id, or why the database refused that row. */
 export type RowOutcome = number | DriverErrorInfo;
@@ -11,10 +12,8 @@ export type WriteResult =
   /** Nothing committed. */
   | { ok: false; error: DriverErrorInfo };
 
-/** A row to write: its JSON text (rowJson). Retries pass the same objects again (see ClientBatchWriter). */
-export interface RowToWrite {
-  readonly json: string;
-}
+/** A row to write: a span of JSON text (see row-spans.ts). Retries pass the same objects again (see ClientBatchWriter). */
+export type RowToWrite = RowSpan;
 
 export type DeleteScope = { kind: "olderThan"; beforeMs: number } | { kind: "upToId"; maxId: number };
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Client, InStatement } from "@libsql/client";
 import { classifyFailure, type DriverErrorInfo, toDriverErrorInfo } from "../classify-error.js";
 import { type EncodedRow, parseRow } from "../entry-codec.js";
+import { rowText } from "../row-spans.js";
 import type { BatchWriter, DeleteScope, RowOutcome, RowToWrite, WriteResult } from "./batch-writer.js";
 import { INSERT_SQL } from "./pragmas.js";
 
@@ -183,7 +184,7 @@ export class ClientBatchWriter implements BatchWriter {
     const attempt: Attempt = {
       token: randomUUID(),
       sources: rows,
-      rows: rows.map((row) => parseRow(row.json)),
+      rows: rows.map((row) => parseRow(rowText(row))),
       index: new Map(rows.map((row, i) => [row, i])),
     };
     this.#attempt = attempt;

@@ -1,3 +1,4 @@
+import { joinRows } from "../row-spans.js";
 import type { BatchWriter, DeleteScope, RowToWrite, WriteResult } from "./batch-writer.js";
 import { SqliteBatchWriter, type SqliteWriterOptions } from "./sqlite-batch-writer.js";
 
@@ -10,7 +11,7 @@ export class InProcessBatchWriter implements BatchWriter {
   }
 
   async write(rows: readonly RowToWrite[]): Promise<WriteResult> {
-    return this.#writer.write(rows.map((row) => row.json));
+    return this.#writer.write(joinRows(rows), rows.length);
   }
 
   async deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {

@@ -1,7 +1,7 @@
 import Database from "libsql";
 import { classifyFailure, type DriverErrorInfo, isDiskFull, toDriverErrorInfo } from "../classify-error.js";
 import { DiskReserve } from "../disk-reserve.js";
-import { type EncodedRow, joinRows, parseRow } from "../entry-codec.js";
+import type { EncodedRow } from "../entry-codec.js";
 import type { DeleteScope, RowOutcome, WriteResult } from "./batch-writer.js";
 import { BULK_INSERT_SQL, INSERT_SQL } from "./pragmas.js";
 
@@ -39,9 +39,9 @@ export class SqliteBatchWriter {
     if (this.#reserve !== null) this.#reserveMissing = !this.#reserve.ensure();
   }
 
-  /** Writes rows given as their JSON texts (rowJson), in one transaction. */
-  write(rows: readonly string[]): WriteResult {
-    const result = this.#write(rows);
+  /** Writes `count` rows, given as one JSON array of rowJson texts (joinRows), in one transaction. */
+  write(batch: string, count: number): WriteResult {
+    const result = this.#write(batch, count);
     if (!result.ok && isDiskFull(result.error)) {
       return { ok: false, error: { ...result.error, message: this.#escapeDiskFull(result.error).message } };
     }
@@ -49,19 +49,18 @@ export class SqliteBatchWriter {
     return result;
   }
 
-  #write(rows: readonly string[]): WriteResult {
+  #write(batch: string, count: number): WriteResult {
     try {
-      return { ok: true, ids: this.#inTransaction(() => this.#insertBatch(joinRows(rows), rows.length)) };
+      return { ok: true, ids: this.#inTransaction(() => this.#insertBatch(batch, count)) };
     } catch (error) {
       const info = toDriverErrorInfo(error);
       if (classifyFailure(info) !== "content") return { ok: false, error: info };
     }
     // Some row is bad: write them one by one, each behind a savepoint, so only the bad ones fail.
     try {
-      return {
-        ok: true,
-        outcomes: this.#inTransaction(() => rows.map((row) => this.#insertIsolated(parseRow(row)))),
-      };
+      const rows = JSON.parse(batch) as EncodedRow[];
+      if (rows.length !== count) throw new Error(`batch holds ${rows.length} rows, expected ${count}`);
+      return { ok: true, outcomes: this.#inTransaction(() => rows.map((row) => this.#insertIsolated(row))) };
     } catch (error) {
       return { ok: false, error: toDriverErrorInfo(error) };
     }

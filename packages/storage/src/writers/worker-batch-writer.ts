@@ -1,3 +1,4 @@
+import { joinRows } from "../row-spans.js";
 import { threadEntry } from "../threads/spawn-thread.js";
 import { ThreadClient } from "../threads/thread-client.js";
 import { DriverThreadError } from "../threads/thread-protocol.js";
@@ -45,8 +46,8 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 
   write(rows: readonly RowToWrite[]): Promise<WriteResult> {
-    // Strings cross the thread boundary (copied), no per-field objects; the worker joins them.
-    return this.#request({ op: "write", rows: rows.map((row) => row.json) }) as Promise<WriteResult>;
+    // One string crosses the thread boundary (copied): no per-row or per-field objects.
+    return this.#request({ op: "write", batch: joinRows(rows), count: rows.length }) as Promise<WriteResult>;
   }
 
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {

@@ -2,8 +2,8 @@ import type { DeleteScope } from "./batch-writer.js";
 import type { SqliteWriterOptions } from "./sqlite-batch-writer.js";
 
 export type WorkerRequest =
-  /** `rows`: each row's JSON text (rowJson). */
-  | { seq: number; op: "write"; rows: string[] }
+  /** `batch`: the rows as one JSON array text (joinRows), `count` of them. */
+  | { seq: number; op: "write"; batch: string; count: number }
   | { seq: number; op: "deleteChunk"; scope: DeleteScope; chunkSize: number }
   | { seq: number; op: "checkpoint"; mode: "PASSIVE" | "TRUNCATE" }
   | { seq: number; op: "close" };

@@ -10,7 +10,7 @@ serveThread(
     const request = message as unknown as WorkerRequest;
     switch (request.op) {
       case "write":
-        return writer.write(request.rows);
+        return writer.write(request.batch, request.count);
       case "deleteChunk":
         return writer.deleteChunk(request.scope, request.chunkSize);
       case "checkpoint":

@@ -1,7 +1,10 @@
 import { type EncodedRow, rowJson } from "../../src/entry-codec.js";
+import { packRows } from "../../src/row-spans.js";
 import type { RowToWrite } from "../../src/writers/batch-writer.js";
 
 /** Rows as the queue hands them to a BatchWriter (keep the array: retries pass the same objects). */
 export function rowsToWrite(rows: EncodedRow[]): RowToWrite[] {
-  return rows.map((row) => ({ json: rowJson(row) }));
+  const texts = rows.map(rowJson);
+  const { text, starts } = packRows(texts);
+  return texts.map((row, i) => ({ text, start: starts[i]!, end: starts[i]! + row.length }));
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { joinRows, packRows, type RowSpan, rowText } from "../src/row-spans.js";
+
+/** The spans of one call's rows, as BatchedLogStorage queues them. */
+function call(rows: string[]): RowSpan[] {
+  const { text, starts } = packRows(rows);
+  return rows.map((row, i) => ({ text, start: starts[i]!, end: starts[i]! + row.length }));
+}
+
+describe("row spans", () => {
+  const a = call(['[1,"a,b"]', '[2,"ü"]', "[3]"]);
+  const b = call(['[4,"x"]', "[5]"]);
+
+  it("gives each row back as its own text", () => {
+    expect(a.map(rowText)).toEqual(['[1,"a,b"]', '[2,"ü"]', "[3]"]);
+    expect(call([]).map(rowText)).toEqual([]);
+  });
+
+  it("joins whole calls, parts of calls and interleaved calls into one JSON array in row order", () => {
+    const cases: RowSpan[][] = [
+      [...a, ...b],
+      [a[1]!, a[2]!, b[0]!],
+      [a[0]!, a[2]!],
+      [b[1]!, a[0]!, b[0]!, a[1]!],
+      [a[0]!],
+    ];
+    for (const rows of cases) {
+      expect(JSON.parse(joinRows(rows))).toEqual(rows.map((row) => JSON.parse(rowText(row))));
+    }
+  });
+
+  it("copies neighbouring rows of one call as one slice", () => {
+    // Same text, adjacent spans: the batch is the call's text verbatim (commas included).
+    expect(joinRows(a)).toBe(`[${a[0]!.text}]`);
+    expect(joinRows([]), "an empty batch is still an array").toBe("[]");
+  });
+});
