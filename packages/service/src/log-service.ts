@@ -154,17 +154,23 @@ export function createLogService({
     },
   };
 
-  async function ingest(candidates: Candidate[], options: IngestOptions | undefined): Promise<IngestResult> {
+  // Not async: a suspended frame would keep the candidates (parsed entries) alive until the commit.
+  function ingest(candidates: Candidate[], options: IngestOptions | undefined): Promise<IngestResult> {
+    const submitted =
+      options?.wait === false
+        ? enqueueCandidates(storage, candidates, tracker)
+        : storeCandidates(storage, candidates, queueCapacity);
+    return countOutcome(submitted, candidates.length);
+  }
+
+  async function countOutcome(submitted: Promise<IngestResult>, items: number): Promise<IngestResult> {
     try {
-      const result =
-        options?.wait === false
-          ? await enqueueCandidates(storage, candidates, tracker)
-          : await storeCandidates(storage, candidates, queueCapacity);
+      const result = await submitted;
       counters.accepted += result.accepted;
       counters.rejected += result.errors.length;
       return result;
     } catch (error) {
-      counters.rejected += candidates.length;
+      counters.rejected += items;
       throw error;
     }
   }

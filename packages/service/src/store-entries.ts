@@ -62,23 +62,45 @@ export function isStorageFailure(error: unknown): error is StorageFailure {
  * HTTP layer answers 429/503 and the client retries the whole request. More valid entries than
  * `queueCapacity` is a PayloadTooLargeError (413): such a request could never be enqueued.
  */
-export async function storeCandidates(
+export function storeCandidates(
   storage: LogStorage,
   candidates: Candidate[],
   queueCapacity: number = Number.POSITIVE_INFINITY,
 ): Promise<IngestResult> {
   const { ids, errors, valid } = splitCandidates(candidates);
-  if (valid.length === 0) return { ids, errors, accepted: 0 };
+  if (valid.length === 0) return Promise.resolve({ ids, errors, accepted: 0 });
   // storeEach enqueues all or nothing: a request larger than the whole queue would get a
   // QueueFullError (429) on every retry, so it is refused as too large instead.
   if (valid.length > queueCapacity) {
-    throw new PayloadTooLargeError({ entries: queueCapacity, received: valid.length });
+    return Promise.reject(new PayloadTooLargeError({ entries: queueCapacity, received: valid.length }));
   }
-  const settled = await storage.storeEach(valid.map((v) => v.entry));
+  let settled: Promise<PromiseSettledResult<number>[]>;
+  try {
+    settled = storage.storeEach(valid.map((v) => v.entry));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // The storage holds the entries encoded: only their positions wait for the commit. Anything
+  // reachable from a suspended async frame until then is copied by every young-generation GC.
+  return collectOutcomes(
+    settled,
+    ids,
+    errors,
+    valid.map((v) => v.index),
+  );
+}
+
+async function collectOutcomes(
+  settled: Promise<PromiseSettledResult<number>[]>,
+  ids: (number | null)[],
+  errors: IngestError[],
+  indexes: number[],
+): Promise<IngestResult> {
+  const outcomes = await settled;
   let accepted = 0;
   const failures: { index: number; reason: unknown }[] = [];
-  settled.forEach((outcome, i) => {
-    const index = (valid[i] as { index: number }).index;
+  outcomes.forEach((outcome, i) => {
+    const index = indexes[i] as number;
     if (outcome.status === "fulfilled") {
       ids[index] = outcome.value;
       accepted++;
