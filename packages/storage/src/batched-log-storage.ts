@@ -48,8 +48,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     const settler = new SingleSettler();
     let pending: PendingEntry;
     try {
-      const row = this.#encode(entry);
-      pending = this.#pending(row, 0, row.length, entry, settler, 0);
+      const { chunk, ends } = packRows([this.#encode(entry)]);
+      pending = this.#pending(chunk, 0, ends[0]!, entry, settler, 0);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -95,9 +95,9 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
         group.fail(i, error as Error);
       }
     }
-    const { text, starts } = packRows(rows);
+    const { chunk, starts, ends } = packRows(rows);
     const pendings = indexes.map((i, r) =>
-      this.#pending(text, starts[r]!, starts[r]! + rows[r]!.length, setIds ? entries[i]! : null, group, i),
+      this.#pending(chunk, starts[r]!, ends[r]!, setIds ? entries[i]! : null, group, i),
     );
     if (pendings.length > 0) {
       await this.#enqueue(pendings).catch((error: Error) => {
@@ -193,7 +193,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   }
 
   #pending(
-    text: string,
+    chunk: Buffer,
     start: number,
     end: number,
     entry: NewLogEntry | null,
@@ -201,7 +201,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     index: number,
   ): PendingEntry {
     return {
-      text,
+      chunk,
       start,
       end,
       entry,

@@ -139,9 +139,9 @@ export function decodeEncoded(id: number, row: EncodedRow): LogEntry {
 }
 
 /**
- * Approximate bytes a queued entry holds: its row text (one byte a character for the Latin-1
- * strings V8 stores compactly) and a fixed overhead for the pending record, its boxed numbers and
- * the queue slot (bench memory suite: live heap per queued entry).
+ * Approximate bytes a queued entry holds: its row's UTF-8 bytes (see row-spans.ts) and a fixed
+ * overhead for the pending record, its boxed numbers and the queue slot (bench memory suite:
+ * memory per queued entry).
  */
 export const ENTRY_OVERHEAD_BYTES = 160;
 

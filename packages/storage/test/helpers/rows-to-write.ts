@@ -5,6 +5,6 @@ import type { RowToWrite } from "../../src/writers/batch-writer.js";
 /** Rows as the queue hands them to a BatchWriter (keep the array: retries pass the same objects). */
 export function rowsToWrite(rows: EncodedRow[]): RowToWrite[] {
   const texts = rows.map(rowJson);
-  const { text, starts } = packRows(texts);
-  return texts.map((row, i) => ({ text, start: starts[i]!, end: starts[i]! + row.length }));
+  const { chunk, starts, ends } = packRows(texts);
+  return texts.map((_, i) => ({ chunk, start: starts[i]!, end: ends[i]! }));
 }
