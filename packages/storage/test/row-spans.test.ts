@@ -25,13 +25,14 @@ describe("row spans", () => {
       [a[0]!],
     ];
     for (const rows of cases) {
-      expect(JSON.parse(joinRows(rows))).toEqual(rows.map((row) => JSON.parse(rowText(row))));
+      expect(JSON.parse(joinRows(rows).toString())).toEqual(rows.map((row) => JSON.parse(rowText(row))));
     }
   });
 
-  it("copies neighbouring rows of one call as one slice", () => {
-    // Same text, adjacent spans: the batch is the call's text verbatim (commas included).
-    expect(joinRows(a)).toBe(`[${a[0]!.chunk.toString()}]`);
-    expect(joinRows([]), "an empty batch is still an array").toBe("[]");
+  it("copies neighbouring rows of one call as one slice, in a buffer of its own", () => {
+    // Same chunk, adjacent spans: the batch is the call's bytes verbatim (commas included).
+    expect(joinRows(a).toString()).toBe(`[${a[0]!.chunk.toString()}]`);
+    expect(joinRows(a).byteOffset, "not a slice of a shared pool").toBe(0);
+    expect(joinRows([]).toString(), "an empty batch is still an array").toBe("[]");
   });
 });

@@ -14,6 +14,8 @@ export interface SqliteWriterOptions {
   reserveBytes?: number | undefined;
 }
 
+const utf8 = new TextDecoder();
+
 /** How often a missing disk reserve is re-tried after successful writes. */
 const RESERVE_RETRY_MS = 1000;
 
@@ -39,8 +41,8 @@ export class SqliteBatchWriter {
     if (this.#reserve !== null) this.#reserveMissing = !this.#reserve.ensure();
   }
 
-  /** Writes `count` rows, given as one JSON array of rowJson texts (joinRows), in one transaction. */
-  write(batch: string, count: number): WriteResult {
+  /** Writes `count` rows, given as one JSON array of rowJson texts in UTF-8 (joinRows), in one transaction. */
+  write(batch: Uint8Array, count: number): WriteResult {
     const result = this.#write(batch, count);
     if (!result.ok && isDiskFull(result.error)) {
       return { ok: false, error: { ...result.error, message: this.#escapeDiskFull(result.error).message } };
@@ -49,7 +51,7 @@ export class SqliteBatchWriter {
     return result;
   }
 
-  #write(batch: string, count: number): WriteResult {
+  #write(batch: Uint8Array, count: number): WriteResult {
     try {
       return { ok: true, ids: this.#inTransaction(() => this.#insertBatch(batch, count)) };
     } catch (error) {
@@ -58,7 +60,7 @@ export class SqliteBatchWriter {
     }
     // Some row is bad: write them one by one, each behind a savepoint, so only the bad ones fail.
     try {
-      const rows = JSON.parse(batch) as EncodedRow[];
+      const rows = JSON.parse(utf8.decode(batch)) as EncodedRow[];
       if (rows.length !== count) throw new Error(`batch holds ${rows.length} rows, expected ${count}`);
       return { ok: true, outcomes: this.#inTransaction(() => rows.map((row) => this.#insertIsolated(row))) };
     } catch (error) {
@@ -153,8 +155,9 @@ export class SqliteBatchWriter {
    * array order (json_each walks the array in order, and this connection holds the write lock), so
    * they end at the statement's last rowid.
    */
-  #insertBatch(batch: string, count: number): number[] {
-    const { changes, lastInsertRowid } = this.#bulkInsert.run(batch);
+  #insertBatch(batch: Uint8Array, count: number): number[] {
+    // In an array: libsql 0.5.29 panics on a lone Buffer argument.
+    const { changes, lastInsertRowid } = this.#bulkInsert.run([batch]);
     if (changes !== count) throw new Error(`batch insert wrote ${changes} rows of ${count}`);
     const first = Number(lastInsertRowid) - count + 1;
     return Array.from({ length: count }, (_, i) => first + i);

@@ -46,7 +46,7 @@ export class WorkerBatchWriter implements BatchWriter {
   }
 
   write(rows: readonly RowToWrite[]): Promise<WriteResult> {
-    // One string crosses the thread boundary (copied): no per-row or per-field objects.
+    // One byte buffer crosses the thread boundary (copied): no string, no per-row objects.
     return this.#request({ op: "write", batch: joinRows(rows), count: rows.length }) as Promise<WriteResult>;
   }
 
