@@ -48,8 +48,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     const settler = new SingleSettler();
     let pending: PendingEntry;
     try {
-      const { chunk, ends } = packRows([this.#encode(entry)]);
-      pending = this.#pending(chunk, 0, ends[0]!, entry, settler, 0);
+      const chunk = Buffer.from(this.#encode(entry));
+      pending = this.#pending(chunk, 0, chunk.length, entry, settler, 0);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -34,25 +34,22 @@ export function packRows(rows: readonly string[]): { chunk: Buffer; starts: numb
  * crosses to the writer thread is exactly the batch). Never decoded on this thread.
  */
 export function joinRows(rows: readonly RowSpan[]): Buffer {
-  const segments: Buffer[] = [];
-  let length = 1;
+  // Merging neighbours keeps the commas between them, so the size is known up front.
+  let length = Math.max(1, rows.length) + 1;
+  for (const row of rows) length += row.end - row.start;
+  const out = Buffer.allocUnsafeSlow(length);
+  out[0] = 0x5b; // [
+  let offset = 1;
   for (let i = 0; i < rows.length; i++) {
     const first = rows[i] as RowSpan;
     let last = first;
-    // Rows of one call that are still neighbours in the batch go in as one slice, commas included.
+    // Rows of one call that are still neighbours in the batch go in as one copy, commas included.
     while (i + 1 < rows.length && follows(rows[i + 1] as RowSpan, last)) last = rows[++i] as RowSpan;
-    segments.push(first.chunk.subarray(first.start, last.end));
-    length += last.end - first.start + 1;
-  }
-  const out = Buffer.allocUnsafeSlow(Math.max(length, 2));
-  out[0] = 0x5b; // [
-  let offset = 1;
-  for (const segment of segments) {
     if (offset > 1) out[offset++] = 0x2c; // ,
-    offset += segment.copy(out, offset);
+    offset += first.chunk.copy(out, offset, first.start, last.end);
   }
-  out[offset++] = 0x5d; // ]
-  return out.subarray(0, offset);
+  out[offset] = 0x5d; // ]
+  return out;
 }
 
 function follows(row: RowSpan, previous: RowSpan): boolean {
