@@ -62,6 +62,8 @@ export interface RunState {
   sustainableRate?: number;
   /** Entries/s of the raw driver with FTS on (the ceiling suite). */
   rawCeilingFtsOn?: number;
+  /** Rows/s of raw drivers writing on every core at once, FTS on (the anatomy suite). */
+  parallelWriteCapacityFtsOn?: number;
 }
 
 export interface SuiteContext {

@@ -1,7 +1,9 @@
 import { openLogStorage } from "@batchlog/storage";
 import Database from "libsql";
 import { EntryPool } from "../fixtures.js";
+import { writeInParallel } from "../parallel-writers.js";
 import { BULK_INSERT_SQL, encodeRow, INSERT_SQL, storagePragmas } from "../raw-driver.js";
+import { formatRate } from "../stats.js";
 import { emptyOutput, type Suite } from "../suite.js";
 
 interface Phases {
@@ -62,6 +64,28 @@ export const anatomy: Suite = {
         });
       }
     }
+    // How much SQLite this machine writes with every core busy: the bound for the HTTP suite.
+    const cores = 2;
+    const capacity: string[] = [];
+    for (const fullText of [true, false]) {
+      ctx.progress(`FTS ${fullText ? "on" : "off"}: ${cores} threads writing ${cores} files at once`);
+      const copies = Array.from({ length: cores }, () => ctx.temp.copy(templates.get(fullText)!, "parallel"));
+      const rates = await writeInParallel(copies, rows, ctx.quick ? 1000 : 4000);
+      for (const copy of copies) ctx.temp.remove(copy);
+      const total = rates.reduce((a, b) => a + b, 0);
+      out.figures[`fts-${fullText ? "on" : "off"}.${cores}threads.rowsPerSecond`] = {
+        kind: "value",
+        unit: "rows/s",
+        value: total,
+      };
+      if (fullText) ctx.state.parallelWriteCapacityFtsOn = total;
+      capacity.push(
+        `FTS ${fullText ? "on" : "off"} ${formatRate(total)} (${rates.map(formatRate).join(" + ")})`,
+      );
+    }
+    out.notes.push(
+      `Every core writing at once: ${cores} threads, each the raw driver on its own copy of the file with 1000-row one-statement transactions: ${capacity.join("; ")}. Roughly the most this machine writes into SQLite with this schema however the writes are spread (sharding included), before any HTTP parsing or validation.`,
+    );
     out.notes.push(
       "Raw `libsql` on a fresh copy of the migrated file, the storage's pragmas (WAL, synchronous=FULL, wal_autocheckpoint 1000); each phase timed apart and averaged over the transactions of one run. `fixed share`: BEGIN + COMMIT, the part of a transaction that does not shrink with fewer rows.",
       "COMMIT writes every page the transaction dirtied to the WAL and fsyncs it, and runs the checkpoints the WAL's growth triggers (wal_autocheckpoint, amortized in the figure). WAL pages/commit is counted apart, over 8 commits after a truncating checkpoint. A small transaction dirties nearly as many pages as a large one: the table's last leaf, the last leaf of each level's and each source's range in the two composite indexes, the FTS5 segment, sqlite_sequence.",
