@@ -49,7 +49,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     let pending: PendingEntry;
     try {
       const chunk = Buffer.from(this.#encode(entry));
-      pending = this.#pending(chunk, 0, chunk.length, entry, settler, 0);
+      pending = pendingEntry(chunk, 0, chunk.length, entry, settler, 0);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -97,7 +97,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     }
     const { chunk, starts, ends } = packRows(rows);
     const pendings = indexes.map((i, r) =>
-      this.#pending(chunk, starts[r]!, ends[r]!, setIds ? entries[i]! : null, group, i),
+      pendingEntry(chunk, starts[r]!, ends[r]!, setIds ? entries[i]! : null, group, i),
     );
     if (pendings.length > 0) {
       await this.#enqueue(pendings).catch((error: Error) => {
@@ -192,27 +192,6 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     }
   }
 
-  #pending(
-    chunk: Buffer,
-    start: number,
-    end: number,
-    entry: NewLogEntry | null,
-    settler: Settler,
-    index: number,
-  ): PendingEntry {
-    return {
-      chunk,
-      start,
-      end,
-      entry,
-      bytes: entryBytes(end - start),
-      enqueuedAt: performance.now(),
-      settler,
-      index,
-      settled: false,
-    };
-  }
-
   async #enqueue(pendings: PendingEntry[]): Promise<void> {
     try {
       if (this.config.whenFull === "wait") await this.#queue.pushWhenRoom(pendings);
@@ -253,6 +232,27 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
       batch.items.map((item, i) => decodeEncoded(batch.ids[i]!, parseRow(rowText(item)))),
     );
   }
+}
+
+function pendingEntry(
+  chunk: Buffer,
+  start: number,
+  end: number,
+  entry: NewLogEntry | null,
+  settler: Settler,
+  index: number,
+): PendingEntry {
+  return {
+    chunk,
+    start,
+    end,
+    entry,
+    bytes: entryBytes(end - start),
+    enqueuedAt: performance.now(),
+    settler,
+    index,
+    settled: false,
+  };
 }
 
 function settleRejected(pending: PendingEntry, error: Error): void {
