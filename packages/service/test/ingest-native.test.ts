@@ -256,6 +256,10 @@ describe("ingestNative on a full batched queue", () => {
       const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });
       expect(result).toMatchObject({ accepted: 10, errors: [] });
       await eventually(() => expect(fx.service.stats().lateFailures).toBe(10));
+      // A timeout that lands while the batch's attempt is in flight does not withdraw it: that
+      // attempt could still commit if the lock were released now. Once the queue has dropped the
+      // expired entries (after that attempt failed), nothing is left to write them.
+      await eventually(() => expect(fx.storage.stats().queueDepth).toBe(0));
     } finally {
       await lock.rollback();
       blocker.close();
