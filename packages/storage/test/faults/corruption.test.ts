@@ -160,6 +160,11 @@ describe("a -wal damaged after a crash", () => {
 
   function rows(path: string): Map<number, string> {
     return inspect(path, (db) => {
+      // A WAL cut before its first commit leaves a database without the schema: nothing to read.
+      const table = db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_entries'")
+        .get();
+      if (table === undefined) return new Map<number, string>();
       const all = db.prepare("SELECT id, message FROM log_entries").all() as {
         id: number;
         message: string;
@@ -207,8 +212,15 @@ describe("a -wal damaged after a crash", () => {
   it("truncated at random offsets: opens with every transaction up to the last intact commit", async () => {
     const layout = readWal(pristineWal);
     const all = rows(copyWith(pristineWal));
-    for (let i = 0; i < 3; i++) {
-      const cut = WAL_HEADER + Math.floor(Math.random() * (pristineWal.length - WAL_HEADER));
+    const cuts = [
+      // just before the first commit ends: not even the schema survives
+      (layout.commitEnds[0] as number) - 1,
+      ...Array.from(
+        { length: 3 },
+        () => WAL_HEADER + Math.floor(Math.random() * (pristineWal.length - WAL_HEADER)),
+      ),
+    ];
+    for (const cut of cuts) {
       const damaged = copyWith(pristineWal.subarray(0, cut));
       const lastEnd = layout.commitEnds.filter((end) => end <= cut).at(-1);
       const recovered = await expectRecoveredUpTo(damaged, lastEnd, `truncated at ${cut}`);
