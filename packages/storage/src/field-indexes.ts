@@ -8,8 +8,12 @@ const PREFIX = "log_entries_field_";
  * (an expression index is used only for an identical expression, with the path as a literal).
  */
 export function fieldValueSql(key: string): string {
-  const path = `$."${key.replaceAll('"', '""')}"`;
-  return `CAST(json_extract(fields, '${path.replaceAll("'", "''")}') AS TEXT)`;
+  return `CAST(json_extract(fields, '${fieldPath(key).replaceAll("'", "''")}') AS TEXT)`;
+}
+
+/** The JSON path of a top-level `fields` key. */
+export function fieldPath(key: string): string {
+  return `$."${key.replaceAll('"', '""')}"`;
 }
 
 /** A stable index name for a key: its characters made identifier-safe, plus a hash against clashes. */

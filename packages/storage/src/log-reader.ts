@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { Db } from "./database.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
-import { fieldValueSql } from "./field-indexes.js";
+import { fieldPath, fieldValueSql } from "./field-indexes.js";
 import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
 import { logEntries } from "./schema.js";
 import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "./types.js";
@@ -146,10 +146,9 @@ export class LogReader implements LogReads {
     if (query.from !== undefined) conditions.push(gte(logEntries.timestamp, checkDate("from", query.from)));
     if (query.to !== undefined) conditions.push(lt(logEntries.timestamp, checkDate("to", query.to)));
     for (const [key, value] of Object.entries(query.fields ?? {})) {
-      const path = `$."${key.replaceAll('"', '""')}"`;
       conditions.push(
         value === "true" || value === "false"
-          ? sql`json_type(${logEntries.fields}, ${path}) = ${value}`
+          ? sql`json_type(${logEntries.fields}, ${fieldPath(key)}) = ${value}`
           : // the path as a literal, in the text an indexedFields index was created with
             sql`${sql.raw(fieldValueSql(key))} = ${value}`,
       );

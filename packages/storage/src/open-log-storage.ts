@@ -73,7 +73,8 @@ async function createWriter(
     reserveBytes: config.diskReserveBytes,
   };
   if (!config.writerThread) return new InProcessBatchWriter(options);
-  // Room for a batch as large as the whole queue, a few times over (received, joined, re-parsed).
+  // Room for a batch as large as the whole queue, a few times over (decoded and parsed only when
+  // a bad row makes the writer go row by row; normally the batch stays bytes outside the heap).
   const heapLimitMb = Math.max(256, Math.ceil((4 * config.queueCapacityBytes) / 1024 / 1024));
   return await WorkerBatchWriter.start(options, { heapLimitMb });
 }

@@ -32,8 +32,8 @@ export class WorkerBatchWriter implements BatchWriter {
     const thread = await ThreadClient.start({
       entry: threadEntry(import.meta.url, "./writer-worker"),
       workerData: init,
-      // A small young generation: the thread only ever holds one batch's strings, which die at
-      // its commit; V8's default (up to 48 MB committed) cost ~30 MB of RSS under load for nothing.
+      // A small young generation: the thread holds one batch at a time (bytes outside its heap
+      // unless a bad row makes it parse them), which die at its commit; V8's default (up to 48 MB committed) cost ~30 MB of RSS under load for nothing.
       resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMb, maxYoungGenerationSizeMb: 4 },
       toError: (info) => new DriverThreadError(info),
     });
