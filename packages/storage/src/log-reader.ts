@@ -5,8 +5,11 @@ import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
 import { fieldPath, fieldValueSql } from "./field-indexes.js";
 import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
+import { newestMatches } from "./newest-matches.js";
 import { logEntries } from "./schema.js";
 import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "./types.js";
+
+type Row = typeof logEntries.$inferSelect;
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -38,6 +41,8 @@ export class LogReader implements LogReads {
 
   async search(query: SearchQuery): Promise<SearchPage> {
     const limit = checkLimit(query.limit ?? DEFAULT_LIMIT);
+    const newest = await this.#newestMatches(query, limit).catch(queryErrorHandler(query));
+    if (newest !== undefined) return page(newest, limit);
     const byTime = hasText(query) && (await this.#commonTerm(query, limit).catch(queryErrorHandler(query)));
     const conditions = this.#conditions(query, byTime);
     if (query.cursor !== undefined) {
@@ -51,11 +56,7 @@ export class LogReader implements LogReads {
       .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
       .limit(limit + 1)
       .catch(queryErrorHandler(query));
-    const entries = rows.slice(0, limit).map(decodeRow);
-    const last = entries.at(-1);
-    return rows.length > limit && last
-      ? { entries, nextCursor: encodeCursor({ timestamp: last.timestamp.getTime(), id: last.id }) }
-      : { entries };
+    return page(rows, limit);
   }
 
   async getRecent(limit: number): Promise<LogEntry[]> {
@@ -122,6 +123,19 @@ export class LogReader implements LogReads {
     return Number(probe?.matches ?? 0) >= crossover;
   }
 
+  /** The first page of a text search, when the newest matches are provably enough (see newest-matches.ts). */
+  async #newestMatches(query: SearchQuery, limit: number): Promise<Row[] | undefined> {
+    if (query.cursor !== undefined || query.to !== undefined || !hasText(query)) return undefined;
+    this.#checkFullText();
+    const { text, ...filters } = query;
+    return newestMatches(this.#db, {
+      text,
+      filters: this.#conditions(filters),
+      ...(query.from !== undefined && { from: checkDate("from", query.from) }),
+      rows: limit + 1,
+    });
+  }
+
   #checkFullText(): void {
     if (!this.#fullText())
       throw new ValidationError("text", "full-text search is disabled (fullText: false)");
@@ -155,6 +169,15 @@ export class LogReader implements LogReads {
     }
     return conditions;
   }
+}
+
+/** A page of `limit` entries from up to limit + 1 rows; the extra row only says that more exist. */
+function page(rows: Row[], limit: number): SearchPage {
+  const entries = rows.slice(0, limit).map(decodeRow);
+  const last = entries.at(-1);
+  return rows.length > limit && last
+    ? { entries, nextCursor: encodeCursor({ timestamp: last.timestamp.getTime(), id: last.id }) }
+    : { entries };
 }
 
 function hasText(query: Filters): query is Filters & { text: string } {

@@ -1,0 +1,130 @@
+import { createClient } from "@libsql/client";
+import { drizzle } from "drizzle-orm/libsql";
+import { afterAll, describe, expect, it } from "vitest";
+import { type LogEntry, type NewLogEntry, openLogStorage, type SearchQuery } from "../src/index.js";
+import { newestMatches } from "../src/newest-matches.js";
+import * as schema from "../src/schema.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+const temp = makeTempDir();
+afterAll(() => temp.cleanup());
+
+const base = Date.UTC(2026, 10, 26);
+const LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mostly in time order, as logs arrive, with some entries far out of it (late, or clock ahead). */
+function entries(count: number, seed: number): NewLogEntry[] {
+  const r = random(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const skew = r() < 0.03 ? (r() < 0.5 ? -1 : 1) * Math.floor(r() * 3_600_000) : 0;
+    const words = [r() < 0.4 ? "common" : "plain", r() < 0.01 ? "rare" : "", `n${i}`];
+    return {
+      timestamp: base + i * 1000 + skew,
+      level: LEVELS[Math.floor(r() * 4)],
+      source: `svc-${Math.floor(r() * 3)}`,
+      message: words.join(" "),
+      fields: { i },
+    };
+  });
+}
+
+/** What a search must return, computed without SQL. */
+function expected(all: LogEntry[], query: SearchQuery): { ids: number[]; more: boolean } {
+  const words = (query.text ?? "").split(" ").filter(Boolean);
+  const hits = all
+    .filter((e) => words.every((w) => e.message.split(" ").includes(w)))
+    .filter((e) => query.levels === undefined || query.levels.includes(e.level))
+    .filter((e) => query.sources === undefined || query.sources.includes(e.source))
+    .filter((e) => query.from === undefined || e.timestamp >= query.from)
+    .filter((e) => query.to === undefined || e.timestamp < query.to)
+    .sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime() || b.id - a.id);
+  const limit = query.limit ?? 100;
+  return { ids: hits.slice(0, limit).map((e) => e.id), more: hits.length > limit };
+}
+
+describe("full-text search plans", () => {
+  it("returns exactly the newest matches whatever the order entries arrived in", async () => {
+    const storage = await openLogStorage({ url: temp.url("plans.db") });
+    try {
+      // three calls: later calls' ids are higher whatever their timestamps
+      for (const seed of [1, 2, 3]) await storage.storeMany(entries(2000, seed));
+      const all: LogEntry[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await storage.search({ limit: 1000, ...(cursor !== undefined && { cursor }) });
+        all.push(...page.entries);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      expect(all).toHaveLength(6000);
+      const queries: SearchQuery[] = [];
+      for (const text of ["common", "plain", "rare", "common n17", "n4242"]) {
+        for (const limit of [1, 10, 100, 1000]) {
+          queries.push({ text, limit });
+          queries.push({ text, limit, levels: ["error"] });
+          queries.push({ text, limit, sources: ["svc-1"], levels: ["warn", "error"] });
+          queries.push({ text, limit, from: new Date(base + 1_500_000) });
+          queries.push({ text, limit, from: new Date(base + 1_990_000) });
+          queries.push({ text, limit, from: new Date(base), to: new Date(base + 600_000) });
+        }
+      }
+      for (const query of queries) {
+        const result = await storage.search(query);
+        const want = expected(all, query);
+        expect(result.entries.map((e) => e.id), JSON.stringify(query)).toEqual(want.ids);
+        expect(result.nextCursor !== undefined, JSON.stringify(query)).toBe(want.more);
+      }
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("answers from the newest matches when entries arrived in time order, adds the few out-of-order ones, and declines when many", async () => {
+    const url = temp.url("newest.db");
+    const storage = await openLogStorage({ url });
+    const client = createClient({ url });
+    try {
+      const db = drizzle(client, { schema });
+      const inOrder = (from: number) =>
+        Array.from({ length: 3000 }, (_, i) => ({
+          timestamp: base + (from + i) * 1000,
+          message: `${i % 3 === 0 ? "common" : "other"} ${from + i}`,
+        }));
+      await storage.storeMany(inOrder(0));
+      const rows = await newestMatches(db, { text: "common", filters: [], rows: 11 });
+      expect(rows?.map((r) => r.message)).toEqual(
+        Array.from({ length: 11 }, (_, k) => `common ${2997 - 3 * k}`),
+      );
+      // entries whose clock ran ahead, stored before the newest matches: those that match the
+      // text must lead the page, though no candidate includes them
+      await storage.storeMany([
+        { timestamp: base + 10_000_000, message: "other ahead" },
+        { timestamp: base + 10_000_001, message: "common ahead" },
+      ]);
+      await storage.storeMany(inOrder(3000));
+      const merged = await newestMatches(db, { text: "common", filters: [], rows: 3 });
+      expect(merged?.map((r) => r.message)).toEqual(["common ahead", "common 5997", "common 5994"]);
+      // many such entries: reading every match is the cheaper proof, so it declines
+      await storage.storeMany(
+        Array.from({ length: 20 }, (_, i) => ({ timestamp: base + 20_000_000 + i, message: `other ahead ${i}` })),
+      );
+      await storage.storeMany(inOrder(6000));
+      expect(await newestMatches(db, { text: "common", filters: [], rows: 3 })).toBeUndefined();
+      const page = await storage.search({ text: "common", limit: 3 });
+      expect(page.entries.map((e) => e.message)).toEqual(["common ahead", "common 8997", "common 8994"]);
+    } finally {
+      client.close();
+      await storage.close();
+    }
+  });
+});
