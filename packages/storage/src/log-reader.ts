@@ -7,6 +7,7 @@ import { fieldPath, fieldValueSql } from "./field-indexes.js";
 import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
 import { newestMatches } from "./newest-matches.js";
 import { logEntries } from "./schema.js";
+import { timeSliceMatches } from "./time-slice-matches.js";
 import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "./types.js";
 
 type Row = typeof logEntries.$inferSelect;
@@ -44,11 +45,17 @@ export class LogReader implements LogReads {
     const newest = await this.#newestMatches(query, limit).catch(queryErrorHandler(query));
     if (newest !== undefined) return page(newest, limit);
     const byTime = hasText(query) && (await this.#commonTerm(query, limit).catch(queryErrorHandler(query)));
-    const conditions = this.#conditions(query, byTime);
-    if (query.cursor !== undefined) {
-      const after = decodeCursor(query.cursor);
-      conditions.push(sql`(${logEntries.timestamp}, ${logEntries.id}) < (${after.timestamp}, ${after.id})`);
+    const cursor = query.cursor === undefined ? [] : [afterCursor(query.cursor)];
+    if (byTime) {
+      const { text, ...filters } = query;
+      const slice = await timeSliceMatches(this.#db, {
+        text,
+        filters: [...this.#conditions(filters), ...cursor],
+        rows: limit + 1,
+      }).catch(queryErrorHandler(query));
+      if (slice !== undefined) return page(slice, limit);
     }
+    const conditions = [...this.#conditions(query, byTime), ...cursor];
     const rows = await this.#db
       .select()
       .from(logEntries)
@@ -169,6 +176,12 @@ export class LogReader implements LogReads {
     }
     return conditions;
   }
+}
+
+/** Rows after the cursor's in the search order (newest first). */
+function afterCursor(cursor: string): SQL {
+  const after = decodeCursor(cursor);
+  return sql`(${logEntries.timestamp}, ${logEntries.id}) < (${after.timestamp}, ${after.id})`;
 }
 
 /** A page of `limit` entries from up to limit + 1 rows; the extra row only says that more exist. */

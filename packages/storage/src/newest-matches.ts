@@ -1,8 +1,7 @@
-import { and, desc, gt, gte, type SQL, sql } from "drizzle-orm";
+import { and, gt, gte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.js";
+import { newestMatchIds, type Row, rowsAmong } from "./fts-candidates.js";
 import { logEntries } from "./schema.js";
-
-type Row = typeof logEntries.$inferSelect;
 
 /** Candidate counts tried, as multiples of the rows a page needs. */
 const CANDIDATE_FACTORS = [4, 32];
@@ -40,11 +39,8 @@ export interface NewestMatchesQuery {
 export async function newestMatches(db: Db, query: NewestMatchesQuery): Promise<Row[] | undefined> {
   for (const factor of CANDIDATE_FACTORS) {
     const wanted = factor * query.rows;
-    const candidates = await db.all<{ id: number }>(
-      sql`SELECT rowid AS id FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text} ORDER BY rowid DESC LIMIT ${wanted}`,
-    );
-    const ids = candidates.map((c) => Number(c.id));
-    const rows = await pageOf(db, query, ids);
+    const ids = await newestMatchIds(db, query.text, wanted);
+    const rows = await rowsAmong(db, ids, query.filters, query.rows);
     // fewer candidates than asked for: they are every match, so the page is exact
     if (ids.length < wanted) return rows;
     const floor = ids.at(-1) ?? 0;
@@ -67,17 +63,9 @@ export async function newestMatches(db: Db, query: NewestMatchesQuery): Promise<
     const matching = await db.all<{ id: number }>(
       sql`SELECT rowid AS id FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text} AND rowid IN (SELECT value FROM json_each(${JSON.stringify(older.map((o) => Number(o.id)))}))`,
     );
-    return matching.length === 0 ? rows : pageOf(db, query, [...ids, ...matching.map((m) => Number(m.id))]);
+    return matching.length === 0
+      ? rows
+      : rowsAmong(db, [...ids, ...matching.map((m) => Number(m.id))], query.filters, query.rows);
   }
   return undefined;
-}
-
-/** The page among the given ids: the search's other filters, newest first. */
-function pageOf(db: Db, query: NewestMatchesQuery, ids: number[]): Promise<Row[]> {
-  return db
-    .select()
-    .from(logEntries)
-    .where(and(sql`${logEntries.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, ...query.filters))
-    .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
-    .limit(query.rows);
 }

@@ -1,9 +1,11 @@
 import { createClient } from "@libsql/client";
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/libsql";
 import { afterAll, describe, expect, it } from "vitest";
 import { type LogEntry, type NewLogEntry, openLogStorage, type SearchQuery } from "../src/index.js";
 import { newestMatches } from "../src/newest-matches.js";
 import * as schema from "../src/schema.js";
+import { timeSliceMatches } from "../src/time-slice-matches.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const temp = makeTempDir();
@@ -76,13 +78,33 @@ describe("full-text search plans", () => {
           queries.push({ text, limit, from: new Date(base + 1_500_000) });
           queries.push({ text, limit, from: new Date(base + 1_990_000) });
           queries.push({ text, limit, from: new Date(base), to: new Date(base + 600_000) });
+          queries.push({ text, limit, to: new Date(base + 900_000) });
+          queries.push({ text, limit, to: new Date(base + 1_800_000), levels: ["info"] });
         }
       }
       for (const query of queries) {
         const result = await storage.search(query);
         const want = expected(all, query);
-        expect(result.entries.map((e) => e.id), JSON.stringify(query)).toEqual(want.ids);
+        expect(
+          result.entries.map((e) => e.id),
+          JSON.stringify(query),
+        ).toEqual(want.ids);
         expect(result.nextCursor !== undefined, JSON.stringify(query)).toBe(want.more);
+      }
+      // every page of a cursor walk, out-of-order rows included
+      for (const query of [
+        { text: "common", limit: 50 },
+        { text: "plain", limit: 200, levels: ["warn" as const] },
+        { text: "common", limit: 70, to: new Date(base + 1_000_000) },
+      ]) {
+        const seen: number[] = [];
+        let next: string | undefined;
+        do {
+          const page = await storage.search({ ...query, ...(next !== undefined && { cursor: next }) });
+          seen.push(...page.entries.map((e) => e.id));
+          next = page.nextCursor;
+        } while (next !== undefined);
+        expect(seen, JSON.stringify(query)).toEqual(expected(all, { ...query, limit: 1_000_000 }).ids);
       }
     } finally {
       await storage.close();
@@ -116,12 +138,51 @@ describe("full-text search plans", () => {
       expect(merged?.map((r) => r.message)).toEqual(["common ahead", "common 5997", "common 5994"]);
       // many such entries: reading every match is the cheaper proof, so it declines
       await storage.storeMany(
-        Array.from({ length: 20 }, (_, i) => ({ timestamp: base + 20_000_000 + i, message: `other ahead ${i}` })),
+        Array.from({ length: 20 }, (_, i) => ({
+          timestamp: base + 20_000_000 + i,
+          message: `other ahead ${i}`,
+        })),
       );
       await storage.storeMany(inOrder(6000));
       expect(await newestMatches(db, { text: "common", filters: [], rows: 3 })).toBeUndefined();
       const page = await storage.search({ text: "common", limit: 3 });
       expect(page.entries.map((e) => e.message)).toEqual(["common ahead", "common 8997", "common 8994"]);
+    } finally {
+      client.close();
+      await storage.close();
+    }
+  });
+
+  it("keeps a time slice's page to the slice: an older match with an id inside its range does not jump the queue", async () => {
+    const url = temp.url("slice.db");
+    const storage = await openLogStorage({ url });
+    const client = createClient({ url });
+    try {
+      const db = drizzle(client, { schema });
+      const other = (ids: number[]) =>
+        ids.map((i) => ({ timestamp: base + 1000 + i, message: `other ${i}` }));
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
+      // id 1 matches, older than the slice; id 81 matches, arrived late: its id is inside the
+      // slice's id range, its time is older than id 1's
+      await storage.store({ timestamp: base + 100, message: "common first" });
+      await storage.storeMany(other(range(2, 80)));
+      await storage.store({ timestamp: base + 1, message: "common late" });
+      await storage.storeMany(other(range(82, 160)));
+      await storage.store({ timestamp: base + 5000, message: "common newest" });
+      // 2 rows wanted: the first slice (100 rows) holds one match, so a larger one is read
+      const rows = await timeSliceMatches(db, { text: "common", filters: [], rows: 2 });
+      expect(rows?.map((r) => r.message)).toEqual(["common newest", "common first"]);
+      // the slice's oldest id holds its newest entry, below 100 newer-id matches: found all the same
+      await storage.store({ timestamp: base + 9_000, message: "common early id" });
+      await storage.storeMany(
+        Array.from({ length: 200 }, (_, i) => ({ timestamp: base + 6000 + i, message: `common ${i}` })),
+      );
+      const below = await timeSliceMatches(db, {
+        text: "common",
+        filters: [sql`${schema.logEntries.timestamp} < ${base + 8_000_000}`],
+        rows: 2,
+      });
+      expect(below?.map((r) => r.message)).toEqual(["common early id", "common 199"]);
     } finally {
       client.close();
       await storage.close();

@@ -1,0 +1,68 @@
+import { and, type SQL, sql } from "drizzle-orm";
+import type { Db } from "./database.js";
+import { newestMatchIds, type Row, rowsAmong } from "./fts-candidates.js";
+import { logEntries } from "./schema.js";
+
+/** Rows of the time walk looked at, as multiples of the rows a page needs. */
+const SLICE_FACTORS = [50, 400];
+
+export interface TimeSliceQuery {
+  /** The FTS5 query. */
+  text: string;
+  /** Every other filter of the search, the cursor's bound included. */
+  filters: SQL[];
+  /** Rows wanted: the page and one more (whether a next page exists). */
+  rows: number;
+}
+
+/**
+ * A page of a common term's matches below a time bound (`to`, a cursor), without reading every
+ * match.
+ *
+ * The rows the page can come from are walked newest first on an index, up to a slice of a few
+ * thousand. Every row of the slice has an id within the slice's [min, max], so the term's matches
+ * in that id range, listed newest first from the max down past the min, hold every match of the
+ * slice (on 1M rows, a 1 h window and a term in 6% of them: about 2 ms, against 8 ms for listing
+ * all 62k matches and walking the window). When those fill the page, it is exact: nothing outside
+ * the slice sorts above it. When they do not, a larger slice is tried, then undefined says "read
+ * every match".
+ */
+export async function timeSliceMatches(db: Db, query: TimeSliceQuery): Promise<Row[] | undefined> {
+  const { id, timestamp } = logEntries;
+  const bounds = and(...query.filters) ?? sql`1`;
+  const walk = sql`FROM ${logEntries} WHERE ${bounds} ORDER BY ${timestamp} DESC, ${id} DESC`;
+  for (const factor of SLICE_FACTORS) {
+    const size = factor * query.rows;
+    // the slice's last row first, then the ids of the rows at or above it: one boundary for both
+    const [last] = await db.all<{ id: number; timestamp: number }>(
+      sql`SELECT ${id} AS id, ${timestamp} AS timestamp ${walk} LIMIT 1 OFFSET ${size - 1}`,
+    );
+    const inSlice =
+      last === undefined
+        ? undefined
+        : sql`(${timestamp}, ${id}) >= (${Number(last.timestamp)}, ${Number(last.id)})`;
+    const [range] = await db.all<{ lo: number | null; hi: number | null }>(
+      sql`SELECT min(${id}) AS lo, max(${id}) AS hi FROM ${logEntries} WHERE ${and(bounds, inSlice)}`,
+    );
+    if (range?.lo == null || range.hi == null) return [];
+    const ids = await matchIdsBetween(db, query.text, Number(range.lo), Number(range.hi), 4 * query.rows);
+    const rows = await rowsAmong(db, ids, [...query.filters, inSlice], query.rows);
+    // no last row: the whole walk fits in the slice, so every match it holds is the answer
+    if (last === undefined || rows.length === query.rows) return rows;
+  }
+  return undefined;
+}
+
+/** Every match with an id in [lo, hi]: newest first from hi, in growing steps until past lo. */
+async function matchIdsBetween(
+  db: Db,
+  text: string,
+  lo: number,
+  hi: number,
+  step: number,
+): Promise<number[]> {
+  for (let limit = step; ; limit *= 8) {
+    const ids = await newestMatchIds(db, text, limit, hi);
+    if (ids.length < limit || (ids.at(-1) ?? 0) < lo) return ids.filter((i) => i >= lo);
+  }
+}
