@@ -1,5 +1,5 @@
 import { and, desc, type SQL, sql } from "drizzle-orm";
-import type { Db } from "./database.js";
+import type { ReadDb } from "./reader/native-read-db.js";
 import { logEntries } from "./schema.js";
 
 export type Row = typeof logEntries.$inferSelect;
@@ -11,20 +11,25 @@ export type Row = typeof logEntries.$inferSelect;
  * whole list, 3–5 ms, more than listing it all.
  */
 export async function newestMatchIds(
-  db: Db,
+  db: ReadDb,
   text: string,
   limit: number,
   atMost?: number,
 ): Promise<number[]> {
   const bound = atMost === undefined ? sql`` : sql` AND rowid <= ${atMost}`;
-  const rows = await db.all<{ id: number }>(
+  const rows = await db.values<[number]>(
     sql`SELECT rowid AS id FROM log_entries_fts WHERE log_entries_fts MATCH ${text}${bound} ORDER BY rowid DESC LIMIT ${limit}`,
   );
-  return rows.map((r) => Number(r.id));
+  return rows.map((r) => Number(r[0]));
 }
 
 /** Up to `rows` of the given ids' rows that pass the filters, in the search order (newest first). */
-export function rowsAmong(db: Db, ids: number[], filters: (SQL | undefined)[], rows: number): Promise<Row[]> {
+export function rowsAmong(
+  db: ReadDb,
+  ids: number[],
+  filters: (SQL | undefined)[],
+  rows: number,
+): Promise<Row[]> {
   return db
     .select()
     .from(logEntries)

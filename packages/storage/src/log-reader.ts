@@ -1,11 +1,11 @@
 import { and, desc, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-import type { Db } from "./database.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
 import { fieldPath, fieldValueSql } from "./field-indexes.js";
 import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
 import { newestMatches } from "./newest-matches.js";
+import type { ReadDb } from "./reader/native-read-db.js";
 import { logEntries } from "./schema.js";
 import { timeSliceMatches } from "./time-slice-matches.js";
 import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "./types.js";
@@ -32,10 +32,10 @@ export interface LogReads {
  * last committed snapshot and never waits for the writer.
  */
 export class LogReader implements LogReads {
-  readonly #db: Db;
+  readonly #db: ReadDb;
   readonly #fullText: () => boolean;
 
-  constructor(db: Db, fullText: () => boolean) {
+  constructor(db: ReadDb, fullText: () => boolean) {
     this.#db = db;
     this.#fullText = fullText;
   }
@@ -119,15 +119,15 @@ export class LogReader implements LogReads {
    */
   async #commonTerm(query: Filters, limit: number): Promise<boolean> {
     this.#checkFullText();
-    const [span] = await this.#db.all<{ rows: number }>(
+    const [span] = await this.#db.values<[number]>(
       // two subqueries: each is one index probe (a single SELECT with both would scan the table)
       sql`SELECT coalesce((SELECT max(id) FROM log_entries) - (SELECT min(id) FROM log_entries) + 1, 0) AS rows`,
     );
-    const crossover = Math.max(1000, Math.ceil(Math.sqrt(limit * Number(span?.rows ?? 0))));
-    const [probe] = await this.#db.all<{ matches: number }>(
+    const crossover = Math.max(1000, Math.ceil(Math.sqrt(limit * Number(span?.[0] ?? 0))));
+    const [probe] = await this.#db.values<[number]>(
       sql`SELECT count(*) AS matches FROM (SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text} LIMIT ${crossover})`,
     );
-    return Number(probe?.matches ?? 0) >= crossover;
+    return Number(probe?.[0] ?? 0) >= crossover;
   }
 
   /** The first page of a text search, when the newest matches are provably enough (see newest-matches.ts). */

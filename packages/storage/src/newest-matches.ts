@@ -1,6 +1,6 @@
 import { and, gt, gte, type SQL, sql } from "drizzle-orm";
-import type { Db } from "./database.js";
 import { newestMatchIds, type Row, rowsAmong } from "./fts-candidates.js";
+import type { ReadDb } from "./reader/native-read-db.js";
 import { logEntries } from "./schema.js";
 
 /** Candidate counts tried, as multiples of the rows a page needs. */
@@ -36,7 +36,7 @@ export interface NewestMatchesQuery {
  * whose clock runs ahead), or too few candidates pass the filters, this returns undefined and
  * the caller runs a plan that reads every match.
  */
-export async function newestMatches(db: Db, query: NewestMatchesQuery): Promise<Row[] | undefined> {
+export async function newestMatches(db: ReadDb, query: NewestMatchesQuery): Promise<Row[] | undefined> {
   for (const factor of CANDIDATE_FACTORS) {
     const wanted = factor * query.rows;
     const ids = await newestMatchIds(db, query.text, wanted);
@@ -54,18 +54,18 @@ export async function newestMatches(db: Db, query: NewestMatchesQuery): Promise<
           : undefined;
     if (above === undefined || (ids[0] ?? 0) - (last?.id ?? floor) > MAX_PROOF_SPAN) continue;
     // unary +: walk the time index (rows newer than the page's end), never the rowid range
-    const older = await db.all<{ id: number }>(
+    const older = await db.values<[number]>(
       sql`SELECT ${logEntries.id} AS id FROM ${logEntries} WHERE ${and(above, sql`+${logEntries.id} < ${floor}`, ...query.filters)} LIMIT ${MAX_OLDER + 1}`,
     );
     if (older.length === 0) return rows;
     if (older.length > MAX_OLDER) return undefined;
     // a few entries arrived out of order: those that match belong among the candidates
-    const matching = await db.all<{ id: number }>(
-      sql`SELECT rowid AS id FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text} AND rowid IN (SELECT value FROM json_each(${JSON.stringify(older.map((o) => Number(o.id)))}))`,
+    const matching = await db.values<[number]>(
+      sql`SELECT rowid AS id FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text} AND rowid IN (SELECT value FROM json_each(${JSON.stringify(older.map((o) => Number(o[0])))}))`,
     );
     return matching.length === 0
       ? rows
-      : rowsAmong(db, [...ids, ...matching.map((m) => Number(m.id))], query.filters, query.rows);
+      : rowsAmong(db, [...ids, ...matching.map((m) => Number(m[0]))], query.filters, query.rows);
   }
   return undefined;
 }

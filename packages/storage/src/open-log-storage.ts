@@ -50,7 +50,6 @@ function createReader(config: BatchConfig, opened: OpenedDatabase, local: boolea
   return ThreadedLogReader.lazy({
     path: opened.path,
     pragmas: connectionPragmas(config),
-    busyTimeoutMs: config.busyTimeoutMs,
     fullText: config.fullText,
   });
 }

@@ -1,6 +1,6 @@
 import { and, type SQL, sql } from "drizzle-orm";
-import type { Db } from "./database.js";
 import { newestMatchIds, type Row, rowsAmong } from "./fts-candidates.js";
+import type { ReadDb } from "./reader/native-read-db.js";
 import { logEntries } from "./schema.js";
 
 /** Rows of the time walk looked at, as multiples of the rows a page needs. */
@@ -27,25 +27,26 @@ export interface TimeSliceQuery {
  * the slice sorts above it. When they do not, a larger slice is tried, then undefined says "read
  * every match".
  */
-export async function timeSliceMatches(db: Db, query: TimeSliceQuery): Promise<Row[] | undefined> {
+export async function timeSliceMatches(db: ReadDb, query: TimeSliceQuery): Promise<Row[] | undefined> {
   const { id, timestamp } = logEntries;
   const bounds = and(...query.filters) ?? sql`1`;
   const walk = sql`FROM ${logEntries} WHERE ${bounds} ORDER BY ${timestamp} DESC, ${id} DESC`;
   for (const factor of SLICE_FACTORS) {
     const size = factor * query.rows;
     // the slice's last row first, then the ids of the rows at or above it: one boundary for both
-    const [last] = await db.all<{ id: number; timestamp: number }>(
-      sql`SELECT ${id} AS id, ${timestamp} AS timestamp ${walk} LIMIT 1 OFFSET ${size - 1}`,
+    const [last] = await db.values<[number, number]>(
+      sql`SELECT ${timestamp}, ${id} ${walk} LIMIT 1 OFFSET ${size - 1}`,
     );
     const inSlice =
-      last === undefined
-        ? undefined
-        : sql`(${timestamp}, ${id}) >= (${Number(last.timestamp)}, ${Number(last.id)})`;
-    const [range] = await db.all<{ lo: number | null; hi: number | null }>(
-      sql`SELECT min(${id}) AS lo, max(${id}) AS hi FROM ${logEntries} WHERE ${and(bounds, inSlice)}`,
+      last === undefined ? undefined : sql`(${timestamp}, ${id}) >= (${Number(last[0])}, ${Number(last[1])})`;
+    const [range] = await db.values<[number | null, number | null]>(
+      sql`SELECT min(${id}), max(${id}) FROM ${logEntries} WHERE ${and(bounds, inSlice)}`,
     );
-    if (range?.lo == null || range.hi == null) return [];
-    const ids = await matchIdsBetween(db, query.text, Number(range.lo), Number(range.hi), 4 * query.rows);
+    // index, not destructure: @libsql/client's rows are array-like, not iterable
+    const lo = range?.[0] ?? null;
+    const hi = range?.[1] ?? null;
+    if (lo === null || hi === null) return [];
+    const ids = await matchIdsBetween(db, query.text, Number(lo), Number(hi), 4 * query.rows);
     const rows = await rowsAmong(db, ids, [...query.filters, inSlice], query.rows);
     // no last row: the whole walk fits in the slice, so every match it holds is the answer
     if (last === undefined || rows.length === query.rows) return rows;
@@ -55,7 +56,7 @@ export async function timeSliceMatches(db: Db, query: TimeSliceQuery): Promise<R
 
 /** Every match with an id in [lo, hi]: newest first from hi, in growing steps until past lo. */
 async function matchIdsBetween(
-  db: Db,
+  db: ReadDb,
   text: string,
   lo: number,
   hi: number,

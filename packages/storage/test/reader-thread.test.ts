@@ -63,7 +63,6 @@ describe("reader thread", () => {
     const reader = ThreadedLogReader.lazy({
       path: temp.path("reads.db"),
       pragmas: [],
-      busyTimeoutMs: 1000,
       fullText: true,
     });
     try {

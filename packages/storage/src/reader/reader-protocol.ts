@@ -3,7 +3,6 @@ import type { BucketQuery, SearchQuery } from "../types.js";
 export interface ReaderInit {
   path: string;
   pragmas: string[];
-  busyTimeoutMs: number;
   fullText: boolean;
 }
 
