@@ -1,9 +1,14 @@
-import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/libsql";
 import { afterAll, describe, expect, it } from "vitest";
-import { type LogEntry, type NewLogEntry, openLogStorage, type SearchQuery } from "../src/index.js";
+import {
+  type LogEntry,
+  type LogStorage,
+  type NewLogEntry,
+  openLogStorage,
+  type SearchQuery,
+} from "../src/index.js";
 import { newestMatches } from "../src/newest-matches.js";
+import { openNativeReadDb, type ReadDb } from "../src/reader/native-read-db.js";
 import * as schema from "../src/schema.js";
 import { timeSliceMatches } from "../src/time-slice-matches.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
@@ -55,68 +60,79 @@ function expected(all: LogEntry[], query: SearchQuery): { ids: number[]; more: b
   return { ids: hits.slice(0, limit).map((e) => e.id), more: hits.length > limit };
 }
 
+/** A storage to write through, and the reader thread's kind of connection to run a plan on. */
+async function withReadDb(name: string, test: (storage: LogStorage, db: ReadDb) => Promise<void>) {
+  const storage = await openLogStorage({ url: temp.url(name) });
+  const connection = openNativeReadDb(temp.path(name), []);
+  try {
+    await test(storage, connection.db);
+  } finally {
+    connection.close();
+    await storage.close();
+  }
+}
+
 describe("full-text search plans", () => {
-  it("returns exactly the newest matches whatever the order entries arrived in", async () => {
-    const storage = await openLogStorage({ url: temp.url("plans.db") });
-    try {
-      // three calls: later calls' ids are higher whatever their timestamps
-      for (const seed of [1, 2, 3]) await storage.storeMany(entries(2000, seed));
-      const all: LogEntry[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await storage.search({ limit: 1000, ...(cursor !== undefined && { cursor }) });
-        all.push(...page.entries);
-        cursor = page.nextCursor;
-      } while (cursor !== undefined);
-      expect(all).toHaveLength(6000);
-      const queries: SearchQuery[] = [];
-      for (const text of ["common", "plain", "rare", "common n17", "n4242"]) {
-        for (const limit of [1, 10, 100, 1000]) {
-          queries.push({ text, limit });
-          queries.push({ text, limit, levels: ["error"] });
-          queries.push({ text, limit, sources: ["svc-1"], levels: ["warn", "error"] });
-          queries.push({ text, limit, from: new Date(base + 1_500_000) });
-          queries.push({ text, limit, from: new Date(base + 1_990_000) });
-          queries.push({ text, limit, from: new Date(base), to: new Date(base + 600_000) });
-          queries.push({ text, limit, to: new Date(base + 900_000) });
-          queries.push({ text, limit, to: new Date(base + 1_800_000), levels: ["info"] });
-        }
-      }
-      for (const query of queries) {
-        const result = await storage.search(query);
-        const want = expected(all, query);
-        expect(
-          result.entries.map((e) => e.id),
-          JSON.stringify(query),
-        ).toEqual(want.ids);
-        expect(result.nextCursor !== undefined, JSON.stringify(query)).toBe(want.more);
-      }
-      // every page of a cursor walk, out-of-order rows included
-      for (const query of [
-        { text: "common", limit: 50 },
-        { text: "plain", limit: 200, levels: ["warn" as const] },
-        { text: "common", limit: 70, to: new Date(base + 1_000_000) },
-      ]) {
-        const seen: number[] = [];
-        let next: string | undefined;
+  it.each([true, false])(
+    "returns exactly the newest matches whatever the order entries arrived in (readerThread: %s)",
+    async (readerThread) => {
+      const storage = await openLogStorage({ url: temp.url(`plans-${readerThread}.db`), readerThread });
+      try {
+        // three calls: later calls' ids are higher whatever their timestamps
+        for (const seed of [1, 2, 3]) await storage.storeMany(entries(2000, seed));
+        const all: LogEntry[] = [];
+        let cursor: string | undefined;
         do {
-          const page = await storage.search({ ...query, ...(next !== undefined && { cursor: next }) });
-          seen.push(...page.entries.map((e) => e.id));
-          next = page.nextCursor;
-        } while (next !== undefined);
-        expect(seen, JSON.stringify(query)).toEqual(expected(all, { ...query, limit: 1_000_000 }).ids);
+          const page = await storage.search({ limit: 1000, ...(cursor !== undefined && { cursor }) });
+          all.push(...page.entries);
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        expect(all).toHaveLength(6000);
+        const queries: SearchQuery[] = [];
+        for (const text of ["common", "plain", "rare", "common n17", "n4242"]) {
+          for (const limit of [1, 10, 100, 1000]) {
+            queries.push({ text, limit });
+            queries.push({ text, limit, levels: ["error"] });
+            queries.push({ text, limit, sources: ["svc-1"], levels: ["warn", "error"] });
+            queries.push({ text, limit, from: new Date(base + 1_500_000) });
+            queries.push({ text, limit, from: new Date(base + 1_990_000) });
+            queries.push({ text, limit, from: new Date(base), to: new Date(base + 600_000) });
+            queries.push({ text, limit, to: new Date(base + 900_000) });
+            queries.push({ text, limit, to: new Date(base + 1_800_000), levels: ["info"] });
+          }
+        }
+        for (const query of queries) {
+          const result = await storage.search(query);
+          const want = expected(all, query);
+          expect(
+            result.entries.map((e) => e.id),
+            JSON.stringify(query),
+          ).toEqual(want.ids);
+          expect(result.nextCursor !== undefined, JSON.stringify(query)).toBe(want.more);
+        }
+        // every page of a cursor walk, out-of-order rows included
+        for (const query of [
+          { text: "common", limit: 50 },
+          { text: "plain", limit: 200, levels: ["warn" as const] },
+          { text: "common", limit: 70, to: new Date(base + 1_000_000) },
+        ]) {
+          const seen: number[] = [];
+          let next: string | undefined;
+          do {
+            const page = await storage.search({ ...query, ...(next !== undefined && { cursor: next }) });
+            seen.push(...page.entries.map((e) => e.id));
+            next = page.nextCursor;
+          } while (next !== undefined);
+          expect(seen, JSON.stringify(query)).toEqual(expected(all, { ...query, limit: 1_000_000 }).ids);
+        }
+      } finally {
+        await storage.close();
       }
-    } finally {
-      await storage.close();
-    }
-  });
+    },
+  );
 
   it("answers from the newest matches when entries arrived in time order, adds the few out-of-order ones, and declines when many", async () => {
-    const url = temp.url("newest.db");
-    const storage = await openLogStorage({ url });
-    const client = createClient({ url });
-    try {
-      const db = drizzle(client, { schema });
+    await withReadDb("newest.db", async (storage, db) => {
       const inOrder = (from: number) =>
         Array.from({ length: 3000 }, (_, i) => ({
           timestamp: base + (from + i) * 1000,
@@ -147,18 +163,11 @@ describe("full-text search plans", () => {
       expect(await newestMatches(db, { text: "common", filters: [], rows: 3 })).toBeUndefined();
       const page = await storage.search({ text: "common", limit: 3 });
       expect(page.entries.map((e) => e.message)).toEqual(["common ahead", "common 8997", "common 8994"]);
-    } finally {
-      client.close();
-      await storage.close();
-    }
+    });
   });
 
   it("keeps a time slice's page to the slice: an older match with an id inside its range does not jump the queue", async () => {
-    const url = temp.url("slice.db");
-    const storage = await openLogStorage({ url });
-    const client = createClient({ url });
-    try {
-      const db = drizzle(client, { schema });
+    await withReadDb("slice.db", async (storage, db) => {
       const other = (ids: number[]) =>
         ids.map((i) => ({ timestamp: base + 1000 + i, message: `other ${i}` }));
       const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, k) => from + k);
@@ -183,9 +192,6 @@ describe("full-text search plans", () => {
         rows: 2,
       });
       expect(below?.map((r) => r.message)).toEqual(["common early id", "common 199"]);
-    } finally {
-      client.close();
-      await storage.close();
-    }
+    });
   });
 });
