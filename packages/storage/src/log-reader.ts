@@ -40,6 +40,11 @@ export class LogReader implements LogReads {
     this.#fullText = fullText;
   }
 
+  /**
+   * A full-text page tries the cheap plans first; each declines when it cannot prove its page
+   * exact: the term's newest matches (a first page), a time slice (a common term under `to` or a
+   * cursor), then one statement that reads every match (see #commonTerm for which way round).
+   */
   async search(query: SearchQuery): Promise<SearchPage> {
     const limit = checkLimit(query.limit ?? DEFAULT_LIMIT);
     const newest = await this.#newestMatches(query, limit).catch(queryErrorHandler(query));
@@ -47,12 +52,7 @@ export class LogReader implements LogReads {
     const byTime = hasText(query) && (await this.#commonTerm(query, limit).catch(queryErrorHandler(query)));
     const cursor = query.cursor === undefined ? [] : [afterCursor(query.cursor)];
     if (byTime) {
-      const { text, ...filters } = query;
-      const slice = await timeSliceMatches(this.#db, {
-        text,
-        filters: [...this.#conditions(filters), ...cursor],
-        rows: limit + 1,
-      }).catch(queryErrorHandler(query));
+      const slice = await this.#timeSlice(query, cursor, limit).catch(queryErrorHandler(query));
       if (slice !== undefined) return page(slice, limit);
     }
     const conditions = [...this.#conditions(query, byTime), ...cursor];
@@ -139,6 +139,16 @@ export class LogReader implements LogReads {
       text,
       filters: this.#conditions(filters),
       ...(query.from !== undefined && { from: checkDate("from", query.from) }),
+      rows: limit + 1,
+    });
+  }
+
+  /** A common term's page under a time bound, from a slice of the time walk (see time-slice-matches.ts). */
+  #timeSlice(query: SearchQuery & { text: string }, cursor: SQL[], limit: number): Promise<Row[] | undefined> {
+    const { text, ...filters } = query;
+    return timeSliceMatches(this.#db, {
+      text,
+      filters: [...this.#conditions(filters), ...cursor],
       rows: limit + 1,
     });
   }
