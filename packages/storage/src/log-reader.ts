@@ -144,7 +144,11 @@ export class LogReader implements LogReads {
   }
 
   /** A common term's page under a time bound, from a slice of the time walk (see time-slice-matches.ts). */
-  #timeSlice(query: SearchQuery & { text: string }, cursor: SQL[], limit: number): Promise<Row[] | undefined> {
+  #timeSlice(
+    query: SearchQuery & { text: string },
+    cursor: SQL[],
+    limit: number,
+  ): Promise<Row[] | undefined> {
     const { text, ...filters } = query;
     return timeSliceMatches(this.#db, {
       text,
