@@ -50,7 +50,7 @@ function timeSlice(bound: string, params: unknown[]): ReadCase["statements"] {
     { sql: `SELECT min(id), max(id) FROM log_entries WHERE ${inSlice}`, params: [...params, 0, 0] },
     { sql: `${FTS_SUBQUERY} AND rowid <= ? ORDER BY rowid DESC LIMIT 404`, params: ["timeout", 0] },
     {
-      sql: `SELECT ${COLUMNS} FROM log_entries WHERE ${AMONG_IDS} AND ${inSlice} ${ORDER}`,
+      sql: `SELECT ${COLUMNS} FROM log_entries NOT INDEXED WHERE ${AMONG_IDS} AND ${inSlice} ${ORDER}`,
       params: ["[]", ...params, 0, 0],
     },
   ];
@@ -78,7 +78,7 @@ function cases(): ReadCase[] {
       run: (s) => s.search({ text: "timeout", limit: 100 }),
       statements: [
         { sql: NEWEST_MATCHES, params: ["timeout"] },
-        { sql: `SELECT ${COLUMNS} FROM log_entries WHERE ${AMONG_IDS} ${ORDER}`, params: ["[]"] },
+        { sql: `SELECT ${COLUMNS} FROM log_entries NOT INDEXED WHERE ${AMONG_IDS} ${ORDER}`, params: ["[]"] },
         { sql: "SELECT id FROM log_entries WHERE timestamp > ? AND +id < ? LIMIT 17", params: [0, 0] },
       ],
     },
@@ -88,6 +88,24 @@ function cases(): ReadCase[] {
       targetP50: 20,
       run: (s) => s.search({ text: "timeout", from: WINDOW_FROM, to: WINDOW_TO, limit: 100 }),
       statements: timeSlice("timestamp >= ? AND timestamp < ?", [WINDOW_FROM.getTime(), WINDOW_TO.getTime()]),
+    },
+    {
+      key: "fullTextError",
+      label: 'full-text "timeout" + level=error',
+      run: (s) => s.search({ text: "timeout", levels: ["error"], limit: 100 }),
+      // the newest matches are tried and decline (too few errors among them), then every match
+      statements: [
+        { sql: NEWEST_MATCHES, params: ["timeout"] },
+        {
+          sql: `SELECT ${COLUMNS} FROM log_entries NOT INDEXED WHERE ${AMONG_IDS} AND level IN (?) ${ORDER}`,
+          params: ["[]", 5],
+        },
+        { sql: PROBE, params: ["timeout"] },
+        {
+          sql: `SELECT ${COLUMNS} FROM log_entries WHERE +id IN (${FTS_SUBQUERY}) AND level IN (?) ${ORDER}`,
+          params: ["timeout", 5],
+        },
+      ],
     },
     {
       key: "fullTextPage5",
@@ -209,7 +227,7 @@ async function planAlternatives(path: string, quick: boolean): Promise<Record<st
       return (n > ADAPTIVE_THRESHOLD ? timeDriven : current).all(term);
     };
     const newestIds = db.prepare(`${NEWEST_MATCHES}`).pluck();
-    const amongIds = db.prepare(`SELECT ${COLUMNS} FROM log_entries WHERE ${AMONG_IDS} ${ORDER}`);
+    const amongIds = db.prepare(`SELECT ${COLUMNS} FROM log_entries NOT INDEXED WHERE ${AMONG_IDS} ${ORDER}`);
     const older = db.prepare("SELECT id FROM log_entries WHERE timestamp > ? AND +id < ? LIMIT 17");
     const newest = (term: string) => {
       const ids = newestIds.all(term) as number[];

@@ -1,4 +1,4 @@
-import { and, desc, type SQL, sql } from "drizzle-orm";
+import { and, type SQL, sql } from "drizzle-orm";
 import type { ReadDb } from "./reader/native-read-db.js";
 import { logEntries } from "./schema.js";
 
@@ -23,17 +23,28 @@ export async function newestMatchIds(
   return rows.map((r) => Number(r[0]));
 }
 
-/** Up to `rows` of the given ids' rows that pass the filters, in the search order (newest first). */
-export function rowsAmong(
+/**
+ * Up to `rows` of the given ids' rows that pass the filters, in the search order (newest first).
+ * NOT INDEXED keeps SQLite to rowid lookups of the ids: with a level or source filter it would
+ * otherwise walk that filter's index over every row of the level (measured: 19 ms instead of 2).
+ */
+export async function rowsAmong(
   db: ReadDb,
   ids: number[],
   filters: (SQL | undefined)[],
   rows: number,
 ): Promise<Row[]> {
-  return db
-    .select()
-    .from(logEntries)
-    .where(and(sql`${logEntries.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, ...filters))
-    .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
-    .limit(rows);
+  const { id, timestamp, level, source, message, fields } = logEntries;
+  const found = await db.values<[number, number, number, string, string, string | null]>(
+    sql`SELECT ${id}, ${timestamp}, ${level}, ${source}, ${message}, ${fields} FROM ${logEntries} NOT INDEXED WHERE ${and(sql`${id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, ...filters)} ORDER BY ${timestamp} DESC, ${id} DESC LIMIT ${rows}`,
+  );
+  // index, not destructure: @libsql/client's rows are array-like, not iterable
+  return found.map((r) => ({
+    id: Number(r[0]),
+    timestamp: Number(r[1]),
+    level: Number(r[2]),
+    source: String(r[3]),
+    message: String(r[4]),
+    fields: r[5] === null ? null : String(r[5]),
+  }));
 }

@@ -51,7 +51,7 @@ export class LogReader implements LogReads {
     if (newest !== undefined) return page(newest, limit);
     const byTime = hasText(query) && (await this.#commonTerm(query, limit).catch(queryErrorHandler(query)));
     const cursor = query.cursor === undefined ? [] : [afterCursor(query.cursor)];
-    if (byTime) {
+    if (byTime && !narrowed(query)) {
       const slice = await this.#timeSlice(query, cursor, limit).catch(queryErrorHandler(query));
       if (slice !== undefined) return page(slice, limit);
     }
@@ -150,8 +150,14 @@ export class LogReader implements LogReads {
     limit: number,
   ): Promise<Row[] | undefined> {
     const { text, ...filters } = query;
+    const { timestamp } = logEntries;
     return timeSliceMatches(this.#db, {
       text,
+      bounds: [
+        ...(query.from === undefined ? [] : [gte(timestamp, checkDate("from", query.from))]),
+        ...(query.to === undefined ? [] : [lt(timestamp, checkDate("to", query.to))]),
+        ...cursor,
+      ],
       filters: [...this.#conditions(filters), ...cursor],
       rows: limit + 1,
     });
@@ -205,6 +211,19 @@ function page(rows: Row[], limit: number): SearchPage {
   return rows.length > limit && last
     ? { entries, nextCursor: encodeCursor({ timestamp: last.timestamp.getTime(), id: last.id }) }
     : { entries };
+}
+
+/**
+ * Whether filters other than text and time narrow the search. A time slice of the rows such a
+ * search can come from spans far more ids than rows (an error slice of 5k rows spans 100k), and
+ * walking the level's index to find them all measured no faster than reading every match.
+ */
+function narrowed(query: Filters): boolean {
+  return (
+    levelSet(query) !== null ||
+    (query.sources !== undefined && query.sources.length > 0) ||
+    Object.keys(query.fields ?? {}).length > 0
+  );
 }
 
 function hasText(query: Filters): query is Filters & { text: string } {

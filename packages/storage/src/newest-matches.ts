@@ -52,10 +52,17 @@ export async function newestMatches(db: ReadDb, query: NewestMatchesQuery): Prom
         : query.from !== undefined
           ? gte(logEntries.timestamp, query.from)
           : undefined;
-    if (above === undefined || (ids[0] ?? 0) - (last?.id ?? floor) > MAX_PROOF_SPAN) continue;
-    // unary +: walk the time index (rows newer than the page's end), never the rowid range
+    if (above === undefined) {
+      // 8× the candidates are worth reading only if 8× this page can be expected to fill it
+      if (rows.length * 8 < query.rows) return undefined;
+      continue;
+    }
+    if ((ids[0] ?? 0) - (last?.id ?? floor) > MAX_PROOF_SPAN) continue;
+    // unary +: walk the time index (rows newer than the page's end), never the rowid range. The
+    // other filters stay out: one that no index serves would turn this walk into a scan; the rows
+    // found meet them below, with the text.
     const older = await db.values<[number]>(
-      sql`SELECT ${logEntries.id} AS id FROM ${logEntries} WHERE ${and(above, sql`+${logEntries.id} < ${floor}`, ...query.filters)} LIMIT ${MAX_OLDER + 1}`,
+      sql`SELECT ${logEntries.id} FROM ${logEntries} WHERE ${and(above, sql`+${logEntries.id} < ${floor}`)} LIMIT ${MAX_OLDER + 1}`,
     );
     if (older.length === 0) return rows;
     if (older.length > MAX_OLDER) return undefined;

@@ -9,7 +9,9 @@ const SLICE_FACTORS = [50, 400];
 export interface TimeSliceQuery {
   /** The FTS5 query. */
   text: string;
-  /** Every other filter of the search, the cursor's bound included. */
+  /** The time bounds (`from`, `to`, the cursor's position): what the slice is walked under. */
+  bounds: SQL[];
+  /** Every other filter of the search, the bounds included. */
   filters: SQL[];
   /** Rows wanted: the page and one more (whether a next page exists). */
   rows: number;
@@ -29,7 +31,7 @@ export interface TimeSliceQuery {
  */
 export async function timeSliceMatches(db: ReadDb, query: TimeSliceQuery): Promise<Row[] | undefined> {
   const { id, timestamp } = logEntries;
-  const bounds = and(...query.filters) ?? sql`1`;
+  const bounds = and(...query.bounds) ?? sql`1`;
   const walk = sql`FROM ${logEntries} WHERE ${bounds} ORDER BY ${timestamp} DESC, ${id} DESC`;
   for (const factor of SLICE_FACTORS) {
     const size = factor * query.rows;
@@ -50,20 +52,28 @@ export async function timeSliceMatches(db: ReadDb, query: TimeSliceQuery): Promi
     const rows = await rowsAmong(db, ids, [...query.filters, inSlice], query.rows);
     // no last row: the whole walk fits in the slice, so every match it holds is the answer
     if (last === undefined || rows.length === query.rows) return rows;
+    // an 8× larger slice is worth reading only if 8× this page can be expected to fill it
+    if (rows.length * 8 < query.rows) return undefined;
   }
   return undefined;
 }
 
-/** Every match with an id in [lo, hi]: newest first from hi, in growing steps until past lo. */
+/**
+ * Every match with an id in [lo, hi]: the newest few from hi, which usually reach past lo; when
+ * they do not, the whole range (FTS5 then reads the term's whole list: 3–5 ms on 1M rows, but
+ * never more than that, where listing more from hi would grow with the matches below lo).
+ */
 async function matchIdsBetween(
   db: ReadDb,
   text: string,
   lo: number,
   hi: number,
-  step: number,
+  first: number,
 ): Promise<number[]> {
-  for (let limit = step; ; limit *= 8) {
-    const ids = await newestMatchIds(db, text, limit, hi);
-    if (ids.length < limit || (ids.at(-1) ?? 0) < lo) return ids.filter((i) => i >= lo);
-  }
+  const newest = await newestMatchIds(db, text, first, hi);
+  if (newest.length < first || (newest.at(-1) ?? 0) < lo) return newest.filter((i) => i >= lo);
+  const all = await db.values<[number]>(
+    sql`SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${text} AND rowid BETWEEN ${lo} AND ${hi}`,
+  );
+  return all.map((r) => Number(r[0]));
 }

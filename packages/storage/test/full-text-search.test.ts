@@ -179,16 +179,18 @@ describe("full-text search plans", () => {
       await storage.storeMany(other(range(82, 160)));
       await storage.store({ timestamp: base + 5000, message: "common newest" });
       // 2 rows wanted: the first slice (100 rows) holds one match, so a larger one is read
-      const rows = await timeSliceMatches(db, { text: "common", filters: [], rows: 2 });
+      const rows = await timeSliceMatches(db, { text: "common", bounds: [], filters: [], rows: 2 });
       expect(rows?.map((r) => r.message)).toEqual(["common newest", "common first"]);
       // the slice's oldest id holds its newest entry, below 100 newer-id matches: found all the same
       await storage.store({ timestamp: base + 9_000, message: "common early id" });
       await storage.storeMany(
         Array.from({ length: 200 }, (_, i) => ({ timestamp: base + 6000 + i, message: `common ${i}` })),
       );
+      const before = sql`${schema.logEntries.timestamp} < ${base + 8_000_000}`;
       const below = await timeSliceMatches(db, {
         text: "common",
-        filters: [sql`${schema.logEntries.timestamp} < ${base + 8_000_000}`],
+        bounds: [before],
+        filters: [before],
         rows: 2,
       });
       expect(below?.map((r) => r.message)).toEqual(["common early id", "common 199"]);
