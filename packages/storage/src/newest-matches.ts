@@ -65,7 +65,11 @@ export async function newestMatches(db: ReadDb, query: NewestMatchesQuery): Prom
       sql`SELECT ${logEntries.id} FROM ${logEntries} WHERE ${and(above, sql`+${logEntries.id} < ${floor}`)} LIMIT ${MAX_OLDER + 1}`,
     );
     if (older.length === 0) return rows;
-    if (older.length > MAX_OLDER) return undefined;
+    if (older.length > MAX_OLDER) {
+      // a page cut by `from` may just need older candidates; a full one has many out-of-order rows
+      if (last === undefined) continue;
+      return undefined;
+    }
     // a few entries arrived out of order: those that match belong among the candidates
     const matching = await db.values<[number]>(
       sql`SELECT rowid AS id FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text} AND rowid IN (SELECT value FROM json_each(${JSON.stringify(older.map((o) => Number(o[0])))}))`,
