@@ -1,8 +1,11 @@
 /**
- * Child process for the HTTP suite: the demo app built by its own factory (apps/demo/src/app.ts,
- * wired as its server.ts does) plus one no-op route on the same fastify instance, listening on
- * 127.0.0.1 on a free port. Reports its URL over IPC; a "stop" message shuts it down gracefully.
+ * Child process for the HTTP suite: the demo app built by its own factory (app.ts, wired as its
+ * server.ts does) plus one no-op route on the same fastify instance, listening on 127.0.0.1 on a
+ * free port. Reports its URL over IPC; a "stop" message shuts it down gracefully. The demo is
+ * loaded from its compiled dist/ (as shipped; the suite bundles this script with esbuild) or from
+ * its sources (through tsx).
  *
+ *   node --max-old-space-size=512 <bundle> <database path> apps/demo/dist
  *   node --conditions=@batchlog/source --import tsx src/http-server.ts <database path>
  */
 import { join } from "node:path";
@@ -22,16 +25,17 @@ interface DemoReply {
 
 // Loaded at run time and typed here: the demo is an app, not a library with exports, and the
 // bench's typecheck should not depend on the state of the demo's and the service's sources.
-const demoSrc = join(import.meta.dirname, "..", "..", "apps", "demo", "src");
-const load = (file: string) => import(pathToFileURL(join(demoSrc, file)).href);
+const [database, demoDir = join(import.meta.dirname, "..", "..", "apps", "demo", "src")] =
+  process.argv.slice(2);
+const extension = demoDir.endsWith("src") ? ".ts" : ".js";
+const load = (name: string) => import(pathToFileURL(join(demoDir, name + extension)).href);
 const servicePackage: string = "@batchlog/service";
 const { createLogService } = await import(servicePackage);
 
-const database = process.argv[2];
-if (database === undefined) throw new Error("usage: http-server.ts <database path>");
-const { createApp, loadConfig } = await load("app.ts");
-const { createLogger } = await load("server.ts");
-const { createMetrics } = await load("metrics.ts");
+if (database === undefined) throw new Error("usage: http-server.ts <database path> [demo dist or src dir]");
+const { createApp, loadConfig } = await load("app");
+const { createLogger } = await load("server");
+const { createMetrics } = await load("metrics");
 
 const config = loadConfig(
   {

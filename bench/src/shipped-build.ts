@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -9,15 +10,18 @@ const REPO_DIR = join(BENCH_DIR, "..");
 
 /**
  * Prepares a bench script to run the way the product ships (`pnpm demo` runs `node dist/…`): the
- * storage compiled by tsc, the script bundled by esbuild with its packages left external, so that
- * `@batchlog/storage` resolves to that compiled build. No tsx loader in the process or in the
- * writer thread (tsx alone adds ~50 MB of RSS). Returns the bundle's path.
+ * given workspace projects compiled by tsc (the storage by default), the script bundled by esbuild
+ * with its packages left external, so that `@batchlog/*` resolve to those compiled builds. No tsx
+ * loader in the process or in the writer thread (tsx alone adds ~50 MB of RSS). Returns the
+ * bundle's path.
  */
-export async function buildShipped(script: string): Promise<string> {
+export async function buildShipped(script: string, projects = ["packages/storage"]): Promise<string> {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  execFileSync(process.execPath, [tsc, "-p", join(REPO_DIR, "packages/storage/tsconfig.build.json")], {
-    stdio: "inherit",
-  });
+  for (const project of projects) {
+    execFileSync(process.execPath, [tsc, "-p", join(REPO_DIR, project, "tsconfig.build.json")], {
+      stdio: "inherit",
+    });
+  }
   // Inside bench/ so that Node resolves the externals from bench/node_modules.
   const outfile = join(cacheDir(), script.replace(/\.ts$/, ".mjs"));
   await build({
@@ -31,4 +35,14 @@ export async function buildShipped(script: string): Promise<string> {
     logLevel: "warning",
   });
   return outfile;
+}
+
+/** The V8 flags `pnpm demo` starts the server with (the root package.json's demo script). */
+export function shippedNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const flags = pkg.scripts.demo?.match(/--max-old-space-size=\d+/g) ?? [];
+  if (flags.length === 0) throw new Error("the demo script sets no --max-old-space-size: update the bench");
+  return flags;
 }

@@ -1,8 +1,9 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import autocannon from "autocannon";
 import { EntryPool } from "../fixtures.js";
-import { forkTsx } from "../fork-tsx.js";
+import { buildShipped, shippedNodeFlags } from "../shipped-build.js";
 import { formatRate, summarize } from "../stats.js";
 import { emptyOutput, type Suite } from "../suite.js";
 import { rateFigure, ratioFigure } from "../timed-runs.js";
@@ -11,15 +12,23 @@ const BODY_ENTRIES = 100;
 const CONNECTIONS = 64;
 const HEALTHZ_P99_TARGET_MS = 20;
 const NOOP_PERCENT_TARGET = 50;
+const DEMO_DIST = join(import.meta.dirname, "..", "..", "..", "apps", "demo", "dist");
 
 interface Server {
   url: string;
   child: ChildProcess;
 }
 
-/** Starts http-server.ts in its own process: the load generator must not share its event loop. */
-function startServer(database: string): Promise<Server> {
-  const child = forkTsx("http-server.ts", [database]);
+/**
+ * Starts http-server.ts in its own process (the load generator must not share its event loop), as
+ * shipped: storage, service and demo compiled by tsc, node with the flags `pnpm demo` uses.
+ */
+async function startServer(database: string): Promise<Server> {
+  const bundle = await buildShipped("http-server.ts", ["packages/storage", "packages/service", "apps/demo"]);
+  const child = fork(bundle, [database, DEMO_DIST], {
+    execArgv: shippedNodeFlags(),
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill();
@@ -235,7 +244,7 @@ export const http: Suite = {
         }`,
       );
       out.notes.push(
-        `autocannon 9, ${CONNECTIONS} connections (the ingest load of the /healthz phase from an autocannon worker thread, the probe from the main thread), ${BODY_ENTRIES}-entry JSON bodies (${(body.length / 1024).toFixed(1)} KiB), ${repeats} alternating runs of ${seconds} s per route; the server runs the demo's createApp() with default config (FTS on, synchronous full) in its own process, autocannon in the bench process: both share the 2 cores.`,
+        `autocannon 9, ${CONNECTIONS} connections (the ingest load of the /healthz phase from an autocannon worker thread, the probe from the main thread), ${BODY_ENTRIES}-entry JSON bodies (${(body.length / 1024).toFixed(1)} KiB), ${repeats} alternating runs of ${seconds} s per route; the server runs the demo's createApp() with default config (FTS on, synchronous full) in its own process, as shipped (storage, service and demo compiled by tsc; node ${shippedNodeFlags().join(" ")}, as \`pnpm demo\` starts it), autocannon in the bench process: both share the 2 cores.`,
         "Latency percentiles are autocannon's per run, averaged over the runs. The no-op route sits on the same fastify instance and parses the same body; it replies with a count instead of ids. Its figure is a lower bound: autocannon, on the same 2 cores, may be what limits it.",
       );
     } finally {

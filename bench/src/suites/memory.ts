@@ -1,12 +1,10 @@
 import { fork } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { openLogStorage } from "@batchlog/storage";
 import { drive } from "../drive.js";
 import { EntryPool } from "../fixtures.js";
 import { forkTsx } from "../fork-tsx.js";
 import type { OverloadOptions, OverloadResult } from "../overload.js";
-import { buildShipped } from "../shipped-build.js";
+import { buildShipped, shippedNodeFlags } from "../shipped-build.js";
 import { formatRate } from "../stats.js";
 import { emptyOutput, type Suite, type SuiteContext } from "../suite.js";
 
@@ -80,15 +78,6 @@ function runInChild(
  * The V8 flags the server ships with: read from the root package.json's `demo` script, so that
  * the suite measures exactly what `pnpm demo` runs.
  */
-function shippedNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "../../../package.json"), "utf8")) as {
-    scripts: Record<string, string>;
-  };
-  const flags = pkg.scripts.demo?.match(/--max-old-space-size=\d+/g) ?? [];
-  if (flags.length === 0)
-    throw new Error("the demo script sets no --max-old-space-size: update the memory suite");
-  return flags;
-}
 
 export const memory: Suite = {
   name: "memory",
