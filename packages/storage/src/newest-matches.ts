@@ -31,10 +31,10 @@ export interface NewestMatchesQuery {
  * together (62k rowids: 2 ms to list, 8 ms to list and walk). Ids grow with insertion, and log
  * entries mostly arrive in time order, so the newest-by-time page is almost always among the
  * newest-by-id matches. "Almost" is checked, not assumed: the rows older than every candidate
- * (by id) that pass the other filters and sort above the page's last row are listed; those of
- * them that match the text join the candidates. When more than a few such rows exist (a source
- * whose clock runs ahead), or too few candidates pass the filters, this returns undefined and
- * the caller runs a plan that reads every match.
+ * (by id) that sort above the page's last row are listed, whatever they hold; those of them that
+ * match the text join the candidates, and the page is sorted again. When more than a few such
+ * rows exist (a source whose clock runs ahead), or too few candidates pass the other filters to
+ * fill the page, this returns undefined and the caller runs a plan that reads every match.
  */
 export async function newestMatches(db: ReadDb, query: NewestMatchesQuery): Promise<Row[] | undefined> {
   for (const factor of CANDIDATE_FACTORS) {
