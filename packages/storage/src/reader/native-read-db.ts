@@ -25,7 +25,9 @@ export function openNativeReadDb(path: string, pragmas: string[]): { db: ReadDb;
     let stmt = prepared.get(sql);
     if (stmt === undefined) {
       if (prepared.size >= MAX_PREPARED) prepared.clear();
-      stmt = native.prepare(sql).raw(true);
+      stmt = native.prepare(sql);
+      // rows as arrays; raw() refuses statements that return none
+      if (stmt.reader) stmt.raw(true);
       prepared.set(sql, stmt);
     }
     return stmt;
