@@ -5,7 +5,7 @@
  * loaded from its compiled dist/ (as shipped; the suite bundles this script with esbuild) or from
  * its sources (through tsx).
  *
- *   node --max-old-space-size=512 <bundle> <database path> apps/demo/dist
+ *   node --max-old-space-size=1024 <bundle> <database path> apps/demo/dist
  *   node --conditions=@batchlog/source --import tsx src/http-server.ts <database path>
  */
 import { join } from "node:path";
