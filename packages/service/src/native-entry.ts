@@ -90,9 +90,10 @@ export function createEntrySchema(limits: EntryLimits = DEFAULT_ENTRY_LIMITS) {
       error: "must be a JSON object",
     })
     .superRefine((fields, ctx) => {
-      const size = serializedSize(fields);
-      if (size === undefined) ctx.addIssue({ code: "custom", message: "not serializable to JSON" });
-      else if (size > limits.maxFieldsBytes) {
+      const json = serialized(fields);
+      if (json === undefined) ctx.addIssue({ code: "custom", message: "not serializable to JSON" });
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when that could exceed the limit
+      else if (json.length * 3 > limits.maxFieldsBytes && Buffer.byteLength(json) > limits.maxFieldsBytes) {
         ctx.addIssue({ code: "custom", message: `larger than ${limits.maxFieldsBytes} bytes serialized` });
       }
     });
@@ -150,10 +151,9 @@ function issueOf(issue: z.core.$ZodIssue | undefined): ItemIssue {
   return { field, error: `${field}: ${issue.message}` };
 }
 
-function serializedSize(value: unknown): number | undefined {
+function serialized(value: unknown): string | undefined {
   try {
-    const json = JSON.stringify(value);
-    return json === undefined ? undefined : Buffer.byteLength(json);
+    return JSON.stringify(value);
   } catch {
     return undefined;
   }

@@ -87,13 +87,16 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
       { message: `${euro.repeat(21845)}ab` }, // 65537 bytes
       { message: "f", fields: { k: "x".repeat(65536 - 8) } }, // {"k":"…"} = 65536 bytes
       { message: "f", fields: { k: "x".repeat(65536 - 7) } },
+      { message: "f", fields: { k: euro.repeat(21842) } }, // 8 + 65526 bytes, 21850 characters
+      { message: "f", fields: { k: euro.repeat(21843) } }, // 65537 bytes
     ];
     const result = await fx.service.ingestNative(json(items), undefined);
     expect(result.errors.map((e) => [e.index, e.field])).toEqual([
       [1, "message"],
       [3, "fields"],
+      [5, "fields"],
     ]);
-    expect(result.accepted).toBe(2);
+    expect(result.accepted).toBe(3);
   });
 
   it("reads NDJSON line by line; a malformed line is an item error", async () => {

@@ -25,4 +25,19 @@ describe("validateItems", () => {
     expect(results[2]).toEqual({ error: "refused by the adapter", field: "labels" });
     expect(results[3]).toMatchObject({ field: "message" });
   });
+
+  it("measures fields in UTF-8 bytes, also when their text is short in characters", async () => {
+    const schema = createEntrySchema({ maxMessageBytes: 1000, maxFieldsBytes: 100 });
+    const results = await validateItems(schema, [
+      { raw: { message: "m", fields: { k: "€".repeat(30) } } }, // {"k":"…"} = 98 bytes, 38 characters
+      { raw: { message: "m", fields: { k: "€".repeat(31) } } }, // 101 bytes, 39 characters
+      { raw: { message: "m", fields: { k: "x".repeat(93) } } }, // 101 bytes
+    ]);
+    expect(results[0]).toEqual({ message: "m", fields: { k: "€".repeat(30) } });
+    expect(results[1]).toMatchObject({
+      field: "fields",
+      error: expect.stringMatching(/larger than 100 bytes/),
+    });
+    expect(results[2]).toMatchObject({ field: "fields" });
+  });
 });
