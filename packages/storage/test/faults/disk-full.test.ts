@@ -104,8 +104,15 @@ describe("disk full on a real 8 MiB tmpfs", () => {
     expect(ledger.acknowledged.size).toBe(ledger.promises.length - ledger.queueFull.length);
     expect(healthOf(s).status).toBe("ok");
     await expect(s.store({ message: "after recovery" })).resolves.toBeGreaterThan(0);
-    const recoveries = logs.lines.slice(linesBeforeFreeing).filter((l) => l.msg === "batch writes recovered");
-    expect(recoveries).toHaveLength(1);
+    // Recovery is logged, and last: under load a retried batch may fail once more (the backlog
+    // refilling the small volume, or a lock wait past busyTimeoutMs) and recover again.
+    const outcomes = logs.lines
+      .slice(linesBeforeFreeing)
+      .filter(
+        (l) => l.msg === "batch writes recovered" || l.msg === "batch write failed; retrying with backoff",
+      );
+    expect(outcomes.some((l) => l.msg === "batch writes recovered")).toBe(true);
+    expect(outcomes.at(-1)?.msg).toBe("batch writes recovered");
 
     await s.close();
     storage = null;
