@@ -40,7 +40,10 @@ export async function buildShipped(script: string, projects = ["packages/storage
   return outfile;
 }
 
-/** The V8 flags `pnpm demo` starts the server with (the root package.json's demo script). */
+/**
+ * The V8 flags the server ships with: read from the root package.json's `demo` script, so that
+ * the suites measure exactly what `pnpm demo` runs.
+ */
 export function shippedNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")) as {
     scripts: Record<string, string>;

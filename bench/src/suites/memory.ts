@@ -74,11 +74,6 @@ function runInChild(
   });
 }
 
-/**
- * The V8 flags the server ships with: read from the root package.json's `demo` script, so that
- * the suite measures exactly what `pnpm demo` runs.
- */
-
 export const memory: Suite = {
   name: "memory",
   title: "Memory under 2× overload",
@@ -143,7 +138,7 @@ export const memory: Suite = {
       `RSS is the whole process (Node, main thread, writer thread, SQLite caches, and the load generator itself: its entry pool and the ${r.stored} ids it keeps to verify), sampled every 100 ms, running as shipped: @batchlog/storage compiled, plain node with ${nodeFlags.join(" ")} (the flag \`pnpm demo\` starts the server with). After a full GC at the end of the window, with ${r.queueAtEnd} entries queued, the heap held ${Math.round(r.liveHeapAtEndMb)} MB (≈ ${Math.round(livePerEntry)} bytes per queued entry, generator included; the rows themselves are UTF-8 bytes outside the JS heap, counted in RSS); the rest of the ${Math.round(r.peakHeapMb)} MB peak was garbage waiting for a major GC.`,
       `Acknowledged while overloaded: ${formatRate(windowRate)}, against ${formatRate(sustainable)} sustained without overload (the generator yields to the event loop on a 1 ms timer, as network arrivals would).`,
       `Stored entries/s counts until the queue drained (${((r.elapsedMs - r.offeredWindowMs) / 1000).toFixed(1)} s after the offered window closed). Rows on disk nobody saw acknowledged: ${r.unacknowledged}${r.firstOtherError === undefined ? "" : `; first other error: ${r.firstOtherError}`}.`,
-      "Why the heap flag: V8 lets the old generation grow to 4× its live size between full collections when its limit is 2 GiB or more (the default on this 24 GiB machine), and to ~1.4× below that (MemoryController::MaxGrowingFactor). When queued rows were JS strings, a full queue of 100k entries was ~50 MB of live heap and 4× of that pushed RSS past the target; with the rows outside the heap the flag is a margin rather than the difference (compare the tsx row). It is 1024 MB, not 512: V8 sizes each young-generation semi-space as the limit ÷ 128 (at most 16 MB), and 4 MB semi-spaces at 512 MB meant four times the scavenges under HTTP load (/healthz p99 13–20 ms in the HTTP suite, against 11–15 ms at 1024 MB and 6–10 ms with no limit, whose peak RSS here was 291 MB). The writer thread sizes its own heap (resourceLimits: old generation below that band, a 4 MB young generation, as it holds one batch at a time).",
+      "Why the heap flag: V8 lets the old generation grow to 4× its live size between full collections when its limit is 2 GiB or more (the default on this 24 GiB machine), and to ~1.4× below that (MemoryController::MaxGrowingFactor). When queued rows were JS strings, a full queue of 100k entries was ~50 MB of live heap and 4× of that pushed RSS past the target; with the rows outside the heap the flag is a margin rather than the difference (compare the tsx row). It is 1024 MB, not 512: V8 sizes each young-generation semi-space as the limit ÷ 128 (at most 16 MB), and 4 MB semi-spaces at 512 MB meant four times the scavenges under HTTP load (/healthz p99 13–20 ms in the HTTP suite, against 11–17 ms at 1024 MB and 6–10 ms with no limit, whose peak RSS here was 291 MB). The writer thread sizes its own heap (resourceLimits: old generation below that band, a 4 MB young generation, as it holds one batch at a time).",
     );
     if (!ctx.quick) {
       const reading = `${shipped}, reader thread running (a search before the load), 30 s`;

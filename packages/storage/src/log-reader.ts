@@ -3,14 +3,13 @@ import { decodeCursor, encodeCursor } from "./cursor.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
 import { fieldPath, fieldValueSql } from "./field-indexes.js";
+import type { Row } from "./fts-candidates.js";
 import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
 import { newestMatches } from "./newest-matches.js";
 import type { ReadDb } from "./reader/native-read-db.js";
 import { logEntries } from "./schema.js";
 import { timeSliceMatches } from "./time-slice-matches.js";
 import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "./types.js";
-
-type Row = typeof logEntries.$inferSelect;
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -150,14 +149,9 @@ export class LogReader implements LogReads {
     limit: number,
   ): Promise<Row[] | undefined> {
     const { text, ...filters } = query;
-    const { timestamp } = logEntries;
     return timeSliceMatches(this.#db, {
       text,
-      bounds: [
-        ...(query.from === undefined ? [] : [gte(timestamp, checkDate("from", query.from))]),
-        ...(query.to === undefined ? [] : [lt(timestamp, checkDate("to", query.to))]),
-        ...cursor,
-      ],
+      bounds: [...timeBounds(query), ...cursor],
       filters: [...this.#conditions(filters), ...cursor],
       rows: limit + 1,
     });
@@ -184,8 +178,7 @@ export class LogReader implements LogReads {
     if (query.sources !== undefined && query.sources.length > 0) {
       conditions.push(inArray(logEntries.source, query.sources));
     }
-    if (query.from !== undefined) conditions.push(gte(logEntries.timestamp, checkDate("from", query.from)));
-    if (query.to !== undefined) conditions.push(lt(logEntries.timestamp, checkDate("to", query.to)));
+    conditions.push(...timeBounds(query));
     for (const [key, value] of Object.entries(query.fields ?? {})) {
       conditions.push(
         value === "true" || value === "false"
@@ -196,6 +189,14 @@ export class LogReader implements LogReads {
     }
     return conditions;
   }
+}
+
+/** `from` (inclusive) and `to` (exclusive) as conditions on the timestamp. */
+function timeBounds(query: Filters): SQL[] {
+  const bounds: SQL[] = [];
+  if (query.from !== undefined) bounds.push(gte(logEntries.timestamp, checkDate("from", query.from)));
+  if (query.to !== undefined) bounds.push(lt(logEntries.timestamp, checkDate("to", query.to)));
+  return bounds;
 }
 
 /** Rows after the cursor's in the search order (newest first). */

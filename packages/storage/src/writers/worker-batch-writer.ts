@@ -33,7 +33,8 @@ export class WorkerBatchWriter implements BatchWriter {
       entry: threadEntry(import.meta.url, "./writer-worker"),
       workerData: init,
       // A small young generation: the thread holds one batch at a time (bytes outside its heap
-      // unless a bad row makes it parse them), which die at its commit; V8's default (up to 48 MB committed) cost ~30 MB of RSS under load for nothing.
+      // unless a bad row makes it parse them), which dies at its commit; V8's default (up to
+      // 48 MB committed) cost ~30 MB of RSS under load for nothing.
       resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMb, maxYoungGenerationSizeMb: 4 },
       toError: (info) => new DriverThreadError(info),
     });
