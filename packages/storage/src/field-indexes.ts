@@ -11,9 +11,18 @@ export function fieldValueSql(key: string): string {
   return `CAST(json_extract(fields, '${fieldPath(key).replaceAll("'", "''")}') AS TEXT)`;
 }
 
-/** The JSON path of a top-level `fields` key. */
+/**
+ * The JSON path of a top-level `fields` key. SQLite reads JSON escapes inside a quoted label
+ * (`$."a\\b"` is the key `a\b`), so the key is written JSON-escaped; but the label ends at the
+ * first `"`, escaped or not, so a key containing `"` has no path: see `addressableByPath`.
+ */
 export function fieldPath(key: string): string {
-  return `$."${key.replaceAll('"', '""')}"`;
+  return `$."${JSON.stringify(key).slice(1, -1)}"`;
+}
+
+/** Whether `fieldPath` can name the key (measured on SQLite 3.45: any key without a `"`). */
+export function addressableByPath(key: string): boolean {
+  return !key.includes('"');
 }
 
 /** A stable index name for a key: its characters made identifier-safe, plus a hash against clashes. */
@@ -23,6 +32,10 @@ function indexName(key: string): string {
   return `${PREFIX}${key.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}_${hash.toString(36)}`;
 }
 
+function indexSql(name: string, key: string): string {
+  return `CREATE INDEX "${name}" ON log_entries (${fieldValueSql(key)}, timestamp)`;
+}
+
 /**
  * Creates an index on (value of `fields.<key>`, timestamp) for each configured key and drops the
  * ones no longer configured. A filter on an indexed key is an index search, newest first, instead
@@ -30,18 +43,16 @@ function indexName(key: string): string {
  */
 export async function syncFieldIndexes(client: Client, keys: readonly string[]): Promise<void> {
   const existing = await client.execute(
-    `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'log_entries' AND name LIKE '${PREFIX}%'`,
+    `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'log_entries' AND name LIKE '${PREFIX}%'`,
   );
-  const present = new Set(existing.rows.map((r) => String(r[0])));
-  const wanted = new Map(keys.map((key) => [indexName(key), key]));
+  const present = new Map(existing.rows.map((r) => [String(r[0]), String(r[1])]));
+  const wanted = new Map(keys.map((key) => [indexName(key), indexSql(indexName(key), key)]));
+  // An index built on another expression (an older path spelling) is rebuilt: the reader's
+  // filter uses only an index whose expression is textually its own.
+  const stale = [...present].filter(([name, sql]) => wanted.get(name) !== sql).map(([name]) => name);
   const statements = [
-    ...[...present].filter((name) => !wanted.has(name)).map((name) => `DROP INDEX IF EXISTS "${name}"`),
-    ...[...wanted]
-      .filter(([name]) => !present.has(name))
-      .map(
-        ([name, key]) =>
-          `CREATE INDEX IF NOT EXISTS "${name}" ON log_entries (${fieldValueSql(key)}, timestamp)`,
-      ),
+    ...stale.map((name) => `DROP INDEX IF EXISTS "${name}"`),
+    ...[...wanted].filter(([name, sql]) => present.get(name) !== sql).map(([, sql]) => sql),
   ];
   if (statements.length > 0) await client.batch(statements, "write");
 }

@@ -2,7 +2,7 @@ import { and, desc, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
-import { fieldPath, fieldValueSql } from "./field-indexes.js";
+import { addressableByPath, fieldPath, fieldValueSql } from "./field-indexes.js";
 import type { Row } from "./fts-candidates.js";
 import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
 import { newestMatches } from "./newest-matches.js";
@@ -179,16 +179,26 @@ export class LogReader implements LogReads {
       conditions.push(inArray(logEntries.source, query.sources));
     }
     conditions.push(...timeBounds(query));
-    for (const [key, value] of Object.entries(query.fields ?? {})) {
-      conditions.push(
-        value === "true" || value === "false"
-          ? sql`json_type(${logEntries.fields}, ${fieldPath(key)}) = ${value}`
-          : // the path as a literal, in the text an indexedFields index was created with
-            sql`${sql.raw(fieldValueSql(key))} = ${value}`,
-      );
-    }
+    for (const [key, value] of Object.entries(query.fields ?? {}))
+      conditions.push(fieldCondition(key, value));
     return conditions;
   }
+}
+
+/** `fields.<key>` equals `value` as text; "true"/"false" match JSON booleans. */
+function fieldCondition(key: string, value: string): SQL {
+  const boolean = value === "true" || value === "false";
+  if (!addressableByPath(key)) {
+    // no JSON path names a key containing `"`: look it up among the object's members instead
+    const member = sql`SELECT 1 FROM json_each(${logEntries.fields}) WHERE json_each.key = ${key}`;
+    return boolean
+      ? sql`EXISTS (${member} AND json_each.type = ${value})`
+      : sql`EXISTS (${member} AND CAST(json_each.value AS TEXT) = ${value})`;
+  }
+  return boolean
+    ? sql`json_type(${logEntries.fields}, ${fieldPath(key)}) = ${value}`
+    : // the path as a literal, in the text an indexedFields index was created with
+      sql`${sql.raw(fieldValueSql(key))} = ${value}`;
 }
 
 /** `from` (inclusive) and `to` (exclusive) as conditions on the timestamp. */

@@ -234,6 +234,35 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(byBool.entries.length).toBe(10);
       });
 
+      it("matches fields keys whatever characters they hold", async () => {
+        const s = await open();
+        // JSON path syntax inside keys: quotes, backslashes, dots, brackets, control characters
+        const keys = ['say "hi"', "C:\\dir", "a.b", "x[0]", "line\nbreak", "$", "it's", 'q\\"z'];
+        const ids = await s.storeMany(
+          keys.flatMap((key, i) => [
+            { message: `hit ${i}`, fields: { [key]: `v${i}`, flag: true } },
+            { message: `miss ${i}`, fields: { [key]: `other`, [`${key}2`]: `v${i}` } },
+          ]),
+        );
+        expect(ids).toHaveLength(keys.length * 2);
+        for (const [i, key] of keys.entries()) {
+          const page = await s.search({ fields: { [key]: `v${i}` } });
+          expect(
+            page.entries.map((e) => e.message),
+            key,
+          ).toEqual([`hit ${i}`]);
+          const withBool = await s.search({ fields: { [key]: `v${i}`, flag: "true" } });
+          expect(
+            withBool.entries.map((e) => e.message),
+            key,
+          ).toEqual([`hit ${i}`]);
+        }
+        const quotedBool = await s.storeMany([{ message: "b", fields: { 'is "on"': true, n: 5 } }]);
+        const found = await s.search({ fields: { 'is "on"': "true", n: "5" } });
+        expect(found.entries.map((e) => e.id)).toEqual(quotedBool);
+        expect((await s.search({ fields: { 'is "on"': "false" } })).entries).toEqual([]);
+      });
+
       it("returns newest first and validates the limit", async () => {
         const s = await seed();
         const page = await s.search({ limit: 5 });

@@ -67,6 +67,52 @@ describe("indexedFields", () => {
     expect(fieldIndexes(url)[0]).toMatch(/^log_entries_field_user_/);
   });
 
+  it("indexes a key with a backslash, and rebuilds an index whose expression is not the reader's", async () => {
+    const url = temp.url("rebuild.db");
+    const key = "C:\\dir";
+    let storage = await openLogStorage({ url, indexedFields: [key, "user"] });
+    await storage.storeMany([
+      { message: "a", fields: { [key]: "x", user: "u" } },
+      { message: "b", fields: { [key]: "y" } },
+    ]);
+    expect((await storage.search({ fields: { [key]: "x" } })).entries.map((e) => e.message)).toEqual(["a"]);
+    await storage.close();
+    const indexes = () => {
+      const db = new Database(filePathOf(url), { readonly: true });
+      try {
+        return db
+          .prepare(
+            "SELECT name, rootpage, sql FROM sqlite_master WHERE name LIKE 'log_entries_field_%' ORDER BY name",
+          )
+          .all() as { name: string; rootpage: number; sql: string }[];
+      } finally {
+        db.close();
+      }
+    };
+    const before = indexes();
+    expect(before.map((i) => i.sql)).toEqual([
+      expect.stringContaining(fieldValueSql(key)),
+      expect.stringContaining(fieldValueSql("user")),
+    ]);
+    // an index as an older version spelled it: the raw key in the path, which matches no row
+    const stale = before[0] as { name: string };
+    const db = new Database(filePathOf(url));
+    db.exec(`DROP INDEX "${stale.name}"`);
+    db.exec(
+      `CREATE INDEX "${stale.name}" ON log_entries (CAST(json_extract(fields, '$."${key}"') AS TEXT), timestamp)`,
+    );
+    db.close();
+    const userRoot = before[1]?.rootpage;
+
+    storage = await openLogStorage({ url, indexedFields: [key, "user"] });
+    expect((await storage.search({ fields: { [key]: "y" } })).entries.map((e) => e.message)).toEqual(["b"]);
+    await storage.close();
+    const after = indexes();
+    expect(after[0]?.sql).toContain(fieldValueSql(key));
+    // the index that already had the reader's expression was left as it was
+    expect(after[1]?.rootpage).toBe(userRoot);
+  });
+
   it("rejects an invalid indexedFields configuration", async () => {
     await expect(openLogStorage({ url: temp.url("bad.db"), indexedFields: [""] })).rejects.toMatchObject({
       code: "BATCHLOG_CONFIG",
