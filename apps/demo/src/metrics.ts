@@ -69,6 +69,11 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
     (s) => s.consecutiveFailures,
   );
   gauge("batchlog_wal_bytes", "Size of the SQLite -wal file in bytes", (s) => s.walBytes);
+  gauge(
+    "batchlog_disk_reserve_bytes",
+    "Size of the disk reserve file (0: released or no room to create it; a full disk would then stop writes)",
+    (s) => s.diskReserveBytes,
+  );
   gauge("batchlog_last_commit_timestamp_seconds", "Unix time of the last committed batch", (s) =>
     s.lastCommitAt === null ? null : s.lastCommitAt.getTime() / 1000,
   );

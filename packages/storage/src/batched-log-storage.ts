@@ -1,3 +1,4 @@
+import type { DiskReserve } from "./disk-reserve.js";
 import { decodeEncoded, encodeEntry, entryBytes, parseRow, rowJson } from "./entry-codec.js";
 import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js";
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
@@ -15,10 +16,13 @@ import type { BatchWriter } from "./writers/batch-writer.js";
 export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   readonly #queue: InsertQueue;
   readonly #checkpointTimer: NodeJS.Timeout | undefined;
+  /** The writer's disk reserve, observed (never created) from here: its file is the state. */
+  readonly #reserve: DiskReserve | null;
   #closePromise: Promise<void> | null = null;
 
-  constructor(options: StorageParts & { writer: BatchWriter }) {
+  constructor(options: StorageParts & { writer: BatchWriter; reserve: DiskReserve | null }) {
     super(options);
+    this.#reserve = options.reserve;
     this.#queue = new InsertQueue({
       writer: options.writer,
       config: this.config,
@@ -117,6 +121,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
         capacityBytes: this.config.queueCapacityBytes,
       },
       this.walPath,
+      this.#reserve?.path ?? null,
     );
   }
 
@@ -156,6 +161,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
       queue: { depth, capacity },
       lastCommitAt: this.metrics.lastCommitAt,
       consecutiveFailures: failures,
+      diskReserve: this.#reserve === null ? "off" : this.#reserve.held ? "held" : "missing",
     };
   }
 

@@ -98,6 +98,7 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
         capacityBytes: Number.POSITIVE_INFINITY,
       },
       this.walPath,
+      null,
     );
   }
 
@@ -115,6 +116,7 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
       queue: { depth: this.#inFlight, capacity: Number.POSITIVE_INFINITY },
       lastCommitAt: this.metrics.lastCommitAt,
       consecutiveFailures: failures,
+      diskReserve: "off",
     };
   }
 

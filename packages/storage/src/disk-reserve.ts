@@ -35,10 +35,14 @@ export class DiskReserve {
     }
   }
 
-  /** Bytes the filesystem would give this process now. */
-  freeBytes(): number {
-    const stats = statfsSync(this.#dir);
-    return stats.bavail * stats.bsize;
+  /** Bytes the filesystem would give this process now; undefined where statfs fails. */
+  freeBytes(): number | undefined {
+    try {
+      const stats = statfsSync(this.#dir);
+      return stats.bavail * stats.bsize;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -51,7 +55,7 @@ export class DiskReserve {
     let fd: number | undefined;
     try {
       if (existsSync(this.path)) rmSync(this.path, { force: true });
-      if (this.freeBytes() < this.bytes + headroom) return false;
+      if ((this.freeBytes() ?? 0) < this.bytes + headroom) return false;
       fd = openSync(this.path, "w");
       const chunk = randomBytes(Math.min(CHUNK, this.bytes));
       for (let written = 0; written < this.bytes; ) {

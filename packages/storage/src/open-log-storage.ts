@@ -3,6 +3,7 @@ import { BatchedLogStorage } from "./batched-log-storage.js";
 import { type BatchConfig, type BatchConfigInput, isRemoteUrl, resolveBatchConfig } from "./config.js";
 import { type OpenedDatabase, openClient, prepareDatabase } from "./database.js";
 import { DirectLogStorage } from "./direct-log-storage.js";
+import { DiskReserve } from "./disk-reserve.js";
 import { StorageUnavailableError } from "./errors.js";
 import { LogReader, type LogReads } from "./log-reader.js";
 import { ThreadedLogReader } from "./reader/threaded-log-reader.js";
@@ -39,7 +40,18 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
       },
     );
   }
-  return new BatchedLogStorage({ config, opened, reader, writer });
+  // The writer on a local file keeps the reserve (createWriter); this copy only observes it.
+  const reserve =
+    local && opened.path !== null && config.diskReserveBytes > 0
+      ? new DiskReserve(opened.path, config.diskReserveBytes)
+      : null;
+  if (reserve !== null && !reserve.held) {
+    config.logger?.warn(
+      { file: reserve.path, bytes: reserve.bytes, freeBytes: reserve.freeBytes() },
+      "disk reserve could not be created: a full disk would stop writes until space is freed",
+    );
+  }
+  return new BatchedLogStorage({ config, opened, reader, writer, reserve });
 }
 
 /** Nothing to open yet: the reader thread starts with the first read. */

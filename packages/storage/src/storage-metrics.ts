@@ -41,6 +41,7 @@ export class StorageMetrics {
     implementation: StorageStats["implementation"],
     queue: { depth: number; capacity: number; bytes: number; capacityBytes: number },
     walPath: string | null,
+    reservePath: string | null,
   ): StorageStats {
     return {
       implementation,
@@ -60,6 +61,7 @@ export class StorageMetrics {
       commitLatencyMs: this.commitLatencyMs.summary(),
       enqueueToCommitMs: this.enqueueToCommitMs.summary(),
       walBytes: walPath === null ? null : fileSize(walPath),
+      diskReserveBytes: reservePath === null ? null : fileSize(reservePath),
       lastCommitAt: this.lastCommitAt,
       lastError: this.lastError,
     };

@@ -96,6 +96,12 @@ export interface StorageStats {
   /** Milliseconds from `store()` to the commit that acknowledged it. */
   enqueueToCommitMs: LatencySummary;
   walBytes: number | null;
+  /**
+   * Size of the disk reserve file (`<db>.reserve`) now: 0 while it is released or could not be
+   * created (less free space than it needs); null when the storage keeps none (a server URL, an
+   * embedded replica, the direct baseline, `diskReserveBytes: 0`).
+   */
+  diskReserveBytes: number | null;
   lastCommitAt: Date | null;
   lastError: { message: string; code?: string; at: Date } | null;
 }
@@ -108,6 +114,12 @@ export interface StorageHealth {
   queue: { depth: number; capacity: number };
   lastCommitAt: Date | null;
   consecutiveFailures: number;
+  /**
+   * The way out of a full disk: `held`, `missing` (released to escape a full disk, or the volume
+   * lacks the room to create it: a full disk would stop writes until space is freed), or `off`.
+   * Missing does not change `status`: writes still succeed, it is a warning.
+   */
+  diskReserve: "held" | "missing" | "off";
 }
 
 /** A committed batch as seen by post-commit listeners (live tail). */

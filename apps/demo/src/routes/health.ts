@@ -18,6 +18,7 @@ export async function healthRoutes(
       queue: health.queue,
       lastCommitAt: health.lastCommitAt,
       consecutiveFailures: health.consecutiveFailures,
+      diskReserve: health.diskReserve,
       reasons: health.reasons,
     };
   });

@@ -16,7 +16,7 @@ export interface SqliteWriterOptions {
 
 const utf8 = new TextDecoder();
 
-/** How often a missing disk reserve is re-tried after successful writes. */
+/** How often the disk reserve is checked (and re-created if missing) after successful writes. */
 const RESERVE_RETRY_MS = 1000;
 
 /**
@@ -47,7 +47,7 @@ export class SqliteBatchWriter {
     if (!result.ok && isDiskFull(result.error)) {
       return { ok: false, error: { ...result.error, message: this.#escapeDiskFull(result.error).message } };
     }
-    if (result.ok && this.#reserveMissing) this.#restoreReserve(false);
+    if (result.ok) this.#restoreReserve(false);
     return result;
   }
 
@@ -87,7 +87,7 @@ export class SqliteBatchWriter {
         throw Object.assign(new Error(wayOut.message), { code: info.code, rawCode: info.rawCode });
       }
     }
-    if (this.#reserveMissing) this.#restoreReserve(false);
+    this.#restoreReserve(false);
   }
 
   /**
@@ -134,7 +134,8 @@ export class SqliteBatchWriter {
   }
 
   /**
-   * Re-creates a released reserve. Right after an escape the truncated WAL gave back at least the
+   * Re-creates the reserve when it is missing: released by an escape, never created for lack of
+   * room, or deleted from outside (by someone freeing space in a hurry). Right after an escape the truncated WAL gave back at least the
    * reserve's size, so no headroom is asked; otherwise only once twice its size is free, so that
    * the reserve never takes the last room pending writes need. Throttled: a statfs per second.
    */

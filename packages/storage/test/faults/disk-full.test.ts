@@ -176,6 +176,7 @@ describe("disk full on a real 8 MiB tmpfs", () => {
       );
     await until(escaped, 10_000, "escape through the reserve");
     expect(size(`${db}.reserve`)).toBe(reserve);
+    expect(healthOf(s).diskReserve).toBe("held");
     expect(size(`${db}-wal`)).toBeLessThan(wal / 2);
     expect(healthOf(s).status).not.toBe("down");
 
