@@ -48,14 +48,13 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return sendError(reply, 400, "BATCHLOG_BAD_REQUEST", "malformed request");
   }
   const mapped = toHttpError(error);
-  if (mapped.statusCode >= 500) {
-    request.log.error({ err: error, route: request.routeOptions.url }, "request failed");
-  } else {
-    request.log.debug({ code: mapped.code, route: request.routeOptions.url }, mapped.message);
-  }
+  const route = request.routeOptions.url;
+  // One line per failed request: a 503 is the storage refusing (closed, down, timed out) and the
+  // client retries it, so a warning; any other 5xx is a bug or an unexpected failure.
+  if (mapped.statusCode === 503) request.log.warn({ err: error, route }, "storage unavailable");
+  else if (mapped.statusCode >= 500) request.log.error({ err: error, route }, "request failed");
+  else request.log.debug({ code: mapped.code, route }, mapped.message);
   // A 503's underlying message can carry driver text: keep it in the log, say something generic.
   const message = mapped.statusCode === 503 ? "storage is unavailable; retry later" : mapped.message;
-  if (mapped.statusCode === 503)
-    request.log.warn({ err: error, route: request.routeOptions.url }, "storage unavailable");
   return sendError(reply, mapped.statusCode, mapped.code, message, mapped.retryAfterSeconds);
 }

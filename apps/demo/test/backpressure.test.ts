@@ -1,3 +1,5 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { postJson, request, search, startTestServer } from "./helpers/test-server.js";
 
@@ -45,7 +47,17 @@ describe("backpressure", () => {
   });
 
   it("Should answer 503 with Retry-After on every ingest route, and readyz 503, once storage is unavailable", async () => {
-    const server = await startTestServer();
+    const lines: { level: number; msg: string; route?: string }[] = [];
+    const logger = pino(
+      { level: "debug" },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
+          done();
+        },
+      }),
+    );
+    const server = await startTestServer({}, { logger });
     try {
       expect((await postJson(server.url, "/api/logs", { message: "before" })).status).toBe(201);
       // The database goes away under the running server (here: closed), as when it becomes unusable.
@@ -54,6 +66,9 @@ describe("backpressure", () => {
       expect(native.status).toBe(503);
       expect(native.headers.get("retry-after")).toMatch(/^\d+$/);
       expect(native.body.error).toBe("storage is unavailable; retry later");
+      // one warning per refused request, not an error on top of it
+      const aboutIt = lines.filter((l) => l.route === "/api/logs" && l.level >= 40);
+      expect(aboutIt.map((l) => [l.level, l.msg])).toEqual([[40, "storage unavailable"]]);
       const loki = await postJson(server.url, "/loki/api/v1/push", {
         streams: [{ stream: { app: "x" }, values: [[`${Date.now()}000000`, "line"]] }],
       });

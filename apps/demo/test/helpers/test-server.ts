@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LogEntry } from "@batchlog/storage";
 import { loadConfig } from "../../src/config.js";
-import { type RunningServer, startServer } from "../../src/server.js";
+import { type RunningServer, type StartOptions, startServer } from "../../src/server.js";
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -15,7 +15,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { uiFile?: string } = {},
+  options: StartOptions = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "batchlog-demo-test-"));
   const dbUrl = `file:${join(dir, "batchlog.db")}`;
