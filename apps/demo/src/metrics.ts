@@ -68,6 +68,7 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
     "Failed batch writes since the last success",
     (s) => s.consecutiveFailures,
   );
+  gauge("batchlog_database_bytes", "Size of the SQLite database file in bytes", (s) => s.databaseBytes);
   gauge("batchlog_wal_bytes", "Size of the SQLite -wal file in bytes", (s) => s.walBytes);
   gauge(
     "batchlog_disk_reserve_bytes",

@@ -120,8 +120,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
         bytes: this.#queue.bytes,
         capacityBytes: this.config.queueCapacityBytes,
       },
-      this.walPath,
-      this.#reserve?.path ?? null,
+      { database: this.opened.path, reserve: this.#reserve?.path ?? null },
     );
   }
 

@@ -64,6 +64,11 @@ export function replicaSyncUrl(url: string): string {
 /** Applies pragmas (local files only: servers refuse them), pending migrations and the FTS switch. */
 export async function prepareDatabase(opened: OpenedDatabase, config: BatchConfig): Promise<void> {
   if (opened.path !== null && config.syncUrl === undefined) {
+    // A new file returns the pages retention frees (cleanup → incremental_vacuum). The mode is
+    // fixed once the file has pages: it must come before journal_mode=WAL writes the header.
+    const pages = await opened.client.execute("PRAGMA page_count");
+    if (Number(pages.rows[0]?.[0] ?? 1) === 0)
+      await opened.client.execute("PRAGMA auto_vacuum = INCREMENTAL");
     for (const pragma of connectionPragmas(config)) await opened.client.execute(pragma);
   }
   await migrateRacing(opened.db);

@@ -97,8 +97,7 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
         bytes: 0,
         capacityBytes: Number.POSITIVE_INFINITY,
       },
-      this.walPath,
-      null,
+      { database: this.opened.path, reserve: null },
     );
   }
 

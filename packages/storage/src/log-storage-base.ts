@@ -64,7 +64,7 @@ export abstract class LogStorageBase {
   cleanup(policy: CleanupPolicy): Promise<number> {
     return this.whileOpen(() => {
       validateCleanupPolicy(policy);
-      return runCleanup(this.cleanupWriter, this.reader, policy);
+      return runCleanup(this.cleanupWriter, this.reader, policy, this.config.logger);
     });
   }
 
@@ -83,11 +83,6 @@ export abstract class LogStorageBase {
 
   protected emitBatch(event: BatchEvent): void {
     for (const listener of this.#batchListeners) listener(event);
-  }
-
-  /** The `-wal` file whose size stats() reports, or null on a server. */
-  protected get walPath(): string | null {
-    return this.opened.path === null ? null : `${this.opened.path}-wal`;
   }
 
   /** Before the final checkpoint: no reader may hold the WAL open while it is truncated. */

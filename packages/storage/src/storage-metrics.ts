@@ -40,8 +40,7 @@ export class StorageMetrics {
   snapshot(
     implementation: StorageStats["implementation"],
     queue: { depth: number; capacity: number; bytes: number; capacityBytes: number },
-    walPath: string | null,
-    reservePath: string | null,
+    files: { database: string | null; reserve: string | null },
   ): StorageStats {
     return {
       implementation,
@@ -60,8 +59,9 @@ export class StorageMetrics {
       batchSize: this.batchSize.summary(),
       commitLatencyMs: this.commitLatencyMs.summary(),
       enqueueToCommitMs: this.enqueueToCommitMs.summary(),
-      walBytes: walPath === null ? null : fileSize(walPath),
-      diskReserveBytes: reservePath === null ? null : fileSize(reservePath),
+      databaseBytes: files.database === null ? null : fileSize(files.database),
+      walBytes: files.database === null ? null : fileSize(`${files.database}-wal`),
+      diskReserveBytes: files.reserve === null ? null : fileSize(files.reserve),
       lastCommitAt: this.lastCommitAt,
       lastError: this.lastError,
     };

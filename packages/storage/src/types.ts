@@ -95,6 +95,8 @@ export interface StorageStats {
   commitLatencyMs: LatencySummary;
   /** Milliseconds from `store()` to the commit that acknowledged it. */
   enqueueToCommitMs: LatencySummary;
+  /** Size of the database file (null on a server); shrinks after a cleanup on files created with auto_vacuum=INCREMENTAL. */
+  databaseBytes: number | null;
   walBytes: number | null;
   /**
    * Size of the disk reserve file (`<db>.reserve`) now: 0 while it is released or could not be

@@ -82,9 +82,9 @@ describe("indexedFields", () => {
       try {
         return db
           .prepare(
-            "SELECT name, rootpage, sql FROM sqlite_master WHERE name LIKE 'log_entries_field_%' ORDER BY name",
+            "SELECT rowid AS entry, name, sql FROM sqlite_master WHERE name LIKE 'log_entries_field_%' ORDER BY name",
           )
-          .all() as { name: string; rootpage: number; sql: string }[];
+          .all() as { name: string; entry: number; sql: string }[];
       } finally {
         db.close();
       }
@@ -98,11 +98,12 @@ describe("indexedFields", () => {
     const stale = before[0] as { name: string };
     const db = new Database(filePathOf(url));
     db.exec(`DROP INDEX "${stale.name}"`);
+    db.exec("CREATE TABLE later_schema_entry (x)"); // a re-created index would get a schema row after it
     db.exec(
       `CREATE INDEX "${stale.name}" ON log_entries (CAST(json_extract(fields, '$."${key}"') AS TEXT), timestamp)`,
     );
     db.close();
-    const userRoot = before[1]?.rootpage;
+    const userEntry = before[1]?.entry;
 
     storage = await openLogStorage({ url, indexedFields: [key, "user"] });
     expect((await storage.search({ fields: { [key]: "y" } })).entries.map((e) => e.message)).toEqual(["b"]);
@@ -110,7 +111,7 @@ describe("indexedFields", () => {
     const after = indexes();
     expect(after[0]?.sql).toContain(fieldValueSql(key));
     // the index that already had the reader's expression was left as it was
-    expect(after[1]?.rootpage).toBe(userRoot);
+    expect(after[1]?.entry).toBe(userEntry); // its schema row, not re-created
   });
 
   it("rejects an invalid indexedFields configuration", async () => {

@@ -26,6 +26,11 @@ export interface BatchWriter {
   write(rows: readonly RowToWrite[]): Promise<WriteResult>;
   /** Deletes at most `chunkSize` rows of the scope, oldest first, in one transaction. */
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number>;
+  /**
+   * Gives up to `maxPages` free pages back to the filesystem in one transaction (databases created
+   * with auto_vacuum=INCREMENTAL; 0 elsewhere); returns the bytes released.
+   */
+  releaseFreePages(maxPages: number): Promise<number>;
   /** PASSIVE during operation, TRUNCATE on close; a no-op where the server owns the WAL. */
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void>;
   close(): Promise<void>;

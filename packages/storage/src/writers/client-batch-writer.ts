@@ -225,6 +225,15 @@ export class ClientBatchWriter implements BatchWriter {
     return result?.rowsAffected ?? 0;
   }
 
+  /**
+   * Never releases: @libsql/client steps `PRAGMA incremental_vacuum` once and leaves it in
+   * progress (measured: SQLITE_LOCKED, or "SQL statements in progress" at COMMIT), and a server
+   * manages its own file. The freed pages are reused by later inserts.
+   */
+  async releaseFreePages(_maxPages: number): Promise<number> {
+    return 0;
+  }
+
   async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
     if (this.#manageWal) await this.#client.execute(`PRAGMA wal_checkpoint(${mode})`);
   }

@@ -18,6 +18,10 @@ export class InProcessBatchWriter implements BatchWriter {
     return this.#writer.deleteChunk(scope, chunkSize);
   }
 
+  async releaseFreePages(maxPages: number): Promise<number> {
+    return this.#writer.releaseFreePages(maxPages);
+  }
+
   async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
     this.#writer.checkpoint(mode);
   }

@@ -28,6 +28,8 @@ export class SqliteBatchWriter {
   readonly #insert: Statement;
   readonly #bulkInsert: Statement;
   readonly #reserve: DiskReserve | null;
+  /** Page size when the file was created with auto_vacuum=INCREMENTAL, else 0 (nothing to release). */
+  readonly #releasablePageSize: number;
   #reserveMissing = false;
   #reserveTriedAt = 0;
 
@@ -36,6 +38,7 @@ export class SqliteBatchWriter {
     for (const pragma of options.pragmas) this.#db.exec(pragma);
     this.#insert = this.#db.prepare(INSERT_SQL);
     this.#bulkInsert = this.#db.prepare(BULK_INSERT_SQL);
+    this.#releasablePageSize = this.#pragma("auto_vacuum") === 2 ? this.#pragma("page_size") : 0;
     const reserveBytes = options.reserveBytes ?? 0;
     this.#reserve = reserveBytes > 0 ? new DiskReserve(options.path, reserveBytes) : null;
     if (this.#reserve !== null) this.#reserveMissing = !this.#reserve.ensure();
@@ -74,6 +77,16 @@ export class SqliteBatchWriter {
     const order = scope.kind === "olderThan" ? "timestamp" : "id";
     const sql = `DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE ${where} ORDER BY ${order} LIMIT ?)`;
     return this.#inTransaction(() => this.#db.prepare(sql).run(bound, chunkSize).changes);
+  }
+
+  releaseFreePages(maxPages: number): number {
+    if (this.#releasablePageSize === 0) return 0;
+    const free = () => this.#pragma("freelist_count");
+    const before = free();
+    if (before === 0) return 0;
+    // stepped to the end: the pragma moves one page per step
+    this.#db.prepare(`PRAGMA incremental_vacuum(${Math.trunc(maxPages)})`).all();
+    return (before - free()) * this.#releasablePageSize;
   }
 
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): void {
@@ -145,6 +158,11 @@ export class SqliteBatchWriter {
     if (!afterEscape && now - this.#reserveTriedAt < RESERVE_RETRY_MS) return;
     this.#reserveTriedAt = now;
     this.#reserveMissing = !this.#reserve.ensure(afterEscape ? 0 : this.#reserve.bytes);
+  }
+
+  /** A pragma's single value (`pluck()` does not apply to pragmas in libsql 0.5.29). */
+  #pragma(name: string): number {
+    return Number((this.#db.prepare(`PRAGMA ${name}`).raw().get() as unknown[] | undefined)?.[0] ?? 0);
   }
 
   close(): void {

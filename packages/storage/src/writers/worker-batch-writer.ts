@@ -55,6 +55,10 @@ export class WorkerBatchWriter implements BatchWriter {
     return this.#request({ op: "deleteChunk", scope, chunkSize }) as Promise<number>;
   }
 
+  releaseFreePages(maxPages: number): Promise<number> {
+    return this.#request({ op: "releaseFreePages", maxPages }) as Promise<number>;
+  }
+
   async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
     await this.#request({ op: "checkpoint", mode });
   }

@@ -13,6 +13,8 @@ serveThread(
         return writer.write(request.batch, request.count);
       case "deleteChunk":
         return writer.deleteChunk(request.scope, request.chunkSize);
+      case "releaseFreePages":
+        return writer.releaseFreePages(request.maxPages);
       case "checkpoint":
         writer.checkpoint(request.mode);
         return null;

@@ -1,0 +1,111 @@
+import { statSync } from "node:fs";
+import Database from "libsql";
+import { afterAll, describe, expect, it } from "vitest";
+import { filePathOf } from "../src/database.js";
+import { type BatchConfigInput, openLogStorage } from "../src/index.js";
+import { captureLogs } from "./helpers/log-capture.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+const temp = makeTempDir();
+afterAll(() => temp.cleanup());
+
+const base = Date.UTC(2026, 10, 1);
+const entries = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    timestamp: base + (from + i) * 1000,
+    message: `entry ${from + i} ${"payload ".repeat(60)}`,
+    fields: { n: from + i },
+  }));
+
+function inspect(path: string) {
+  const db = new Database(path, { readonly: true });
+  try {
+    const one = (sql: string) => (db.prepare(sql).raw().get() as unknown[])[0];
+    return {
+      autoVacuum: one("PRAGMA auto_vacuum"),
+      freePages: one("PRAGMA freelist_count") as number,
+      integrity: one("PRAGMA integrity_check"),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+const variants: [string, BatchConfigInput][] = [
+  ["batched, writer thread", {}],
+  ["batched, in-process writer", { writerThread: false, readerThread: false }],
+];
+
+describe("cleanup returns the space it frees", () => {
+  for (const [name, config] of variants) {
+    it(`${name}: a new file shrinks after cleanup, keeps every remaining entry, and stays consistent`, async () => {
+      const url = temp.url(`space-${name.replace(/\W+/g, "-")}.db`);
+      const path = filePathOf(url);
+      const { logger, messages } = captureLogs();
+      let s = await openLogStorage({ ...config, url, logger });
+      for (let i = 0; i < 8; i++) await s.storeMany(entries(i * 1000, 1000));
+      await s.close();
+      const full = statSync(path).size;
+      expect(inspect(path).autoVacuum).toBe(2); // INCREMENTAL, chosen when the file was created
+
+      s = await openLogStorage({ ...config, url, logger });
+      const deleted = await s.cleanup({ olderThan: new Date(base + 6000 * 1000) });
+      expect(deleted).toBe(6000);
+      const stats = s.stats();
+      expect(stats.databaseBytes).toBeLessThan(full * 0.5);
+      const released = messages("cleanup returned free space to the filesystem");
+      expect(released).toHaveLength(1);
+      expect(released[0]).toMatchObject({ deleted: 6000, releasedBytes: expect.any(Number) });
+      expect(released[0]?.releasedBytes as number).toBeGreaterThan(full * 0.5);
+      // what is left reads back whole: 2000 entries, full text and fields included
+      const page = await s.search({ text: "payload", limit: 1000 });
+      expect(page.entries).toHaveLength(1000);
+      expect(page.entries[0]?.fields).toEqual({ n: 7999 });
+      expect((await s.search({ fields: { n: "6000" } })).entries).toHaveLength(1);
+      expect((await s.search({ text: "6000" })).entries.map((e) => e.fields?.n)).toEqual([6000]);
+      await s.store({ message: "after cleanup" });
+      await s.close();
+
+      const after = inspect(path);
+      expect(after).toMatchObject({ freePages: 0, integrity: "ok" });
+      expect(statSync(path).size).toBeLessThan(full * 0.5);
+      const db = new Database(path);
+      try {
+        db.exec("INSERT INTO log_entries_fts(log_entries_fts) VALUES ('integrity-check')");
+        expect(db.prepare("SELECT count(*) FROM log_entries").raw().get()).toEqual([2001]);
+      } finally {
+        db.close();
+      }
+    });
+  }
+
+  it("the direct baseline deletes without releasing (its @libsql/client connection cannot run incremental_vacuum)", async () => {
+    const url = temp.url("direct.db");
+    const { logger, lines } = captureLogs();
+    const s = await openLogStorage({ url, implementation: "direct", logger });
+    await s.storeMany(entries(0, 2000));
+    expect(await s.cleanup({ maxEntries: 500 })).toBe(1500);
+    expect((await s.search({ limit: 1000 })).entries).toHaveLength(500);
+    await s.close();
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    expect(inspect(filePathOf(url))).toMatchObject({ autoVacuum: 2, integrity: "ok" });
+  });
+
+  it("a file created before (auto_vacuum off) keeps its size: the freed pages are reused, nothing fails", async () => {
+    const url = temp.url("legacy.db");
+    const path = filePathOf(url);
+    const legacy = new Database(path);
+    legacy.exec("CREATE TABLE created_by_an_older_version (x)"); // the file has pages: no auto_vacuum
+    legacy.close();
+    const { logger, messages } = captureLogs();
+    const s = await openLogStorage({ url, logger });
+    for (let i = 0; i < 4; i++) await s.storeMany(entries(i * 1000, 1000));
+    expect(await s.cleanup({ maxEntries: 1000 })).toBe(3000);
+    expect(messages("cleanup returned free space to the filesystem")).toEqual([]);
+    await s.close();
+    const after = inspect(path);
+    expect(after.autoVacuum).toBe(0);
+    expect(after.freePages).toBeGreaterThan(0);
+    expect(after.integrity).toBe("ok");
+  });
+});
