@@ -79,6 +79,39 @@ describe("cleanup returns the space it frees", () => {
     });
   }
 
+  it("releases pages while ingestion runs: every acknowledged new entry is kept, the file stays consistent", async () => {
+    const url = temp.url("busy.db");
+    const s = await openLogStorage({ url });
+    for (let i = 0; i < 8; i++) await s.storeMany(entries(i * 1000, 1000));
+    let stop = false;
+    const acked: number[] = [];
+    const producers = Array.from({ length: 8 }, async (_, p) => {
+      for (let i = 0; !stop; i++) {
+        const batch = Array.from({ length: 50 }, (_, k) => ({
+          message: `new ${p}-${i}-${k}`,
+          fields: { p },
+        }));
+        acked.push(...(await s.storeMany(batch)));
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const deleted = await s.cleanup({ olderThan: new Date(base + 8000 * 1000) });
+    stop = true;
+    await Promise.all(producers);
+    expect(deleted).toBe(8000);
+    expect(acked.length).toBeGreaterThan(0);
+    await s.close();
+    const db = new Database(filePathOf(url));
+    try {
+      const ids = db.prepare("SELECT id FROM log_entries ORDER BY id").raw().all() as [number][];
+      expect(ids.map(([id]) => id)).toEqual([...acked].sort((a, b) => a - b));
+      db.exec("INSERT INTO log_entries_fts(log_entries_fts) VALUES ('integrity-check')");
+      expect(db.prepare("PRAGMA integrity_check").raw().get()).toEqual(["ok"]);
+    } finally {
+      db.close();
+    }
+  });
+
   it("the direct baseline deletes without releasing (its @libsql/client connection cannot run incremental_vacuum)", async () => {
     const url = temp.url("direct.db");
     const { logger, lines } = captureLogs();
