@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { backfillSampleHistory, startSampleTraffic } from "./sample-traffic.js";
 import { startStatsReporter } from "./stats-reporter.js";
+import { guardStdout } from "./stdout-guard.js";
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -32,6 +33,7 @@ export interface StartOptions {
 }
 
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
+  guardStdout();
   return pino({ level: config.logLevel, base: { app: "batchlog" } });
 }
 
