@@ -46,24 +46,29 @@ const duration = () =>
     if (typeof value === "number") return value;
     try {
       // A bare number is milliseconds; parseDuration refuses 0 and anything else that is not a duration.
-      return /^\s*\d+\s*$/.test(value) ? parseDuration(`${value.trim()}ms`) : parseDuration(value);
+      return parseDuration(value);
     } catch {
       ctx.addIssue({ code: "custom", message: "not a duration" });
       return z.NEVER;
     }
   });
 
-/** A size such as `10mb`, `512kb` (or a byte count) → bytes. */
-const byteSize = () =>
-  z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-    if (typeof value === "number") return value;
-    try {
-      return parseByteSize(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "not a size" });
-      return z.NEVER;
-    }
-  });
+/** A size such as `10mb`, `512kb`, `1gb` or a byte count → bytes (binary multiples: 1kb = 1024). */
+const sizeText = (text: string): unknown => {
+  // Bare integers first: parseByteSize refuses 0 and -1, which some sizes use for "off".
+  const count = integerText(text);
+  if (typeof count === "number") return count;
+  try {
+    return parseByteSize(text);
+  } catch {
+    return text;
+  }
+};
+const byteSize = (min: number) =>
+  z.preprocess(fromText(sizeText), z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
+
+const SIZE = "a size such as 512kb, 10mb, 1gb or a byte count";
+const BOOLEAN = "true or false (also yes/no, on/off, 1/0)";
 
 export interface OptionSpec {
   /** camelCase key: the JSON config-file key and the Config property it feeds. */
@@ -127,8 +132,8 @@ export const OPTIONS = [
     flag: "--body-limit <size>",
     default: "10mb",
     description: "largest request body, after decompression (→ 413)",
-    expected: "a size such as 512kb, 10mb, 1gb or a byte count",
-    schema: byteSize(),
+    expected: SIZE,
+    schema: byteSize(1),
   }),
   spec({
     key: "logLevel",
@@ -200,7 +205,7 @@ export const OPTIONS = [
     flag: "--db-recover <bool>",
     default: "false",
     description: "move an unreadable database file aside and start a new one instead of failing",
-    expected: "true or false",
+    expected: BOOLEAN,
     schema: bool(),
   }),
   spec({
@@ -218,7 +223,7 @@ export const OPTIONS = [
     flag: "--writer-thread <bool>",
     default: "true",
     description: "write a file: database from a worker thread so commits never stall HTTP",
-    expected: "true or false",
+    expected: BOOLEAN,
     schema: bool(),
   }),
   spec({
@@ -227,7 +232,7 @@ export const OPTIONS = [
     flag: "--reader-thread <bool>",
     default: "true",
     description: "read a file: database from a worker thread so slow searches never stall HTTP",
-    expected: "true or false",
+    expected: BOOLEAN,
     schema: bool(),
   }),
   spec({
@@ -270,12 +275,12 @@ export const OPTIONS = [
   spec({
     key: "queueCapacityBytes",
     env: "BATCHLOG_QUEUE_CAPACITY_BYTES",
-    flag: "--queue-capacity-bytes <bytes>",
-    default: "134217728",
+    flag: "--queue-capacity-bytes <size>",
+    default: "128mb",
     description:
       "the same bound in bytes (messages, fields, per-entry overhead), so large entries cannot exhaust memory",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: SIZE,
+    schema: byteSize(1),
   }),
   spec({
     key: "whenFull",
@@ -337,7 +342,7 @@ export const OPTIONS = [
     flag: "--full-text <bool>",
     default: "true",
     description: "maintain the FTS5 index over messages (for ?q=)",
-    expected: "true or false",
+    expected: BOOLEAN,
     schema: bool(),
   }),
   spec({
@@ -361,11 +366,11 @@ export const OPTIONS = [
   spec({
     key: "journalSizeLimit",
     env: "BATCHLOG_JOURNAL_SIZE_LIMIT",
-    flag: "--journal-size-limit <bytes>",
-    default: "67108864",
+    flag: "--journal-size-limit <size>",
+    default: "64mb",
     description: "bytes the WAL is truncated to after a checkpoint (-1 = unbounded)",
-    expected: "an integer >= -1",
-    schema: int(-1),
+    expected: `${SIZE} (-1 = unbounded)`,
+    schema: byteSize(-1),
   }),
   spec({
     key: "busyTimeoutMs",
@@ -379,11 +384,11 @@ export const OPTIONS = [
   spec({
     key: "diskReserveBytes",
     env: "BATCHLOG_DISK_RESERVE_BYTES",
-    flag: "--disk-reserve-bytes <bytes>",
-    default: "16777216",
+    flag: "--disk-reserve-bytes <size>",
+    default: "16mb",
     description: "space kept in <db>.reserve, released to checkpoint out of a full disk (0 disables it)",
-    expected: "an integer >= 0",
-    schema: int(0),
+    expected: `${SIZE} (0 disables it)`,
+    schema: byteSize(0),
   }),
   spec({
     key: "drainTimeoutMs",
@@ -397,20 +402,20 @@ export const OPTIONS = [
   spec({
     key: "maxMessageBytes",
     env: "BATCHLOG_MAX_MESSAGE_BYTES",
-    flag: "--max-message-bytes <bytes>",
-    default: "65536",
+    flag: "--max-message-bytes <size>",
+    default: "64kb",
     description: "largest message of one entry (UTF-8 bytes)",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: SIZE,
+    schema: byteSize(1),
   }),
   spec({
     key: "maxFieldsBytes",
     env: "BATCHLOG_MAX_FIELDS_BYTES",
-    flag: "--max-fields-bytes <bytes>",
-    default: "65536",
+    flag: "--max-fields-bytes <size>",
+    default: "64kb",
     description: "largest fields object of one entry, serialized",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: SIZE,
+    schema: byteSize(1),
   }),
   spec({
     key: "retentionMaxAge",
