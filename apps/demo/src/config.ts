@@ -7,6 +7,7 @@ import {
   ConfigError as StorageConfigError,
 } from "@batchlog/storage";
 import { OPTIONS, type OptionKey, type OptionSpec } from "./config-options.js";
+import { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
 
 export type ServerLogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
@@ -108,6 +109,11 @@ function crossChecks(
     );
     return;
   }
+  const queueProblem = queueTooSmall(values, sources, file);
+  if (queueProblem !== undefined) {
+    problems.push(queueProblem);
+    return;
+  }
   // The storage validates its own options too: anything it still refuses is reported by variable.
   try {
     resolveBatchConfig(storageOptions(values));
@@ -121,6 +127,26 @@ function crossChecks(
       problems.push(`${name}: ${issue.message}`);
     }
   }
+}
+
+/** A queue that cannot hold one largest entry would answer 429 to it forever. */
+function queueTooSmall(
+  values: Record<string, unknown>,
+  sources: Map<string, Source>,
+  file: string | undefined,
+): string | undefined {
+  const capacity = values.queueCapacityBytes as number;
+  const maxMessageBytes = values.maxMessageBytes as number;
+  const maxFieldsBytes = values.maxFieldsBytes as number;
+  const minimum = largestEntryBytes({ maxMessageBytes, maxFieldsBytes });
+  if (capacity >= minimum) return undefined;
+  const name = (key: OptionKey) => origin(byKey.get(key)!, sources.get(key)!, file);
+  return (
+    `${name("queueCapacityBytes")}=${capacity}: must hold one largest entry, so at least ${minimum} bytes ` +
+    `= 6 × ${name("maxMessageBytes")} (${maxMessageBytes}) + 2 × ${name("maxFieldsBytes")} (${maxFieldsBytes}) ` +
+    `+ ${LARGEST_ENTRY_FIXED_BYTES} (JSON escaping can grow a message 6× and fields 2×; ` +
+    "source, timestamp and per-entry overhead)"
+  );
 }
 
 function assemble(values: Record<string, unknown>, configFile: string | undefined): Config {
