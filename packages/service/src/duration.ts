@@ -9,26 +9,33 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/y;
 
+const INVALID_DURATION_HINT = "use e.g. 500ms, 30s, 15m, 12h, 7d or a number of milliseconds";
+
 /**
  * Parses a duration such as `500ms`, `30s`, `15m`, `12h`, `7d`, `2w`, or a compound `1h30m`,
- * into milliseconds. Units: ms, s, m, h, d, w (case-insensitive). Throws a RangeError naming
- * the input when it is not a positive, finite duration.
+ * into milliseconds; a bare integer is milliseconds (`60000`). Units: ms, s, m, h, d, w
+ * (case-insensitive). Throws a RangeError naming the input when it is not a positive, finite
+ * duration.
  */
 export function parseDuration(input: string): number {
   const text = input.trim().toLowerCase();
+  if (/^\d+$/.test(text)) return positiveMs(Number(text), input);
   let total = 0;
   PART.lastIndex = 0;
   while (PART.lastIndex < text.length) {
     const start = PART.lastIndex;
     const match = PART.exec(text);
     if (match === null || match.index !== start) {
-      throw new RangeError(`invalid duration "${clip(input)}": use e.g. 500ms, 30s, 15m, 12h, 7d`);
+      throw new RangeError(`invalid duration "${clip(input)}": ${INVALID_DURATION_HINT}`);
     }
     total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
   }
-  const ms = Math.round(total);
-  if (text.length === 0 || !Number.isSafeInteger(ms) || ms <= 0) {
-    throw new RangeError(`invalid duration "${clip(input)}": use e.g. 500ms, 30s, 15m, 12h, 7d`);
+  return positiveMs(text.length === 0 ? Number.NaN : Math.round(total), input);
+}
+
+function positiveMs(ms: number, input: string): number {
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new RangeError(`invalid duration "${clip(input)}": ${INVALID_DURATION_HINT}`);
   }
   return ms;
 }

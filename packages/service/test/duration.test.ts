@@ -12,11 +12,29 @@ describe("parseDuration", () => {
     ["1h30m", 5_400_000],
     ["1.5s", 1500],
     [" 10S ", 10_000],
+    // A bare integer is milliseconds, as in the demo's configuration and /api/stats?bucket=.
+    ["60000", 60_000],
+    [" 10 ", 10],
   ])("%s → %d ms", (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each(["", "10", "m", "5 m", "-5m", "0s", "0.1ms", "5y", "1h-", "abc", "1e3s"])("rejects %j", (input) => {
+  it.each([
+    "",
+    "0",
+    "1.5",
+    "-10",
+    "99999999999999999999",
+    "m",
+    "5 m",
+    "-5m",
+    "0s",
+    "0.1ms",
+    "5y",
+    "1h-",
+    "abc",
+    "1e3s",
+  ])("rejects %j", (input) => {
     expect(() => parseDuration(input)).toThrow(/invalid duration/);
   });
 });
