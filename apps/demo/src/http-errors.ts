@@ -1,7 +1,7 @@
 // Every error answer is JSON `{ error, code }`. Messages come from errors known to be safe to show
 // (HttpError, storage errors, fastify's own 4xx); anything else is a 500 "internal error" and the
 // details go to the server log only: driver errors quote query parameters, i.e. log contents.
-import { toHttpError } from "@batchlog/service";
+import { PayloadTooLargeError, toHttpError } from "@batchlog/service";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 
 export interface ErrorBody {
@@ -34,6 +34,11 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status = error.statusCode;
+  if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    // The same answer as a body too large once decompressed, rather than fastify's own wording.
+    const tooLarge = new PayloadTooLargeError(request.routeOptions.bodyLimit);
+    return sendError(reply, 413, tooLarge.code, tooLarge.message);
+  }
   if (
     typeof error.code === "string" &&
     error.code.startsWith("FST_") &&
