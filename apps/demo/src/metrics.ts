@@ -16,6 +16,8 @@ export interface Metrics {
   render(): Promise<string>;
   /** Time from receiving an ingest request to the commit of its last entry (wait=true). */
   observeIngest(route: string, status: number, seconds: number, entries: number): void;
+  /** Items of an ingest request refused as invalid (by the service's checks or the storage's). */
+  observeInvalidEntries(count: number): void;
   observeResponse(route: string, method: string, status: number): void;
   /** Stops listening to commits. */
   close(): void;
@@ -93,14 +95,22 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
   counter("batchlog_entries_failed_total", "Entries whose write failed", (s) => s.entriesFailed);
   counter("batchlog_batches_total", "Batches committed", (s) => s.batches);
   counter("batchlog_write_retries_total", "Batch writes retried after a transient failure", (s) => s.retries);
+  // The service validates ingested items before the storage sees them, so the storage's own
+  // "validation" count misses most invalid entries; every entry the storage refuses as invalid
+  // is also an invalid item of an ingest request, so that count replaces it rather than adds to it.
+  let invalidEntries = 0;
   new Counter({
     name: "batchlog_entries_rejected_total",
-    help: "Entries refused by the storage, by reason (queue_full, closed, validation, timeout, unavailable)",
+    help:
+      "Entries refused, by reason: validation = invalid items of ingest requests (service or storage checks); " +
+      "queue_full, closed, timeout, unavailable = refused by the storage",
     labelNames: ["reason"],
     registers: [registry],
     collect() {
       this.reset();
-      for (const [reason, n] of Object.entries(snapshot.rejectedByReason)) this.labels(reason).inc(n);
+      for (const [reason, n] of Object.entries(snapshot.rejectedByReason)) {
+        this.labels(reason).inc(reason === "validation" ? invalidEntries : n);
+      }
     },
   });
   // True histograms, observed per committed batch through the storage's onBatch hook (sizes and
@@ -139,7 +149,10 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
   });
   const ingestEntries = new Counter({
     name: "batchlog_ingest_entries_total",
-    help: "Entries received per ingest route and response status",
+    help:
+      "Items of ingest requests answered item by item (not those refused whole: malformed, too large, " +
+      "nothing stored), by route and response status, stored or not: a 400 counts its stored items too " +
+      '(invalid ones: batchlog_entries_rejected_total{reason="validation"})',
     labelNames: ["route", "status"],
     registers: [registry],
   });
@@ -189,6 +202,9 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
     observeIngest(route, status, seconds, entries) {
       if (status < 300) ingestSeconds.labels(route).observe(seconds);
       ingestEntries.labels(route, String(status)).inc(entries);
+    },
+    observeInvalidEntries(count) {
+      invalidEntries += count;
     },
     observeResponse(route, method, status) {
       responses.labels(route, method, String(status)).inc();

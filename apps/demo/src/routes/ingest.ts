@@ -29,8 +29,11 @@ export async function ingestRoutes(
   );
 
   const turns = new FairTurns();
-  const observe = (route: string, reply: FastifyReply, entries: number) =>
-    metrics?.observeIngest(route, reply.statusCode, reply.elapsedTime / 1000, entries);
+  const observe = (route: string, reply: FastifyReply, result: IngestResult) => {
+    if (metrics === undefined) return;
+    metrics.observeIngest(route, reply.statusCode, reply.elapsedTime / 1000, result.ids.length);
+    metrics.observeInvalidEntries(result.errors.filter((e) => e.code === "BATCHLOG_VALIDATION").length);
+  };
 
   app.post("/api/logs", async (request, reply) => {
     const wait = parseWait(request);
@@ -57,7 +60,7 @@ export async function ingestRoutes(
             : { accepted: result.accepted, errors: result.errors },
         );
     }
-    observe("/api/logs", reply, result.ids.length);
+    observe("/api/logs", reply, result);
     return reply;
   });
 
@@ -74,7 +77,7 @@ export async function ingestRoutes(
         errors: result.errors,
       });
     }
-    observe("/loki/api/v1/push", reply, result.ids.length);
+    observe("/loki/api/v1/push", reply, result);
     return reply;
   });
 
@@ -95,7 +98,7 @@ export async function ingestRoutes(
         `${result.errors.length} log records not stored; retry later`,
       );
     }
-    observe("/v1/logs", reply, result.ids.length);
+    observe("/v1/logs", reply, result);
     return reply;
   });
 }
