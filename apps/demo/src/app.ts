@@ -2,7 +2,13 @@
 // `startServer` (server.ts) wires storage, service and app together and listens.
 import type { LogService } from "@batchlog/service";
 import type { LogStorage } from "@batchlog/storage";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { Logger } from "pino";
 import { bearerAuth } from "./auth.js";
 import type { Config } from "./config.js";
@@ -42,11 +48,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     sendError(reply, 404, "BATCHLOG_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`),
   );
   if (config.token !== undefined) app.addHook("onRequest", bearerAuth(config.token));
-  if (metrics !== undefined) {
-    app.addHook("onResponse", async (request, reply) => {
-      metrics.observeResponse(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode);
-    });
-  }
+  if (metrics !== undefined) countResponses(app, metrics);
   // Live-tail streams never end by themselves: end them so that close() can finish.
   app.addHook("preClose", async () => streams.endAll());
 
@@ -62,6 +64,39 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   });
   app.register(uiRoutes, uiFile === undefined ? {} : { file: uiFile });
   return app;
+}
+
+/**
+ * Counts every response once in `batchlog_http_responses_total`: when it finishes (onResponse),
+ * or, for a hijacked reply (the live tail's SSE stream), as soon as its handler has started it:
+ * fastify runs onResponse on the socket's "finish", which a stream the client hangs up never sees.
+ */
+function countResponses(app: FastifyInstance, metrics: Metrics) {
+  const counted = new WeakSet<FastifyRequest>();
+  const count = (request: FastifyRequest, reply: FastifyReply) => {
+    if (counted.has(request)) return;
+    counted.add(request);
+    metrics.observeResponse(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode);
+  };
+  app.addHook("onResponse", async (request, reply) => count(request, reply));
+  app.addHook("onRoute", (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      // `sent` without an ended response: hijacked and still streaming.
+      const countIfStreaming = () => {
+        if (reply.sent && !reply.raw.writableEnded) count(request, reply);
+      };
+      const result = handler.call(this, request, reply);
+      if (result instanceof Promise) {
+        return result.then((value: unknown) => {
+          countIfStreaming();
+          return value;
+        });
+      }
+      countIfStreaming();
+      return result;
+    };
+  });
 }
 
 // The e2e harness (test/e2e) imports the server factory and config loader from this module.
