@@ -158,7 +158,7 @@ export function createLogService({
   function ingest(candidates: Candidate[], options: IngestOptions | undefined): Promise<IngestResult> {
     const submitted =
       options?.wait === false
-        ? enqueueCandidates(storage, candidates, tracker)
+        ? enqueueCandidates(storage, candidates, tracker, queueCapacity)
         : storeCandidates(storage, candidates, queueCapacity);
     return countOutcome(submitted, candidates.length);
   }

@@ -117,40 +117,42 @@ export interface EnqueueTracker {
 }
 
 /**
- * `wait: false`: enqueues without awaiting the commits. Failures that happen at once (validation,
- * full queue, closed storage) are reported as with `storeCandidates`; anything that fails later
- * is handed to `tracker.onLateFailure`, never dropped silently. `ids` are all null.
+ * `wait: false`: answers once the valid candidates are queued, without awaiting their commits.
+ * They are queued all or none (`LogStorage.enqueueEach`): a request the queue cannot take whole is
+ * refused whole (429, nothing stored, so the client's retry cannot store anything twice), and one
+ * larger than the whole queue is a PayloadTooLargeError (413). Entries the storage refuses on
+ * their own are reported in `errors`; anything that fails after the answer is handed to
+ * `tracker.onLateFailure`, never dropped silently. `ids` are all null.
  */
 export async function enqueueCandidates(
   storage: LogStorage,
   candidates: Candidate[],
   tracker: EnqueueTracker,
+  queueCapacity: number = Number.POSITIVE_INFINITY,
 ): Promise<IngestResult> {
   const { ids, errors, valid } = splitCandidates(candidates);
   if (valid.length === 0) return { ids, errors, accepted: 0 };
-  const early = new Map<number, unknown>();
-  let returned = false;
-  let lateCount = 0;
-  let lateError: unknown;
-  const promises = valid.map(({ index, entry }) =>
-    storage.store(entry).catch((reason: unknown) => {
-      if (!returned) early.set(index, reason);
-      else {
-        lateCount++;
-        lateError ??= reason;
-      }
-    }),
-  );
+  if (valid.length > queueCapacity) {
+    throw new PayloadTooLargeError({ entries: queueCapacity, received: valid.length });
+  }
+  const queued = await storage.enqueueEach(valid.map((v) => v.entry));
   // Late failures are reported once per request, when all of its entries have settled.
   tracker.track(
-    Promise.all(promises).then(() => {
-      if (lateCount > 0) tracker.onLateFailure(lateError, lateCount);
+    queued.committed.then((outcomes) => {
+      let count = 0;
+      let first: unknown;
+      outcomes.forEach((outcome, i) => {
+        if (outcome.status === "fulfilled" || queued.refused.has(i)) return;
+        count++;
+        first ??= outcome.reason;
+      });
+      if (count > 0) tracker.onLateFailure(first, count);
     }),
   );
-  // Enqueue-time refusals settle within the current turn; one macrotask later they are all in.
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  returned = true;
-  const failures = [...early].map(([index, reason]) => ({ index, reason }));
+  const failures = [...queued.refused].map(([i, reason]) => ({
+    index: (valid[i] as { index: number }).index,
+    reason,
+  }));
   const result = finish(ids, errors, valid.length - failures.length, failures);
   result.ids = ids.map(() => null);
   return result;

@@ -227,17 +227,43 @@ describe("ingestNative on a full batched queue", () => {
     ).toBe(5);
   });
 
-  it("wait: false reports a full queue at once instead of dropping", async () => {
-    fx = await openService("batched", {}, { queueCapacity: 3, whenFull: "reject", maxBatchDelayMs: 50 });
-    const items = Array.from({ length: 10 }, (_, i) => ({ message: `m${i}` }));
-    const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });
-    expect(result.accepted).toBe(3);
-    expect(result.errors.map((e) => [e.index, e.code, e.retryable])).toEqual(
-      Array.from({ length: 7 }, (_, i) => [i + 3, "BATCHLOG_QUEUE_FULL", true]),
+  it("wait: false refuses a request the queue cannot take whole, storing none of it (a retry cannot duplicate)", async () => {
+    fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject", maxBatchDelayMs: 100 });
+    const first = fx.service.ingestNative(
+      json([1, 2, 3, 4].map((i) => ({ message: `first ${i}` }))),
+      "application/json",
+      { wait: false },
     );
-    expect(result.retryAfterMs).toBeGreaterThan(0);
+    const items = [{ message: 1 }, { message: "second a" }, { message: "second b" }];
+    const error = await fx.service
+      .ingestNative(json(items), "application/json", { wait: false })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(QueueFullError);
+    expect(error.retryAfterMs).toBeGreaterThan(0);
+    expect((await first).accepted).toBe(4);
+    await eventually(() => expect(fx.storage.stats().queueDepth).toBe(0));
+    const retried = await fx.service.ingestNative(json(items), "application/json", { wait: false });
+    expect(retried).toMatchObject({ accepted: 2, errors: [{ index: 0, field: "message" }] });
     await fx.service.close();
-    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["m0", "m1", "m2"]);
+    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual([
+      "first 1",
+      "first 2",
+      "first 3",
+      "first 4",
+      "second a",
+      "second b",
+    ]);
+  });
+
+  it("wait: false refuses with 413 a request holding more valid entries than the whole queue", async () => {
+    fx = await openService("batched", {}, { queueCapacity: 3, whenFull: "reject" });
+    const items = Array.from({ length: 10 }, (_, i) => ({ message: `m${i}` }));
+    const error = await fx.service
+      .ingestNative(json(items), "application/json", { wait: false })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    await fx.service.close();
+    expect(await allEntries(fx.storage)).toEqual([]);
   });
 
   it("wait: false logs and counts entries that fail after the answer, once per request", async () => {

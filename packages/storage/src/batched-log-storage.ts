@@ -6,7 +6,14 @@ import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import type { PendingEntry } from "./pending-entry.js";
 import { packRows, rowText } from "./row-spans.js";
 import { GroupSettler, type Settler, SingleSettler } from "./settlers.js";
-import type { BatchEvent, LogStorage, NewLogEntry, StorageHealth, StorageStats } from "./types.js";
+import type {
+  BatchEvent,
+  LogStorage,
+  NewLogEntry,
+  QueuedEntries,
+  StorageHealth,
+  StorageStats,
+} from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
 /**
@@ -85,10 +92,36 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     return this.#storeEach(entries, false);
   }
 
+  async enqueueEach(entries: NewLogEntry[]): Promise<QueuedEntries> {
+    try {
+      return await this.#enqueueAll(entries, false);
+    } catch (error) {
+      throw error instanceof EnqueueRefusal ? error.reason : error;
+    }
+  }
+
   async #storeEach(entries: NewLogEntry[], setIds: boolean): Promise<PromiseSettledResult<number>[]> {
+    try {
+      return await (await this.#enqueueAll(entries, setIds)).committed;
+    } catch (error) {
+      const refusal = error instanceof EnqueueRefusal ? error : new EnqueueRefusal(error as Error, new Map());
+      return entries.map((_, i) => ({
+        status: "rejected",
+        reason: refusal.refused.get(i) ?? refusal.reason,
+      }));
+    }
+  }
+
+  /** All or none: queued together, or refused together (QueueFullError, StorageClosedError). */
+  async #enqueueAll(entries: NewLogEntry[], setIds: boolean): Promise<QueuedEntries> {
     const full = this.#fullBeforeEncoding(entries.length);
-    if (full !== null) return entries.map(() => ({ status: "rejected", reason: full }));
+    if (full !== null) throw full;
+    if (this.#closePromise !== null || this.#queue.closing) {
+      this.metrics.reject("closed", entries.length);
+      throw new StorageClosedError();
+    }
     const group = new GroupSettler(entries.length);
+    const refused = new Map<number, Error>();
     const rows: string[] = [];
     const indexes: number[] = [];
     for (let i = 0; i < entries.length; i++) {
@@ -97,6 +130,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
         indexes.push(i);
       } catch (error) {
         group.fail(i, error as Error);
+        refused.set(i, error as Error);
       }
     }
     const { chunk, starts, ends } = packRows(rows);
@@ -104,11 +138,14 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
       pendingEntry(chunk, starts[r]!, ends[r]!, setIds ? entries[i]! : null, group, i),
     );
     if (pendings.length > 0) {
-      await this.#enqueue(pendings).catch((error: Error) => {
-        for (const pending of pendings) settleRejected(pending, error);
-      });
+      try {
+        await this.#enqueue(pendings);
+      } catch (error) {
+        for (const pending of pendings) settleRejected(pending, error as Error);
+        throw new EnqueueRefusal(error as Error, refused);
+      }
     }
-    return group.promise;
+    return { committed: group.promise, refused };
   }
 
   stats(): StorageStats {
@@ -258,6 +295,19 @@ function pendingEntry(
     index,
     settled: false,
   };
+}
+
+/**
+ * The queue refused a call whose entries were encoded: storeEach still reports each entry's own
+ * encoding error, enqueueEach rethrows the queue's reason (see `reason`).
+ */
+class EnqueueRefusal extends Error {
+  constructor(
+    readonly reason: Error,
+    readonly refused: ReadonlyMap<number, Error>,
+  ) {
+    super(reason.message);
+  }
 }
 
 function settleRejected(pending: PendingEntry, error: Error): void {

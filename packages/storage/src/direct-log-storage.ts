@@ -4,8 +4,10 @@ import { StorageClosedError, StorageUnavailableError, ValidationError } from "./
 import { fieldOfConstraint } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import { logEntries } from "./schema.js";
-import type { LogStorage, NewLogEntry, StorageHealth, StorageStats } from "./types.js";
+import type { LogStorage, NewLogEntry, QueuedEntries, StorageHealth, StorageStats } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
+
+type Row = ReturnType<typeof encodeEntry>;
 
 /**
  * The baseline ("old implementation"): one INSERT — one transaction, one fsync — per entry,
@@ -31,17 +33,24 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
   }
 
   async store(entry: NewLogEntry): Promise<number> {
+    return this.#insert(entry, this.#encode(entry));
+  }
+
+  /** Validates and encodes one entry (throws StorageClosedError or ValidationError). */
+  #encode(entry: NewLogEntry): Row {
     if (this.#closed) {
       this.metrics.reject("closed");
       throw new StorageClosedError();
     }
-    let row: ReturnType<typeof encodeEntry>;
     try {
-      row = encodeEntry(entry, this.config, Date.now());
+      return encodeEntry(entry, this.config, Date.now());
     } catch (error) {
       this.metrics.reject("validation");
       throw error;
     }
+  }
+
+  async #insert(entry: NewLogEntry, row: Row): Promise<number> {
     this.metrics.entriesEnqueued++;
     this.#inFlight++;
     const started = performance.now();
@@ -86,6 +95,24 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
 
   storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]> {
     return Promise.allSettled(entries.map((entry) => this.store(entry)));
+  }
+
+  /** No queue to fill: the entries start writing at once; only a closed storage refuses them all. */
+  async enqueueEach(entries: NewLogEntry[]): Promise<QueuedEntries> {
+    if (this.#closed) {
+      this.metrics.reject("closed", entries.length);
+      throw new StorageClosedError();
+    }
+    const refused = new Map<number, Error>();
+    const writes = entries.map((entry, i) => {
+      try {
+        return this.#insert(entry, this.#encode(entry));
+      } catch (error) {
+        refused.set(i, error as Error);
+        return Promise.reject(error);
+      }
+    });
+    return { committed: Promise.allSettled(writes), refused };
   }
 
   stats(): StorageStats {

@@ -38,6 +38,7 @@ export type {
   LogFields,
   LogStorage,
   NewLogEntry,
+  QueuedEntries,
   SearchPage,
   SearchQuery,
   StorageHealth,

@@ -139,6 +139,14 @@ export interface BatchEvent {
 
 export type BatchListener = (batch: BatchEvent) => void;
 
+/** What `enqueueEach` resolves with: the entries are queued, their commits pending. */
+export interface QueuedEntries {
+  /** Every entry's outcome, in input order, once all have committed or failed. */
+  committed: Promise<PromiseSettledResult<number>[]>;
+  /** Entries refused at once, by input index (also rejected in `committed`). */
+  refused: ReadonlyMap<number, Error>;
+}
+
 export interface LogStorage {
   /** Resolves with the id once the entry's batch has committed; also sets `entry.id`. */
   store(entry: NewLogEntry): Promise<number>;
@@ -146,6 +154,13 @@ export interface LogStorage {
   storeMany(entries: NewLogEntry[]): Promise<number[]>;
   /** Per-entry outcome without failing the whole call: what the HTTP layer uses for partial success. */
   storeEach(entries: NewLogEntry[]): Promise<PromiseSettledResult<number>[]>;
+  /**
+   * Queues the entries all or none, and resolves as soon as they are queued (HTTP `?wait=false`
+   * answers then), with their commit outcomes still to come. Rejects, queuing nothing, when the
+   * queue cannot take them all (QueueFullError; with `whenFull: "wait"` after `enqueueTimeoutMs`)
+   * or the storage is closed. An entry refused on its own (ValidationError) is in `refused` at once.
+   */
+  enqueueEach(entries: NewLogEntry[]): Promise<QueuedEntries>;
   search(query: SearchQuery): Promise<SearchPage>;
   getRecent(limit: number): Promise<LogEntry[]>;
   cleanup(policy: CleanupPolicy): Promise<number>;

@@ -172,6 +172,42 @@ describe("backpressure", () => {
     await Promise.all(filling);
   });
 
+  it("enqueueEach queues all or none: a call that does not fit is refused whole, nothing of it stored", async () => {
+    const s = await open({ queueCapacity: 10, maxBatchDelayMs: 1000 });
+    const first = s.enqueueEach(Array.from({ length: 8 }, (_, i) => msg(i)));
+    const second = s.enqueueEach(Array.from({ length: 5 }, (_, i) => msg(100 + i)));
+    await expect(second).rejects.toBeInstanceOf(QueueFullError);
+    const queued = await first;
+    expect(queued.refused.size).toBe(0);
+    const results = await queued.committed;
+    expect(results.every((r) => r.status === "fulfilled")).toBe(true);
+    await s.close();
+    expect(countRowsInFile(url)).toBe(8);
+    expect(s.stats().rejectedByReason.queue_full).toBe(5);
+  });
+
+  it("enqueueEach with whenFull: wait resolves once the entries are queued, not before", async () => {
+    // one-entry fsync'ed batches: the 3 entries wait for room behind the 2 queued
+    const s = await open({ queueCapacity: 2, whenFull: "wait", enqueueTimeoutMs: 30_000, maxBatchSize: 1 });
+    const filling = s.storeMany([msg(1), msg(2)]);
+    let queuedAt = 0;
+    const queued = s.enqueueEach([msg(3), msg(4)]).then((q) => {
+      queuedAt = s.stats().entriesStored;
+      return q;
+    });
+    await filling;
+    const results = await (await queued).committed;
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
+    // it resolved only after room was made, i.e. after at least one of the first two committed
+    expect(queuedAt).toBeGreaterThanOrEqual(1);
+    await s.close();
+    // more entries than the whole queue holds: refused, however long it waits
+    const small = await open({ queueCapacity: 1, whenFull: "wait", enqueueTimeoutMs: 50, maxBatchSize: 1 });
+    await expect(small.enqueueEach([msg(10), msg(11)])).rejects.toBeInstanceOf(QueueFullError);
+    await small.close();
+    expect(countRowsInFile(url)).toBe(0);
+  });
+
   it("waits for room with whenFull: wait, and stores everything", async () => {
     const s = await open({ queueCapacity: 50, whenFull: "wait", enqueueTimeoutMs: 30_000 });
     const ids = await Promise.all(Array.from({ length: 1000 }, (_, i) => s.store(msg(i))));

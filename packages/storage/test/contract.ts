@@ -234,6 +234,20 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(byBool.entries.length).toBe(10);
       });
 
+      it("enqueueEach resolves once queued, reports entries refused on their own, and commits the rest", async () => {
+        const s = await open();
+        const queued = await s.enqueueEach([entry(1), { message: "bad", level: "nope" }, entry(2)]);
+        expect([...queued.refused.keys()]).toEqual([1]);
+        expect(queued.refused.get(1)).toBeInstanceOf(ValidationError);
+        const results = await queued.committed;
+        expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+        const ids = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+        const page = await s.search({ limit: 10 });
+        expect(page.entries.map((e) => e.id).sort((a, b) => a - b)).toEqual(ids);
+        await s.close();
+        await expect(s.enqueueEach([entry(3)])).rejects.toBeInstanceOf(StorageClosedError);
+      });
+
       it("matches fields keys whatever characters they hold", async () => {
         const s = await open();
         // JSON path syntax inside keys: quotes, backslashes, dots, brackets, control characters
