@@ -17,7 +17,7 @@ export function parseNativeBody(body: Buffer, contentType: string | undefined): 
   const ndjson = isNdjsonMediaType(type);
   if (!ndjson && type !== undefined && !isJsonMediaType(type) && type !== "text/plain") {
     throw new UnsupportedMediaTypeError(
-      `unsupported Content-Type "${type.slice(0, 60)}": send application/json (an object or an array) or application/x-ndjson`,
+      `unsupported Content-Type "${type.slice(0, 60)}": send application/json (an object or an array), application/x-ndjson, or text/plain (read as JSON or NDJSON)`,
     );
   }
   const text = decodeUtf8(body);
