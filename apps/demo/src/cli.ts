@@ -20,9 +20,20 @@ export function createCommand(): Command {
   return program;
 }
 
-/** Parses argv (without node and the script); commander prints --help or a usage error and exits. */
+/** The prefix of every configuration error line; such errors exit 2. */
+export const CONFIG_ERROR = "batchlog: invalid configuration:";
+
+/**
+ * Parses argv (without node and the script). `--help` prints and exits 0; a usage error (unknown
+ * flag, missing value, extra argument) prints one CONFIG_ERROR line and exits 2, like every
+ * other configuration error, instead of commander's exit 1.
+ */
 export function parseCommandLine(argv: readonly string[]): CliValues {
-  const program = createCommand();
+  const program = createCommand()
+    .configureOutput({
+      outputError: (text, write) => write(`${CONFIG_ERROR} ${text.replace(/^error: /, "")}`),
+    })
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   program.parse([...argv], { from: "user" });
   const opts = program.opts<Record<string, string | undefined>>();
   const values: CliValues = {};

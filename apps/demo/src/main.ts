@@ -1,14 +1,11 @@
 // `node apps/demo/dist/main.js [--generate 200] [--help]`: load and validate the config, open the
 // storage, serve, and on SIGINT/SIGTERM stop accepting, end live tails, drain the queue, exit 0.
-import { createCommand } from "./cli.js";
-import { type CliValues, type Config, ConfigValidationError, loadConfig } from "./config.js";
-import { OPTIONS } from "./config-options.js";
+import { CONFIG_ERROR, parseCommandLine } from "./cli.js";
+import { type Config, ConfigValidationError, loadConfig } from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
 
-const CONFIG_ERROR = "batchlog: invalid configuration:";
-
 async function main(): Promise<void> {
-  const cli = readCommandLine(process.argv.slice(2));
+  const cli = parseCommandLine(process.argv.slice(2));
   let config: Config;
   try {
     config = loadConfig(process.env, cli);
@@ -62,26 +59,6 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
-}
-
-/**
- * The flags' values. A usage error (unknown flag, missing value, extra argument) is a
- * configuration error like a bad value: same line format, exit code 2. --help still exits 0.
- */
-function readCommandLine(argv: string[]): CliValues {
-  const program = createCommand()
-    .configureOutput({
-      outputError: (text, write) => write(`${CONFIG_ERROR} ${text.replace(/^error: /, "")}`),
-    })
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
-  program.parse(argv, { from: "user" });
-  const opts = program.opts<Record<string, string | undefined>>();
-  const values: CliValues = {};
-  for (const option of OPTIONS) {
-    const value = opts[option.key];
-    if (value !== undefined) values[option.key] = value;
-  }
-  return values;
 }
 
 main().catch((error: unknown) => {
