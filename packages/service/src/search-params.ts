@@ -1,5 +1,6 @@
 import { type LogLevel, parseLevel, type SearchQuery } from "@batchlog/storage";
 import { BadRequestError } from "./errors.js";
+import { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 import { parseTimeParam } from "./time-param.js";
 
 export const MAX_LIMIT = 1000;
@@ -8,7 +9,8 @@ const MAX_SOURCE_CHARS = 256;
 
 /**
  * Reads a search from URL parameters:
- * - `q`: full-text query (FTS5: words, "phrases", prefix*, AND/OR/NOT);
+ * - `q`: full-text query (FTS5: words, "phrases", prefix*, AND/OR/NOT), normalized so that a word
+ *   holding punctuation is a phrase (`order-1` → `"order-1"`: see normalizeFtsQuery);
  * - `level`: levels, comma-separated and/or repeated (aliases accepted); `minLevel`: a floor;
  * - `source`: sources, comma-separated and/or repeated;
  * - `from` (inclusive) / `to` (exclusive): ISO-8601, epoch ms, `now`, or `15m`/`1h`/`7d` before now;
@@ -21,7 +23,7 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
   const q = single(params, "q");
   if (q !== undefined && q.trim().length > 0) {
     if (q.length > MAX_TEXT_CHARS) throw bad("q", `longer than ${MAX_TEXT_CHARS} characters`);
-    query.text = q;
+    query.text = textParam(q);
   }
   const levels = listParam(params, "level").map((name) => levelParam("level", name));
   if (levels.length > 0) query.levels = [...new Set(levels)];
@@ -50,6 +52,15 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
     query.cursor = cursor;
   }
   return query;
+}
+
+function textParam(q: string): string {
+  try {
+    return normalizeFtsQuery(q);
+  } catch (error) {
+    if (error instanceof FtsQueryError) throw bad("q", error.message);
+    throw error;
+  }
 }
 
 /** `limit` for recent(): an integer from 1 to `max`; `fallback` when absent. */

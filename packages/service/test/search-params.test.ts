@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BadRequestError, parseSearchQuery } from "../src/index.js";
 
@@ -76,8 +77,59 @@ describe("parseSearchQuery", () => {
     ["field.a=1&field.a=2", "field.a"],
     [`q=${"x".repeat(1025)}`, "q"],
     ["q=a&q=b", "q"],
+    ["q=*", "q"],
+    ["q=pay%20*", "q"],
+    ["q=**", "q"],
+    ["q=%22bad", "q"],
+    ["q=%22a%22%22", "q"],
     [`source=${"s".repeat(257)}`, "source"],
   ])("a bad value is a 400 naming the parameter: %#", (qs, param) => {
     expect(badParam(qs)).toBe(param);
+  });
+});
+
+describe("parseSearchQuery normalizes q for FTS5", () => {
+  const text = (q: string) => parse(new URLSearchParams({ q }).toString()).text;
+
+  it.each([
+    ["order-1", '"order-1"'],
+    ["a:b", '"a:b"'],
+    ["-x", '"-x"'],
+    ["api.example.com", '"api.example.com"'],
+    ["order-1*", '"order-1"*'],
+    ["GET /v1/users", 'GET "/v1/users"'],
+    ["user:42 AND (db-1 OR db-2)", '"user:42" AND ("db-1" OR "db-2")'],
+    ['"a b"x-y', '"a b" "x-y"'],
+    ['x-y"a b"', '"x-y" "a b"'],
+    ["NEAR(order-1 shipped, 5)", 'NEAR("order-1" shipped, 5)'],
+    ["error, retrying", '"error," retrying'],
+    ["c++ ^top", '"c++" "^top"'],
+    // left as they are: FTS5 syntax a user means
+    ["pay", "pay"],
+    ["pay*", "pay*"],
+    ['"order 1"*', '"order 1"*'],
+    ["disk AND full OR NOT x", "disk AND full OR NOT x"],
+    ["retry_count café 東京", "retry_count café 東京"],
+    ['"say ""hi"""', '"say ""hi"""'],
+  ])("%j → %j", (q, expected) => {
+    expect(text(q)).toBe(expected);
+  });
+
+  it("is idempotent: a normalized query normalizes to itself", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom("a", "1", "-", ":", "*", '"', "(", ")", ",", " ", "NEAR", "é") }),
+        (q) => {
+          let once: string | undefined;
+          try {
+            once = text(q);
+          } catch {
+            return;
+          }
+          if (once !== undefined) expect(text(once)).toBe(once);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

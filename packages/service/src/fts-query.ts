@@ -1,0 +1,102 @@
+/** A full-text query the user must fix; the message says why, without quoting the query. */
+export class FtsQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FtsQueryError";
+  }
+}
+
+/** Whether FTS5 reads this UTF-16 unit as part of a bareword: ASCII letters, digits, `_`, 0x1A, non-ASCII. */
+export function isBarewordChar(code: number): boolean {
+  const letter = code | 0x20;
+  return (
+    code >= 0x80 ||
+    code === 0x5f ||
+    code === 0x1a ||
+    (code >= 0x30 && code <= 0x39) ||
+    (letter >= 0x61 && letter <= 0x7a)
+  );
+}
+const OPERATORS = new Set(["AND", "OR", "NOT"]);
+/** FTS5's whitespace: only these four (a form feed is not one). */
+const SPACE = /[ \t\n\r]/;
+
+/**
+ * Turns what a user types into a query FTS5 reads as the user meant it. The storage takes FTS5
+ * syntax, where `-`, `:`, `+`, `^`, `{`, `,` and `.` in a bare word are column filters or other
+ * operators (`order-1` is "no such column: 1"); a log search has one column, so none of that is
+ * useful, while hyphenated ids, hostnames and `key:value` are what users look for. So a bare
+ * word (outside double quotes) with any character FTS5 barewords do not allow becomes a quoted
+ * phrase: `order-1` → `"order-1"` (the phrase "order 1"), `a:b` → `"a:b"`, `order-1*` →
+ * `"order-1"*`. Quoted phrases, `AND`/`OR`/`NOT`, parentheses, `NEAR(… , N)` and clean words
+ * (`pay`, `pay*`) pass unchanged, so the result means to FTS5 what it means to `compileTextMatch`.
+ * Idempotent. Throws FtsQueryError for an unbalanced `"` or a `*` that ends no word or phrase.
+ */
+export function normalizeFtsQuery(query: string): string {
+  let out = "";
+  let inNear = false; // inside NEAR( … ): `,` separates the distance
+  let i = 0;
+  while (i < query.length) {
+    const c = query[i] as string;
+    if (SPACE.test(c) || c === "(" || c === ")" || (inNear && c === ",")) {
+      if (c === ")") inNear = false;
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === '"') {
+      const end = closingQuote(query, i);
+      out += query.slice(i, end + 1);
+      i = end + 1;
+      if (query[i] === "*" && !isWordChar(query, i + 1, inNear)) {
+        out += "*"; // `"phrase"*`: a prefix phrase
+        i++;
+      }
+      continue;
+    }
+    let end = i;
+    while (end < query.length && isWordChar(query, end, inNear)) end++;
+    const word = query.slice(i, end);
+    i = end;
+    if (word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(end))) inNear = true;
+    out += normalizeWord(word, out.endsWith('"'), query[end] === '"');
+  }
+  return out;
+}
+
+function normalizeWord(word: string, afterQuote: boolean, beforeQuote: boolean): string {
+  if (OPERATORS.has(word)) return word;
+  if (/^\*+$/.test(word)) {
+    throw new FtsQueryError('a * must end a word or a "phrase" (prefix search: pay* or "order 1"*)');
+  }
+  const prefix = word.endsWith("*");
+  const body = prefix ? word.slice(0, -1) : word;
+  if (isBareword(body)) return word;
+  // Spaces keep the new quotes from touching a neighbour's: `""` inside a string is a quote.
+  return `${afterQuote ? " " : ""}"${body}"${prefix ? "*" : ""}${beforeQuote ? " " : ""}`;
+}
+
+function isBareword(word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (!isBarewordChar(word.charCodeAt(i))) return false;
+  return word.length > 0;
+}
+
+function isWordChar(query: string, at: number, inNear: boolean): boolean {
+  const c = query[at];
+  return c !== undefined && !SPACE.test(c) && c !== '"' && c !== "(" && c !== ")" && !(inNear && c === ",");
+}
+
+/** The index of the quote closing the string opened at `open` (`""` inside is an escaped quote). */
+function closingQuote(query: string, open: number): number {
+  let at = open + 1;
+  for (;;) {
+    const next = query.indexOf('"', at);
+    if (next === -1) {
+      throw new FtsQueryError(
+        'unbalanced double quote (a phrase is "two words"; write "" for a quote inside one)',
+      );
+    }
+    if (query[next + 1] !== '"') return next;
+    at = next + 2;
+  }
+}
