@@ -1,18 +1,23 @@
 import { LOG_LEVELS, type LogEntry, type SearchQuery } from "@batchlog/storage";
+import { FtsQueryError } from "./fts-query.js";
+import { bad } from "./search-params.js";
 import { compileTextMatch } from "./text-match.js";
 
 /**
  * What a live-tail subscriber wants to see; `parseSearchQuery`'s result fits as it is.
- * `text` approximates the search's FTS query on each message (see `compileTextMatch`: terms are
- * case-insensitive substrings, with phrases, prefix*, AND, OR, NOT); `fields` compares the
- * value's text as search does; `from`/`to` bound the entry timestamp.
+ * `text` is the search's FTS5 query, matched on each message as the storage's index matches it
+ * (see `compileTextMatch`: whole tokens, prefix*, "phrases", NEAR, AND/OR/NOT, parentheses);
+ * `fields` compares the value's text as search does; `from`/`to` bound the entry timestamp.
  */
 export type TailFilter = Pick<
   SearchQuery,
   "levels" | "minLevel" | "sources" | "text" | "fields" | "from" | "to"
 >;
 
-/** Compiles a filter into a predicate; an empty filter matches every entry. */
+/**
+ * Compiles a filter into a predicate; an empty filter matches every entry. A `text` FTS5 would
+ * reject is a BadRequestError naming `q`, the parameter it comes from.
+ */
 export function compileTailFilter(filter: TailFilter): (entry: LogEntry) => boolean {
   const tests: ((entry: LogEntry) => boolean)[] = [];
   let levels = filter.levels && filter.levels.length > 0 ? new Set(filter.levels) : undefined;
@@ -29,7 +34,7 @@ export function compileTailFilter(filter: TailFilter): (entry: LogEntry) => bool
     tests.push((e) => sources.has(e.source));
   }
   if (filter.text !== undefined && filter.text.trim().length > 0) {
-    const matches = compileTextMatch(filter.text);
+    const matches = compileText(filter.text);
     tests.push((e) => matches(e.message));
   }
   const from = filter.from?.getTime();
@@ -40,6 +45,15 @@ export function compileTailFilter(filter: TailFilter): (entry: LogEntry) => bool
     tests.push((e) => fieldText(e.fields?.[key]) === expected);
   }
   return (entry) => tests.every((test) => test(entry));
+}
+
+function compileText(text: string): (message: string) => boolean {
+  try {
+    return compileTextMatch(text);
+  } catch (error) {
+    if (error instanceof FtsQueryError) throw bad("q", error.message);
+    throw error;
+  }
 }
 
 function fieldText(value: unknown): string | undefined {

@@ -1,50 +1,65 @@
+import { type FtsNode, type FtsPhrase, parseFtsExpression } from "./fts-expression.js";
+import { normalizeFtsQuery } from "./fts-query.js";
+import { tokenizeUnicode61 } from "./unicode61.js";
+
 /**
- * A live-tail approximation of the search's FTS5 query, evaluated on one message without the
- * index: terms are case-insensitive substrings; `"a phrase"` is one term; a trailing `*` (prefix)
- * is dropped; terms side by side or joined by `AND` must all appear; `NOT term` or `-term` must
- * not appear; `OR` separates alternatives. Parentheses and NEAR are read as plain words.
+ * The search's full-text query evaluated on one message without the index, so that the live
+ * tail delivers exactly the entries a search would find: the query is normalized as
+ * `parseSearchQuery` does (`normalizeFtsQuery`), parsed with FTS5's grammar and precedence
+ * (`parseFtsExpression`), and matched against the message's tokens as the FTS5 `unicode61`
+ * tokenizer makes them (`tokenizeUnicode61`): a term matches a whole token, `term*` a token it
+ * starts, `"a b"` consecutive tokens, `NEAR(a b, N)` phrases at most N tokens apart.
+ * test/tail-text-match.test.ts checks it against the storage's real FTS5 index.
+ * Throws FtsQueryError for a query FTS5 would reject.
  */
 export function compileTextMatch(query: string): (message: string) => boolean {
-  const alternatives: { must: string[]; mustNot: string[] }[] = [{ must: [], mustNot: [] }];
-  let negate = false;
-  for (const token of tokenize(query)) {
-    const current = alternatives[alternatives.length - 1] as { must: string[]; mustNot: string[] };
-    if (!token.quoted && token.text === "OR") {
-      alternatives.push({ must: [], mustNot: [] });
-      negate = false;
-      continue;
-    }
-    if (!token.quoted && token.text === "AND") continue;
-    if (!token.quoted && token.text === "NOT") {
-      negate = true;
-      continue;
-    }
-    let term = token.text;
-    let not = negate;
-    negate = false;
-    if (!token.quoted && term.startsWith("-") && term.length > 1) {
-      not = true;
-      term = term.slice(1);
-    }
-    if (!token.quoted && term.endsWith("*")) term = term.slice(0, -1);
-    term = term.toLowerCase();
-    if (term.length === 0) continue;
-    (not ? current.mustNot : current.must).push(term);
-  }
-  const groups = alternatives.filter((a) => a.must.length > 0 || a.mustNot.length > 0);
-  if (groups.length === 0) return () => true;
-  return (message) => {
-    const text = message.toLowerCase();
-    return groups.some(
-      (g) => g.must.every((t) => text.includes(t)) && !g.mustNot.some((t) => text.includes(t)),
-    );
-  };
+  const tree = parseFtsExpression(normalizeFtsQuery(query));
+  return (message) => matches(tree, tokenizeUnicode61(message));
 }
 
-function* tokenize(query: string): Generator<{ text: string; quoted: boolean }> {
-  const pattern = /"([^"]*)"?|(\S+)/g;
-  for (const match of query.matchAll(pattern)) {
-    if (match[1] !== undefined) yield { text: match[1], quoted: true };
-    else if (match[2] !== undefined) yield { text: match[2], quoted: false };
+function matches(node: FtsNode, tokens: readonly string[]): boolean {
+  switch (node.kind) {
+    case "nothing":
+      return false;
+    case "and":
+      return matches(node.left, tokens) && matches(node.right, tokens);
+    case "or":
+      return matches(node.left, tokens) || matches(node.right, tokens);
+    case "not":
+      return matches(node.left, tokens) && !matches(node.right, tokens);
+    case "near":
+      return nearMatches(node.phrases, node.distance, tokens);
   }
+}
+
+/**
+ * FTS5's NEAR test (fts5ExprNearIsMatch): some instance of each phrase, such that every one
+ * starts no more than its own length + `distance` tokens before the last of them starts.
+ */
+function nearMatches(phrases: readonly FtsPhrase[], distance: number, tokens: readonly string[]): boolean {
+  const starts = phrases.map((phrase) => phraseStarts(phrase, tokens));
+  if (starts.some((s) => s.length === 0)) return false;
+  if (phrases.length === 1) return true;
+  return starts.some((candidates) =>
+    candidates.some((last) =>
+      phrases.every((phrase, i) =>
+        (starts[i] as number[]).some((s) => s <= last && s >= last - phrase.terms.length - distance),
+      ),
+    ),
+  );
+}
+
+function phraseStarts({ terms, prefix }: FtsPhrase, tokens: readonly string[]): number[] {
+  const starts: number[] = [];
+  const lastTerm = terms.length - 1;
+  for (let at = 0; at + terms.length <= tokens.length; at++) {
+    let found = true;
+    for (let k = 0; k <= lastTerm && found; k++) {
+      const token = tokens[at + k] as string;
+      const term = terms[k] as string;
+      found = prefix && k === lastTerm ? token.startsWith(term) : token === term;
+    }
+    if (found) starts.push(at);
+  }
+  return starts;
 }
