@@ -3,11 +3,12 @@
 import { readFileSync } from "node:fs";
 import {
   type BatchConfigInput,
+  LARGEST_ENTRY_FIXED_BYTES,
+  largestEntryBytes,
   resolveBatchConfig,
   ConfigError as StorageConfigError,
 } from "@batchlog/storage";
 import { OPTIONS, type OptionKey, type OptionSpec } from "./config-options.js";
-import { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
 
 export type ServerLogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 

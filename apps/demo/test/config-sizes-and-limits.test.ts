@@ -3,9 +3,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { largestEntryBytes } from "@batchlog/storage";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigValidationError, loadConfig } from "../src/config.js";
-import { largestEntryBytes } from "../src/largest-entry.js";
 import { runMain } from "./helpers/child-server.js";
 import { postJson, startTestServer } from "./helpers/test-server.js";
 

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -134,6 +135,15 @@ export function resolveBatchConfig(input: BatchConfigInput = {}): BatchConfig {
   const config: BatchConfig = logger ? { ...result.data, logger } : result.data;
   if (config.retry.maxDelayMs < config.retry.initialDelayMs) {
     throw new ConfigError([{ field: "retry.maxDelayMs", message: "must be >= retry.initialDelayMs" }]);
+  }
+  const minimum = largestEntryBytes(config);
+  if (config.queueCapacityBytes < minimum) {
+    throw new ConfigError([
+      {
+        field: "queueCapacityBytes",
+        message: `must hold one largest entry: at least ${minimum} bytes (6 × maxMessageBytes + 2 × maxFieldsBytes + ${LARGEST_ENTRY_FIXED_BYTES})`,
+      },
+    ]);
   }
   const replicaIssues = replicaConfigIssues(config);
   if (replicaIssues.length > 0) throw new ConfigError(replicaIssues);

@@ -21,6 +21,7 @@ export {
   ValidationError,
   WriteTimeoutError,
 } from "./errors.js";
+export { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
 export { LOG_LEVELS, type LogLevel, levelsAtLeast, parseLevel } from "./levels.js";
 export { DEFAULT_LIMIT, MAX_LIMIT } from "./log-reader.js";
 export { openLogStorage } from "./open-log-storage.js";

@@ -140,7 +140,8 @@ describe("backpressure", () => {
 
   it("bounds the queue in bytes too, so large entries cannot grow memory past queueCapacityBytes", async () => {
     // 20 KB messages, room for ~10 of them: the entry count (100000) never binds
-    const s = await open({ queueCapacityBytes: 210_000 });
+    // (smaller entry limits, so that so small a queue is valid: it must hold one largest entry)
+    const s = await open({ queueCapacityBytes: 210_000, maxMessageBytes: 24_000, maxFieldsBytes: 1024 });
     const big = (i: number) => ({ message: `${i} ${"x".repeat(20_000)}` });
     const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => s.store(big(i))));
     const rejected = results

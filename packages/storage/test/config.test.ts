@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, openLogStorage, resolveBatchConfig } from "../src/index.js";
+import {
+  ConfigError,
+  LARGEST_ENTRY_FIXED_BYTES,
+  largestEntryBytes,
+  openLogStorage,
+  resolveBatchConfig,
+} from "../src/index.js";
 
 describe("BatchConfig", () => {
   it("applies the SPEC defaults", () => {
@@ -53,6 +59,18 @@ describe("BatchConfig", () => {
     expect(() => resolveBatchConfig({ retry: { initialDelayMs: 100, maxDelayMs: 10 } })).toThrow(
       /retry.maxDelayMs/,
     );
+  });
+
+  it("refuses a queue that cannot hold one largest entry (it would answer QueueFullError forever)", () => {
+    const minimum = largestEntryBytes({ maxMessageBytes: 65536, maxFieldsBytes: 65536 });
+    expect(minimum).toBe(6 * 65536 + 2 * 65536 + LARGEST_ENTRY_FIXED_BYTES);
+    expect(() => resolveBatchConfig({ queueCapacityBytes: minimum })).not.toThrow();
+    expect(() => resolveBatchConfig({ queueCapacityBytes: minimum - 1 })).toThrow(
+      expect.objectContaining({ issues: [expect.objectContaining({ field: "queueCapacityBytes" })] }),
+    );
+    expect(() =>
+      resolveBatchConfig({ queueCapacityBytes: 4096, maxMessageBytes: 256, maxFieldsBytes: 256 }),
+    ).not.toThrow();
   });
 
   it("is checked by openLogStorage before anything is opened", async () => {

@@ -1,9 +1,7 @@
-// The most queue bytes one entry can take, as the storage counts them (packages/storage/src/
-// entry-codec.ts: entryBytes = the row's UTF-8 JSON + ENTRY_OVERHEAD_BYTES). A queue smaller than
-// that refuses such an entry with a retryable 429 on every attempt.
-
-/** ENTRY_OVERHEAD_BYTES in entry-codec.ts (not exported by @batchlog/storage). */
-const ENTRY_OVERHEAD_BYTES = 160;
+// The most queue bytes one entry can take, as the queue counts them (entry-codec.ts: entryBytes =
+// the row's UTF-8 JSON + ENTRY_OVERHEAD_BYTES). A queue smaller than that would refuse such an
+// entry with a QueueFullError (retryable) on every attempt: resolveBatchConfig refuses it instead.
+import { ENTRY_OVERHEAD_BYTES } from "./entry-codec.js";
 
 /**
  * Everything in the row `[timestamp,level,"source","message","fields"]` but message and fields:
