@@ -395,6 +395,43 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       expect(messages.filter((m) => m.includes(tag))).toEqual([`alpha ${tag} matches`]);
       await page.close();
     });
+
+    test("Should live-tail exactly what a search finds (folded diacritics, punctuated terms), and keep the tail closed for a refused q", async () => {
+      const page = await browser.newPage();
+      const tailRequests: string[] = [];
+      page.on("request", (r) => {
+        if (r.url().includes("/api/logs/tail")) tailRequests.push(r.url());
+      });
+      const q = "café user:42";
+      await page.goto(`${demo.url}/?q=${encodeURIComponent(q)}&live=1`);
+      await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+      await settled(page);
+      const tag = `t${Date.now().toString(36)}`;
+      await ingest(demo.url, [
+        { level: "info", source: "e2e", message: `cafe 42 ${tag} no` }, // user:42 is the phrase "user 42"
+        { level: "info", source: "e2e", message: `repay user-42 ${tag} no` }, // no café
+        { level: "info", source: "e2e", message: `Cafe opened for user 42 ${tag} yes` }, // é folds to e
+      ]);
+      await page.waitForFunction(
+        (m) => document.querySelector("#rows tr.row .c-msg .msg")?.textContent === m,
+        `Cafe opened for user 42 ${tag} yes`,
+        { timeout: 3000 },
+      );
+      const live = (await rowMessages(page)).filter((m) => m.includes(tag));
+      const found = await fetch(`${demo.url}/api/logs?q=${encodeURIComponent(`${q} ${tag}`)}`);
+      const searched = ((await found.json()) as { entries: { message: string }[] }).entries;
+      expect(live).toEqual(searched.map((e) => e.message));
+      expect(live).toEqual([`Cafe opened for user 42 ${tag} yes`]);
+
+      // a q the search refuses: an error on the page, and no stream retried in a loop
+      tailRequests.length = 0;
+      await page.goto(`${demo.url}/?q=${encodeURIComponent('"unbalanced')}&live=1`);
+      await page.waitForSelector("#error:not([hidden])", { timeout: 5000 });
+      await page.waitForTimeout(3000);
+      // at most the stream opened with the page, before the search answered; no reconnect loop
+      expect(tailRequests.length).toBeLessThanOrEqual(1);
+      await page.close();
+    });
   });
 
   describe("auth", { timeout: 60_000 }, () => {

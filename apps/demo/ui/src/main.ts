@@ -23,7 +23,6 @@ import {
   setUtc,
   toLocalInput,
 } from "./format";
-import { compileMatcher } from "./fts-match";
 import { Histogram, toHistogramData } from "./histogram";
 import { LiveTail } from "./live-tail";
 import {
@@ -97,6 +96,8 @@ const shown = new Set<number>();
 let nextCursor: string | null = null;
 let loadingMore = false;
 let generation = 0;
+/** The q the last search refused (400): the tail, which validates q the same way, stays closed for it. */
+let refusedQuery: string | null = null;
 let controller: AbortController | null = null;
 let trimmed = false;
 const knownSources = new Set<string>();
@@ -594,6 +595,11 @@ function run(opts: { push: boolean }) {
       el.summary.textContent = "";
       updateMore();
       showError(err);
+      // the tail would refuse the same q (400): keep it closed until the query changes
+      if (err instanceof HttpError && err.status === 400) {
+        refusedQuery = query.q;
+        tail.sync();
+      }
     })
     .finally(() => {
       if (gen !== generation) return;
@@ -634,16 +640,9 @@ async function catchUp() {
   }
 }
 
-let matcher: { q: string; fn: ReturnType<typeof compileMatcher> } = { q: "", fn: null };
-function matcherFor(q: string) {
-  if (matcher.q !== q) matcher = { q, fn: compileMatcher(q) };
-  return matcher.fn;
-}
-
-/** The tail route's filters: everything but the text query, which the page matches itself. */
+/** The tail route takes the page's filters, the text query included: it matches as search does. */
 function tailUrl() {
   const p = filterParams(query);
-  p.delete("q");
   return withToken(`/api/logs/tail${p.size ? `?${p}` : ""}`);
 }
 
@@ -652,12 +651,9 @@ const tail = new LiveTail({
   pauseButton: el.pause,
   info: el.tailInfo,
   maxBuffered: MAX_ROWS,
-  wanted: () => query.live,
+  wanted: () => query.live && query.q !== refusedQuery,
   url: tailUrl,
-  accept: (e) => {
-    const matches = matcherFor(query.q);
-    return !matches || matches(String(e.message));
-  },
+  accept: () => true,
   onEntries: insertEntries,
   onOpen: () => void catchUp(),
   onTick: () => {
