@@ -29,6 +29,8 @@ export { parseByteSize, parseDuration } from "./duration.js";
  * `limitEntries`), UnsupportedMediaTypeError (415); HttpError is their base.
  */
 export { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
+/** The rule search and tail apply to `q` (punctuated bare words become phrases), for direct `storage.search({ text })` callers. */
+export { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 /**
  * `toHttpError(error)` → `{ statusCode, code, message, retryAfterSeconds? }` for anything the
  * service throws: HttpError as is, ValidationError 400, QueueFullError 429, StorageUnavailable /
@@ -83,8 +85,6 @@ export { encodeOtlpResponse } from "./otlp-response.js";
 export type { RetentionHandle, RetentionOptions } from "./retention.js";
 /** `parseSearchQuery(params, now?)` without a service, and the largest `limit` (1000). */
 export { MAX_LIMIT, parseSearchQuery } from "./search-params.js";
-/** The rule search and tail apply to `q` (punctuated bare words become phrases), for direct `storage.search({ text })` callers. */
-export { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 /** The logger methods the service calls (`debug`/`info`/`warn`/`error(obj, msg)`): pino fits. */
 export type { ServiceLogger } from "./service-logger.js";
 /** `severityToLevel(severityNumber, severityText)`: the OTLP mapping of SPEC §3. */
