@@ -16,7 +16,9 @@ const MAX_SOURCE_CHARS = 256;
  * - `from` (inclusive) / `to` (exclusive): ISO-8601, epoch ms, `now`, or `15m`/`1h`/`7d` before now;
  * - `field.KEY=VALUE`: exact match on a top-level key of `fields` (repeat for several keys);
  * - `limit`: 1–1000 (storage default 100); `cursor`: the `nextCursor` of the previous page.
- * Unknown parameters are ignored. Throws a BadRequestError naming the parameter on a bad value.
+ * Unknown parameters are ignored (clients add their own, such as cache busters), except near
+ * misses of `field.KEY` (`fields.KEY`, `field_KEY`…), which would silently match everything.
+ * Throws a BadRequestError naming the parameter on a bad value, or on level with minLevel.
  */
 export function parseSearchQuery(params: URLSearchParams, now: number = Date.now()): SearchQuery {
   const query: SearchQuery = {};
@@ -28,7 +30,11 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
   const levels = listParam(params, "level").map((name) => levelParam("level", name));
   if (levels.length > 0) query.levels = [...new Set(levels)];
   const minLevel = single(params, "minLevel");
-  if (minLevel !== undefined) query.minLevel = levelParam("minLevel", minLevel);
+  if (minLevel !== undefined && minLevel.trim() !== "") {
+    // both would intersect silently (level=info&minLevel=error finds nothing): say so instead
+    if (levels.length > 0) throw bad("minLevel", "give level or minLevel, not both");
+    query.minLevel = levelParam("minLevel", minLevel);
+  }
   const sources = listParam(params, "source");
   for (const source of sources) {
     if (source.length > MAX_SOURCE_CHARS) throw bad("source", `longer than ${MAX_SOURCE_CHARS} characters`);
@@ -86,6 +92,14 @@ function levelParam(param: string, name: string): LogLevel {
 function fieldParams(params: URLSearchParams): Record<string, string> | undefined {
   let fields: Record<string, string> | undefined;
   for (const [name, value] of params) {
+    // a near miss of field.KEY would otherwise be ignored like any unknown parameter: all entries
+    const typo = /^(fields?|f)[.:[_]/i.exec(name);
+    if (typo !== null && !name.startsWith("field.")) {
+      throw bad(
+        name,
+        `unknown parameter: a fields filter is field.KEY=VALUE (field.${name.slice(typo[0].length).replace(/]$/, "")})`,
+      );
+    }
     if (!name.startsWith("field.")) continue;
     const key = name.slice("field.".length);
     if (key.length === 0 || key.length > 256)

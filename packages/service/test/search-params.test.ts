@@ -27,13 +27,12 @@ describe("parseSearchQuery", () => {
   it("reads every parameter", () => {
     expect(
       parse(
-        `q=timeout%20db*&level=warn,ERROR&level=warning&minLevel=info&source=api,worker&source=cron` +
+        `q=timeout%20db*&level=warn,ERROR&level=warning&source=api,worker&source=cron` +
           `&from=2026-11-26T10:00:00Z&to=${NOW}&field.user=bob&field.service.name=api&limit=50&cursor=MTIzOjQ1`,
       ),
     ).toEqual({
       text: "timeout db*",
       levels: ["warn", "error"],
-      minLevel: "info",
       sources: ["api", "worker", "cron"],
       from: new Date("2026-11-26T10:00:00Z"),
       to: new Date(NOW),
@@ -41,6 +40,13 @@ describe("parseSearchQuery", () => {
       limit: 50,
       cursor: "MTIzOjQ1",
     });
+  });
+
+  it("reads minLevel alone, and points a fields-filter typo at field.KEY", () => {
+    expect(parse("minLevel=warning")).toEqual({ minLevel: "warn" });
+    expect(() => parse("fields.user=u_1")).toThrow(
+      "fields.user: unknown parameter: a fields filter is field.KEY=VALUE (field.user)",
+    );
   });
 
   it("reads relative times as durations before now", () => {
@@ -63,6 +69,10 @@ describe("parseSearchQuery", () => {
     ["level=info,bogus", "level"],
     ["minLevel=nope", "minLevel"],
     ["minLevel=info&minLevel=warn", "minLevel"],
+    ["level=info&minLevel=error", "minLevel"],
+    ["fields.user=u_1", "fields.user"],
+    ["field_user=u_1", "field_user"],
+    ["Field.user=u_1", "Field.user"],
     ["from=yesterday", "from"],
     ["from=2026-13-45T99:00:00Z", "from"],
     ["to=15x", "to"],
