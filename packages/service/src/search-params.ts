@@ -18,7 +18,7 @@ const MAX_SOURCE_CHARS = 256;
  * - `limit`: 1–1000 (storage default 100); `cursor`: the `nextCursor` of the previous page.
  * Unknown parameters are ignored (clients add their own, such as cache busters), except near
  * misses of `field.KEY` (`fields.KEY`, `field_KEY`…), which would silently match everything.
- * Throws a BadRequestError naming the parameter on a bad value, or on level with minLevel.
+ * Throws a BadRequestError naming the parameter on a bad value.
  */
 export function parseSearchQuery(params: URLSearchParams, now: number = Date.now()): SearchQuery {
   const query: SearchQuery = {};
@@ -30,11 +30,8 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
   const levels = listParam(params, "level").map((name) => levelParam("level", name));
   if (levels.length > 0) query.levels = [...new Set(levels)];
   const minLevel = single(params, "minLevel");
-  if (minLevel !== undefined && minLevel.trim() !== "") {
-    // both would intersect silently (level=info&minLevel=error finds nothing): say so instead
-    if (levels.length > 0) throw bad("minLevel", "give level or minLevel, not both");
-    query.minLevel = levelParam("minLevel", minLevel);
-  }
+  // with level too, the two intersect (level=debug,warn,fatal&minLevel=warn: warn and fatal)
+  if (minLevel !== undefined && minLevel.trim() !== "") query.minLevel = levelParam("minLevel", minLevel);
   const sources = listParam(params, "source");
   for (const source of sources) {
     if (source.length > MAX_SOURCE_CHARS) throw bad("source", `longer than ${MAX_SOURCE_CHARS} characters`);
