@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { largestEntryBytes } from "@batchlog/storage";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigValidationError, loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config.js";
 import { runMain } from "./helpers/child-server.js";
+import { problemsOf } from "./helpers/config-problems.js";
 import { postJson, startTestServer } from "./helpers/test-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "batchlog-config-sizes-"));
@@ -14,16 +15,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-function problemsOf(env: Record<string, string>, cli = {}): string[] {
-  try {
-    loadConfig(env, cli);
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe("byte sizes", () => {
   it("Should accept 512kb, 10mb, 1gb or a byte count on every size option from the environment", () => {

@@ -2,22 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigValidationError, loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config.js";
 import { OPTIONS } from "../src/config-options.js";
 import { runMain } from "./helpers/child-server.js";
+import { problemsOf } from "./helpers/config-problems.js";
 
 const dir = mkdtempSync(join(tmpdir(), "batchlog-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function problemsOf(env: Record<string, string>, cli = {}): string[] {
-  try {
-    loadConfig(env, cli);
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe("loadConfig", () => {
   it("Should apply the SPEC §4 defaults and freeze the result", () => {

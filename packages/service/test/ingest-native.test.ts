@@ -193,28 +193,35 @@ describe("ingestNative on a full batched queue", () => {
   let fx: ServiceFixture;
   afterEach(async () => fx?.dispose());
 
-  it("throws QueueFullError (for a 429) when nothing fits, and stores once there is room", async () => {
-    fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject", maxBatchDelayMs: 100 });
-    const first = fx.service.ingestNative(
-      json([1, 2, 3, 4].map((i) => ({ message: `first ${i}` }))),
-      undefined,
-    );
-    const items = [{ message: 1 }, { message: "second a" }, { message: "second b" }];
-    const error = await fx.service.ingestNative(json(items), "application/json").catch((e) => e);
-    expect(error).toBeInstanceOf(QueueFullError);
-    expect(error.retryAfterMs).toBeGreaterThan(0);
-    expect((await first).accepted).toBe(4);
-    const retried = await fx.service.ingestNative(json(items), "application/json");
-    expect(retried.accepted).toBe(2);
-    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual([
-      "first 1",
-      "first 2",
-      "first 3",
-      "first 4",
-      "second a",
-      "second b",
-    ]);
-  });
+  it.each([true, false])(
+    "wait: %s — throws QueueFullError (for a 429) when the request does not fit whole, storing none of it, and stores it once there is room",
+    async (wait) => {
+      fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject", maxBatchDelayMs: 100 });
+      const first = fx.service.ingestNative(
+        json([1, 2, 3, 4].map((i) => ({ message: `first ${i}` }))),
+        "application/json",
+        { wait },
+      );
+      const items = [{ message: 1 }, { message: "second a" }, { message: "second b" }];
+      const error = await fx.service.ingestNative(json(items), "application/json", { wait }).catch((e) => e);
+      expect(error).toBeInstanceOf(QueueFullError);
+      expect(error.retryAfterMs).toBeGreaterThan(0);
+      expect((await first).accepted).toBe(4);
+      await eventually(() => expect(fx.storage.stats().queueDepth).toBe(0));
+      const retried = await fx.service.ingestNative(json(items), "application/json", { wait });
+      expect(retried).toMatchObject({ accepted: 2, errors: [{ index: 0, field: "message" }] });
+      await fx.service.close();
+      // nothing of the refused request was stored: the retry cannot have duplicated it
+      expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual([
+        "first 1",
+        "first 2",
+        "first 3",
+        "first 4",
+        "second a",
+        "second b",
+      ]);
+    },
+  );
 
   it("refuses with 413 a request holding more valid entries than the whole queue", async () => {
     fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject" });
@@ -225,34 +232,6 @@ describe("ingestNative on a full batched queue", () => {
     expect(
       (await fx.service.ingestNative(json([{ message: 0 }, ...items.slice(1)]), undefined)).accepted,
     ).toBe(5);
-  });
-
-  it("wait: false refuses a request the queue cannot take whole, storing none of it (a retry cannot duplicate)", async () => {
-    fx = await openService("batched", {}, { queueCapacity: 5, whenFull: "reject", maxBatchDelayMs: 100 });
-    const first = fx.service.ingestNative(
-      json([1, 2, 3, 4].map((i) => ({ message: `first ${i}` }))),
-      "application/json",
-      { wait: false },
-    );
-    const items = [{ message: 1 }, { message: "second a" }, { message: "second b" }];
-    const error = await fx.service
-      .ingestNative(json(items), "application/json", { wait: false })
-      .catch((e) => e);
-    expect(error).toBeInstanceOf(QueueFullError);
-    expect(error.retryAfterMs).toBeGreaterThan(0);
-    expect((await first).accepted).toBe(4);
-    await eventually(() => expect(fx.storage.stats().queueDepth).toBe(0));
-    const retried = await fx.service.ingestNative(json(items), "application/json", { wait: false });
-    expect(retried).toMatchObject({ accepted: 2, errors: [{ index: 0, field: "message" }] });
-    await fx.service.close();
-    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual([
-      "first 1",
-      "first 2",
-      "first 3",
-      "first 4",
-      "second a",
-      "second b",
-    ]);
   });
 
   it("wait: false refuses with 413 a request holding more valid entries than the whole queue", async () => {
