@@ -100,16 +100,21 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     }
   }
 
-  async #storeEach(entries: NewLogEntry[], setIds: boolean): Promise<PromiseSettledResult<number>[]> {
-    try {
-      return await (await this.#enqueueAll(entries, setIds)).committed;
-    } catch (error) {
-      const refusal = error instanceof EnqueueRefusal ? error : new EnqueueRefusal(error as Error, new Map());
-      return entries.map((_, i) => ({
-        status: "rejected",
-        reason: refusal.refused.get(i) ?? refusal.reason,
-      }));
-    }
+  // Not async: a frame suspended until the commit would keep `entries` (the caller's objects)
+  // reachable, and every young-generation GC until then would copy them. These handlers are
+  // released as soon as the entries are queued.
+  #storeEach(entries: NewLogEntry[], setIds: boolean): Promise<PromiseSettledResult<number>[]> {
+    return this.#enqueueAll(entries, setIds).then(
+      (queued) => queued.committed,
+      (error: unknown) => {
+        const refusal =
+          error instanceof EnqueueRefusal ? error : new EnqueueRefusal(error as Error, new Map());
+        return entries.map((_, i) => ({
+          status: "rejected" as const,
+          reason: refusal.refused.get(i) ?? refusal.reason,
+        }));
+      },
+    );
   }
 
   /** All or none: queued together, or refused together (QueueFullError, StorageClosedError). */
