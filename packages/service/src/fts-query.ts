@@ -57,6 +57,15 @@ export function normalizeFtsQuery(query: string): string {
     let end = i;
     while (end < query.length && isWordChar(query, end, inNear)) end++;
     const word = query.slice(i, end);
+    const call = query[end] === "(" && !inNear ? callEnd(query, end, word) : -1;
+    if (call !== -1) {
+      // `getUser(id)`: to FTS5 a word followed by `(` is a syntax error unless it is NEAR; in a
+      // log it is a call, so the whole of it is a phrase ("getuser id"), its quotes doubled
+      const text = query.slice(i, call + 1).replaceAll('"', '""');
+      out += `${out.endsWith('"') ? " " : ""}"${text}"${query[call + 1] === '"' ? " " : ""}`;
+      i = call + 1;
+      continue;
+    }
     i = end;
     if (word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(end))) inNear = true;
     out += normalizeWord(word, out.endsWith('"'), query[end] === '"');
@@ -74,6 +83,22 @@ function normalizeWord(word: string, afterQuote: boolean, beforeQuote: boolean):
   if (isBareword(body)) return word;
   // Spaces keep the new quotes from touching a neighbour's: `""` inside a string is a quote.
   return `${afterQuote ? " " : ""}"${body}"${prefix ? "*" : ""}${beforeQuote ? " " : ""}`;
+}
+
+/**
+ * Where a call-like word (`name(` with no space) ends: the index of the `)` closing the `(` at
+ * `open`, or -1 when `word` is an operator, NEAR or empty, or the parenthesis is never closed
+ * (FTS5 then reports its own syntax error).
+ */
+function callEnd(query: string, open: number, word: string): number {
+  if (word.length === 0 || word === "NEAR" || OPERATORS.has(word)) return -1;
+  let depth = 0;
+  for (let at = open; at < query.length; at++) {
+    const c = query[at];
+    if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return at;
+  }
+  return -1;
 }
 
 function isBareword(word: string): boolean {

@@ -112,6 +112,9 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
     ["NEAR(order-1 shipped, 5)", 'NEAR("order-1" shipped, 5)'],
     ["error, retrying", '"error," retrying'],
     ["c++ ^top", '"c++" "^top"'],
+    ["getUser(id) failed", '"getUser(id)" failed'],
+    ['at f(g(x), "y")', 'at "f(g(x), ""y"")"'],
+    ["(retry OR fetch(url))", '(retry OR "fetch(url)")'],
     // left as they are: FTS5 syntax a user means
     ["pay", "pay"],
     ["pay*", "pay*"],

@@ -220,6 +220,8 @@ describe("live-tail text matching is the search's FTS5 matching", () => {
     "- pay",
     '"abc"*',
     "(pay OR loan) NOT repay",
+    "pay(invoice 7)", // a call-like word is a phrase
+    "foo(bar)",
   ])("agrees with search on %j", agree);
 
   it("does not match inside words: q=pay finds neither 'paymentservice restarted' nor 'repay loan'", () => {
@@ -230,7 +232,7 @@ describe("live-tail text matching is the search's FTS5 matching", () => {
     expect(messages).not.toContain("repay loan");
   });
 
-  it.each(['"bad', "AND", "*", "pay *", "NOT pay", "(pay", "pay)", "(pay) loan", "foo(bar)", "NEAR(a b, x)"])(
+  it.each(['"bad', "AND", "*", "pay *", "NOT pay", "(pay", "pay)", "(pay) loan", "foo(bar", "NEAR(a b, x)"])(
     "rejects %j as search does",
     async (q) => {
       expect(await searched(q)).toEqual({ rejected: "q" });
