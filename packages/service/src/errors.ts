@@ -34,16 +34,18 @@ export class BadRequestError extends HttpError {
 export class PayloadTooLargeError extends HttpError {
   readonly limitBytes: number | undefined;
   readonly limitEntries: number | undefined;
-  constructor(limit: number | { entries: number; received: number }) {
+  constructor(limit: number | { entries: number; received: number } | { queue: string }) {
     super(
       413,
       "BATCHLOG_PAYLOAD_TOO_LARGE",
       typeof limit === "number"
         ? `request body larger than ${limit} bytes (after decompression)`
-        : `request holds ${limit.received} entries; the queue holds at most ${limit.entries}: split it`,
+        : "queue" in limit
+          ? `request ${limit.queue}`
+          : `request holds ${limit.received} entries; the queue holds at most ${limit.entries}: split it`,
     );
     this.limitBytes = typeof limit === "number" ? limit : undefined;
-    this.limitEntries = typeof limit === "number" ? undefined : limit.entries;
+    this.limitEntries = typeof limit === "number" || "queue" in limit ? undefined : limit.entries;
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   type LogStorage,
+  type QueuedEntries,
   QueueFullError,
   StorageClosedError,
   StorageUnavailableError,
@@ -135,7 +136,12 @@ export async function enqueueCandidates(
   if (valid.length > queueCapacity) {
     throw new PayloadTooLargeError({ entries: queueCapacity, received: valid.length });
   }
-  const queued = await storage.enqueueEach(valid.map((v) => v.entry));
+  let queued: QueuedEntries;
+  try {
+    queued = await storage.enqueueEach(valid.map((v) => v.entry));
+  } catch (error) {
+    throw tooLargeForTheQueue(error) ?? error;
+  }
   // Late failures are reported once per request, when all of its entries have settled.
   tracker.track(
     queued.committed.then((outcomes) => {
@@ -183,11 +189,17 @@ function finish(
     storageError ??= reason;
     if (reason instanceof QueueFullError) retryAfterMs = Math.max(retryAfterMs ?? 0, reason.retryAfterMs);
   }
-  if (accepted === 0 && storageError !== undefined) throw storageError;
+  if (accepted === 0 && storageError !== undefined) throw tooLargeForTheQueue(storageError) ?? storageError;
   errors.sort((a, b) => a.index - b.index);
   const result: IngestResult = { ids, errors, accepted };
   if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;
   return result;
+}
+
+/** A request more than the whole queue holds (in bytes: known only once encoded) is a 413, not a 429. */
+function tooLargeForTheQueue(error: unknown): PayloadTooLargeError | undefined {
+  if (!(error instanceof QueueFullError) || !error.neverFits) return undefined;
+  return new PayloadTooLargeError({ queue: error.message });
 }
 
 function describeFailure(index: number, reason: unknown): IngestError {

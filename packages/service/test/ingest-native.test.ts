@@ -234,6 +234,26 @@ describe("ingestNative on a full batched queue", () => {
     ).toBe(5);
   });
 
+  it.each([true, false])(
+    "wait: %s — refuses with 413 a request larger in bytes than the whole queue (a 429 would repeat forever)",
+    async (wait) => {
+      fx = await openService(
+        "batched",
+        {},
+        { queueCapacityBytes: 12_000, maxMessageBytes: 1024, maxFieldsBytes: 256, whenFull: "reject" },
+      );
+      const items = Array.from({ length: 40 }, (_, i) => ({ message: `${i} ${"y".repeat(300)}` }));
+      const error = await fx.service.ingestNative(json(items), "application/json", { wait }).catch((e) => e);
+      expect(error).toBeInstanceOf(PayloadTooLargeError);
+      expect(error).toMatchObject({ statusCode: 413 });
+      expect(error.message).toMatch(
+        /^request larger than the whole queue \(.* KiB of entries; queueCapacityBytes 12 KiB\): split it$/,
+      );
+      await fx.service.close();
+      expect(await allEntries(fx.storage)).toEqual([]);
+    },
+  );
+
   it("wait: false refuses with 413 a request holding more valid entries than the whole queue", async () => {
     fx = await openService("batched", {}, { queueCapacity: 3, whenFull: "reject" });
     const items = Array.from({ length: 10 }, (_, i) => ({ message: `m${i}` }));

@@ -40,10 +40,21 @@ export class ValidationError extends BatchlogError {
  */
 export class QueueFullError extends BatchlogError {
   readonly retryAfterMs: number;
-  constructor(limit: number | string, retryAfterMs: number) {
+  /**
+   * The call holds more than the whole queue (entries or bytes): no retry of it can succeed, it
+   * must be split (the HTTP layer answers 413, not 429).
+   */
+  readonly neverFits: boolean;
+  constructor(limit: number | string, retryAfterMs: number, neverFits = false) {
     const what = typeof limit === "number" ? `${limit} entries waiting to commit` : limit;
-    super("BATCHLOG_QUEUE_FULL", `queue full (${what}); retry after ${retryAfterMs} ms`);
+    super(
+      "BATCHLOG_QUEUE_FULL",
+      neverFits
+        ? `larger than the whole queue (${what}): split it`
+        : `queue full (${what}); retry after ${retryAfterMs} ms`,
+    );
     this.retryAfterMs = retryAfterMs;
+    this.neverFits = neverFits;
   }
 }
 

@@ -250,9 +250,24 @@ export class InsertQueue {
 
   #fullError(count: number, bytes: number): QueueFullError {
     const retryAfter = this.retryAfterMs();
+    const mib = (n: number) =>
+      n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+    if (count > this.#config.queueCapacity) {
+      return new QueueFullError(
+        `${count} entries; queueCapacity ${this.#config.queueCapacity}`,
+        retryAfter,
+        true,
+      );
+    }
+    if (bytes > this.#config.queueCapacityBytes) {
+      return new QueueFullError(
+        `${mib(bytes)} of entries; queueCapacityBytes ${mib(this.#config.queueCapacityBytes)}`,
+        retryAfter,
+        true,
+      );
+    }
     if (this.depth + count > this.#config.queueCapacity)
       return new QueueFullError(this.#config.queueCapacity, retryAfter);
-    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     return new QueueFullError(
       `${mib(this.#bytes)} of entries waiting to commit, ${mib(bytes)} more would pass queueCapacityBytes (${mib(this.#config.queueCapacityBytes)})`,
       retryAfter,

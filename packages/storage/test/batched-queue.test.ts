@@ -173,6 +173,28 @@ describe("backpressure", () => {
     await Promise.all(filling);
   });
 
+  it("marks a call larger than the whole queue (entries or bytes) as one that never fits", async () => {
+    const s = await open({
+      queueCapacity: 50,
+      queueCapacityBytes: 12_000,
+      maxMessageBytes: 1024,
+      maxFieldsBytes: 256,
+    });
+    const wide = (n: number) => Array.from({ length: n }, (_, i) => ({ message: `${i} ${"y".repeat(300)}` }));
+    const byBytes = await s.storeEach(wide(40)); // ~40 × 470 B > 12,000 B, although 40 ≤ 50 entries
+    const byCount = await s.storeEach(wide(51).map((e) => ({ message: e.message.slice(0, 5) })));
+    for (const results of [byBytes, byCount]) {
+      const reason = (results[0] as PromiseRejectedResult).reason as QueueFullError;
+      expect(reason).toBeInstanceOf(QueueFullError);
+      expect(reason.neverFits).toBe(true);
+      expect(reason.message).toMatch(/larger than the whole queue .*: split it/);
+    }
+    // a call that fits is stored
+    expect((await s.storeEach(wide(10))).every((r) => r.status === "fulfilled")).toBe(true);
+    await s.close();
+    expect(countRowsInFile(url)).toBe(10);
+  });
+
   it("enqueueEach queues all or none: a call that does not fit is refused whole, nothing of it stored", async () => {
     const s = await open({ queueCapacity: 10, maxBatchDelayMs: 1000 });
     const first = s.enqueueEach(Array.from({ length: 8 }, (_, i) => msg(i)));
