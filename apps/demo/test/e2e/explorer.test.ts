@@ -1,4 +1,5 @@
 // End-to-end: the log explorer at `/` in real headless Chromium against the real demo server.
+import { rmSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -114,6 +115,14 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         () => document.querySelector("#status")?.getAttribute("data-state") === "ok",
       );
       expect(await page.textContent("#status")).toMatch(/ok · queue \d+\/100k/);
+      expect(await page.textContent("#status")).not.toContain("disk reserve");
+      // the disk reserve gone (released on a full disk, or deleted): still ok, but said
+      rmSync(`${demo.dbPath}.reserve`);
+      await page.click("#status");
+      await page.waitForFunction(() =>
+        document.querySelector("#status")?.textContent?.includes("no disk reserve"),
+      );
+      expect(await page.getAttribute("#status", "data-state")).toBe("ok");
       const suggested = await page.$$eval("#source-list option", (os) =>
         os.map((o) => (o as HTMLOptionElement).value),
       );

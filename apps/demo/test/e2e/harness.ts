@@ -125,6 +125,8 @@ export async function screenshot(page: Page, name: string, fullPage = false): Pr
 
 export interface RunningDemo {
   url: string;
+  /** The database file (its `.reserve` sits next to it). */
+  dbPath: string;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function startDemo(opts: { token?: string; generate?: number } = {}
   }
   return {
     url: server.url.replace(/\/$/, ""),
+    dbPath: join(dir, "batchlog.db"),
     async close() {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
-// The header's status badge, from GET /readyz: status, queue depth/capacity, time since the last commit.
+// The header's status badge, from GET /readyz: status, queue depth/capacity, time since the last
+// commit, and a missing disk reserve.
 import { getJson, HttpError, type Readiness } from "./api";
 import { compact, formatAgo } from "./format";
 
@@ -18,6 +19,8 @@ export function startReadinessBadge(badge: HTMLButtonElement, intervalMs: number
         const t = typeof r.lastCommitAt === "number" ? r.lastCommitAt : Date.parse(r.lastCommitAt);
         if (!Number.isNaN(t)) parts.push(`commit ${formatAgo(t)}`);
       }
+      // not a readiness failure, but a full disk would then stop writes until space is freed
+      if (r?.diskReserve === "missing") parts.push("no disk reserve");
       text.textContent = parts.join(" · ");
       badge.title = `Server readiness (/readyz) — click to refresh\n${JSON.stringify(r, null, 2)}`;
     } catch (err) {
