@@ -16,8 +16,6 @@ export interface Metrics {
   render(): Promise<string>;
   /** Time from receiving an ingest request to the commit of its last entry (wait=true). */
   observeIngest(route: string, status: number, seconds: number, entries: number): void;
-  /** Items of an ingest request refused as invalid (by the service's checks or the storage's). */
-  observeInvalidEntries(count: number): void;
   observeResponse(route: string, method: string, status: number): void;
   /** Stops listening to commits. */
   close(): void;
@@ -97,8 +95,7 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
   counter("batchlog_write_retries_total", "Batch writes retried after a transient failure", (s) => s.retries);
   // The service validates ingested items before the storage sees them, so the storage's own
   // "validation" count misses most invalid entries; every entry the storage refuses as invalid
-  // is also an invalid item of an ingest request, so that count replaces it rather than adds to it.
-  let invalidEntries = 0;
+  // is also an invalid item the service counts, so its count replaces the storage's.
   new Counter({
     name: "batchlog_entries_rejected_total",
     help:
@@ -109,7 +106,7 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
     collect() {
       this.reset();
       for (const [reason, n] of Object.entries(snapshot.rejectedByReason)) {
-        this.labels(reason).inc(reason === "validation" ? invalidEntries : n);
+        this.labels(reason).inc(reason === "validation" && service ? service.stats().invalid : n);
       }
     },
   });
@@ -202,9 +199,6 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
     observeIngest(route, status, seconds, entries) {
       if (status < 300) ingestSeconds.labels(route).observe(seconds);
       ingestEntries.labels(route, String(status)).inc(entries);
-    },
-    observeInvalidEntries(count) {
-      invalidEntries += count;
     },
     observeResponse(route, method, status) {
       responses.labels(route, method, String(status)).inc();

@@ -73,6 +73,8 @@ export interface LogServiceStats {
   accepted: number;
   /** Items refused: invalid, or failed in storage. */
   rejected: number;
+  /** Of those, items refused as invalid (the service's checks or the storage's). */
+  invalid: number;
   /** wait=false items that failed after the response. */
   lateFailures: number;
   /** wait=false items not yet settled. */
@@ -138,7 +140,7 @@ export function createLogService({
   const tail = new LiveTail(storage, logger);
   const retentions = new Set<RetentionHandle>();
   const pending = new Set<Promise<unknown>>();
-  const counters = { accepted: 0, rejected: 0, lateFailures: 0 };
+  const counters = { accepted: 0, rejected: 0, invalid: 0, lateFailures: 0 };
   // A configuration constant of the storage (Infinity for the direct one).
   const queueCapacity = capacityOf(storage);
 
@@ -168,6 +170,7 @@ export function createLogService({
       const result = await submitted;
       counters.accepted += result.accepted;
       counters.rejected += result.errors.length;
+      for (const e of result.errors) if (e.code === "BATCHLOG_VALIDATION") counters.invalid++;
       return result;
     } catch (error) {
       counters.rejected += items;

@@ -183,7 +183,13 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     expect(result.ids.every((id) => id === null)).toBe(true);
     expect(result.errors).toMatchObject([{ index: 200, field: "message" }]);
     await fx.service.close();
-    expect(fx.service.stats()).toMatchObject({ inFlight: 0, lateFailures: 0, accepted: 200, rejected: 1 });
+    expect(fx.service.stats()).toMatchObject({
+      inFlight: 0,
+      lateFailures: 0,
+      accepted: 200,
+      rejected: 1,
+      invalid: 1,
+    });
     const stored = await allEntries(fx.storage);
     expect(stored.map((e) => e.message)).toEqual(items.slice(0, 200).map((i) => i.message));
   });
