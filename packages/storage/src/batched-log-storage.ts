@@ -92,12 +92,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     return this.#storeEach(entries, false);
   }
 
-  async enqueueEach(entries: NewLogEntry[]): Promise<QueuedEntries> {
-    try {
-      return await this.#enqueueAll(entries, false);
-    } catch (error) {
-      throw error instanceof EnqueueRefusal ? error.reason : error;
-    }
+  enqueueEach(entries: NewLogEntry[]): Promise<QueuedEntries> {
+    return this.#enqueueAll(entries, false);
   }
 
   // Not async: a frame suspended until the commit would keep `entries` (the caller's objects)
@@ -106,14 +102,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   #storeEach(entries: NewLogEntry[], setIds: boolean): Promise<PromiseSettledResult<number>[]> {
     return this.#enqueueAll(entries, setIds).then(
       (queued) => queued.committed,
-      (error: unknown) => {
-        const refusal =
-          error instanceof EnqueueRefusal ? error : new EnqueueRefusal(error as Error, new Map());
-        return entries.map((_, i) => ({
-          status: "rejected" as const,
-          reason: refusal.refused.get(i) ?? refusal.reason,
-        }));
-      },
+      // refused whole: every entry gets the queue's reason, as when refused before encoding
+      (reason: unknown) => entries.map(() => ({ status: "rejected" as const, reason })),
     );
   }
 
@@ -147,7 +137,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
         await this.#enqueue(pendings);
       } catch (error) {
         for (const pending of pendings) settleRejected(pending, error as Error);
-        throw new EnqueueRefusal(error as Error, refused);
+        throw error;
       }
     }
     return { committed: group.promise, refused };
@@ -300,19 +290,6 @@ function pendingEntry(
     index,
     settled: false,
   };
-}
-
-/**
- * The queue refused a call whose entries were encoded: storeEach still reports each entry's own
- * encoding error, enqueueEach rethrows the queue's reason (see `reason`).
- */
-class EnqueueRefusal extends Error {
-  constructor(
-    readonly reason: Error,
-    readonly refused: ReadonlyMap<number, Error>,
-  ) {
-    super(reason.message);
-  }
 }
 
 function settleRejected(pending: PendingEntry, error: Error): void {
