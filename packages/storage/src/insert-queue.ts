@@ -250,7 +250,7 @@ export class InsertQueue {
 
   #fullError(count: number, bytes: number): QueueFullError {
     const retryAfter = this.retryAfterMs();
-    const mib = (n: number) =>
+    const size = (n: number) =>
       n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
     if (count > this.#config.queueCapacity) {
       return new QueueFullError(
@@ -261,7 +261,7 @@ export class InsertQueue {
     }
     if (bytes > this.#config.queueCapacityBytes) {
       return new QueueFullError(
-        `${mib(bytes)} of entries; queueCapacityBytes ${mib(this.#config.queueCapacityBytes)}`,
+        `${size(bytes)} of entries; queueCapacityBytes ${size(this.#config.queueCapacityBytes)}`,
         retryAfter,
         true,
       );
@@ -269,7 +269,7 @@ export class InsertQueue {
     if (this.depth + count > this.#config.queueCapacity)
       return new QueueFullError(this.#config.queueCapacity, retryAfter);
     return new QueueFullError(
-      `${mib(this.#bytes)} of entries waiting to commit, ${mib(bytes)} more would pass queueCapacityBytes (${mib(this.#config.queueCapacityBytes)})`,
+      `${size(this.#bytes)} of entries waiting to commit, ${size(bytes)} more would pass queueCapacityBytes (${size(this.#config.queueCapacityBytes)})`,
       retryAfter,
     );
   }
