@@ -5,7 +5,6 @@ import type { LogStorage } from "@batchlog/storage";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
-  type FastifyReply,
   type FastifyRequest,
   LogController,
 } from "fastify";
@@ -48,7 +47,16 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     sendError(reply, 404, "BATCHLOG_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`),
   );
   if (config.token !== undefined) app.addHook("onRequest", bearerAuth(config.token));
-  if (metrics !== undefined) countResponses(app, metrics);
+  // A live-tail stream is counted when it starts (a stream the client hangs up never reaches
+  // onResponse), and not again if the server ends it.
+  const streamsCounted = new WeakSet<FastifyRequest>();
+  const count = (request: FastifyRequest, status: number) =>
+    metrics?.observeResponse(request.routeOptions.url ?? "unmatched", request.method, status);
+  if (metrics !== undefined) {
+    app.addHook("onResponse", async (request, reply) => {
+      if (!streamsCounted.has(request)) count(request, reply.statusCode);
+    });
+  }
   // Live-tail streams never end by themselves: end them so that close() can finish.
   app.addHook("preClose", async () => streams.endAll());
 
@@ -61,42 +69,13 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     maxBuffered: config.tail.maxBuffered,
     maxClients: config.tail.maxClients,
     heartbeatMs: config.tail.heartbeatMs,
+    onStreamStarted: (request: FastifyRequest) => {
+      streamsCounted.add(request);
+      count(request, 200);
+    },
   });
   app.register(uiRoutes, uiFile === undefined ? {} : { file: uiFile });
   return app;
-}
-
-/**
- * Counts every response once in `batchlog_http_responses_total`: when it finishes (onResponse),
- * or, for a hijacked reply (the live tail's SSE stream), as soon as its handler has started it:
- * fastify runs onResponse on the socket's "finish", which a stream the client hangs up never sees.
- */
-function countResponses(app: FastifyInstance, metrics: Metrics) {
-  const counted = new WeakSet<FastifyRequest>();
-  const count = (request: FastifyRequest, reply: FastifyReply) => {
-    if (counted.has(request)) return;
-    counted.add(request);
-    metrics.observeResponse(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode);
-  };
-  app.addHook("onResponse", async (request, reply) => count(request, reply));
-  app.addHook("onRoute", (route) => {
-    const handler = route.handler;
-    route.handler = function (this: FastifyInstance, request, reply) {
-      // `sent` without an ended response: hijacked and still streaming.
-      const countIfStreaming = () => {
-        if (reply.sent && !reply.raw.writableEnded) count(request, reply);
-      };
-      const result = handler.call(this, request, reply);
-      if (result instanceof Promise) {
-        return result.then((value: unknown) => {
-          countIfStreaming();
-          return value;
-        });
-      }
-      countIfStreaming();
-      return result;
-    };
-  });
 }
 
 // The e2e harness (test/e2e) imports the server factory and config loader from this module.

@@ -4,7 +4,7 @@
 // in a `dropped` event; the server's memory stays bounded.
 import type { LogService, TailFilter } from "@batchlog/service";
 import type { LogEntry } from "@batchlog/storage";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { sendError } from "../http-errors.js";
 import { searchParamsOf } from "./query.js";
 
@@ -15,6 +15,8 @@ export interface TailRouteOptions {
   maxClients: number;
   heartbeatMs: number;
   streams: TailStreams;
+  /** Called once the stream's 200 is written (metrics: onResponse misses a hijacked reply). */
+  onStreamStarted?: (request: FastifyRequest) => void;
 }
 
 /** The open streams, so that shutdown can end them (fastify.close() would wait for them forever). */
@@ -34,7 +36,7 @@ export class TailStreams {
 
 export async function tailRoutes(
   app: FastifyInstance,
-  { service, maxBuffered, maxClients, heartbeatMs, streams }: TailRouteOptions,
+  { service, maxBuffered, maxClients, heartbeatMs, streams, onStreamStarted }: TailRouteOptions,
 ) {
   app.get("/api/logs/tail", async (request, reply) => {
     const params = searchParamsOf(request);
@@ -78,6 +80,7 @@ export async function tailRoutes(
       "x-accel-buffering": "no",
     });
     res.write(": batchlog live tail\nretry: 3000\n\n");
+    onStreamStarted?.(request);
     const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
     heartbeat.unref();
 
