@@ -1,3 +1,5 @@
+import { joinGroupsWithAnd } from "./fts-groups.js";
+
 /** A full-text query the user must fix; the message says why, without quoting the query. */
 export class FtsQueryError extends Error {
   constructor(message: string) {
@@ -30,7 +32,8 @@ const SPACE = /[ \t\n\r]/;
  * phrase: `order-1` → `"order-1"` (the phrase "order 1"), `a:b` → `"a:b"`, `order-1*` →
  * `"order-1"*`. Quoted phrases, `AND`/`OR`/`NOT`, parentheses, `NEAR(… , N)` and clean words
  * (`pay`, `pay*`) pass unchanged, so the result means to FTS5 what it means to `compileTextMatch`.
- * Idempotent. Throws FtsQueryError for an unbalanced `"` or a `*` that ends no word or phrase.
+ * A parenthesized group side by side with another operand is joined to it by AND
+ * (`joinGroupsWithAnd`), where FTS5 alone reports a syntax error. Idempotent. Throws FtsQueryError for an unbalanced `"` or a `*` that ends no word or phrase.
  */
 export function normalizeFtsQuery(query: string): string {
   let out = "";
@@ -70,7 +73,7 @@ export function normalizeFtsQuery(query: string): string {
     if (word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(end))) inNear = true;
     out += normalizeWord(word, out.endsWith('"'), query[end] === '"');
   }
-  return out;
+  return joinGroupsWithAnd(out);
 }
 
 function normalizeWord(word: string, afterQuote: boolean, beforeQuote: boolean): string {

@@ -115,6 +115,16 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
     ["getUser(id) failed", '"getUser(id)" failed'],
     ['at f(g(x), "y")', 'at "f(g(x), ""y"")"'],
     ["(retry OR fetch(url))", '(retry OR "fetch(url)")'],
+    // a group side by side with anything: FTS5 alone calls these syntax errors
+    ["timeout (db OR redis)", "(timeout AND (db OR redis))"],
+    ["(a) b", "((a) AND b)"],
+    ["(a) (b)", "((a) AND (b))"],
+    ["x OR a b (c) d", "x OR (a b AND (c) AND d)"],
+    ["NOT-x (a)", '("NOT-x" AND (a))'],
+    ["NEAR(a b, 2) (c)", "(NEAR(a b, 2) AND (c))"],
+    ["(x (a OR b))", "((x AND (a OR b)))"],
+    ['"a b"(c)', '("a b" AND (c))'],
+    ["(a", "(a"],
     // left as they are: FTS5 syntax a user means
     ["pay", "pay"],
     ["pay*", "pay*"],

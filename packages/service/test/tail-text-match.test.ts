@@ -99,11 +99,23 @@ const near = fc
   .map(([ps, d]) => `NEAR(${ps.join(" ")}${d === null ? "" : `, ${d}`})`);
 const atom = fc.oneof({ weight: 4, arbitrary: word }, prefix, phrase, near);
 
-/** Well-formed queries: atoms side by side, joined by AND/OR/NOT, grouped in parentheses. */
+/**
+ * Well-formed queries: atoms and parenthesized groups side by side, joined by AND/OR/NOT, grouped
+ * in parentheses.
+ */
 const { expression } = fc.letrec((tie) => ({
   expression: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
     fc.array(atom, { minLength: 1, maxLength: 3 }).map((as) => as.join(" ")),
+    fc
+      .array(
+        fc.oneof(
+          atom,
+          tie("expression").map((e) => `(${e})`),
+        ),
+        { minLength: 2, maxLength: 3 },
+      )
+      .map((parts) => parts.join(" ")),
     fc
       .tuple(tie("expression"), fc.constantFrom("AND", "OR", "NOT"), tie("expression"))
       .map(([a, op, b]) => `${a} ${op} ${b}`),
@@ -222,7 +234,17 @@ describe("live-tail text matching is the search's FTS5 matching", () => {
     "(pay OR loan) NOT repay",
     "pay(invoice 7)", // a call-like word is a phrase
     "foo(bar)",
+    "(pay) loan", // a group side by side with a word is an AND
+    "pay (loan OR order) 1",
+    "(pay) (loan)",
   ])("agrees with search on %j", agree);
+
+  it("reads a group side by side with a word as AND, where FTS5 alone reports a syntax error", async () => {
+    const and = await searched("order AND (shipped OR 1)");
+    expect("ids" in and && and.ids.length).toBeGreaterThan(2);
+    expect(await searched("order (shipped OR 1)")).toEqual(and);
+    expect(await searched("(shipped OR 1) order")).toEqual(and);
+  });
 
   it("does not match inside words: q=pay finds neither 'paymentservice restarted' nor 'repay loan'", () => {
     const match = compileTailFilter({ text: "pay" });
@@ -232,7 +254,7 @@ describe("live-tail text matching is the search's FTS5 matching", () => {
     expect(messages).not.toContain("repay loan");
   });
 
-  it.each(['"bad', "AND", "*", "pay *", "NOT pay", "(pay", "pay)", "(pay) loan", "foo(bar", "NEAR(a b, x)"])(
+  it.each(['"bad', "AND", "*", "pay *", "NOT pay", "(pay", "pay)", "(pay) OR", "foo(bar", "NEAR(a b, x)"])(
     "rejects %j as search does",
     async (q) => {
       expect(await searched(q)).toEqual({ rejected: "q" });
