@@ -81,8 +81,18 @@ export abstract class LogStorageBase {
     return this.#batchListeners.size > 0;
   }
 
+  /**
+   * Runs after the commit: a throwing listener is logged, never thrown, or it would stop the
+   * batched queue's loop (every later entry timing out) or reject a committed entry (direct).
+   */
   protected emitBatch(event: BatchEvent): void {
-    for (const listener of this.#batchListeners) listener(event);
+    for (const listener of this.#batchListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.config.logger?.error({ err: error }, "batch listener threw");
+      }
+    }
   }
 
   /** Before the final checkpoint: no reader may hold the WAL open while it is truncated. */

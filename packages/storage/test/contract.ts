@@ -9,6 +9,7 @@ import {
   StorageClosedError,
   ValidationError,
 } from "../src/index.js";
+import { captureLogs } from "./helpers/log-capture.js";
 
 /** Where the contract runs: a fresh empty database per test, and the config every open uses. */
 export interface ContractBackend {
@@ -388,6 +389,19 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(b.waits).toBe(b.size);
         expect(b.commitMs).toBeGreaterThanOrEqual(0);
       }
+    });
+
+    it("logs a throwing batch listener and keeps writing: every entry committed once, none rejected", async () => {
+      const logs = captureLogs();
+      const s = await open({ logger: logs.logger, writeTimeoutMs: 5000 });
+      s.onBatch(() => {
+        throw new Error("metrics exporter broke");
+      });
+      const first = await s.store(entry(1));
+      const rest = await s.storeMany([entry(2), entry(3)]);
+      expect(rest[0]).toBeGreaterThan(first);
+      expect((await s.getRecent(10)).map((e) => e.id)).toEqual([...rest].reverse().concat(first));
+      expect(logs.messages("batch listener threw").length).toBeGreaterThan(0);
     });
 
     it("notifies commit listeners with the committed entries", async () => {
