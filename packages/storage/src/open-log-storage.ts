@@ -1,5 +1,6 @@
 import { existsSync, renameSync } from "node:fs";
 import { BatchedLogStorage } from "./batched-log-storage.js";
+import { toDriverErrorInfo } from "./classify-error.js";
 import { type BatchConfig, type BatchConfigInput, isRemoteUrl, resolveBatchConfig } from "./config.js";
 import { type OpenedDatabase, openClient, prepareDatabase } from "./database.js";
 import { DirectLogStorage } from "./direct-log-storage.js";
@@ -102,7 +103,7 @@ async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
     opened?.client.close();
     const path = opened?.path ?? (isRemoteUrl(config.url) ? null : undefined);
     const reason = openFailureReason(error);
-    if (config.recover && path) {
+    if (config.recover && path && isDamagedFile(error)) {
       const aside = moveAside(path);
       config.logger?.error(
         { file: path, movedTo: aside, reason },
@@ -116,11 +117,29 @@ async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
   }
 }
 
+class QuickCheckError extends Error {}
+
 async function checkIntegrity(opened: OpenedDatabase): Promise<void> {
   if (opened.path === null) return;
   const result = await opened.client.execute("PRAGMA quick_check");
   const problems = result.rows.map((r) => String(r[0])).filter((m) => m !== "ok");
-  if (problems.length > 0) throw new Error(`quick_check failed: ${problems.slice(0, 5).join("; ")}`);
+  if (problems.length > 0)
+    throw new QuickCheckError(`quick_check failed: ${problems.slice(0, 5).join("; ")}`);
+}
+
+/**
+ * Whether `recover` may move the file aside: only when the file itself is damaged (not a
+ * database, corrupt pages). A busy lock, a full disk or a lost server says nothing about the
+ * file, and moving a healthy database aside would hide every entry it holds.
+ */
+function isDamagedFile(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if (e instanceof QuickCheckError) return true;
+    const info = toDriverErrorInfo(e);
+    const primary = info.rawCode === undefined ? undefined : info.rawCode & 0xff;
+    if (primary === 11 || primary === 26 || /^SQLITE_(CORRUPT|NOTADB)/.test(info.code ?? "")) return true;
+  }
+  return false;
 }
 
 function moveAside(path: string): string {

@@ -13,7 +13,7 @@ import {
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLogStorage, StorageUnavailableError } from "../../src/index.js";
-import { exited, killChildren, spawnTs, waitForLine } from "../helpers/child-process.js";
+import { exited, holdWriteLock, killChildren, spawnTs, waitForLine } from "../helpers/child-process.js";
 import { crashCycle } from "../helpers/crash-harness.js";
 import { inspect, integrityCheck } from "../helpers/db-inspect.js";
 import { captureLogs } from "../helpers/log-capture.js";
@@ -126,6 +126,46 @@ describe("corruption on open", () => {
     expect(loud[0]).toMatchObject({ file: path, movedTo: join(temp.dir, base!) });
     expect(String(loud[0]!.reason)).toMatch(reason);
     expect(integrityCheck(path)).toBe("ok");
+  });
+});
+
+describe("recover: true and a healthy database", () => {
+  it("keeps a database whose open failed for a passing reason (another process holds the write lock): clear error, nothing moved aside", async () => {
+    const path = temp.path("healthy.db");
+    const first = await openLogStorage({ url: `file:${path}`, diskReserveBytes: 0 });
+    const id = await first.store({ message: "acknowledged before the restart" });
+    await first.close();
+
+    // The reopen has a schema change to make (a new indexed field), which needs the write lock.
+    const lock = await holdWriteLock(path, 2000);
+    const logs = captureLogs();
+    const error = await openLogStorage({
+      url: `file:${path}`,
+      recover: true,
+      busyTimeoutMs: 50,
+      indexedFields: ["user"],
+      logger: logs.logger,
+      diskReserveBytes: 0,
+    }).then(
+      async (storage) => {
+        await storage.close();
+        return null;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toMatch(/database is locked/);
+    expect(readdirSync(temp.dir).filter((f) => f.startsWith("healthy.db.corrupt-"))).toEqual([]);
+    expect(logs.lines.filter((l) => l.level >= 50)).toEqual([]);
+
+    await lock.released;
+    const again = await openLogStorage({ url: `file:${path}`, recover: true, diskReserveBytes: 0 });
+    try {
+      expect((await again.getRecent(10)).map((e) => e.id)).toEqual([id]);
+    } finally {
+      await again.close();
+    }
   });
 });
 
