@@ -204,6 +204,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   async #close(): Promise<void> {
     clearInterval(this.#checkpointTimer);
     await this.#queue.drain();
+    await this.cleanupsStopped();
     await this.closeReader();
     const writer = this.#queue.writer;
     try {

@@ -13,16 +13,18 @@ export const RELEASE_CHUNK_PAGES = 2048;
  * Deletes by age, then by count, in bounded chunks on the writer; FTS stays consistent via
  * triggers. Then gives the freed pages back to the filesystem (files created with
  * auto_vacuum=INCREMENTAL), also in bounded chunks; a failure there is logged, not thrown: the
- * rows are deleted and their pages are reused by later writes anyway.
+ * rows are deleted and their pages are reused by later writes anyway. Once `stopped()` (the
+ * storage is closing), it ends after the current chunk with the rows deleted so far.
  */
 export async function runCleanup(
   writer: BatchWriter,
   reader: LogReads,
   policy: CleanupPolicy,
-  logger?: Logger,
+  { logger, stopped }: { logger?: Logger | undefined; stopped: () => boolean },
 ): Promise<number> {
-  const deleted = await deleteRows(writer, reader, policy);
-  if (deleted > 0) {
+  const deleted = await deleteRows(writer, reader, policy, stopped);
+  // Closing: the rows deleted so far are committed; the close's own checkpoint follows.
+  if (deleted > 0 && !stopped()) {
     try {
       const bytes = await releaseFreePages(writer);
       if (bytes > 0)
@@ -34,14 +36,22 @@ export async function runCleanup(
   return deleted;
 }
 
-async function deleteRows(writer: BatchWriter, reader: LogReads, policy: CleanupPolicy): Promise<number> {
+async function deleteRows(
+  writer: BatchWriter,
+  reader: LogReads,
+  policy: CleanupPolicy,
+  stopped: () => boolean,
+): Promise<number> {
   let deleted = 0;
   if (policy.olderThan !== undefined) {
-    deleted += await deleteAll(writer, { kind: "olderThan", beforeMs: policy.olderThan.getTime() });
+    const scope = { kind: "olderThan", beforeMs: policy.olderThan.getTime() } as const;
+    deleted += await deleteAll(writer, scope, stopped);
   }
-  if (policy.maxEntries !== undefined) {
+  if (policy.maxEntries !== undefined && !stopped()) {
     const cutoff = await reader.cutoffIdToKeep(policy.maxEntries);
-    if (cutoff !== null) deleted += await deleteAll(writer, { kind: "upToId", maxId: cutoff });
+    if (cutoff !== null && !stopped()) {
+      deleted += await deleteAll(writer, { kind: "upToId", maxId: cutoff }, stopped);
+    }
   }
   return deleted;
 }
@@ -62,12 +72,13 @@ async function releaseFreePages(writer: BatchWriter): Promise<number> {
 async function deleteAll(
   writer: BatchWriter,
   scope: Parameters<BatchWriter["deleteChunk"]>[0],
+  stopped: () => boolean,
 ): Promise<number> {
   let total = 0;
   for (;;) {
     const n = await writer.deleteChunk(scope, CLEANUP_CHUNK);
     total += n;
-    if (n < CLEANUP_CHUNK) return total;
+    if (n < CLEANUP_CHUNK || stopped()) return total;
     // let queued batches through between chunks
     await new Promise((resolve) => setImmediate(resolve));
   }

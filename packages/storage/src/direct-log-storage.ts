@@ -150,6 +150,7 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    await this.cleanupsStopped();
     await this.closeReader();
     try {
       await this.#writer.checkpoint("TRUNCATE");

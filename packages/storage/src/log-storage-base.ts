@@ -36,6 +36,7 @@ export abstract class LogStorageBase {
   protected readonly metrics = new StorageMetrics();
   protected readonly commitListeners: CommitListeners;
   readonly #batchListeners = new Set<BatchListener>();
+  readonly #cleanups = new Set<Promise<number>>();
 
   constructor(parts: StorageParts) {
     this.config = parts.config;
@@ -61,11 +62,28 @@ export abstract class LogStorageBase {
     return this.whileOpen(() => this.reader.countByBucket(query));
   }
 
+  /** Stops after its current chunk once close() begins (see cleanupsStopped). */
   cleanup(policy: CleanupPolicy): Promise<number> {
     return this.whileOpen(() => {
       validateCleanupPolicy(policy);
-      return runCleanup(this.cleanupWriter, this.reader, policy, this.config.logger);
+      const run = runCleanup(this.cleanupWriter, this.reader, policy, {
+        logger: this.config.logger,
+        stopped: () => this.isClosed,
+      });
+      this.#cleanups.add(run);
+      const forget = () => this.#cleanups.delete(run);
+      run.then(forget, forget);
+      return run;
     });
+  }
+
+  /**
+   * For close(), before the writer and reader close: running cleanups end their current chunk
+   * and resolve with the rows they deleted. A chunk sent to a closed writer would fail with an
+   * internal error, or never be answered by the writer thread.
+   */
+  protected async cleanupsStopped(): Promise<void> {
+    await Promise.allSettled([...this.#cleanups]);
   }
 
   onCommit(listener: CommitListener): () => void {

@@ -142,3 +142,34 @@ describe("cleanup returns the space it frees", () => {
     expect(after.integrity).toBe("ok");
   });
 });
+
+describe("cleanup while the storage closes", () => {
+  const closing: [string, BatchConfigInput][] = [
+    ...variants,
+    ["direct", { implementation: "direct", readerThread: false }],
+  ];
+  for (const [name, config] of closing) {
+    it(`${name}: a running cleanup ends after its current chunk with the rows it deleted; close() waits for it`, async () => {
+      const url = temp.url(`closing-${name.replace(/\W+/g, "-")}.db`);
+      const seed = await openLogStorage({ url, diskReserveBytes: 0 });
+      await seed.storeMany(entries(0, 20_000));
+      await seed.close();
+
+      const storage = await openLogStorage({ url, diskReserveBytes: 0, ...config });
+      const cleanup = storage.cleanup({ olderThan: new Date(base + 30_000 * 1000) });
+      const closed = storage.close();
+      const deleted = await cleanup;
+      await closed;
+      expect(deleted).toBeLessThan(20_000);
+      expect(deleted % 5000).toBe(0); // whole chunks: each one is a transaction
+
+      const reopened = await openLogStorage({ url, diskReserveBytes: 0 });
+      try {
+        expect(await reopened.cleanup({ maxEntries: 0 })).toBe(20_000 - deleted);
+      } finally {
+        await reopened.close();
+      }
+      expect(inspect(filePathOf(url)).integrity).toBe("ok");
+    });
+  }
+});
