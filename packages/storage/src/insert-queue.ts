@@ -60,6 +60,8 @@ export class InsertQueue {
   /** The batch being written or retried. */
   #current: PendingEntry[] = [];
   #inFlight = false;
+  /** A failed attempt at #current may have committed (writer.failureMayHaveCommitted). */
+  #currentMayHaveCommitted = false;
   #waiters: Waiter[] = [];
 
   #wake: (() => void) | null = null;
@@ -195,6 +197,7 @@ export class InsertQueue {
       }
       const batch = this.#take(this.#config.maxBatchSize);
       this.#current = batch;
+      this.#currentMayHaveCommitted = false;
       await this.#commit();
       this.#current = [];
       this.#bytes -= sumBytes(batch);
@@ -310,6 +313,7 @@ export class InsertQueue {
         return;
       }
       const kind = classifyFailure(result.error);
+      if (this.#writer.failureMayHaveCommitted) this.#currentMayHaveCommitted = true;
       this.#metrics.failure(result.error);
       if (kind === "fatal") this.#fatal = result.error;
       const giveUp =
@@ -407,10 +411,11 @@ export class InsertQueue {
           : this.#closing
             ? `closed while the database was failing: ${error.message}`
             : `write failed after ${attempts} attempts: ${error.message}`;
+    const unknown = attempts > 0 && this.#currentMayHaveCommitted ? MAY_HAVE_COMMITTED : "";
     for (const item of items) {
       this.#metrics.entriesFailed++;
       this.#metrics.reject("unavailable");
-      this.#settle(item, new StorageUnavailableError(reason, { cause: error }));
+      this.#settle(item, new StorageUnavailableError(reason + unknown, { cause: error }));
     }
   }
 
@@ -420,14 +425,18 @@ export class InsertQueue {
     item.settler.fail(item.index, error);
   }
 
-  /** Rejects entries older than writeTimeoutMs. Queued ones are withdrawn and never written. */
+  /**
+   * Rejects entries older than writeTimeoutMs. Queued ones are withdrawn and never written; so are
+   * those of a batch waiting to be retried, unless its failed attempt may have committed.
+   */
   #expire(): void {
     const cutoff = performance.now() - this.#config.writeTimeoutMs;
     const timeout = this.#config.writeTimeoutMs;
+    const withdrawable = !this.#inFlight && !this.#currentMayHaveCommitted;
     for (const item of this.#current) {
       if (!item.settled && item.enqueuedAt <= cutoff) {
         this.#metrics.reject("timeout");
-        this.#settle(item, new WriteTimeoutError(timeout, !this.#inFlight));
+        this.#settle(item, new WriteTimeoutError(timeout, withdrawable));
       }
     }
     while (this.#head < this.#queue.length && this.#queue[this.#head]!.enqueuedAt <= cutoff) {
@@ -466,6 +475,8 @@ export class InsertQueue {
     return new Promise((resolve) => setTimeout(resolve, Math.min(ms, untilDeadline)));
   }
 }
+
+const MAY_HAVE_COMMITTED = " (an earlier attempt's answer was lost: the entry may have been written, once)";
 
 /** Names the entry field a refused row violated, from SQLite's constraint message. */
 export function fieldOfConstraint(message: string): string {

@@ -23,6 +23,12 @@ export type DeleteScope = { kind: "olderThan"; beforeMs: number } | { kind: "upT
  * (remote servers, embedded replicas). One call at a time: the caller keeps one batch in flight.
  */
 export interface BatchWriter {
+  /**
+   * True when a failed write may have committed all the same (over a network, a commit whose
+   * answer was lost): its rows are sent again by the next attempt, so an entry of that batch that
+   * times out meanwhile is not withdrawn. False where a failure rolled the transaction back.
+   */
+  readonly failureMayHaveCommitted: boolean;
   write(rows: readonly RowToWrite[]): Promise<WriteResult>;
   /** Deletes at most `chunkSize` rows of the scope, oldest first, in one transaction. */
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number>;

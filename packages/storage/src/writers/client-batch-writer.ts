@@ -54,6 +54,8 @@ export interface ClientBatchWriterOptions {
  * idempotent across retries by a write token (see WRITE_TOKENS_TABLE).
  */
 export class ClientBatchWriter implements BatchWriter {
+  /** A lost answer leaves the commit unknown; the retry re-sends the attempt (see WRITE_TOKENS_TABLE). */
+  readonly failureMayHaveCommitted = true;
   readonly #client: Client;
   readonly #manageWal: boolean;
   readonly #replica: boolean;

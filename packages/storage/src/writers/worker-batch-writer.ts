@@ -22,6 +22,7 @@ type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Om
  * new thread on the same file: SQLite rolls back whatever the dead one had not committed.
  */
 export class WorkerBatchWriter implements BatchWriter {
+  readonly failureMayHaveCommitted = false;
   readonly #thread: ThreadClient;
 
   private constructor(thread: ThreadClient) {

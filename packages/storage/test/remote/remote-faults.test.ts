@@ -5,7 +5,12 @@
  */
 import { createClient } from "@libsql/client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type LogStorage, openLogStorage, StorageUnavailableError } from "../../src/index.js";
+import {
+  type LogStorage,
+  openLogStorage,
+  StorageUnavailableError,
+  WriteTimeoutError,
+} from "../../src/index.js";
 import { SqldServer, skipWithoutSqld } from "../helpers/sqld.js";
 import { FlakyProxy } from "./flaky-proxy.js";
 import { readAllRows, wipeRemote } from "./remote-db.js";
@@ -140,6 +145,26 @@ describe.skipIf(skip)("remote storage under server failures", () => {
       for (let i = 1; i < ids.length; i++) expect(ids[i]).toBe(ids[i - 1]! + 1);
     });
   }
+
+  it("an entry that times out after its batch's answer was lost is not reported withdrawn: the server has it, once", async () => {
+    proxy = await FlakyProxy.start(server.port);
+    storage = await openLogStorage({
+      url: proxy.url("http"),
+      writeTimeoutMs: 600,
+      // the retry comes after the timeout
+      retry: { initialDelayMs: 4000, maxDelayMs: 4000 },
+    });
+    await storage.store({ message: "warm-up" });
+    const cut = proxy.loseNextAnswer(300);
+    const pending = storage.store({ message: "answer lost, then timed out" }).catch((e: unknown) => e);
+    await cut;
+    const error = await pending;
+    expect(error).toBeInstanceOf(WriteTimeoutError);
+    // The attempt committed on the server; the caller must not be told it never will be.
+    expect((await countMessage(server.httpUrl, "answer lost, then timed out")).count).toBe(1);
+    expect((error as WriteTimeoutError).withdrawn).toBe(false);
+    expect((error as Error).message).toMatch(/may still commit/);
+  });
 
   it("direct storage: a write during an outage rejects with StorageUnavailableError, health recovers", async () => {
     storage = await openLogStorage({ url: server.url("ws"), implementation: "direct" });
