@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { backoffDelayMs } from "./backoff.js";
 import { classifyFailure, type DriverErrorInfo, toDriverErrorInfo } from "./classify-error.js";
 import type { BatchConfig } from "./config.js";
 import {
@@ -327,7 +328,7 @@ export class InsertQueue {
       }
       this.#metrics.retries++;
       this.#metrics.consecutiveFailures++;
-      this.#backoffMs = this.#backoff(attempt);
+      this.#backoffMs = backoffDelayMs(this.#config.retry, attempt);
       // One line per retry: the attempt number and the wait make an outage readable in the log.
       this.#logger?.warn(
         { err: result.error, kind, attempt, batch: live.length, retryInMs: Math.round(this.#backoffMs) },
@@ -461,13 +462,6 @@ export class InsertQueue {
       this.push(waiter.items);
       waiter.resolve();
     }
-  }
-
-  #backoff(attempt: number): number {
-    const { initialDelayMs, maxDelayMs } = this.#config.retry;
-    const ceiling = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
-    // "Equal jitter": at least half the ceiling, so retries never hammer, spread over the rest.
-    return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
   #sleep(ms: number): Promise<void> {

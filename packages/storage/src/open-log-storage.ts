@@ -2,12 +2,13 @@ import { existsSync, renameSync } from "node:fs";
 import { BatchedLogStorage } from "./batched-log-storage.js";
 import { toDriverErrorInfo } from "./classify-error.js";
 import { type BatchConfig, type BatchConfigInput, isRemoteUrl, resolveBatchConfig } from "./config.js";
-import { type OpenedDatabase, openClient, prepareDatabase } from "./database.js";
+import { type OpenedDatabase, prepareDatabase } from "./database.js";
 import { DirectLogStorage } from "./direct-log-storage.js";
 import { DiskReserve } from "./disk-reserve.js";
 import { StorageUnavailableError } from "./errors.js";
 import { LogReader, type LogReads } from "./log-reader.js";
 import { ThreadedLogReader } from "./reader/threaded-log-reader.js";
+import { isSnapshotNotFound, openClientAwaitingSnapshot, snapshotNotFoundReason } from "./replica-open.js";
 import type { LogStorage } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 import { ClientBatchWriter } from "./writers/client-batch-writer.js";
@@ -95,21 +96,23 @@ async function createWriter(
 async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
   let opened: OpenedDatabase | undefined;
   try {
-    opened = openClient(config);
+    opened = await openClientAwaitingSnapshot(config);
     await checkIntegrity(opened);
     await prepareDatabase(opened, config);
     return opened;
   } catch (error) {
     opened?.client.close();
     const path = opened?.path ?? (isRemoteUrl(config.url) ? null : undefined);
-    const reason = openFailureReason(error);
+    const reason = isSnapshotNotFound(error)
+      ? snapshotNotFoundReason(config.syncUrl)
+      : openFailureReason(error);
     if (config.recover && path && isDamagedFile(error)) {
       const aside = moveAside(path);
       config.logger?.error(
         { file: path, movedTo: aside, reason },
         "database unreadable: moved aside, starting a new one",
       );
-      const fresh = openClient(config);
+      const fresh = await openClientAwaitingSnapshot(config);
       await prepareDatabase(fresh, config);
       return fresh;
     }

@@ -78,6 +78,8 @@ export interface SqldOptions {
   port?: number;
   /** Require JWT auth (`--auth-jwt-key-file`); mint tokens with `token()`. */
   auth?: boolean;
+  /** More sqld flags (e.g. `--max-log-size 1`, to compact its replication log early). */
+  args?: string[];
 }
 
 export class SqldServer {
@@ -86,11 +88,13 @@ export class SqldServer {
   readonly #ownsDir: boolean;
   readonly #privateKey: KeyObject | null;
   readonly #keyFile: string | null;
+  readonly #args: string[];
   #child: ChildProcess | null = null;
   #log = "";
 
-  private constructor(dir: string, ownsDir: boolean, port: number, auth: boolean) {
+  private constructor(dir: string, ownsDir: boolean, port: number, auth: boolean, args: string[]) {
     this.dir = dir;
+    this.#args = args;
     this.port = port;
     this.#ownsDir = ownsDir;
     if (auth) {
@@ -110,7 +114,13 @@ export class SqldServer {
     // A port chosen by the kernel can be taken by someone else before sqld binds it: retry.
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await freePort());
-      const server = new SqldServer(dir, options.dir === undefined, port, options.auth ?? false);
+      const server = new SqldServer(
+        dir,
+        options.dir === undefined,
+        port,
+        options.auth ?? false,
+        options.args ?? [],
+      );
       try {
         await server.#spawn();
         return server;
@@ -189,6 +199,7 @@ export class SqldServer {
       "--http-listen-addr",
       `127.0.0.1:${this.port}`,
       "--no-welcome",
+      ...this.#args,
     ];
     if (this.#keyFile !== null) args.push("--auth-jwt-key-file", this.#keyFile);
     const child = spawn(binary, args, {

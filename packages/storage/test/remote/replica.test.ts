@@ -3,11 +3,12 @@
  * Measures the consistency a reader gets: the writing replica reads its own writes at once
  * (libSQL's read-your-writes); another replica sees them after its next sync.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LogStorage, openLogStorage, StorageUnavailableError } from "../../src/index.js";
+import { captureLogs } from "../helpers/log-capture.js";
 import { SqldServer, skipWithoutSqld } from "../helpers/sqld.js";
 import { readAllRows } from "./remote-db.js";
 
@@ -96,6 +97,75 @@ describe.skipIf(skip)("embedded replicas of a sqld database", () => {
       expect((error as Error).message).toMatch(/Connection refused|connect/i);
     } finally {
       await server.restart();
+    }
+  });
+});
+
+describe.skipIf(skip)("an embedded replica opened while sqld's snapshot is not ready", () => {
+  let server: SqldServer;
+  let dir: string;
+  beforeAll(async () => {
+    // A 1 MB replication log: sqld compacts it into snapshots, which a new replica must load.
+    server = await SqldServer.start({ args: ["--max-log-size", "1"] });
+    dir = mkdtempSync(join(tmpdir(), "batchlog-replica-snapshot-"));
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("waits for the snapshot ('snapshot not found' is sqld still writing it) and opens with every entry", async () => {
+    const writer = await openLogStorage({ url: server.httpUrl });
+    const payload = "x".repeat(2000);
+    let lastId = 0;
+    for (let round = 0; round < 3; round++) {
+      const ids = await writer.storeMany(
+        Array.from({ length: 1500 }, (_, i) => ({ message: `round ${round} entry ${i} ${payload}` })),
+      );
+      lastId = ids.at(-1)!;
+    }
+    await writer.close();
+    // Compaction runs in the background: wait until sqld has written its snapshots and stopped.
+    const snapshots = join(server.dir, "data.sqld", "dbs", "default", "snapshots");
+    const started = performance.now();
+    let files: string[] = [];
+    for (let seen = -1; performance.now() - started < 10_000; await sleep(300)) {
+      files = existsSync(snapshots) ? readdirSync(snapshots) : [];
+      if (files.length > 0 && files.length === seen) break;
+      seen = files.length;
+    }
+    expect(files.length).toBeGreaterThan(0);
+
+    // sqld's state between compacting its log and renaming the new snapshot into place: the
+    // replica is told to load a snapshot, and the server answers "snapshot not found".
+    const aside = join(dir, "snapshots-being-written");
+    mkdirSync(aside);
+    for (const file of files) renameSync(join(snapshots, file), join(aside, file));
+    const logs = captureLogs();
+    const opening = openLogStorage({
+      url: `file:${join(dir, "replica.db")}`,
+      syncUrl: server.httpUrl,
+      retry: { initialDelayMs: 50, maxDelayMs: 200 },
+      logger: logs.logger,
+    });
+    let settled = false;
+    opening.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // Put the snapshot in place once the open has been told it is missing (or has given up).
+    while (!settled && !logs.lines.some((l) => /snapshot/.test(l.msg))) await sleep(10);
+    for (const file of files) renameSync(join(aside, file), join(snapshots, file));
+
+    const replica = await opening;
+    try {
+      expect((await replica.getRecent(1))[0]?.id).toBe(lastId);
+      const retries = logs.lines.filter((l) => /snapshot/.test(l.msg));
+      expect(retries.length).toBeGreaterThan(0);
+      expect(String(retries[0]!.reason)).toMatch(/snapshot not found/);
+      expect(String(retries[0]!.reason)).not.toMatch(/MetadataMap/);
+    } finally {
+      await replica.close();
     }
   });
 });
