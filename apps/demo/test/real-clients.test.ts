@@ -156,12 +156,13 @@ describe("OpenTelemetry OTLP/HTTP log exporters", () => {
     });
     logger.emit({ severityNumber: SeverityNumber.FATAL, body: "otel fatal line" });
     logger.emit({ severityNumber: SeverityNumber.TRACE, body: "otel trace line" });
+    logger.emit({ eventName: "cart.viewed", attributes: { sku: "A1" } }); // an event: no body
     await provider.forceFlush();
     await provider.shutdown();
   };
 
   const checkEntries = async (service: string) => {
-    const entries = await bySource(service, 5);
+    const entries = await bySource(service, 6);
     expect(find(entries, "otel info line")).toMatchObject({
       level: "info",
       source: service,
@@ -175,6 +176,10 @@ describe("OpenTelemetry OTLP/HTTP log exporters", () => {
     });
     expect(find(entries, "otel fatal line").level).toBe("fatal");
     expect(find(entries, "otel trace line").level).toBe("trace");
+    expect(entries.find((e) => e.fields?.event_name === "cart.viewed")).toMatchObject({
+      message: "",
+      fields: { sku: "A1" },
+    });
   };
 
   it("Should store records from exporter-logs-otlp-http (JSON, chunked without Content-Length)", async () => {

@@ -29,8 +29,8 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
  * Mapping: level from severityNumber/severityText (see `severityToLevel`); source ← the resource
  * attribute `service.name` (else `unknown`); fields ← resource, then scope, then record attributes
  * (a later one wins on a clash) plus `otel.scope.name`, `otel.scope.version`, `trace_id`, `span_id`
- * (hex) and `event_name` when present; message ← body (a string as is, any other AnyValue as
- * JSON); timestamp ← timeUnixNano, else observedTimeUnixNano, else the time of receipt.
+ * (hex) and `event_name` when present; message ← body (a string as is, an empty one as "", any other
+ * AnyValue as JSON); timestamp ← timeUnixNano, else observedTimeUnixNano, else the time of receipt.
  * A structurally broken request is a BadRequestError; a bad record only rejects that record.
  */
 export function otlpRawItems(body: Buffer, encoding: OtlpEncoding, now: number): RawItem[] {
@@ -78,8 +78,10 @@ function recordRawItem(
   }
   try {
     const body = record.body;
-    const flat = body === undefined || body === null ? "" : flattenAnyValue(body);
-    message = typeof flat === "string" ? flat : (JSON.stringify(flat) ?? "");
+    // An empty AnyValue (`{}`: what the JS exporter sends for a record without a body, such as
+    // an event) is no body at all, as the same record sent as protobuf decodes: not "null".
+    const flat = body === undefined || body === null ? null : flattenAnyValue(body);
+    message = flat === null ? "" : typeof flat === "string" ? flat : (JSON.stringify(flat) ?? "");
   } catch (error) {
     return { field: "body", error: `body: ${(error as Error).message}` };
   }

@@ -234,6 +234,37 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
     expect(JSON.parse(encodeOtlpResponse({}, "json").body.toString())).toEqual({ partialSuccess: {} });
   });
 
+  it("stores a record without a body (an event) with an empty message, from JSON as from protobuf", async () => {
+    fx = await open({ now: () => NOW });
+    // What exporter-logs-otlp-http sends for logger.emit({ eventName, attributes }): `body: {}`.
+    const request = {
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  timeUnixNano: ns(T0),
+                  eventName: "cart.viewed",
+                  body: {},
+                  attributes: [{ key: "sku", value: { stringValue: "A1" } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    await fx.service.ingestOtlp(json(request), { contentType: "application/json" });
+    const proto = encode(UpstreamExportLogsServiceRequest, toProto(request) as Record<string, unknown>);
+    await fx.service.ingestOtlp(Buffer.from(proto), { contentType: "application/x-protobuf" });
+    const event = { message: "", fields: { sku: "A1", event_name: "cart.viewed" } };
+    expect((await allEntries(fx.storage)).map((e) => ({ message: e.message, fields: e.fields }))).toEqual([
+      event,
+      event,
+    ]);
+  });
+
   it("rejects a record nested too deeply, and a whole request whose resource is", async () => {
     fx = await open();
     let deep: Record<string, unknown> = { stringValue: "bottom" };
