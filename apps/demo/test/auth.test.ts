@@ -22,7 +22,6 @@ describe("with BATCHLOG_TOKEN set", () => {
     ["GET", "/metrics"],
     ["POST", "/api/logs"],
     ["POST", "/loki/api/v1/push"],
-    ["POST", "/v1/logs"],
   ])("Should answer 401 to %s %s without a token", async (method, path) => {
     const res = await request(
       base,
@@ -31,6 +30,27 @@ describe("with BATCHLOG_TOKEN set", () => {
     );
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: "a bearer token is required", code: "BATCHLOG_UNAUTHORIZED" });
+    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="batchlog"');
+  });
+
+  it("Should answer 401 to POST /v1/logs without a token with the google.rpc.Status OTLP clients read", async () => {
+    const res = await request(base, "/v1/logs", {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({
+      code: 16,
+      message: "a bearer token is required",
+      details: [
+        {
+          "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+          reason: "BATCHLOG_UNAUTHORIZED",
+          domain: "batchlog",
+        },
+      ],
+    });
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="batchlog"');
   });
 

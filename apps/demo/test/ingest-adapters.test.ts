@@ -2,7 +2,7 @@
 // real-clients.test.ts).
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lokiPushProto, lokiPushSnappy, otlpLogsProto } from "./helpers/protobuf.js";
+import { decodeRpcStatus, lokiPushProto, lokiPushSnappy, otlpLogsProto } from "./helpers/protobuf.js";
 import { postJson, request, search, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 let server: TestServer;
@@ -192,6 +192,67 @@ describe("POST /v1/logs", () => {
   });
 });
 
+describe("POST /v1/logs failures", () => {
+  const postProto = async (body: Buffer) => {
+    const res = await fetch(`${base}/v1/logs`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf" },
+      body,
+    });
+    return {
+      status: res.status,
+      contentType: res.headers.get("content-type"),
+      status_: decodeRpcStatus(new Uint8Array(await res.arrayBuffer())),
+    };
+  };
+  const errorInfo = (reason: string) => ({
+    typeUrl: "type.googleapis.com/google.rpc.ErrorInfo",
+    reason,
+    domain: "batchlog",
+  });
+
+  it("Should answer a protobuf request's failures with a protobuf google.rpc.Status", async () => {
+    const proto = otlpLogsProto("x", [{ ms: Date.now(), severityNumber: 9, body: "cut" }]);
+    const cut = await postProto(proto.subarray(0, proto.length - 4));
+    expect(cut).toEqual({
+      status: 400,
+      contentType: "application/x-protobuf",
+      status_: {
+        code: 3,
+        message: "body is not a valid protobuf ExportLogsServiceRequest",
+        details: [errorInfo("BATCHLOG_BAD_REQUEST")],
+      },
+    });
+    // Refused by the body limit before the handler runs: the same form.
+    const big = await postProto(
+      otlpLogsProto("x", [{ ms: Date.now(), severityNumber: 9, body: "z".repeat(70_000) }]),
+    );
+    expect(big).toMatchObject({
+      status: 413,
+      contentType: "application/x-protobuf",
+      status_: { code: 3, details: [errorInfo("BATCHLOG_PAYLOAD_TOO_LARGE")] },
+    });
+    expect(big.status_.message).toMatch(/larger than/);
+  });
+
+  it("Should answer a JSON request's failures with a JSON google.rpc.Status", async () => {
+    const res = await postJson(base, "/v1/logs", { resourceLogs: 5 });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    expect(res.body).toEqual({
+      code: 3,
+      message: "resourceLogs must be an array of objects",
+      details: [
+        {
+          "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+          reason: "BATCHLOG_BAD_REQUEST",
+          domain: "batchlog",
+        },
+      ],
+    });
+  });
+});
+
 describe("adapters under a full queue", () => {
   it("Should answer 429 with Retry-After to Loki and OTLP pushes when the queue is full", async () => {
     const tiny = await startTestServer({
@@ -211,6 +272,10 @@ describe("adapters under a full queue", () => {
       const limited = answers.filter((a) => a.status === 429);
       expect(limited.length).toBeGreaterThan(0);
       for (const a of limited) expect(Number(a.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      // OTLP answers (odd indexes) carry a JSON google.rpc.Status: RESOURCE_EXHAUSTED.
+      const otlpLimited = answers.filter((a, i) => i % 2 === 1 && a.status === 429);
+      expect(otlpLimited.length).toBeGreaterThan(0);
+      for (const a of otlpLimited) expect(a.body).toMatchObject({ code: 8, message: expect.any(String) });
       expect(answers.every((a) => [200, 204, 429].includes(a.status))).toBe(true);
     } finally {
       await tiny.dispose();

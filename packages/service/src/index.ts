@@ -79,8 +79,12 @@ export {
 } from "./log-service.js";
 /** Size limits of one entry (`limits` option), 64 KiB message and 64 KiB serialized fields by default. */
 export { DEFAULT_ENTRY_LIMITS, type EntryLimits } from "./native-entry.js";
-/** `encodeOtlpResponse(partialSuccess, "json" | "protobuf")` → `{ body, contentType }` for the 200 answer. */
-export { encodeOtlpResponse } from "./otlp-response.js";
+/**
+ * `encodeOtlpResponse(partialSuccess, "json" | "protobuf")` → `{ body, contentType }` for the 200
+ * answer; `encodeOtlpFailure({ statusCode, message, reason }, encoding)` for a 4xx/5xx one (a
+ * google.rpc.Status), in `otlpErrorEncoding(contentType)`.
+ */
+export { encodeOtlpFailure, encodeOtlpResponse, otlpErrorEncoding } from "./otlp-response.js";
 /** `startRetention` options and handle. */
 export type { RetentionHandle, RetentionOptions } from "./retention.js";
 /** `parseSearchQuery(params, now?)` without a service, and the largest `limit` (1000). */

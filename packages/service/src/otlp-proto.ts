@@ -78,6 +78,16 @@ const root = protobuf.Root.fromJSON({
         ArrayValue: { fields: { values: { rule: "repeated", type: "AnyValue", id: 1 } } },
         KeyValueList: { fields: { values: { rule: "repeated", type: "KeyValue", id: 1 } } },
         KeyValue: { fields: { key: { type: "string", id: 1 }, value: { type: "AnyValue", id: 2 } } },
+        // google.rpc.Status, google.protobuf.Any and google.rpc.ErrorInfo: an OTLP failure body.
+        Status: {
+          fields: {
+            code: { type: "int32", id: 1 },
+            message: { type: "string", id: 2 },
+            details: { rule: "repeated", type: "Any", id: 3 },
+          },
+        },
+        Any: { fields: { typeUrl: { type: "string", id: 1 }, value: { type: "bytes", id: 2 } } },
+        ErrorInfo: { fields: { reason: { type: "string", id: 1 }, domain: { type: "string", id: 2 } } },
       },
     },
   },
@@ -85,6 +95,10 @@ const root = protobuf.Root.fromJSON({
 
 export const OtlpExportLogsServiceRequest = root.lookupType("otlp.ExportLogsServiceRequest");
 export const OtlpExportLogsServiceResponse = root.lookupType("otlp.ExportLogsServiceResponse");
+export const RpcStatus = root.lookupType("otlp.Status");
+const RpcErrorInfo = root.lookupType("otlp.ErrorInfo");
+
+export const ERROR_INFO_TYPE_URL = "type.googleapis.com/google.rpc.ErrorInfo";
 
 /**
  * Decodes an ExportLogsServiceRequest into the same shape as its OTLP/JSON form, except that
@@ -104,4 +118,22 @@ export function encodeOtlpLogsResponse(partialSuccess: {
     partialSuccess.rejectedLogRecords !== undefined || partialSuccess.errorMessage !== undefined;
   const message = OtlpExportLogsServiceResponse.fromObject(hasPartial ? { partialSuccess } : {});
   return OtlpExportLogsServiceResponse.encode(message).finish();
+}
+
+/** Encodes a google.rpc.Status whose one detail is an ErrorInfo carrying `reason` (a stable code). */
+export function encodeRpcStatus(status: {
+  code: number;
+  message: string;
+  reason: string;
+  domain: string;
+}): Uint8Array {
+  const info = RpcErrorInfo.encode(
+    RpcErrorInfo.fromObject({ reason: status.reason, domain: status.domain }),
+  ).finish();
+  const message = RpcStatus.fromObject({
+    code: status.code,
+    message: status.message,
+    details: [{ typeUrl: ERROR_INFO_TYPE_URL, value: info }],
+  });
+  return RpcStatus.encode(message).finish();
 }

@@ -4,10 +4,13 @@
 import {
   decodeBody,
   encodeOtlpResponse as encodeOtlp,
+  encodeOtlpFailure,
   type IngestResult,
   type LogService,
+  otlpErrorEncoding,
 } from "@batchlog/service";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
 import { FairTurns } from "../fair-turns.js";
 import { sendError } from "../http-errors.js";
 import type { Metrics } from "../metrics.js";
@@ -78,7 +81,7 @@ export async function ingestRoutes(
     return reply;
   });
 
-  app.post("/v1/logs", async (request, reply) => {
+  app.post("/v1/logs", { onSend: otlpFailureBody }, async (request, reply) => {
     await turns.next();
     const result = await service.ingestOtlp(bodyOf(request), adapterRequest(request));
     const failure = failureStatus(result);
@@ -98,6 +101,29 @@ export async function ingestRoutes(
     observe("/v1/logs", reply, result);
     return reply;
   });
+}
+
+const ErrorBody = z.object({ error: z.string(), code: z.string() });
+
+/**
+ * Every 4xx/5xx answer of the OTLP route (token, body limit, bad data, backpressure, storage
+ * down) leaves as the google.rpc.Status the OTLP spec requires, in the request's encoding, instead
+ * of the `{error, code}` JSON that every other route answers with and OTLP clients cannot read.
+ */
+async function otlpFailureBody(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  if (reply.statusCode < 400 || typeof payload !== "string") return payload;
+  let parsed: z.infer<typeof ErrorBody>;
+  try {
+    parsed = ErrorBody.parse(JSON.parse(payload));
+  } catch {
+    return payload;
+  }
+  const { body, contentType } = encodeOtlpFailure(
+    { statusCode: reply.statusCode, message: parsed.error, reason: parsed.code },
+    otlpErrorEncoding(header(request, "content-type")),
+  );
+  reply.type(contentType);
+  return body;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Hand-rolled protobuf writers for the two push formats, so that tests can send exact (and
 // exactly broken) bytes: logproto.PushRequest (Loki) and ExportLogsServiceRequest (OTLP).
+import protobuf from "protobufjs";
 import snappy from "snappyjs";
 
 function varint(n: number | bigint): number[] {
@@ -93,4 +94,41 @@ export function otlpLogsProto(serviceName: string, records: OtlpRecord[]): Buffe
     ]),
   );
   return bytesField(1, Buffer.concat([resource, scopeLogs]));
+}
+
+/** The upstream google.rpc.Status, google.protobuf.Any and google.rpc.ErrorInfo, from their text. */
+const rpcRoot = new protobuf.Root();
+protobuf.parse(
+  `syntax = "proto3"; package google.protobuf; message Any { string type_url = 1; bytes value = 2; }`,
+  rpcRoot,
+);
+protobuf.parse(
+  `syntax = "proto3"; package google.rpc; import "google/protobuf/any.proto";
+  message Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
+  message ErrorInfo { string reason = 1; string domain = 2; map<string, string> metadata = 3; }`,
+  rpcRoot,
+);
+const RpcStatus = rpcRoot.lookupType("google.rpc.Status");
+const ErrorInfo = rpcRoot.lookupType("google.rpc.ErrorInfo");
+
+/** A protobuf google.rpc.Status, its details decoded when they are ErrorInfo. */
+export function decodeRpcStatus(bytes: Uint8Array): {
+  code: number;
+  message: string;
+  details: { typeUrl: string; reason?: string; domain?: string }[];
+} {
+  const status = RpcStatus.toObject(RpcStatus.decode(bytes), { defaults: true }) as {
+    code: number;
+    message: string;
+    details: { typeUrl: string; value: Uint8Array }[];
+  };
+  return {
+    code: status.code,
+    message: status.message,
+    details: status.details.map((d) =>
+      d.typeUrl === "type.googleapis.com/google.rpc.ErrorInfo"
+        ? { typeUrl: d.typeUrl, ...(ErrorInfo.toObject(ErrorInfo.decode(d.value)) as object) }
+        : { typeUrl: d.typeUrl },
+    ),
+  };
 }
