@@ -129,10 +129,10 @@ describe("POST /loki/api/v1/push", () => {
 });
 
 describe("POST /v1/logs", () => {
-  it("Should answer 200 with an empty partialSuccess when every record is stored", async () => {
+  it("Should answer 200 with partialSuccess unset (`{}`) when every record is stored", async () => {
     const res = await postJson(base, "/v1/logs", request1("otlp-json", [record("one"), record("two", 17)]));
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ partialSuccess: {} });
+    expect(res.text).toBe("{}");
     const entries = await search(base, { source: "otlp-json" });
     expect(entries.map((e) => [e.message, e.level]).sort()).toEqual([
       ["one", "info"],
@@ -147,7 +147,8 @@ describe("POST /v1/logs", () => {
       request1("otlp-partial", [record("fine"), { ...record("bad"), timeUnixNano: "soon" }]),
     );
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ partialSuccess: { rejectedLogRecords: 1 } });
+    // int64 as a decimal string, as the proto3 JSON mapping writes it
+    expect(res.body).toMatchObject({ partialSuccess: { rejectedLogRecords: "1" } });
     expect((await search(base, { source: "otlp-partial" })).map((e) => e.message)).toEqual(["fine"]);
   });
 

@@ -4,7 +4,9 @@ import { ERROR_INFO_TYPE_URL, encodeOtlpLogsResponse, encodeRpcStatus } from "./
 
 /**
  * The body of a 200 answer to an OTLP/HTTP logs export, in the request's encoding (the OTLP spec
- * requires the same one): JSON `{"partialSuccess":{…}}`, or a protobuf ExportLogsServiceResponse.
+ * requires the same one): a protobuf ExportLogsServiceResponse, or its JSON form. When every record
+ * was accepted `partial_success` is left unset, as the spec requires (`{}` in JSON); otherwise the
+ * JSON form writes `rejectedLogRecords`, an int64, as a decimal string (proto3 JSON mapping).
  */
 export function encodeOtlpResponse(
   partialSuccess: OtlpPartialSuccess,
@@ -16,7 +18,17 @@ export function encodeOtlpResponse(
       contentType: "application/x-protobuf",
     };
   }
-  return { body: Buffer.from(JSON.stringify({ partialSuccess })), contentType: "application/json" };
+  const { rejectedLogRecords, errorMessage } = partialSuccess;
+  const response =
+    rejectedLogRecords === undefined && errorMessage === undefined
+      ? {}
+      : {
+          partialSuccess: {
+            ...(rejectedLogRecords === undefined ? {} : { rejectedLogRecords: String(rejectedLogRecords) }),
+            ...(errorMessage === undefined ? {} : { errorMessage }),
+          },
+        };
+  return { body: Buffer.from(JSON.stringify(response)), contentType: "application/json" };
 }
 
 /** The encoding of an OTLP error answer: protobuf for a protobuf request, JSON for anything else. */

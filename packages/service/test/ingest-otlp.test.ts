@@ -231,7 +231,12 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
       },
     );
     expect(decoded).toEqual({ partialSuccess: result.partialSuccess });
-    expect(JSON.parse(encodeOtlpResponse({}, "json").body.toString())).toEqual({ partialSuccess: {} });
+    expect(JSON.parse(encodeOtlpResponse(result.partialSuccess, "json").body.toString())).toEqual({
+      partialSuccess: { rejectedLogRecords: "3", errorMessage: result.partialSuccess.errorMessage },
+    });
+    // Full success leaves partial_success unset (OTLP spec), in both encodings.
+    expect(JSON.parse(encodeOtlpResponse({}, "json").body.toString())).toEqual({});
+    expect(encodeOtlpResponse({}, "protobuf").body).toHaveLength(0);
   });
 
   it("stores a record without a body (an event) with an empty message, from JSON as from protobuf", async () => {
