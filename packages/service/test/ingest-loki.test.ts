@@ -115,6 +115,26 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
     expect(stored[2]?.fields).toBeNull();
   });
 
+  it("stores Vector's default push: snappy protobuf that also says Content-Encoding: snappy", async () => {
+    fx = await open();
+    const body = Buffer.from(
+      snappy.compress(
+        protoPush([
+          { labels: '{agent="vector", level="error"}', entries: [[T0_MS, "disk full", { pod: "p-1" }]] },
+        ]),
+      ),
+    );
+    const result = await fx.service.ingestLoki(body, {
+      contentType: "application/x-protobuf",
+      contentEncoding: "snappy",
+    });
+    expect(result).toMatchObject({ accepted: 1, errors: [] });
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => [e.level, e.message, e.fields])).toEqual([
+      ["error", "disk full", { agent: "vector", level: "error", pod: "p-1" }],
+    ]);
+  });
+
   it("accepts the legacy JSON form and maps an unknown level label to info", async () => {
     fx = await open();
     const body = json({
