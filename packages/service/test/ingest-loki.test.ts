@@ -50,6 +50,25 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
     expect(stored[0]?.fields).toEqual({ level: "warning", hostname: "web-1" });
   });
 
+  it("files winston's own levels (silly, http, verbose) below info, not as info", async () => {
+    fx = await open();
+    const body = json({
+      streams: ["silly", "http", "verbose"].map((level, i) => ({
+        stream: { level, job: "winston" },
+        values: [[ns(T0_MS + i), `${level} line`]],
+      })),
+    });
+    expect(await fx.service.ingestLoki(body, { contentType: "application/json" })).toMatchObject({
+      accepted: 3,
+    });
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => [e.message, e.level])).toEqual([
+      ["silly line", "trace"],
+      ["http line", "debug"],
+      ["verbose line", "trace"],
+    ]);
+  });
+
   it("maps structured metadata (winston-loki JSON mode) and picks the source and level labels", async () => {
     fx = await open();
     const body = json({

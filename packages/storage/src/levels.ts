@@ -5,8 +5,10 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
   trace: "trace",
   verbose: "trace",
+  silly: "trace", // winston's most verbose level
   debug: "debug",
   dbg: "debug",
+  http: "debug", // winston's level between info and verbose
   info: "info",
   information: "info",
   informational: "info",
