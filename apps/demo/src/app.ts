@@ -9,6 +9,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { Logger } from "pino";
+import { trackAllowedMethods } from "./allowed-methods.js";
 import { bearerAuth } from "./auth.js";
 import type { Config } from "./config.js";
 import { errorHandler, sendError } from "./http-errors.js";
@@ -43,9 +44,20 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   const streams = new TailStreams();
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, "BATCHLOG_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`),
-  );
+  const allowedMethods = trackAllowedMethods(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0];
+    const allowed = allowedMethods(request.url);
+    if (allowed === undefined)
+      return sendError(reply, 404, "BATCHLOG_NOT_FOUND", `no route ${request.method} ${path}`);
+    reply.header("allow", allowed.join(", "));
+    return sendError(
+      reply,
+      405,
+      "BATCHLOG_METHOD_NOT_ALLOWED",
+      `${request.method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
+    );
+  });
   if (config.token !== undefined) app.addHook("onRequest", bearerAuth(config.token));
   // A live-tail stream is counted when it starts (a stream the client hangs up never reaches
   // onResponse), and not again if the server ends it.
