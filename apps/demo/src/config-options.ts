@@ -67,7 +67,7 @@ const sizeText = (text: string): unknown => {
 const byteSize = (min: number) =>
   z.preprocess(fromText(sizeText), z.number().int().min(min).max(Number.MAX_SAFE_INTEGER));
 
-const SIZE = "a size such as 512kb, 10mb, 1gb or a byte count";
+const SIZE = "a size such as 512kb, 10mb, 1gb or a whole number of bytes";
 const BOOLEAN = "true or false (also yes/no, on/off, 1/0)";
 
 export interface OptionSpec {

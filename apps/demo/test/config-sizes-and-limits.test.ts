@@ -60,14 +60,44 @@ describe("byte sizes", () => {
 
   it("Should name the accepted forms when a size is wrong", () => {
     expect(problemsOf({ BATCHLOG_MAX_MESSAGE_BYTES: "lots" })).toEqual([
-      'BATCHLOG_MAX_MESSAGE_BYTES="lots": expected a size such as 512kb, 10mb, 1gb or a byte count',
+      'BATCHLOG_MAX_MESSAGE_BYTES="lots": expected a size such as 512kb, 10mb, 1gb or a whole number of bytes',
     ]);
     expect(problemsOf({ BATCHLOG_DISK_RESERVE_BYTES: "-1" })).toEqual([
-      'BATCHLOG_DISK_RESERVE_BYTES="-1": expected a size such as 512kb, 10mb, 1gb or a byte count (0 disables it)',
+      'BATCHLOG_DISK_RESERVE_BYTES="-1": expected a size such as 512kb, 10mb, 1gb or a whole number of bytes (0 disables it)',
     ]);
     expect(problemsOf({}, { journalSizeLimit: "5tb" })).toEqual([
-      '--journal-size-limit="5tb": expected a size such as 512kb, 10mb, 1gb or a byte count (-1 = unbounded)',
+      '--journal-size-limit="5tb": expected a size such as 512kb, 10mb, 1gb or a whole number of bytes (-1 = unbounded)',
     ]);
+  });
+});
+
+describe("fractional byte counts", () => {
+  const expected = "expected a size such as 512kb, 10mb, 1gb or a whole number of bytes";
+  it("Should refuse a fractional byte count from the environment, a flag or the config file, not truncate it", () => {
+    expect(problemsOf({ BATCHLOG_BODY_LIMIT: "1.5" })).toEqual([`BATCHLOG_BODY_LIMIT="1.5": ${expected}`]);
+    expect(problemsOf({ BATCHLOG_MAX_MESSAGE_BYTES: "4096.5b" })).toEqual([
+      `BATCHLOG_MAX_MESSAGE_BYTES="4096.5b": ${expected}`,
+    ]);
+    expect(problemsOf({}, { bodyLimit: "10.7" })).toEqual([`--body-limit="10.7": ${expected}`]);
+    const file = join(dir, "fractional.json");
+    writeFileSync(file, JSON.stringify({ bodyLimit: "1.5", journalSizeLimit: 1.5 }));
+    expect(problemsOf({ BATCHLOG_CONFIG: file })).toEqual([
+      `${file} bodyLimit="1.5": ${expected}`,
+      `${file} journalSizeLimit=1.5: ${expected} (-1 = unbounded)`,
+    ]);
+  });
+
+  it("Should read a fraction of a larger unit as whole bytes", () => {
+    expect(loadConfig({ BATCHLOG_BODY_LIMIT: "1.5mb" }).bodyLimitBytes).toBe(1_572_864);
+  });
+
+  it("Should exit 2 with one line naming the variable", async () => {
+    const run = runMain([], { BATCHLOG_BODY_LIMIT: "1.5", BATCHLOG_DB_URL: `file:${join(dir, "x.db")}` });
+    // Before the fix the server started: do not leave it running.
+    const started = setTimeout(() => run.child.kill("SIGKILL"), 20_000);
+    expect(await run.exited).toEqual({ code: 2, signal: null });
+    clearTimeout(started);
+    expect(run.stderr()).toBe(`batchlog: invalid configuration: BATCHLOG_BODY_LIMIT="1.5": ${expected}\n`);
   });
 });
 

@@ -53,11 +53,17 @@ const BYTE_UNITS: Readonly<Record<string, number>> = {
 
 /**
  * Parses a size such as `10mb`, `512kb`, `1gb` or a plain byte count into bytes
- * (binary multiples: 1kb = 1024 bytes). Throws a RangeError naming the input otherwise.
+ * (binary multiples: 1kb = 1024 bytes; a fraction of kb, mb or gb rounds down to whole bytes).
+ * Throws a RangeError naming the input otherwise, and for a fractional byte count (`1.5`, `1.5b`).
  */
 export function parseByteSize(input: string): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(input);
   const unit = match ? BYTE_UNITS[(match[2] as string).toLowerCase()] : undefined;
+  // A byte count must be whole ("1.5" is a mistake, not 1 byte); a fraction of a larger unit is
+  // rounded down to whole bytes ("1.5mb" = 1572864).
+  if (match && unit === 1 && !Number.isInteger(Number(match[1]))) {
+    throw new RangeError(`invalid size "${clip(input)}": a byte count must be a whole number`);
+  }
   const bytes = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : Number.NaN;
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new RangeError(`invalid size "${clip(input)}": use e.g. 512kb, 10mb, 1gb or a byte count`);

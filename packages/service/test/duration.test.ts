@@ -53,4 +53,13 @@ describe("parseByteSize", () => {
   it.each(["", "0", "ten mb", "5tb", "-1kb"])("rejects %j", (input) => {
     expect(() => parseByteSize(input)).toThrow(/invalid size/);
   });
+
+  it.each(["1.5", "1.5b", "10.7", "0.5 B"])("rejects the fractional byte count %j", (input) => {
+    expect(() => parseByteSize(input)).toThrow(/a byte count must be a whole number/);
+  });
+
+  it("Should round a fraction of a larger unit down to whole bytes", () => {
+    expect(parseByteSize("1.5mb")).toBe(1_572_864);
+    expect(parseByteSize("0.3kb")).toBe(307);
+  });
 });
