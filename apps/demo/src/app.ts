@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from "pino";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { bearerAuth } from "./auth.js";
+import { refuseWhileClosing } from "./closing.js";
 import type { Config } from "./config.js";
 import { errorHandler, sendError } from "./http-errors.js";
 import type { Metrics } from "./metrics.js";
@@ -39,7 +40,9 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     bodyLimit: config.bodyLimitBytes,
     // Idle keep-alive sockets close at shutdown; requests in flight finish (their entries commit).
     forceCloseConnections: "idle",
-    return503OnClosing: true,
+    // Requests arriving while the server closes get refuseWhileClosing's answer instead of
+    // fastify's, whose body has another shape and which logs a line per refused request.
+    return503OnClosing: false,
   });
   const streams = new TailStreams();
 
@@ -58,6 +61,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
       `${request.method} is not allowed on ${path} (allowed: ${allowed.join(", ")})`,
     );
   });
+  refuseWhileClosing(app);
   if (config.token !== undefined) app.addHook("onRequest", bearerAuth(config.token));
   // A live-tail stream is counted when it starts (a stream the client hangs up never reaches
   // onResponse), and not again if the server ends it.

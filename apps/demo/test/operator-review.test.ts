@@ -1,5 +1,7 @@
 // What an operator's review of the running server found wrong: wrong methods on known paths,
 // the shape of every error answer, and shutdown answers.
+import { connect } from "node:net";
+import { openLogStorage } from "@batchlog/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request, startTestServer, type TestServer } from "./helpers/test-server.js";
 
@@ -36,5 +38,50 @@ describe("a wrong method on a known path", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("allow")).toBeNull();
     expect(res.body).toEqual({ error: "no route PUT /api/nope", code: "BATCHLOG_NOT_FOUND" });
+  });
+});
+
+describe("requests arriving during shutdown", () => {
+  it("Should finish the request in flight and refuse the next one with the usual JSON error and Retry-After", async () => {
+    const closing = await startTestServer();
+    const { port } = new URL(closing.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let received = "";
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const body = JSON.stringify({ message: "in flight at shutdown", source: "shutdown" });
+    // The request's headers arrive before the shutdown, its body after: it is in flight.
+    socket.write(
+      `POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const stopped = closing.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    // Its body, and a second request on the same connection that arrives while the server closes.
+    socket.write(`${body}GET /readyz HTTP/1.1\r\nhost: x\r\n\r\n`);
+    await stopped;
+    await new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once("close", () => resolve())));
+
+    const [first, second] = received.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 201 /);
+    const id = (JSON.parse(first!.slice(first!.indexOf("\r\n\r\n") + 4)) as { ids: number[] }).ids[0];
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second).toMatch(/\r\nretry-after: 5\r\n/i);
+    expect(second).toMatch(/\r\nconnection: close\r\n/i);
+    expect(JSON.parse(second!.slice(second!.indexOf("\r\n\r\n") + 4))).toEqual({
+      error: "the server is shutting down; retry later",
+      code: "BATCHLOG_SHUTTING_DOWN",
+    });
+
+    const storage = await openLogStorage({ url: closing.dbUrl });
+    try {
+      const page = await storage.search({ sources: ["shutdown"] });
+      expect(page.entries.map((e) => e.id)).toEqual([id]);
+    } finally {
+      await storage.close();
+      await closing.dispose();
+    }
   });
 });
