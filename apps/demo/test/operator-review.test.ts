@@ -3,7 +3,7 @@
 import { connect } from "node:net";
 import { openLogStorage } from "@batchlog/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request, startTestServer, type TestServer } from "./helpers/test-server.js";
+import { postJson, request, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 let server: TestServer;
 let base: string;
@@ -83,5 +83,31 @@ describe("requests arriving during shutdown", () => {
       await storage.close();
       await closing.dispose();
     }
+  });
+});
+
+describe("POST /api/logs with invalid items", () => {
+  const items = [{ message: "kept" }, { message: "bad", level: "loud" }, { message: "kept too" }];
+
+  it("Should answer the 400 with the usual error and code beside the per-item ids and errors", async () => {
+    const res = await postJson(base, "/api/logs", items);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error: "1 of 3 entries not stored (see errors)",
+      code: "BATCHLOG_VALIDATION",
+      ids: [expect.any(Number), null, expect.any(Number)],
+      errors: [{ index: 1, field: "level", code: "BATCHLOG_VALIDATION" }],
+    });
+  });
+
+  it("Should do the same with ?wait=false", async () => {
+    const res = await postJson(base, "/api/logs?wait=false", items);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      error: "1 of 3 entries not stored (see errors)",
+      code: "BATCHLOG_VALIDATION",
+      accepted: 2,
+      errors: [{ index: 1, field: "level" }],
+    });
   });
 });

@@ -52,13 +52,15 @@ export async function ingestRoutes(
       else reply.code(202).send({ accepted: result.accepted });
     } else {
       setRetryAfter(reply, failure.retryAfterSeconds);
-      reply
-        .code(failure.status)
-        .send(
-          wait
-            ? { ids: result.ids, errors: result.errors }
-            : { accepted: result.accepted, errors: result.errors },
-        );
+      // The per-item answer also carries the {error, code} every error answer has, for clients and
+      // proxies that log only those.
+      const total = wait ? result.ids.length : result.accepted + result.errors.length;
+      reply.code(failure.status).send({
+        error: `${result.errors.length} of ${total} entries not stored (see errors)`,
+        code: failure.status === 400 ? "BATCHLOG_VALIDATION" : (result.errors[0]?.code ?? "BATCHLOG_RETRY"),
+        ...(wait ? { ids: result.ids } : { accepted: result.accepted }),
+        errors: result.errors,
+      });
     }
     observe("/api/logs", reply, result);
     return reply;
