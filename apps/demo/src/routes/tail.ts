@@ -38,7 +38,8 @@ export async function tailRoutes(
   app: FastifyInstance,
   { service, maxBuffered, maxClients, heartbeatMs, streams, onStreamStarted }: TailRouteOptions,
 ) {
-  app.get("/api/logs/tail", async (request, reply) => {
+  // No HEAD: it would open a stream that never ends (uptime checkers send HEAD); it gets 405.
+  app.get("/api/logs/tail", { exposeHeadRoute: false }, async (request, reply) => {
     const params = searchParamsOf(request);
     const { limit: _limit, cursor: _cursor, ...filter } = service.parseSearchQuery(params);
     if (filter.text !== undefined) await checkTextAsSearchDoes(service, params.get("q") ?? "");
