@@ -96,6 +96,46 @@ export function loadConfig(env: Env = process.env, cli: CliValues = {}): Config 
   return deepFreeze(assemble(values, configPath));
 }
 
+export interface UnknownVariable {
+  variable: string;
+  /** The option variable it is probably a typo of. */
+  didYouMean?: string;
+}
+
+const KNOWN_VARIABLES = new Set<string>(OPTIONS.map((o) => o.env));
+/** Kubernetes' service links for a Service named "batchlog": set by the cluster, not by the operator. */
+const SERVICE_LINK = /^BATCHLOG_(SERVICE_HOST|SERVICE_PORT|PORT_\d+_)/;
+
+/**
+ * BATCHLOG_* variables that name no option, and so are ignored: a typo such as BATCHLOG_TOKN
+ * would otherwise leave auth off without a word. The server warns about each.
+ */
+export function unknownVariables(env: Env = process.env): UnknownVariable[] {
+  const unknown: UnknownVariable[] = [];
+  for (const variable of Object.keys(env).sort()) {
+    if (!variable.startsWith("BATCHLOG_") || KNOWN_VARIABLES.has(variable) || SERVICE_LINK.test(variable))
+      continue;
+    const nearest = [...KNOWN_VARIABLES]
+      .map((known) => ({ known, distance: editDistance(variable, known) }))
+      .sort((a, b) => a.distance - b.distance)[0];
+    unknown.push(nearest && nearest.distance <= 3 ? { variable, didYouMean: nearest.known } : { variable });
+  }
+  return unknown;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
 function crossChecks(
   values: Record<string, unknown>,
   sources: Map<string, Source>,

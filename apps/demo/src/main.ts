@@ -1,7 +1,7 @@
 // `node apps/demo/dist/main.js [--generate 200] [--help]`: load and validate the config, open the
 // storage, serve, and on SIGINT/SIGTERM stop accepting, end live tails, drain the queue, exit 0.
 import { CONFIG_ERROR, parseCommandLine } from "./cli.js";
-import { type Config, ConfigValidationError, loadConfig } from "./config.js";
+import { type Config, ConfigValidationError, loadConfig, unknownVariables } from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -15,6 +15,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config);
+  for (const unknown of unknownVariables(process.env)) {
+    logger.warn(unknown, "unknown BATCHLOG_ environment variable ignored");
+  }
   let server: RunningServer;
   try {
     server = await startServer(config, { logger });

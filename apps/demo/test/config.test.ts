@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { OPTIONS } from "../src/config-options.js";
-import { runMain } from "./helpers/child-server.js";
+import { runMain, waitForUrl } from "./helpers/child-server.js";
 import { problemsOf } from "./helpers/config-problems.js";
 
 const dir = mkdtempSync(join(tmpdir(), "batchlog-config-"));
@@ -205,6 +205,31 @@ describe("main (the process)", () => {
     const unknown = runMain(["--colour", "blue"], {});
     expect((await unknown.exited).code).not.toBe(0);
     expect(unknown.stderr()).toContain("unknown option '--colour'");
+  });
+
+  it("Should warn about a BATCHLOG_ variable that names no option, with the option it is probably a typo of", async () => {
+    const run = runMain([], {
+      BATCHLOG_PORT: "0",
+      BATCHLOG_DB_URL: `file:${join(dir, "typo.db")}`,
+      BATCHLOG_TOKN: "s3cret",
+      BATCHLOG_RETENTION_DAYS: "7",
+      // Kubernetes' service links for a Service named batchlog: not the operator's doing.
+      BATCHLOG_SERVICE_HOST: "10.96.0.12",
+      BATCHLOG_PORT_8080_TCP_ADDR: "10.96.0.12",
+    });
+    await waitForUrl(run);
+    run.child.kill("SIGTERM");
+    expect((await run.exited).code).toBe(0);
+    const warnings = run
+      .stdout()
+      .split("\n")
+      .filter((line) => line.includes("unknown BATCHLOG_ environment variable"))
+      .map((line) => JSON.parse(line) as { level: number; variable: string; didYouMean?: string });
+    expect(warnings).toEqual([
+      expect.objectContaining({ level: 40, variable: "BATCHLOG_RETENTION_DAYS" }),
+      expect.objectContaining({ level: 40, variable: "BATCHLOG_TOKN", didYouMean: "BATCHLOG_TOKEN" }),
+    ]);
+    expect(warnings[0]).not.toHaveProperty("didYouMean");
   });
 
   it("Should list every option with its variable and default in --help", async () => {
