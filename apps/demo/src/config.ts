@@ -296,7 +296,14 @@ function describeProblem(option: OptionSpec, source: Source, file: string | unde
   const shown = option.secret
     ? "(hidden)"
     : JSON.stringify(typeof source.raw === "string" ? clip(source.raw) : source.raw);
-  return `${origin(option, source, file)}=${shown}: expected ${option.expected}`;
+  return `${origin(option, source, file)}=${shown}: expected ${option.expected}${serviceLinkHint(option, source)}`;
+}
+
+/** Kubernetes sets BATCHLOG_PORT=tcp://10.96.0.12:8080 in every pod beside a Service named batchlog. */
+function serviceLinkHint(option: OptionSpec, source: Source): string {
+  if (option.env !== "BATCHLOG_PORT" || source.kind !== "env" || !/^tcp:\/\//.test(String(source.raw)))
+    return "";
+  return " (Kubernetes sets this for a Service named batchlog: set BATCHLOG_PORT in the pod spec, or enableServiceLinks: false)";
 }
 
 function origin(option: OptionSpec, source: Source, file: string | undefined): string {

@@ -180,6 +180,10 @@ describe("loadConfig", () => {
       /cannot read the file \(ENOENT\)/,
     );
     expect(problemsOf({}, { port: "-3" })).toEqual(['--port="-3": expected an integer from 0 to 65535']);
+    // Kubernetes' service link for a Service named batchlog: say where it comes from.
+    expect(problemsOf({ BATCHLOG_PORT: "tcp://10.96.0.12:8080" })).toEqual([
+      'BATCHLOG_PORT="tcp://10.96.0.12:8080": expected an integer from 0 to 65535 (Kubernetes sets this for a Service named batchlog: set BATCHLOG_PORT in the pod spec, or enableServiceLinks: false)',
+    ]);
   });
 });
 
