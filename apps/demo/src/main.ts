@@ -4,6 +4,9 @@ import { CONFIG_ERROR, parseCommandLine } from "./cli.js";
 import { type Config, ConfigValidationError, loadConfig, unknownVariables } from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
 
+/** A signal this soon after the first one is a duplicate delivery; a later one forces the exit. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 async function main(): Promise<void> {
   const cli = parseCommandLine(process.argv.slice(2));
   let config: Config;
@@ -35,13 +38,16 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`\nbatchlog is running: open ${server.url}/ in a browser (Ctrl-C to stop)\n\n`);
 
-  let signalled = false;
+  let signalledAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (signalled) {
+    if (signalledAt !== undefined) {
+      // The same request delivered twice, not an operator insisting: timeout(1) and some
+      // supervisors signal both the process and its group.
+      if (performance.now() - signalledAt < DUPLICATE_SIGNAL_MS) return;
       logger.warn({ signal }, "second signal: exiting without waiting for the drain");
       process.exit(1);
     }
-    signalled = true;
+    signalledAt = performance.now();
     logger.info({ signal }, "shutting down: draining the queue");
     const deadline = setTimeout(() => {
       logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out");

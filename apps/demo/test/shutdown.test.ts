@@ -81,3 +81,30 @@ describe("SIGTERM under load", () => {
     }
   });
 });
+
+describe("the same signal delivered twice", () => {
+  it("Should still drain and exit 0 when SIGTERM arrives twice at once (timeout(1) signals the process and its group)", async () => {
+    const dbUrl = `file:${join(dir, "twice.db")}`;
+    const run = runMain([], { BATCHLOG_PORT: "0", BATCHLOG_DB_URL: dbUrl, BATCHLOG_STATS_INTERVAL_MS: "0" });
+    const url = await waitForUrl(run);
+    const res = await fetch(`${url}/api/logs?wait=false`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "accepted before the signal", source: "twice" }),
+    });
+    expect(res.status).toBe(202);
+    run.child.kill("SIGTERM");
+    // A moment apart, as two deliveries are (the kernel merges two that are still pending).
+    await new Promise((r) => setTimeout(r, 5));
+    run.child.kill("SIGTERM");
+    expect(await run.exited, run.stdout()).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain("stopped cleanly");
+    expect(run.stdout()).not.toContain("second signal");
+    const storage = await openLogStorage({ url: dbUrl });
+    try {
+      expect((await storage.search({ sources: ["twice"] })).entries).toHaveLength(1);
+    } finally {
+      await storage.close();
+    }
+  });
+});
