@@ -149,7 +149,7 @@ export const OPTIONS = [
     env: "BATCHLOG_STATS_INTERVAL_MS",
     flag: "--stats-interval-ms <ms>",
     default: "60000",
-    description: "period of the batch-statistics log line (0 disables it)",
+    description: "period of the batch-statistics log line (0 disables it; idle intervals log nothing)",
     expected: "an integer >= 0",
     schema: int(0),
   }),

@@ -1,4 +1,5 @@
-// A periodic pino line with what the batch writer did since the previous line.
+// A periodic pino line with what the batch writer did since the previous line, skipped for an
+// interval in which nothing happened.
 import type { LogService } from "@batchlog/service";
 import type { LogStorage, StorageStats } from "@batchlog/storage";
 import type { Logger } from "pino";
@@ -20,7 +21,9 @@ export function startStatsReporter(
   const report = () => {
     const now = performance.now();
     const current = storage.stats();
-    logger.info(batchStatistics(previous, current, (now - previousAt) / 1000, service), "batch statistics");
+    const line = batchStatistics(previous, current, (now - previousAt) / 1000, service);
+    // An idle server says nothing: a line of zeros a minute is noise in the operator's logs.
+    if (!isIdle(line)) logger.info(line, "batch statistics");
     previous = current;
     previousAt = now;
   };
@@ -63,3 +66,15 @@ export function batchStatistics(
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
+
+function isIdle(line: ReturnType<typeof batchStatistics>): boolean {
+  return (
+    line.stored === 0 &&
+    line.batches === 0 &&
+    line.failed === 0 &&
+    line.rejected === 0 &&
+    line.retries === 0 &&
+    line.queueDepth === 0 &&
+    line.consecutiveFailures === 0
+  );
+}
