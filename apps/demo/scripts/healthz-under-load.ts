@@ -86,7 +86,7 @@ async function startServer(dbDir: string): Promise<{ child: ChildProcess; url: s
       ...process.env,
       BATCHLOG_PORT: "0",
       BATCHLOG_DB_URL: `file:${join(dbDir, "batchlog.db")}`,
-      BATCHLOG_LOG_LEVEL: "warn",
+      BATCHLOG_LOG_LEVEL: "info", // its "batchlog is listening" line gives the URL
       BATCHLOG_STATS_INTERVAL_MS: "0",
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -96,7 +96,7 @@ async function startServer(dbDir: string): Promise<{ child: ChildProcess; url: s
     out += d.toString();
   });
   for (let i = 0; i < 600; i++) {
-    const match = /open (http:\/\/[\d.]+:\d+)\//.exec(out);
+    const match = /"url":"(http:\/\/[\d.]+:\d+)".*"msg":"batchlog is listening"/.exec(out);
     if (match) return { child, url: match[1] as string };
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -36,7 +36,12 @@ async function main(): Promise<void> {
     { url: server.url, db: config.storage.url, auth: config.token !== undefined },
     "batchlog is listening",
   );
-  process.stdout.write(`\nbatchlog is running: open ${server.url}/ in a browser (Ctrl-C to stop)\n\n`);
+  // Plain-text lines only for a person at a terminal: anywhere else stdout is the NDJSON stream a
+  // log shipper parses, and the pino lines already say the same.
+  const atTerminal = process.stdout.isTTY === true;
+  if (atTerminal) {
+    process.stdout.write(`\nbatchlog is running: open ${server.url}/ in a browser (Ctrl-C to stop)\n\n`);
+  }
 
   let signalledAt: number | undefined;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -57,7 +62,7 @@ async function main(): Promise<void> {
     server.stop().then(
       () => {
         logger.info("stopped cleanly");
-        process.stdout.write("batchlog: stopped cleanly (queue drained, database closed)\n");
+        if (atTerminal) process.stdout.write("batchlog: stopped cleanly (queue drained, database closed)\n");
         process.exit(0);
       },
       (error: unknown) => {

@@ -166,11 +166,10 @@ describe("main (the process)", () => {
       BATCHLOG_DISK_RESERVE_BYTES: "1mb",
       BATCHLOG_JOURNAL_SIZE_LIMIT: "64mb",
       BATCHLOG_DB_URL: `file:${join(dir, "sizes.db")}`,
-      BATCHLOG_LOG_LEVEL: "silent",
     });
     try {
       const deadline = Date.now() + 30_000;
-      while (!run.stdout().includes("batchlog is running") && run.child.exitCode === null) {
+      while (!run.stdout().includes("batchlog is listening") && run.child.exitCode === null) {
         if (Date.now() > deadline) throw new Error(`did not start: ${run.stderr()}`);
         await new Promise((r) => setTimeout(r, 50));
       }

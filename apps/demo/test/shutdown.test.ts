@@ -16,7 +16,7 @@ describe("SIGTERM under load", () => {
     const run = runMain([], {
       BATCHLOG_PORT: "0",
       BATCHLOG_DB_URL: dbUrl,
-      BATCHLOG_LOG_LEVEL: "warn",
+      BATCHLOG_LOG_LEVEL: "info",
       BATCHLOG_MAX_BATCH_DELAY_MS: "20",
       BATCHLOG_STATS_INTERVAL_MS: "0",
     });
@@ -58,7 +58,14 @@ describe("SIGTERM under load", () => {
 
     expect(exit, run.stderr()).toEqual({ code: 0, signal: null });
     expect(ackedBeforeSignal).toBeGreaterThan(100);
-    expect(run.stdout()).toContain("stopped cleanly");
+    expect(run.stdout()).toContain('"msg":"stopped cleanly"');
+    // Not at a terminal, stdout is only the server's NDJSON log lines: a shipper can parse every one.
+    for (const line of run
+      .stdout()
+      .split("\n")
+      .filter((l) => l !== "")) {
+      expect(() => JSON.parse(line), line).not.toThrow();
+    }
 
     const storage = await openLogStorage({ url: dbUrl });
     try {

@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), "batchlog-stdout-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("stdout closed under the server", () => {
-  it("Should keep answering, say so once on stderr, and exit 0 on SIGTERM", async () => {
+  it("Should keep answering, say so at most once on stderr, and exit 0 on SIGTERM", async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const run = runMain([], {
@@ -41,7 +41,10 @@ describe("stdout closed under the server", () => {
         new Promise((resolve) => setTimeout(() => resolve("still running 15 s after SIGTERM"), 15_000)),
       ]);
       expect(exit, run.stderr()).toEqual({ code: 0, signal: null });
-      expect(run.stderr().match(/stdout was closed \(EPIPE\)/g)).toHaveLength(1);
+      // pino drops its lines to a closed pipe by itself; the notice comes from the guard, when a
+      // plain-text line (written at a terminal only) meets the closed stdout: at most once.
+      expect(run.stderr().match(/stdout was closed \(EPIPE\)/g)?.length ?? 0).toBeLessThanOrEqual(1);
+      expect(run.stderr()).not.toMatch(/\n\s+at /); // no stack trace
     } finally {
       run.child.kill("SIGKILL");
     }

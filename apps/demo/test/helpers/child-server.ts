@@ -37,11 +37,11 @@ export function runMain(args: string[], env: Record<string, string>): ChildRun {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-/** Waits for the "open http://…/" line main prints once listening, and returns the URL. */
+/** Waits for the "batchlog is listening" log line (info level) and returns its URL. */
 export async function waitForUrl(run: ChildRun, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const match = /open (http:\/\/[\d.]+:\d+)\//.exec(run.stdout());
+    const match = /"url":"(http:\/\/[\d.]+:\d+)".*"msg":"batchlog is listening"/.exec(run.stdout());
     if (match) return match[1] as string;
     if (run.child.exitCode !== null) throw new Error(`server exited: ${run.stderr()}`);
     if (Date.now() > deadline) throw new Error(`server did not start: ${run.stdout()} ${run.stderr()}`);
