@@ -7,11 +7,17 @@ import { OPTIONS } from "./config-options.js";
 export function createCommand(): Command {
   const program = new Command("batchlog-demo")
     .description(
-      "batchlog demo server: log ingestion (native JSON, Loki push, OTLP/HTTP), search, live tail, metrics.\n" +
-        "Every option can also be set by its environment variable or in the JSON file named by BATCHLOG_CONFIG;\n" +
-        "flags win over the environment, which wins over the file.",
+      "batchlog demo server: log ingestion (native JSON, Loki push, OTLP/HTTP), search, live tail, metrics.\n\n" +
+        "Every option can also be set by its environment variable or in the JSON file named by " +
+        "BATCHLOG_CONFIG; flags win over the environment, which wins over the file.",
     )
     .helpOption("-h, --help", "show this help")
+    .addHelpText(
+      "after",
+      "\nSIGINT/SIGTERM: stop accepting, end live tails, drain the queue, close the database, exit 0.\n" +
+        "A second signal more than a second later exits 1 at once, without the drain.\n" +
+        "Exit codes: 0 stopped cleanly; 1 cannot start, or shutdown failed or timed out; 2 invalid configuration.",
+    )
     .allowExcessArguments(false);
   for (const option of OPTIONS) {
     const fallback = option.default === undefined ? "unset" : option.secret ? "set" : option.default;

@@ -244,5 +244,8 @@ describe("main (the process)", () => {
       expect(help).toContain(option.flag);
       expect(help).toContain(`[${option.env}; default: ${option.default ?? "unset"}]`);
     }
+    expect(help).toContain(
+      "Exit codes: 0 stopped cleanly; 1 cannot start, or shutdown failed or timed out; 2 invalid configuration.",
+    );
   });
 });
