@@ -13,7 +13,7 @@ import { trackAllowedMethods } from "./allowed-methods.js";
 import { bearerAuth } from "./auth.js";
 import { refuseWhileClosing } from "./closing.js";
 import type { Config } from "./config.js";
-import { errorHandler, sendError } from "./http-errors.js";
+import { createErrorHandler, sendError } from "./http-errors.js";
 import type { Metrics } from "./metrics.js";
 import { healthRoutes } from "./routes/health.js";
 import { ingestRoutes } from "./routes/ingest.js";
@@ -46,7 +46,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   });
   const streams = new TailStreams();
 
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(createErrorHandler());
   const allowedMethods = trackAllowedMethods(app);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0];

@@ -3,6 +3,7 @@
 // details go to the server log only: driver errors quote query parameters, i.e. log contents.
 import { PayloadTooLargeError, toHttpError } from "@batchlog/service";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { LogThrottle } from "./log-throttle.js";
 
 export interface ErrorBody {
   error: string;
@@ -32,7 +33,18 @@ const FASTIFY_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: "BATCHLOG_BAD_REQUEST",
 };
 
-export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+/** The app's error handler; each app throttles its own failure warnings. */
+export function createErrorHandler(throttle = new LogThrottle()) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+    handleError(error, request, reply, throttle);
+}
+
+function handleError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  throttle: LogThrottle,
+) {
   const status = error.statusCode;
   if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
     // The same answer as a body too large once decompressed, rather than fastify's own wording.
@@ -54,10 +66,15 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   }
   const mapped = toHttpError(error);
   const route = request.routeOptions.url;
-  // One line per failed request: a 503 is the storage refusing (closed, down, timed out) and the
-  // client retries it, so a warning; any other 5xx is a bug or an unexpected failure.
-  if (mapped.statusCode === 503) request.log.warn({ err: error, route }, "storage unavailable");
-  else if (mapped.statusCode >= 500) request.log.error({ err: error, route }, "request failed");
+  // A 503 is the storage refusing (closed, down, timed out) and the client retries it, so a
+  // warning, throttled per route: while the database is down every request gets one. Any other
+  // 5xx is a bug or an unexpected failure: one line each.
+  if (mapped.statusCode === 503) {
+    const occurrence = throttle.take(`503 ${route}`);
+    if (occurrence !== undefined) {
+      request.log.warn({ err: error, route, suppressed: occurrence.suppressed }, "storage unavailable");
+    }
+  } else if (mapped.statusCode >= 500) request.log.error({ err: error, route }, "request failed");
   else request.log.debug({ code: mapped.code, route }, mapped.message);
   // A 503's underlying message can carry driver text: keep it in the log, say something generic.
   const message = mapped.statusCode === 503 ? "storage is unavailable; retry later" : mapped.message;

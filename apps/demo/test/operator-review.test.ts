@@ -1,8 +1,11 @@
 // What an operator's review of the running server found wrong: wrong methods on known paths,
 // the shape of every error answer, and shutdown answers.
 import { connect } from "node:net";
+import { Writable } from "node:stream";
 import { openLogStorage } from "@batchlog/storage";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LogThrottle } from "../src/log-throttle.js";
 import { postJson, request, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 let server: TestServer;
@@ -112,5 +115,41 @@ describe("POST /api/logs with invalid items", () => {
       accepted: 2,
       errors: [{ index: 1, field: "level" }],
     });
+  });
+});
+
+describe("warnings while the storage refuses every request", () => {
+  it("Should log the first refusal per route, not one line per request", async () => {
+    const lines: { level: number; msg: string; route?: string }[] = [];
+    const logger = pino(
+      { level: "info" },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
+          done();
+        },
+      }),
+    );
+    const down = await startTestServer({}, { logger });
+    try {
+      await down.storage.close(); // every ingest is now refused: 503
+      for (let i = 0; i < 20; i++) {
+        expect((await postJson(down.url, "/api/logs", { message: `refused ${i}` })).status).toBe(503);
+      }
+      const warnings = lines.filter((l) => l.msg === "storage unavailable");
+      expect(warnings).toEqual([expect.objectContaining({ level: 40, route: "/api/logs", suppressed: 0 })]);
+    } finally {
+      await down.dispose();
+    }
+  });
+
+  it("Should log again after the interval, with how many were left out", () => {
+    const throttle = new LogThrottle(10_000);
+    expect(throttle.take("a", 0)).toEqual({ suppressed: 0 });
+    expect(throttle.take("a", 1)).toBeUndefined();
+    expect(throttle.take("a", 9_999)).toBeUndefined();
+    expect(throttle.take("b", 5_000)).toEqual({ suppressed: 0 });
+    expect(throttle.take("a", 10_000)).toEqual({ suppressed: 2 });
+    expect(throttle.take("a", 10_001)).toBeUndefined();
   });
 });
