@@ -1,6 +1,8 @@
 // Shutdown: a request that arrives once the server is closing (on a keep-alive connection still
 // busy with an earlier one) is refused with the usual JSON error and Retry-After, so shippers
-// retry it; fastify then closes the connection. Requests already in flight finish normally.
+// retry it; fastify then closes the connection. Requests already in flight finish normally, and
+// /healthz still answers 200: the process is alive while it drains, and a supervisor watching
+// liveness must not kill it halfway through.
 import type { FastifyInstance } from "fastify";
 import { sendError } from "./http-errors.js";
 
@@ -12,8 +14,8 @@ export function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook("preClose", async () => {
     closing = true;
   });
-  app.addHook("onRequest", async (_request, reply) => {
-    if (!closing) return;
+  app.addHook("onRequest", async (request, reply) => {
+    if (!closing || request.routeOptions.url === "/healthz") return;
     return sendError(
       reply,
       503,

@@ -48,43 +48,65 @@ describe("a wrong method on a known path", () => {
 });
 
 describe("requests arriving during shutdown", () => {
-  it("Should finish the request in flight and refuse the next one with the usual JSON error and Retry-After", async () => {
-    const closing = await startTestServer();
-    const { port } = new URL(closing.url);
-    const socket = connect(Number(port), "127.0.0.1");
+  /** A connection with a POST in flight: its headers sent, its body held back until `finish`. */
+  async function inFlight(port: number, message: string) {
+    const socket = connect(port, "127.0.0.1");
     let received = "";
     socket.on("data", (chunk: Buffer) => {
       received += chunk.toString();
     });
     await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-    const body = JSON.stringify({ message: "in flight at shutdown", source: "shutdown" });
-    // The request's headers arrive before the shutdown, its body after: it is in flight.
+    const body = JSON.stringify({ message, source: "shutdown" });
     socket.write(
       `POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
     );
+    return {
+      /** Sends the body and, on the same connection, a GET of `next`; resolves with both answers. */
+      async finish(next: string): Promise<{ status: number; head: string; body: unknown }[]> {
+        socket.write(`${body}GET ${next} HTTP/1.1\r\nhost: x\r\n\r\n`);
+        await new Promise<void>((resolve) =>
+          socket.closed ? resolve() : socket.once("close", () => resolve()),
+        );
+        return received.split(/(?=HTTP\/1\.1 )/).map((answer) => {
+          const at = answer.indexOf("\r\n\r\n");
+          return {
+            status: Number(answer.slice(9, 12)),
+            head: answer.slice(0, at),
+            body: JSON.parse(answer.slice(at + 4)),
+          };
+        });
+      },
+    };
+  }
+
+  it("Should finish the requests in flight, refuse the next ones with the usual JSON error and Retry-After, and keep /healthz live", async () => {
+    const closing = await startTestServer();
+    const port = Number(new URL(closing.url).port);
+    const a = await inFlight(port, "in flight at shutdown a");
+    const b = await inFlight(port, "in flight at shutdown b");
     await new Promise((r) => setTimeout(r, 100));
     const stopped = closing.stop();
     await new Promise((r) => setTimeout(r, 100));
-    // Its body, and a second request on the same connection that arrives while the server closes.
-    socket.write(`${body}GET /readyz HTTP/1.1\r\nhost: x\r\n\r\n`);
+    // Their bodies, and on each connection a request that arrives while the server closes.
+    const [answersA, answersB] = await Promise.all([a.finish("/readyz"), b.finish("/healthz")]);
     await stopped;
-    await new Promise<void>((resolve) => (socket.closed ? resolve() : socket.once("close", () => resolve())));
 
-    const [first, second] = received.split(/(?=HTTP\/1\.1 )/);
-    expect(first).toMatch(/^HTTP\/1\.1 201 /);
-    const id = (JSON.parse(first!.slice(first!.indexOf("\r\n\r\n") + 4)) as { ids: number[] }).ids[0];
-    expect(second).toMatch(/^HTTP\/1\.1 503 /);
-    expect(second).toMatch(/\r\nretry-after: 5\r\n/i);
-    expect(second).toMatch(/\r\nconnection: close\r\n/i);
-    expect(JSON.parse(second!.slice(second!.indexOf("\r\n\r\n") + 4))).toEqual({
+    expect(answersA.map((x) => x.status)).toEqual([201, 503]);
+    expect(answersA[1]!.head).toMatch(/\r\nretry-after: 5(\r\n|$)/i);
+    expect(answersA[1]!.head).toMatch(/\r\nconnection: close(\r\n|$)/i);
+    expect(answersA[1]!.body).toEqual({
       error: "the server is shutting down; retry later",
       code: "BATCHLOG_SHUTTING_DOWN",
     });
+    // Liveness: the process is alive while it drains (a supervisor must not kill it for a 503).
+    expect(answersB.map((x) => x.status)).toEqual([201, 200]);
+    expect(answersB[1]!.body).toEqual({ status: "ok" });
 
+    const ids = [answersA[0], answersB[0]].map((x) => (x!.body as { ids: number[] }).ids[0]);
     const storage = await openLogStorage({ url: closing.dbUrl });
     try {
       const page = await storage.search({ sources: ["shutdown"] });
-      expect(page.entries.map((e) => e.id)).toEqual([id]);
+      expect(page.entries.map((e) => e.id).sort()).toEqual(ids.sort());
     } finally {
       await storage.close();
       await closing.dispose();
