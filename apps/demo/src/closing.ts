@@ -14,6 +14,13 @@ export function refuseWhileClosing(app: FastifyInstance): void {
   app.addHook("preClose", async () => {
     closing = true;
   });
+  // A request in flight at shutdown is answered with `Connection: close`: otherwise its client
+  // (every HTTP client pool) keeps the connection open and idle, and the server's close waits for
+  // the keep-alive timeout — past the shutdown timeout, so the storage was never closed.
+  app.addHook("onSend", async (_request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
   app.addHook("onRequest", async (request, reply) => {
     if (!closing || request.routeOptions.url === "/healthz") return;
     return sendError(
