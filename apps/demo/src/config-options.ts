@@ -395,7 +395,8 @@ export const OPTIONS = [
     env: "BATCHLOG_DRAIN_TIMEOUT_MS",
     flag: "--drain-timeout-ms <ms>",
     default: "10000",
-    description: "at shutdown: how long to keep retrying a failing database before giving up",
+    description:
+      "at shutdown: how long requests in flight, then the queue, wait for a failing database before giving up",
     expected: "an integer >= 1",
     schema: int(1),
   }),

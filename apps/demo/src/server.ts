@@ -32,6 +32,13 @@ export interface StartOptions {
   uiFile?: string;
 }
 
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+/** Resolves after `ms`, without keeping the process alive. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 export function createLogger(config: Pick<Config, "logLevel">): Logger {
   guardStdout();
   return pino({ level: config.logLevel, base: { app: "batchlog" } });
@@ -87,10 +94,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     stopping ??= (async () => {
       traffic?.stop();
       await retention?.stop();
-      await fastify.close();
-      await service.close();
+      // Requests in flight (and ?wait=false entries) wait for their commits: on a failing database
+      // that lasts up to the write timeout (30 s), as long as the whole shutdown may take. Give them
+      // the drain timeout, then close the storage anyway: its own drain settles every queued entry
+      // (committed, or refused after drainTimeoutMs), which answers them.
+      const settled = Promise.all([fastify.close(), service.close()]);
+      await Promise.race([settled, delay(config.storage.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)]);
       metrics.close();
       await storage.close();
+      await settled;
       stats.stop();
     })();
     return stopping;

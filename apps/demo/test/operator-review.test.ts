@@ -3,6 +3,7 @@
 import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { openLogStorage } from "@batchlog/storage";
+import { createClient } from "@libsql/client";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogThrottle } from "../src/log-throttle.js";
@@ -222,5 +223,36 @@ describe("warnings while the storage refuses every request", () => {
     expect(throttle.take("b", 5_000)).toEqual({ suppressed: 0 });
     expect(throttle.take("a", 10_000)).toEqual({ suppressed: 2 });
     expect(throttle.take("a", 10_001)).toBeUndefined();
+  });
+});
+
+describe("shutdown on a failing database", () => {
+  it("Should answer the requests in flight and stop within the drain timeouts, not wait out the write timeout", async () => {
+    const server = await startTestServer({
+      BATCHLOG_BUSY_TIMEOUT_MS: "0",
+      BATCHLOG_RETRY_INITIAL_DELAY_MS: "20",
+      BATCHLOG_RETRY_MAX_DELAY_MS: "100",
+      BATCHLOG_DRAIN_TIMEOUT_MS: "1000",
+      BATCHLOG_WRITE_TIMEOUT_MS: "30000",
+    });
+    const locker = createClient({ url: server.dbUrl });
+    const tx = await locker.transaction("write"); // another process holds the write lock throughout
+    try {
+      const answer = postJson(server.url, "/api/logs", { message: "waits for a commit that cannot happen" });
+      await eventually(async () =>
+        (await request(server.url, "/readyz")).status === 503 ? true : undefined,
+      );
+      const started = performance.now();
+      await server.stop();
+      const seconds = (performance.now() - started) / 1000;
+      expect((await answer).status).toBe(503);
+      // drain timeout for the requests, then the storage's own drain timeout: about 2 s, not 30
+      expect(seconds).toBeLessThan(8);
+    } finally {
+      await tx.rollback().catch(() => {});
+      tx.close();
+      locker.close();
+      await server.dispose();
+    }
   });
 });
