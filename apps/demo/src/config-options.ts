@@ -396,7 +396,7 @@ export const OPTIONS = [
     flag: "--drain-timeout-ms <ms>",
     default: "10000",
     description:
-      "at shutdown: how long requests in flight, then the queue, wait for a failing database before giving up",
+      "at shutdown: how long to keep retrying a failing database before giving up (requests in flight get 1 s to reach the queue first)",
     expected: "an integer >= 1",
     schema: int(1),
   }),

@@ -32,7 +32,8 @@ export interface StartOptions {
   uiFile?: string;
 }
 
-const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** At shutdown, how long requests in flight have to reach the queue before the storage closes. */
+const IN_FLIGHT_GRACE_MS = 1000;
 
 /** Resolves after `ms`, without keeping the process alive. */
 function delay(ms: number): Promise<void> {
@@ -96,10 +97,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await retention?.stop();
       // Requests in flight (and ?wait=false entries) wait for their commits: on a failing database
       // that lasts up to the write timeout (30 s), as long as the whole shutdown may take. Give them
-      // the drain timeout, then close the storage anyway: its own drain settles every queued entry
-      // (committed, or refused after drainTimeoutMs), which answers them.
+      // a moment to be read and queued, then close the storage anyway: its drain (drainTimeoutMs)
+      // settles every queued entry, committed or refused, which answers them.
       const settled = Promise.all([fastify.close(), service.close()]);
-      await Promise.race([settled, delay(config.storage.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS)]);
+      await Promise.race([settled, delay(IN_FLIGHT_GRACE_MS)]);
       metrics.close();
       await storage.close();
       await settled;

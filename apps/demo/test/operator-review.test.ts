@@ -246,7 +246,7 @@ describe("shutdown on a failing database", () => {
       await server.stop();
       const seconds = (performance.now() - started) / 1000;
       expect((await answer).status).toBe(503);
-      // drain timeout for the requests, then the storage's own drain timeout: about 2 s, not 30
+      // a second for the requests to reach the queue, then the storage's drain timeout: about 2 s, not 30
       expect(seconds).toBeLessThan(8);
     } finally {
       await tx.rollback().catch(() => {});
