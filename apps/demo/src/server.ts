@@ -103,6 +103,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await Promise.race([settled, delay(IN_FLIGHT_GRACE_MS)]);
       metrics.close();
       await storage.close();
+      // What is still in flight now is a client that stopped sending (a stalled upload): nothing it
+      // sends could be stored any more. Cut it off instead of waiting out the shutdown timeout.
+      await Promise.race([settled, delay(IN_FLIGHT_GRACE_MS)]);
+      fastify.server.closeAllConnections();
       await settled;
       stats.stop();
     })();

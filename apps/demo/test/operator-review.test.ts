@@ -226,6 +226,32 @@ describe("warnings while the storage refuses every request", () => {
   });
 });
 
+describe("a client that stops sending at shutdown", () => {
+  it("Should be cut off once the storage has closed, not hold the shutdown until its timeout", async () => {
+    const server = await startTestServer();
+    const port = Number(new URL(server.url).port);
+    // Headers and part of the body, then nothing: a stalled upload (or a slowloris).
+    const stalled = await splitRequest(
+      port,
+      'POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"mess',
+      "",
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const started = performance.now();
+      const stopped = await Promise.race([
+        server.stop().then(() => "stopped"),
+        new Promise((r) => setTimeout(() => r("still stopping after 8 s"), 8000)),
+      ]);
+      expect(stopped).toBe("stopped");
+      expect(performance.now() - started).toBeLessThan(5000);
+      await stalled.finish().catch(() => []); // the server closed the connection
+    } finally {
+      await server.dispose();
+    }
+  });
+});
+
 describe("shutdown on a failing database", () => {
   it("Should answer the requests in flight and stop within the drain timeouts, not wait out the write timeout", async () => {
     const server = await startTestServer({
