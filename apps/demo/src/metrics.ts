@@ -197,7 +197,8 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
       return registry.metrics();
     },
     observeIngest(route, status, seconds, entries) {
-      if (status < 300) ingestSeconds.labels(route).observe(seconds);
+      // A 202 (?wait=false) is answered at enqueue: it has no commit to time.
+      if (status < 300 && status !== 202) ingestSeconds.labels(route).observe(seconds);
       ingestEntries.labels(route, String(status)).inc(entries);
     },
     observeResponse(route, method, status) {

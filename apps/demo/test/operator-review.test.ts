@@ -282,3 +282,24 @@ describe("shutdown on a failing database", () => {
     }
   });
 });
+
+describe("batchlog_ingest_to_commit_seconds", () => {
+  it("Should time only requests answered after their commit, not a ?wait=false 202 answered at enqueue", async () => {
+    const fresh = await startTestServer();
+    try {
+      const series = async (name: string) => {
+        const { text } = await request(fresh.url, "/metrics");
+        const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+        return line === undefined ? undefined : Number(line.split(" ").pop());
+      };
+      expect((await postJson(fresh.url, "/api/logs?wait=false", { message: "queued" })).status).toBe(202);
+      expect((await postJson(fresh.url, "/api/logs?wait=false", { message: "queued" })).status).toBe(202);
+      expect(await series('batchlog_ingest_entries_total{route="/api/logs",status="202"}')).toBe(2);
+      expect(await series('batchlog_ingest_to_commit_seconds_count{route="/api/logs"}')).toBeUndefined();
+      expect((await postJson(fresh.url, "/api/logs", { message: "committed" })).status).toBe(201);
+      expect(await series('batchlog_ingest_to_commit_seconds_count{route="/api/logs"}')).toBe(1);
+    } finally {
+      await fresh.dispose();
+    }
+  });
+});
