@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from "pino";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { bearerAuth } from "./auth.js";
+import { answerClientError } from "./client-errors.js";
 import { refuseWhileClosing } from "./closing.js";
 import type { Config } from "./config.js";
 import { createErrorHandler, sendError } from "./http-errors.js";
@@ -43,6 +44,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     // Requests arriving while the server closes get refuseWhileClosing's answer instead of
     // fastify's, whose body has another shape and which logs a line per refused request.
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
   });
   const streams = new TailStreams();
 

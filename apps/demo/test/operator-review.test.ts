@@ -60,6 +60,7 @@ interface RawAnswer {
  */
 async function splitRequest(port: number, head: string, rest: string) {
   const socket = connect(port, "127.0.0.1");
+  socket.on("error", () => {}); // a reset after the answer: what was received is what counts
   let received = "";
   socket.on("data", (chunk: Buffer) => {
     received += chunk.toString();
@@ -301,5 +302,37 @@ describe("batchlog_ingest_to_commit_seconds", () => {
     } finally {
       await fresh.dispose();
     }
+  });
+});
+
+describe("malformed HTTP", () => {
+  it.each([
+    [
+      "a bad header line",
+      "GET /healthz HTTP/1.1\r\nhost: x\r\nbad header\r\n\r\n",
+      400,
+      "malformed HTTP request",
+      "BATCHLOG_BAD_REQUEST",
+    ],
+    [
+      "a bad Content-Length",
+      "POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-length: abc\r\n\r\n",
+      400,
+      "malformed HTTP request",
+      "BATCHLOG_BAD_REQUEST",
+    ],
+    [
+      "headers over the limit",
+      `GET /healthz HTTP/1.1\r\nhost: x\r\nx: ${"a".repeat(20_000)}\r\n\r\n`,
+      431,
+      "request headers too large",
+      "BATCHLOG_HEADERS_TOO_LARGE",
+    ],
+  ])("Should answer %s in the usual JSON error shape", async (_what, raw, status, error, code) => {
+    const port = Number(new URL(base).port);
+    const client = await splitRequest(port, raw, "");
+    const answers = await client.finish();
+    expect(answers.map((a) => a.status)).toEqual([status]);
+    expect(answers[0]!.body).toEqual({ error, code });
   });
 });
