@@ -23,7 +23,11 @@ export function bearerAuth(token: string) {
     if (route !== undefined && OPEN_ROUTES.has(route)) return;
     const given = presentedToken(request, route !== undefined && QUERY_TOKEN_ROUTES.has(route));
     if (given !== undefined && tokensEqual(expected, given)) return;
-    reply.header("www-authenticate", 'Bearer realm="batchlog"');
+    // RFC 6750: a token that was given but is wrong is an "invalid_token".
+    reply.header(
+      "www-authenticate",
+      given === undefined ? 'Bearer realm="batchlog"' : 'Bearer realm="batchlog", error="invalid_token"',
+    );
     return sendError(
       reply,
       401,

@@ -336,3 +336,22 @@ describe("malformed HTTP", () => {
     expect(answers[0]!.body).toEqual({ error, code });
   });
 });
+
+describe("the 401's WWW-Authenticate header", () => {
+  it('Should say error="invalid_token" when the token given is wrong (RFC 6750), and no error when none was given', async () => {
+    const guarded = await startTestServer({ BATCHLOG_TOKEN: "s3cret" });
+    try {
+      const none = await request(guarded.url, "/metrics");
+      expect(none.status).toBe(401);
+      expect(none.headers.get("www-authenticate")).toBe('Bearer realm="batchlog"');
+      const wrong = await request(guarded.url, "/metrics", { token: "guess" });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get("www-authenticate")).toBe('Bearer realm="batchlog", error="invalid_token"');
+      // and a wrong method on a known path says 401, not 405, until the token is right
+      expect((await request(guarded.url, "/api/logs", { method: "PUT" })).status).toBe(401);
+      expect((await request(guarded.url, "/api/logs", { method: "PUT", token: "s3cret" })).status).toBe(405);
+    } finally {
+      await guarded.dispose();
+    }
+  });
+});
