@@ -441,6 +441,27 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       expect(tailRequests.length).toBeLessThanOrEqual(1);
       await page.close();
     });
+    test("Should count in the histogram exactly the entries the results hold, for a range that starts inside a bucket", async () => {
+      // a custom hour (30 s buckets) starting 20 s into a bucket; one entry in that bucket, before the range
+      const base = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 2 * 3_600_000;
+      const from = base + 20_000;
+      const at = (ms: number) => new Date(ms).toISOString();
+      await ingest(demo.url, [
+        { timestamp: at(base + 5_000), level: "error", source: "edge", message: "just before the range" },
+        { timestamp: at(base + 25_000), level: "error", source: "edge", message: "first in the range" },
+        { timestamp: at(base + 600_000), level: "warn", source: "edge", message: "later in the range" },
+      ]);
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?source=edge&from=${at(from)}&to=${at(from + 3_600_000)}`);
+      await page.waitForSelector("#legend [data-level=all]");
+      await settled(page);
+      expect(await rowMessages(page)).toEqual(["later in the range", "first in the range"]);
+      expect(Number(await page.getAttribute("#histogram", "data-total"))).toBe(2);
+      expect(await page.textContent("#legend [data-level=all] b")).toBe("2");
+      expect(await page.textContent("#legend [data-level=error] b")).toBe("1");
+      expect(await page.textContent("#summary")).toBe("2 entries");
+      await page.close();
+    });
   });
 
   describe("auth", { timeout: 60_000 }, () => {

@@ -299,12 +299,11 @@ function renderLegend(stats: Stats) {
   el.legend.append(total);
 }
 
-async function loadStats(signal: AbortSignal) {
-  const { from, to } = resolveRange(query.range);
+/** Counts over exactly the range the results cover (the server aligns the buckets itself). */
+async function loadStats(signal: AbortSignal, { from, to } = resolveRange(query.range)) {
   const bucket = pickBucket(to - from);
-  const alignedFrom = Math.floor(from / bucket) * bucket;
   const p = filterParams(query);
-  p.set("from", String(alignedFrom));
+  p.set("from", String(from));
   p.set("to", String(to));
   p.set("bucket", `${bucket}ms`);
   const stats = await getJson<Stats>(`/api/stats?${p}`, signal);
@@ -502,16 +501,6 @@ function showError(err: unknown) {
   el.error.hidden = false;
 }
 
-function searchParams(cursor?: string | null, limit = FIRST_PAGE) {
-  const p = filterParams(query);
-  const { from, to } = resolveRange(query.range);
-  p.set("from", String(from));
-  p.set("to", String(to));
-  p.set("limit", String(limit));
-  if (cursor) p.set("cursor", cursor);
-  return p;
-}
-
 let lastRangeForPaging: { from: number; to: number } | null = null;
 
 async function loadMore() {
@@ -567,8 +556,13 @@ function run(opts: { push: boolean }) {
   const r = resolveRange(query.range);
   lastRangeForPaging = r;
   rangeTotal = null;
-  const page = getJson<SearchPage>(`/api/logs?${searchParams(null)}`, signal);
-  const stats = loadStats(signal);
+  // one "now" for the results and the histogram, so that both count the same entries
+  const p = filterParams(query);
+  p.set("from", String(r.from));
+  p.set("to", String(r.to));
+  p.set("limit", String(FIRST_PAGE));
+  const page = getJson<SearchPage>(`/api/logs?${p}`, signal);
+  const stats = loadStats(signal, r);
   page
     .then((res) => {
       if (gen !== generation) return;
