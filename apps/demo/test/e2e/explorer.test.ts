@@ -462,6 +462,47 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       expect(await page.textContent("#summary")).toBe("2 entries");
       await page.close();
     });
+
+    test("Should read and show the custom range in UTC when the page shows UTC", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?range=15m`);
+      await settled(page);
+      await page.click("#tz");
+      try {
+        expect(await page.textContent("#tz-label")).toBe("UTC");
+        await page.click("#custom-toggle");
+        // the 3 entries 2–3 minutes ago, typed in UTC as the table shows them
+        const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+        const times = entries.map((e) => Date.parse(String(e.timestamp)));
+        const from = utc(times[5]! - 500);
+        const to = utc(times[7]! + 1000);
+        await page.fill("#from-input", from);
+        await page.fill("#to-input", to);
+        await page.click("#custom-range button[type=submit]");
+        await settled(page);
+        expect(await rowMessages(page)).toEqual([
+          entries[7]!.message,
+          entries[6]!.message,
+          entries[5]!.message,
+        ]);
+        const params = new URL(page.url()).searchParams;
+        expect(params.get("from")).toBe(`${from}.000Z`);
+        expect(params.get("to")).toBe(`${to}.000Z`);
+        // what the form shows is what was typed, in the zone the labels say
+        expect(await page.inputValue("#from-input")).toBe(from);
+        expect(await page.inputValue("#to-input")).toBe(to);
+        expect(await page.textContent("#custom-range")).toContain("UTC");
+        await page.click("#tz");
+        expect(await page.textContent("#custom-range")).not.toContain("UTC");
+        expect(await page.inputValue("#from-input")).toBe(
+          new Date(Date.parse(`${from}Z`) + BROWSER_UTC_OFFSET_MS).toISOString().slice(0, 19),
+        );
+      } finally {
+        // the choice is remembered: local time for the other tests
+        await page.evaluate(() => localStorage.setItem("batchlog.utc", "0"));
+        await page.close();
+      }
+    });
   });
 
   describe("auth", { timeout: 60_000 }, () => {

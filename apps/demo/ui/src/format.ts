@@ -81,10 +81,15 @@ export function formatDuration(ms: number): string {
 export const compact = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n.toLocaleString("en-US");
 
-/** Value for <input type="datetime-local"> in local time. */
-export function toLocalInput(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+/** Value for <input type="datetime-local">, in the zone the page shows times in (local or UTC). */
+export function toTimeInput(ms: number): string {
+  const d = parts(ms);
+  return `${d.y}-${pad(d.mo + 1)}-${pad(d.d)}T${pad(d.h)}:${pad(d.mi)}:${pad(d.s)}`;
+}
+
+/** Epoch ms of a datetime-local value, read in the zone the page shows times in. */
+export function fromTimeInput(value: string): number {
+  return utc ? Date.parse(`${value}Z`) : new Date(value).getTime();
 }
 
 /** Plain search words from an FTS5 query, for highlighting (operators and syntax dropped). */

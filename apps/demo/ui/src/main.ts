@@ -19,9 +19,10 @@ import {
   formatDuration,
   formatRangeEnd,
   formatTime,
+  fromTimeInput,
   searchTerms,
   setUtc,
-  toLocalInput,
+  toTimeInput,
 } from "./format";
 import { Histogram, toHistogramData } from "./histogram";
 import { LiveTail } from "./live-tail";
@@ -63,6 +64,7 @@ const el = {
   customForm: $<HTMLFormElement>("custom-range"),
   fromInput: $<HTMLInputElement>("from-input"),
   toInput: $<HTMLInputElement>("to-input"),
+  customZone: $("custom-zone"),
   rangeLabel: $("range-label"),
   legend: $("legend"),
   histogram: $("histogram"),
@@ -146,8 +148,8 @@ function syncControls() {
   el.customToggle.setAttribute("aria-pressed", String(preset === null));
   const { from, to } = resolveRange(query.range);
   if (!el.customForm.hidden && document.activeElement?.closest("#custom-range") == null) {
-    el.fromInput.value = toLocalInput(from);
-    el.toInput.value = toLocalInput(to);
+    el.fromInput.value = toTimeInput(from);
+    el.toInput.value = toTimeInput(to);
   }
   el.rangeLabel.textContent =
     preset !== null
@@ -244,15 +246,15 @@ el.customToggle.addEventListener("click", () => {
   el.customToggle.setAttribute("aria-expanded", String(open));
   if (open) {
     const { from, to } = resolveRange(query.range);
-    el.fromInput.value = toLocalInput(from);
-    el.toInput.value = toLocalInput(to);
+    el.fromInput.value = toTimeInput(from);
+    el.toInput.value = toTimeInput(to);
     el.fromInput.focus();
   }
 });
 el.customForm.addEventListener("submit", (ev) => {
   ev.preventDefault();
-  const from = new Date(el.fromInput.value).getTime();
-  const to = new Date(el.toInput.value).getTime();
+  const from = fromTimeInput(el.fromInput.value);
+  const to = fromTimeInput(el.toInput.value);
   if (!(from < to)) {
     el.toInput.setCustomValidity("'to' must be after 'from'");
     el.toInput.reportValidity();
@@ -710,6 +712,7 @@ el.q.addEventListener("keydown", (ev) => {
 function applyTimeZone(utc: boolean) {
   setUtc(utc);
   el.tzLabel.textContent = utc ? "UTC" : "local";
+  el.customZone.textContent = utc ? "UTC" : "local time";
   for (const t of el.rows.querySelectorAll("time")) t.textContent = formatTime(Date.parse(t.dateTime));
   syncControls();
   histogram.restyle();
@@ -727,8 +730,7 @@ el.tz.addEventListener("click", () => {
 // ---------------------------------------------------------------- start
 
 installAuthDialog(el.auth);
-setUtc(localStorage.getItem("batchlog.utc") === "1");
-el.tzLabel.textContent = localStorage.getItem("batchlog.utc") === "1" ? "UTC" : "local";
+applyTimeZone(localStorage.getItem("batchlog.utc") === "1");
 initTheme(el.theme, () => histogram.restyle());
 el.customForm.hidden = "preset" in query.range;
 el.presetButtons.forEach((b) => {
