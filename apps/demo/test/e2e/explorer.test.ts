@@ -503,6 +503,32 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         await page.close();
       }
     });
+
+    test("Should drop the entries held while paused when the filters change, so that only matching ones show on resume", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?live=1`);
+      await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+      await settled(page);
+      await page.click("#pause");
+      const held = `held info ${Date.now()}`;
+      await ingest(demo.url, [{ level: "info", source: "e2e", message: held }]);
+      await page.waitForFunction(() => /1 new/.test(document.querySelector("#tail-info")?.textContent ?? ""));
+      // errors only, then resume
+      await page.click(".lvl-toggle[data-level=error]", { modifiers: ["Shift"] });
+      await settled(page);
+      await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+      await page.click("#pause");
+      const after = `error after resume ${Date.now()}`;
+      await ingest(demo.url, [{ level: "error", source: "e2e", message: after }]);
+      await page.waitForFunction(
+        (m) => document.querySelector("#rows tr.row .c-msg .msg")?.textContent === m,
+        after,
+        { timeout: 3000 },
+      );
+      expect(await rowMessages(page)).not.toContain(held);
+      expect(new Set(await rowLevels(page))).toEqual(new Set(["error"]));
+      await page.close();
+    });
   });
 
   describe("auth", { timeout: 60_000 }, () => {

@@ -49,7 +49,10 @@ export class LiveTail {
       if (this.paused) this.setPaused(false);
       return;
     }
-    if (this.o.url() !== this.currentUrl || !this.source) this.open();
+    const url = this.o.url();
+    // held entries matched the old filters; the new stream brings what matches now
+    if (url !== this.currentUrl) this.buffer = [];
+    if (url !== this.currentUrl || !this.source) this.open();
   }
 
   togglePause(): void {
