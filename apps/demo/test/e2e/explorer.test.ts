@@ -582,6 +582,32 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       );
       await page.close();
     });
+    test("Should not ask again by itself once the user cancels the token prompt; Sign in asks again", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/`);
+      await page.waitForSelector("#auth[open]", { timeout: 5000 });
+      await page.click("#auth-cancel");
+      await page.waitForSelector("#error:not([hidden])");
+      expect(await page.textContent("#error")).toContain("Authentication required");
+      // the readiness badge polls /readyz every 5 s: a poll stuck on a prompt would never start the next
+      const readyz = (r: { url(): string }) => new URL(r.url()).pathname === "/readyz";
+      for (let poll = 0; poll < 2; poll++) {
+        await page.waitForRequest(readyz, { timeout: 12_000 });
+        expect(await page.$("#auth[open]")).toBeNull();
+      }
+      expect(await page.textContent("#status")).toContain("sign-in required");
+      await page.click("#error button");
+      await page.waitForSelector("#auth[open]", { timeout: 5000 });
+      await page.fill("#token-input", token);
+      await page.press("#token-input", "Enter");
+      await page.waitForSelector("#rows tr.row");
+      await page.waitForFunction(
+        () => document.querySelector("#status")?.getAttribute("data-state") === "ok",
+        undefined,
+        { timeout: 12_000 },
+      );
+      await page.close();
+    });
   });
 
   describe("screenshots with realistic data", { timeout: 60_000 }, () => {

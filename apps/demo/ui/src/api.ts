@@ -83,14 +83,28 @@ export function setTokenPrompt(fn: TokenPrompt): void {
   promptForToken = fn;
 }
 
-/** One prompt at a time: concurrent 401s share it. */
+/** Set when the user cancels the prompt: background calls (status polls, tail reconnects) then fail quietly. */
+let promptDeclined = false;
+
+/** One prompt at a time: concurrent 401s share it; none after a cancel until `allowTokenPrompt()`. */
 export function requestToken(reason: string): Promise<string | null> {
+  if (promptDeclined) return Promise.resolve(null);
   if (!pendingPrompt) {
-    pendingPrompt = promptForToken(reason).finally(() => {
-      pendingPrompt = null;
-    });
+    pendingPrompt = promptForToken(reason)
+      .then((token) => {
+        promptDeclined = token === null;
+        return token;
+      })
+      .finally(() => {
+        pendingPrompt = null;
+      });
   }
   return pendingPrompt;
+}
+
+/** The user asked to sign in: the next 401 prompts again. */
+export function allowTokenPrompt(): void {
+  promptDeclined = false;
 }
 
 function errorMessage(body: unknown, fallback: string): string {

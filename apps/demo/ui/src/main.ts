@@ -1,6 +1,7 @@
 // batchlog explorer: search, filters, volume histogram, results with infinite scroll, live tail.
 import "./style.css";
 import {
+  allowTokenPrompt,
   entryTime,
   getJson,
   HttpError,
@@ -496,6 +497,7 @@ function showError(err: unknown) {
     b.textContent = "Sign in";
     b.addEventListener("click", () => {
       setToken(null);
+      allowTokenPrompt();
       run({ push: false });
     });
     el.error.append(" ", b);
