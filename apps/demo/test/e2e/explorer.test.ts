@@ -1,5 +1,7 @@
 // End-to-end: the log explorer at `/` in real headless Chromium against the real demo server.
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -607,6 +609,81 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         { timeout: 12_000 },
       );
       await page.close();
+    });
+  });
+
+  describe("server going away", { timeout: 60_000 }, () => {
+    test("Should, once the server is back, show what was committed while the live stream was down and clear the error", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "batchlog-e2e-restart-"));
+      let demo = await startDemo({ dir });
+      const port = Number(new URL(demo.url).port);
+      const page = await browser.newPage();
+      try {
+        await ingest(demo.url, [{ level: "info", source: "e2e", message: "before the restart" }]);
+        await page.goto(`${demo.url}/?live=1`);
+        await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+        await page.waitForSelector("#rows tr.row");
+        // the stream's reconnection waits until the entry below is committed
+        let release = () => {};
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        await page.route("**/api/logs/tail**", async (route) => {
+          await gate;
+          await route.continue();
+        });
+        await demo.close();
+        await page.waitForSelector("#live:not([data-state=open])", { timeout: 5000 });
+        await page.click("#search-form button[type=submit]");
+        await page.waitForSelector("#error:not([hidden])", { timeout: 5000 });
+        expect(await page.textContent("#error")).toContain("Cannot reach the server");
+
+        demo = await startDemo({ dir, port });
+        const during = "committed while the stream was down";
+        await ingest(demo.url, [{ level: "warn", source: "e2e", message: during }]);
+        release();
+        await page.waitForSelector("#live[data-state=open]", { timeout: 10_000 });
+        await page.waitForFunction(
+          (m) => [...document.querySelectorAll("#rows tr.row .msg")].some((e) => e.textContent === m),
+          during,
+          { timeout: 5000 },
+        );
+        expect(await rowMessages(page)).toEqual([during, "before the restart"]);
+        expect(await page.isHidden("#error")).toBe(true);
+      } finally {
+        await page.close();
+        await demo.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    test("Should show what was committed before the live stream connected, when the table was empty", async () => {
+      const demo = await startDemo();
+      const page = await browser.newPage();
+      try {
+        let release = () => {};
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        await page.route("**/api/logs/tail**", async (route) => {
+          await gate;
+          await route.continue();
+        });
+        await page.goto(`${demo.url}/?live=1`);
+        await settled(page);
+        expect(await page.textContent("#summary")).toBe("No entries");
+        const early = "committed before the stream connected";
+        await ingest(demo.url, [{ level: "info", source: "e2e", message: early }]);
+        release();
+        await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+        await page.waitForFunction(
+          (m) => document.querySelector("#rows tr.row .c-msg .msg")?.textContent === m,
+          early,
+          { timeout: 5000 },
+        );
+      } finally {
+        await page.close();
+        await demo.close();
+      }
     });
   });
 

@@ -133,12 +133,17 @@ export interface RunningDemo {
 /**
  * Starts the real demo server (src/app.ts: loadConfig + startServer) on 127.0.0.1, port 0, with a
  * database in a fresh temp directory; configured through the SPEC §4 environment variables.
+ * `dir` and `port` restart a stopped server on its database and address (the caller then removes
+ * `dir`).
  */
-export async function startDemo(opts: { token?: string; generate?: number } = {}): Promise<RunningDemo> {
-  const dir = mkdtempSync(join(tmpdir(), "batchlog-e2e-"));
+export async function startDemo(
+  opts: { token?: string; generate?: number; dir?: string; port?: number } = {},
+): Promise<RunningDemo> {
+  const ownsDir = opts.dir === undefined;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "batchlog-e2e-"));
   const env: Record<string, string> = {
     BATCHLOG_HOST: "127.0.0.1",
-    BATCHLOG_PORT: "0",
+    BATCHLOG_PORT: String(opts.port ?? 0),
     BATCHLOG_DB_URL: `file:${join(dir, "batchlog.db")}`,
     BATCHLOG_LOG_LEVEL: "warn",
     BATCHLOG_MAX_BATCH_DELAY_MS: "5",
@@ -149,7 +154,7 @@ export async function startDemo(opts: { token?: string; generate?: number } = {}
   try {
     server = await startServer(loadConfig(env));
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   return {
@@ -157,7 +162,7 @@ export async function startDemo(opts: { token?: string; generate?: number } = {}
     dbPath: join(dir, "batchlog.db"),
     async close() {
       await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (ownsDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

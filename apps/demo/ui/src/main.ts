@@ -625,10 +625,15 @@ window.addEventListener("popstate", () => {
 /** Entries newer than the newest shown, for the moments the live stream was not connected. */
 async function catchUp() {
   const gen = generation;
+  if (pageGeneration !== gen) {
+    // this query's search failed (the server was away, say) and is not running: now it can answer
+    if (!el.table.hasAttribute("aria-busy")) run({ push: false });
+    return;
+  }
   const newest = rows[0];
-  if (pageGeneration !== gen || !newest) return;
   const p = filterParams(query);
-  p.set("from", String(entryTime(newest)));
+  // with nothing shown, everything since the range's start
+  p.set("from", String(newest ? entryTime(newest) : resolveRange(query.range).from));
   p.set("limit", "1000");
   try {
     const page = await getJson<SearchPage>(`/api/logs?${p}`);
