@@ -72,6 +72,47 @@ function known(now: number): NewEntry[] {
   }));
 }
 
+/**
+ * Text under `selector` whose WCAG contrast with what is behind it (backgrounds composited,
+ * opacity applied) is below 4.5:1, as "ratio text" lines.
+ */
+function lowContrastText(page: Page, selector: string): Promise<string[]> {
+  return page.$$eval(selector, (els) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true })!;
+    // any CSS colour (color-mix, alpha) painted over an opaque one, as 0–255 sRGB
+    const over = (css: string, under: number[]) => {
+      ctx.fillStyle = `rgb(${under.join(",")})`;
+      ctx.fillRect(0, 0, 1, 1);
+      ctx.fillStyle = css;
+      ctx.fillRect(0, 0, 1, 1);
+      return [...ctx.getImageData(0, 0, 1, 1).data.slice(0, 3)];
+    };
+    const luminance = (rgb: number[]) => {
+      const [r, g, b] = rgb.map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      }) as [number, number, number];
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const out: string[] = [];
+    for (const el of els) {
+      if (!el.getClientRects().length || !el.textContent?.trim()) continue;
+      const chain: Element[] = [];
+      for (let e: Element | null = el; e; e = e.parentElement) chain.push(e);
+      let bg = [255, 255, 255];
+      for (const e of [...chain].reverse()) bg = over(getComputedStyle(e).backgroundColor, bg);
+      const opacity = chain.reduce((o, e) => o * Number(getComputedStyle(e).opacity), 1);
+      const fg = over(getComputedStyle(el).color, bg).map((v, i) => v * opacity + bg[i]! * (1 - opacity));
+      const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a) as [number, number];
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      if (ratio < 4.5) out.push(`${ratio.toFixed(2)} ${el.textContent.trim().slice(0, 30)}`);
+    }
+    return out;
+  });
+}
+
 const chromium = findChromium();
 if (!chromium)
   console.warn("chromium is not installed (apt-get install -y chromium): the browser tests are skipped");
@@ -443,6 +484,31 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       expect(tailRequests.length).toBeLessThanOrEqual(1);
       await page.close();
     });
+    test("Should keep text readable (WCAG AA 4.5:1) in light and dark: buttons, legend, level badges, field hints", async () => {
+      for (const colorScheme of ["light", "dark"] as const) {
+        const page = await browser.newPage({ colorScheme });
+        await page.goto(`${demo.url}/?level=error`);
+        await page.waitForSelector("#legend .legend-item.zero");
+        await settled(page);
+        // the row with fields, expanded (its badge then sits on the detail background)
+        await page.click("#rows tr.row:has(.fields-hint)");
+        await page.waitForSelector("#rows tr.detail");
+        for (const selector of [
+          ".btn.primary",
+          "#legend .legend-item",
+          "#legend .legend-item b",
+          "#rows .lvl",
+          "#rows .fields-hint",
+          "#rows time",
+          "#rows .c-source",
+          "#summary",
+        ]) {
+          expect(await lowContrastText(page, selector), `${colorScheme} ${selector}`).toEqual([]);
+        }
+        await page.close();
+      }
+    });
+
     test("Should count in the histogram exactly the entries the results hold, for a range that starts inside a bucket", async () => {
       // a custom hour (30 s buckets) starting 20 s into a bucket; one entry in that bucket, before the range
       const base = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 2 * 3_600_000;
