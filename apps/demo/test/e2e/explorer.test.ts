@@ -509,6 +509,25 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       }
     });
 
+    test("Should offer the local/UTC switch on a narrow screen and when nothing matches", async () => {
+      const page = await browser.newPage({ width: 390, height: 844 });
+      await page.goto(`${demo.url}/?range=15m`);
+      await settled(page);
+      expect(await page.isVisible("#tz")).toBe(true);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await page.goto(`${demo.url}/?q=nothingmatchesthis`);
+      await settled(page);
+      expect(await page.textContent("#summary")).toBe("No entries");
+      expect(await page.isVisible("#tz")).toBe(true);
+      await page.click("#tz");
+      expect(await page.textContent("#tz-label")).toBe("UTC");
+      await page.click("#tz");
+      expect(await page.textContent("#tz-label")).toBe("local");
+      await page.close();
+    });
+
     test("Should count in the histogram exactly the entries the results hold, for a range that starts inside a bucket", async () => {
       // a custom hour (30 s buckets) starting 20 s into a bucket; one entry in that bucket, before the range
       const base = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 2 * 3_600_000;

@@ -455,7 +455,8 @@ function noteSource(s: string) {
 
 function updateSummary() {
   el.empty.hidden = rows.length > 0;
-  el.table.hidden = rows.length === 0;
+  // the header stays: its time column switches the zone, the custom range's too
+  el.table.hidden = false;
   if (!rows.length) {
     el.summary.textContent = "No entries";
     el.empty.textContent = query.live
