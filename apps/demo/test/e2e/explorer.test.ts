@@ -528,6 +528,20 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should highlight what the search matched, accents and case folded as the search folds them", async () => {
+      const tag = `h${Date.now().toString(36)}`;
+      await ingest(demo.url, [
+        { level: "info", source: "e2e", message: `Zürich office ${tag} opened, ÉTÉ sale` },
+      ]);
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?q=${encodeURIComponent(`zurich ete ${tag}`)}`);
+      await settled(page);
+      expect(await rowMessages(page)).toEqual([`Zürich office ${tag} opened, ÉTÉ sale`]);
+      const marked = await page.$$eval("#rows tr.row .msg mark", (ms) => ms.map((m) => m.textContent));
+      expect(marked).toEqual(["Zürich", tag, "ÉTÉ"]);
+      await page.close();
+    });
+
     test("Should count in the histogram exactly the entries the results hold, for a range that starts inside a bucket", async () => {
       // a custom hour (30 s buckets) starting 20 s into a bucket; one entry in that bucket, before the range
       const base = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 2 * 3_600_000;

@@ -106,23 +106,54 @@ export function searchTerms(q: string): string[] {
   return [...terms];
 }
 
-/** Appends text to `el`, wrapping case-insensitive matches of `terms` in <mark>. */
+/** Without diacritics and lower-cased, as the search's tokenizer compares words ("Zürich" = "zurich"). */
+const foldChar = (ch: string) =>
+  ch
+    .normalize("NFD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase();
+
+/** `text` folded, with the index in `text` of each folded character (and of the end). */
+function fold(text: string): { folded: string; origin: number[] } {
+  let folded = "";
+  const origin: number[] = [];
+  let at = 0;
+  for (const ch of text) {
+    const f = foldChar(ch);
+    for (let k = 0; k < f.length; k++) origin.push(at);
+    folded += f;
+    at += ch.length;
+  }
+  origin.push(at);
+  return { folded, origin };
+}
+
+/** Appends text to `el`, wrapping matches of `terms` in <mark>, matched as the search matches them. */
 export function appendHighlighted(el: HTMLElement, text: string, terms: string[]): void {
   if (!terms.length) {
     el.append(text);
     return;
   }
   const escaped = terms
-    .map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .map((t) => fold(t).folded.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .filter(Boolean)
     .sort((a, b) => b.length - a.length);
-  const re = new RegExp(`(${escaped.join("|")})`, "giu");
+  if (!escaped.length) {
+    el.append(text);
+    return;
+  }
+  const re = new RegExp(`(${escaped.join("|")})`, "gu");
+  const { folded, origin } = fold(text);
   let last = 0;
-  for (const m of text.matchAll(re)) {
-    if (m.index! > last) el.append(text.slice(last, m.index));
+  for (const m of folded.matchAll(re)) {
+    const start = origin[m.index!]!;
+    const end = origin[m.index! + m[0].length]!;
+    if (end <= start) continue;
+    if (start > last) el.append(text.slice(last, start));
     const mark = document.createElement("mark");
-    mark.textContent = m[0];
+    mark.textContent = text.slice(start, end);
     el.append(mark);
-    last = m.index! + m[0].length;
+    last = end;
   }
   if (last < text.length) el.append(text.slice(last));
 }
