@@ -542,6 +542,30 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should say whether the custom range form is open (aria-expanded) when a URL or back/forward opens or closes it", async () => {
+      const page = await browser.newPage();
+      const now = Date.now();
+      const at = (ms: number) => new Date(ms).toISOString();
+      await page.goto(`${demo.url}/?from=${at(now - 600_000)}&to=${at(now)}`);
+      await settled(page);
+      const state = () =>
+        page.evaluate(() => ({
+          shown: !document.querySelector<HTMLElement>("#custom-range")!.hidden,
+          expanded: document.querySelector("#custom-toggle")!.getAttribute("aria-expanded"),
+        }));
+      expect(await state()).toEqual({ shown: true, expanded: "true" });
+      await page.click("[data-preset='15m']");
+      await settled(page);
+      expect(await state()).toEqual({ shown: false, expanded: "false" });
+      await page.goBack();
+      await settled(page);
+      expect(await state()).toEqual({ shown: true, expanded: "true" });
+      await page.goForward();
+      await settled(page);
+      expect(await state()).toEqual({ shown: false, expanded: "false" });
+      await page.close();
+    });
+
     test("Should count in the histogram exactly the entries the results hold, for a range that starts inside a bucket", async () => {
       // a custom hour (30 s buckets) starting 20 s into a bucket; one entry in that bucket, before the range
       const base = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 2 * 3_600_000;

@@ -234,17 +234,21 @@ el.fieldInput.addEventListener("keydown", (ev) => {
   }
 });
 
+/** Shows or hides the custom range form, telling assistive technology through the toggle. */
+function setCustomFormOpen(open: boolean) {
+  el.customForm.hidden = !open;
+  el.customToggle.setAttribute("aria-expanded", String(open));
+}
+
 for (const b of el.presetButtons) {
   b.addEventListener("click", () => {
-    el.customForm.hidden = true;
-    el.customToggle.setAttribute("aria-expanded", "false");
+    setCustomFormOpen(false);
     update({ range: { preset: b.dataset.preset as Preset } });
   });
 }
 el.customToggle.addEventListener("click", () => {
   const open = el.customForm.hidden;
-  el.customForm.hidden = !open;
-  el.customToggle.setAttribute("aria-expanded", String(open));
+  setCustomFormOpen(open);
   if (open) {
     const { from, to } = resolveRange(query.range);
     el.fromInput.value = toTimeInput(from);
@@ -617,7 +621,7 @@ function run(opts: { push: boolean }) {
 
 window.addEventListener("popstate", () => {
   query = parseQuery(location.search);
-  el.customForm.hidden = "preset" in query.range;
+  setCustomFormOpen(!("preset" in query.range));
   run({ push: false });
 });
 
@@ -740,7 +744,7 @@ el.tz.addEventListener("click", () => {
 installAuthDialog(el.auth);
 applyTimeZone(localStorage.getItem("batchlog.utc") === "1");
 initTheme(el.theme, () => histogram.restyle());
-el.customForm.hidden = "preset" in query.range;
+setCustomFormOpen(!("preset" in query.range));
 el.presetButtons.forEach((b) => {
   if (!(b.dataset.preset! in PRESETS)) b.remove();
 });
