@@ -566,6 +566,35 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should not have screen readers repeat the readiness badge at every poll", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/`);
+      await settled(page);
+      await page.waitForFunction(
+        () => document.querySelector("#status")?.getAttribute("data-state") === "ok",
+      );
+      await page.evaluate(() => {
+        const changed: string[] = [];
+        (window as unknown as { liveChanges: string[] }).liveChanges = changed;
+        new MutationObserver((records) => {
+          for (const r of records) {
+            const el = r.target instanceof Element ? r.target : r.target.parentElement;
+            const region = el?.closest("[aria-live], [role=alert], [role=status]");
+            if (region) changed.push(`${region.id}: ${region.textContent}`);
+          }
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      // the badge polls /readyz every 5 s: once the next poll starts, the one before it is on screen
+      const readyz = (r: { url(): string }) => new URL(r.url()).pathname === "/readyz";
+      await page.waitForRequest(readyz, { timeout: 12_000 });
+      await page.waitForRequest(readyz, { timeout: 12_000 });
+      expect(await page.getAttribute("#status", "data-state")).toBe("ok");
+      expect(await page.evaluate(() => (window as unknown as { liveChanges: string[] }).liveChanges)).toEqual(
+        [],
+      );
+      await page.close();
+    });
+
     test("Should count in the histogram exactly the entries the results hold, for a range that starts inside a bucket", async () => {
       // a custom hour (30 s buckets) starting 20 s into a bucket; one entry in that bucket, before the range
       const base = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 2 * 3_600_000;
@@ -760,6 +789,12 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         await page.click("#search-form button[type=submit]");
         await page.waitForSelector("#error:not([hidden])", { timeout: 5000 });
         expect(await page.textContent("#error")).toContain("Cannot reach the server");
+        // a change of state is said to screen readers
+        await page.waitForFunction(
+          () => document.querySelector("#status-live")?.textContent === "Server: unreachable",
+          undefined,
+          { timeout: 12_000 },
+        );
 
         demo = await startDemo({ dir, port });
         const during = "committed while the stream was down";

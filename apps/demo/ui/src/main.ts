@@ -749,7 +749,7 @@ el.presetButtons.forEach((b) => {
   if (!(b.dataset.preset! in PRESETS)) b.remove();
 });
 run({ push: false });
-startReadinessBadge(el.status, READY_POLL_MS);
+startReadinessBadge(el.status, $("status-live"), READY_POLL_MS);
 void loadSourceSuggestions();
 setInterval(() => {
   // keep relative time labels fresh

@@ -1,11 +1,20 @@
 // The header's status badge, from GET /readyz: status, queue depth/capacity, time since the last
-// commit, and a missing disk reserve.
+// commit, and a missing disk reserve. Screen readers hear only changes of state, through `live`
+// (the badge's own text changes at every poll).
 import { getJson, HttpError, type Readiness } from "./api";
 import { compact, formatAgo } from "./format";
 
-export function startReadinessBadge(badge: HTMLButtonElement, intervalMs: number): void {
+export function startReadinessBadge(badge: HTMLButtonElement, live: HTMLElement, intervalMs: number): void {
   const text = badge.querySelector<HTMLElement>(".status-text")!;
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let announced = badge.dataset.state;
+  const announceChange = () => {
+    if (badge.dataset.state === announced) return;
+    // the first answer is no news
+    if (announced !== "unknown" || badge.dataset.state !== "ok")
+      live.textContent = `Server: ${text.textContent}`;
+    announced = badge.dataset.state;
+  };
   async function poll() {
     if (timer) clearTimeout(timer);
     try {
@@ -28,6 +37,7 @@ export function startReadinessBadge(badge: HTMLButtonElement, intervalMs: number
       badge.dataset.state = auth ? "unknown" : "down";
       text.textContent = auth ? "sign-in required" : "unreachable";
     } finally {
+      announceChange();
       timer = setTimeout(poll, intervalMs);
     }
   }
