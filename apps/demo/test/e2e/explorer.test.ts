@@ -595,6 +595,20 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should keep the text typed in the search box when a filter changes before Enter, and search with it", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/`);
+      await settled(page);
+      await page.fill("#q", "payment");
+      await page.click(".lvl-toggle[data-level=error]", { modifiers: ["Shift"] });
+      await settled(page);
+      expect(await page.inputValue("#q")).toBe("payment");
+      const params = new URL(page.url()).searchParams;
+      expect([params.get("q"), params.get("level")]).toEqual(["payment", "error"]);
+      expect(await rowMessages(page)).toEqual(["payment declined for order o-1001"]);
+      await page.close();
+    });
+
     test("Should count in the histogram exactly the entries the results hold, for a range that starts inside a bucket", async () => {
       // a custom hour (30 s buckets) starting 20 s into a bucket; one entry in that bucket, before the range
       const base = Math.floor(Date.now() / 1_800_000) * 1_800_000 - 2 * 3_600_000;

@@ -163,7 +163,8 @@ function syncControls() {
 }
 
 function update(patch: Partial<Query>, opts: { focus?: HTMLElement } = {}) {
-  query = { ...query, ...patch };
+  // text typed in the search box goes along: syncing the controls would otherwise erase it
+  query = { ...query, q: el.q.value.trim(), ...patch };
   run({ push: true });
   opts.focus?.focus();
 }
