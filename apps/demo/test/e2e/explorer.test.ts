@@ -72,6 +72,9 @@ function known(now: number): NewEntry[] {
   }));
 }
 
+/** What screen readers read out when its content changes. */
+const LIVE_REGION = "[aria-live]:not([aria-live=off]), [role=alert], [role=status]";
+
 /**
  * Text under `selector` whose WCAG contrast with what is behind it (backgrounds composited,
  * opacity applied) is below 4.5:1, as "ratio text" lines.
@@ -573,17 +576,17 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.waitForFunction(
         () => document.querySelector("#status")?.getAttribute("data-state") === "ok",
       );
-      await page.evaluate(() => {
+      await page.evaluate((LIVE_REGION) => {
         const changed: string[] = [];
         (window as unknown as { liveChanges: string[] }).liveChanges = changed;
         new MutationObserver((records) => {
           for (const r of records) {
             const el = r.target instanceof Element ? r.target : r.target.parentElement;
-            const region = el?.closest("[aria-live], [role=alert], [role=status]");
+            const region = el?.closest(LIVE_REGION);
             if (region) changed.push(`${region.id}: ${region.textContent}`);
           }
         }).observe(document.body, { subtree: true, childList: true, characterData: true });
-      });
+      }, LIVE_REGION);
       // the badge polls /readyz every 5 s: once the next poll starts, the one before it is on screen
       const readyz = (r: { url(): string }) => new URL(r.url()).pathname === "/readyz";
       await page.waitForRequest(readyz, { timeout: 12_000 });
@@ -606,6 +609,41 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       const params = new URL(page.url()).searchParams;
       expect([params.get("q"), params.get("level")]).toEqual(["payment", "error"]);
       expect(await rowMessages(page)).toEqual(["payment declined for order o-1001"]);
+      await page.close();
+    });
+
+    test("Should not have screen readers read out the count at every entry the live tail adds", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?live=1`);
+      await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+      await settled(page);
+      await page.evaluate((LIVE_REGION) => {
+        const changed: string[] = [];
+        (window as unknown as { liveChanges: string[] }).liveChanges = changed;
+        new MutationObserver((records) => {
+          for (const r of records) {
+            const el = r.target instanceof Element ? r.target : r.target.parentElement;
+            const region = el?.closest(LIVE_REGION);
+            if (region) changed.push(`${region.id}: ${region.textContent}`);
+          }
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      }, LIVE_REGION);
+      for (let i = 0; i < 3; i++) {
+        const message = `counted ${i} ${Date.now()}`;
+        await ingest(demo.url, [{ level: "info", source: "e2e", message }]);
+        await page.waitForFunction(
+          (m) => document.querySelector("#rows tr.row .c-msg .msg")?.textContent === m,
+          message,
+          { timeout: 3000 },
+        );
+      }
+      expect(await page.evaluate(() => (window as unknown as { liveChanges: string[] }).liveChanges)).toEqual(
+        [],
+      );
+      // off live, the summary of a search is read out again
+      await page.click("#live");
+      await settled(page);
+      expect(await page.getAttribute("#summary", "aria-live")).toBe("polite");
       await page.close();
     });
 

@@ -158,6 +158,8 @@ function syncControls() {
       : `${formatRangeEnd(from)} → ${formatRangeEnd(to)} (${formatDuration(to - from)})`;
   document.title = `${query.q ? `${query.q} · ` : ""}${el.rangeLabel.textContent} · batchlog`;
   el.live.setAttribute("aria-pressed", String(query.live));
+  // a streaming count changes many times a second: not something to read out
+  el.summary.setAttribute("aria-live", query.live ? "off" : "polite");
   el.pause.hidden = !query.live;
   terms = searchTerms(query.q);
 }
