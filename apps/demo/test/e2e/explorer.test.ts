@@ -498,6 +498,7 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         await page.waitForSelector("#rows tr.detail");
         for (const selector of [
           ".btn.primary",
+          ".lvl-toggle",
           "#legend .legend-item",
           "#legend .legend-item b",
           "#rows .lvl",
