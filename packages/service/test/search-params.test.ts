@@ -59,6 +59,37 @@ describe("parseSearchQuery", () => {
     expect(parse("from=2026-11-26").from).toEqual(new Date("2026-11-26T00:00:00Z"));
   });
 
+  it("refuses epoch numbers that are not plausibly milliseconds, instead of searching from 1970", () => {
+    // epoch seconds read as milliseconds would be January 1970: every entry, silently
+    expect(() => parse("from=1732600000")).toThrow(
+      'from: "1732600000" looks like epoch seconds; epoch milliseconds are expected (1732600000000)',
+    );
+    expect(badParam("to=20261126")).toBe("to");
+    // microseconds or nanoseconds would be tens of thousands of years ahead
+    expect(badParam("from=1732600000000000")).toBe("from");
+    expect(badParam("from=1732600000000000000")).toBe("from");
+    expect(parse("from=0").from).toEqual(new Date(0));
+    expect(parse("from=100000000000").from).toEqual(new Date(1e11));
+    expect(parse(`to=${NOW}`).to).toEqual(new Date(NOW));
+  });
+
+  it("refuses an ISO date that does not exist instead of rolling it over", () => {
+    expect(() => parse("from=2026-02-30T00:00:00Z")).toThrow('from: "2026-02-30T00:00:00Z" is not a time');
+    expect(badParam("to=2026-04-31")).toBe("to");
+    expect(badParam("to=2026-11-26T23:60:00Z")).toBe("to");
+    expect(parse("from=2028-02-29").from).toEqual(new Date("2028-02-29T00:00:00Z"));
+  });
+
+  it("reads ISO-8601 offsets in every form the standard allows", () => {
+    const at = new Date("2026-11-26T08:00:00Z");
+    for (const offset of ["+02:00", "+0200", "+02"]) {
+      expect(parse(new URLSearchParams({ from: `2026-11-26T10:00:00${offset}` }).toString()).from).toEqual(
+        at,
+      );
+    }
+    expect(parse("from=2026-11-26T05:00:00-03").from).toEqual(at);
+  });
+
   it("drops blank values", () => {
     expect(parse("q=%20&level=&source=,&from=")).toEqual({});
   });
