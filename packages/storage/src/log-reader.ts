@@ -1,5 +1,5 @@
 import { and, desc, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { decodeCursor, encodeCursor, fingerprintOf } from "./cursor.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
 import { addressableByPath, fieldPath, fieldValueSql } from "./field-indexes.js";
@@ -46,13 +46,14 @@ export class LogReader implements LogReads {
    */
   async search(query: SearchQuery): Promise<SearchPage> {
     const limit = checkLimit(query.limit ?? DEFAULT_LIMIT);
+    const fingerprint = filterFingerprint(query);
+    const cursor = query.cursor === undefined ? [] : [afterCursor(query.cursor, fingerprint)];
     const newest = await this.#newestMatches(query, limit).catch(queryErrorHandler(query));
-    if (newest !== undefined) return page(newest, limit);
+    if (newest !== undefined) return page(newest, limit, fingerprint);
     const byTime = hasText(query) && (await this.#commonTerm(query, limit).catch(queryErrorHandler(query)));
-    const cursor = query.cursor === undefined ? [] : [afterCursor(query.cursor)];
     if (byTime && !narrowed(query)) {
       const slice = await this.#timeSlice(query, cursor, limit).catch(queryErrorHandler(query));
-      if (slice !== undefined) return page(slice, limit);
+      if (slice !== undefined) return page(slice, limit, fingerprint);
     }
     const conditions = [...this.#conditions(query, byTime), ...cursor];
     const rows = await this.#db
@@ -62,7 +63,7 @@ export class LogReader implements LogReads {
       .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
       .limit(limit + 1)
       .catch(queryErrorHandler(query));
-    return page(rows, limit);
+    return page(rows, limit, fingerprint);
   }
 
   async getRecent(limit: number): Promise<LogEntry[]> {
@@ -210,18 +211,35 @@ function timeBounds(query: Filters): SQL[] {
 }
 
 /** Rows after the cursor's in the search order (newest first). */
-function afterCursor(cursor: string): SQL {
-  const after = decodeCursor(cursor);
+function afterCursor(cursor: string, fingerprint: string): SQL {
+  const after = decodeCursor(cursor, fingerprint);
   return sql`(${logEntries.timestamp}, ${logEntries.id}) < (${after.timestamp}, ${after.id})`;
 }
 
 /** A page of `limit` entries from up to limit + 1 rows; the extra row only says that more exist. */
-function page(rows: Row[], limit: number): SearchPage {
+function page(rows: Row[], limit: number, fingerprint: string): SearchPage {
   const entries = rows.slice(0, limit).map(decodeRow);
   const last = entries.at(-1);
   return rows.length > limit && last
-    ? { entries, nextCursor: encodeCursor({ timestamp: last.timestamp.getTime(), id: last.id }) }
+    ? { entries, nextCursor: encodeCursor({ timestamp: last.timestamp.getTime(), id: last.id }, fingerprint) }
     : { entries };
+}
+
+/**
+ * What a cursor is bound to: the filters that choose the result set, in a canonical form (the
+ * same levels written as `levels` or `minLevel` agree). Not `from`/`to`: the cursor's position
+ * bounds the walk whatever the window, and a relative `from` (1h) moves between pages.
+ */
+function filterFingerprint(query: Filters): string {
+  const sorted = (values: readonly (string | number)[]) => [...new Set(values)].sort();
+  return fingerprintOf(
+    JSON.stringify([
+      hasText(query) ? query.text.trim() : null,
+      levelSet(query) === null ? null : sorted(levelSet(query) ?? []),
+      query.sources !== undefined && query.sources.length > 0 ? sorted(query.sources) : null,
+      Object.entries(query.fields ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ]),
+  );
 }
 
 /**

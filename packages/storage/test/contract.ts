@@ -306,6 +306,38 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         for (let id = 1; id <= 63; id++) expect(seen).toContain(id);
       });
 
+      it("refuses a cursor used with other filters, and pages on when only the time window moved", async () => {
+        const s = await seed();
+        const first = await s.search({ levels: ["error"], text: "request", limit: 5 });
+        const cursor = first.nextCursor;
+        expect(cursor).toBeDefined();
+        // another filter would page from the first search's position: the newer matches silently missing
+        for (const other of [
+          { levels: ["warn" as const], text: "request" },
+          { levels: ["error" as const], text: "handled" },
+          { levels: ["error" as const] },
+          { minLevel: "warn" as const, text: "request" },
+          { levels: ["error" as const], text: "request", sources: ["svc-1"] },
+          { levels: ["error" as const], text: "request", fields: { user: "u1" } },
+        ]) {
+          const error = await s.search({ ...other, limit: 5, cursor: cursor! }).catch((e: unknown) => e);
+          expect(error, JSON.stringify(other)).toBeInstanceOf(ValidationError);
+          expect((error as ValidationError).field).toBe("cursor");
+          expect((error as Error).message).toMatch(/other filters/);
+        }
+        // the same filters written differently, and a moved window (a relative from is re-read per page)
+        const next = await s.search({
+          levels: ["error", "error"],
+          minLevel: "error",
+          text: "request",
+          from: new Date(base - 60_000),
+          limit: 5,
+          cursor: cursor!,
+        });
+        const all = await s.search({ levels: ["error"], text: "request", limit: 10 });
+        expect(next.entries.map((e) => e.id)).toEqual(all.entries.slice(5).map((e) => e.id));
+      });
+
       it("returns recent entries newest first", async () => {
         const s = await seed();
         const recent = await s.getRecent(3);
