@@ -37,6 +37,40 @@ describe("GET /api/logs/tail", () => {
     stream.close();
   });
 
+  it("Should resume after Last-Event-ID with the entries committed while the client was away, once each", async () => {
+    const url = `${base}/api/logs/tail?source=resume&minLevel=warn`;
+    const first = await openSse(url);
+    const before = await postJson(base, "/api/logs", [
+      { source: "resume", level: "warn", message: "seen 1" },
+      { source: "resume", level: "error", message: "seen 2" },
+    ]);
+    await first.waitFor((events) => events.length >= 2);
+    const lastSeen = first.events.at(-1)!.id!;
+    expect(lastSeen).toBe(String(before.body.ids?.[1]));
+    first.close();
+    const away = await postJson(base, "/api/logs", [
+      { source: "resume", level: "error", message: "missed 1" },
+      { source: "resume", level: "info", message: "filtered out" },
+      { source: "other", level: "error", message: "filtered out" },
+      { source: "resume", level: "fatal", message: "missed 2" },
+    ]);
+    // what an EventSource sends when it reconnects
+    const resumed = await openSse(url, { "last-event-id": lastSeen });
+    expect(resumed.status).toBe(200);
+    const live = await postJson(base, "/api/logs", [{ source: "resume", level: "warn", message: "live" }]);
+    await resumed.waitFor((events) => events.length >= 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(resumed.events.map((e) => [e.id, JSON.parse(e.data).message])).toEqual([
+      [String(away.body.ids?.[0]), "missed 1"],
+      [String(away.body.ids?.[3]), "missed 2"],
+      [String(live.body.ids?.[0]), "live"],
+    ]);
+    resumed.close();
+    const bad = await request(base, "/api/logs/tail", { headers: { "last-event-id": "abc" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ code: "BATCHLOG_BAD_REQUEST" });
+  });
+
   it("Should send heartbeat comments", async () => {
     const stream = await openSse(`${base}/api/logs/tail`);
     await eventually(

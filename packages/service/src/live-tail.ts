@@ -8,6 +8,12 @@ export interface SubscribeOptions {
    * oldest are dropped and counted in `dropped()`. @default 1000
    */
   maxBuffered?: number;
+  /**
+   * Resume after this entry id (an SSE client's Last-Event-ID): the matching entries committed
+   * since are delivered first, then the live ones, each once, in commit order. Past `maxBuffered`
+   * of them the oldest are dropped and counted, as for a slow subscriber.
+   */
+  afterId?: number;
 }
 
 /**
@@ -27,12 +33,22 @@ export interface TailSubscription {
   pause(): void;
   resume(): void;
   readonly closed: boolean;
+  /**
+   * Settles once the entries committed after `afterId` are read (at once without it); rejects,
+   * unsubscribed, when the storage could not read them.
+   */
+  readonly caughtUp: Promise<void>;
 }
 
 const DEFAULT_MAX_BUFFERED = 1000;
+/** Entries one read of a resumed subscription's history returns at most (the storage's page limit). */
+const MAX_HISTORY = 1000;
 
 class Subscriber implements TailSubscription {
   closed = false;
+  caughtUp: Promise<void> = Promise.resolve();
+  /** While the history of a resumed subscription is read: live entries wait in the buffer. */
+  #catchingUp = false;
   #paused = false;
   #scheduled = false;
   #dropped = 0;
@@ -66,6 +82,33 @@ class Subscriber implements TailSubscription {
       this.#buffer.push(entry);
       added = true;
     }
+    this.#dropOldest();
+    if (added) this.#schedule();
+  }
+
+  /** Holds live entries until `catchUp` puts the history read from the storage before them. */
+  holdForHistory(): void {
+    this.#catchingUp = true;
+  }
+
+  /**
+   * The entries committed after the resume point, oldest first, and how many older ones did not
+   * fit; live entries that arrived meanwhile and are among them (a commit both read and notified)
+   * are not repeated.
+   */
+  catchUp(history: readonly LogEntry[], skipped: number): void {
+    this.#catchingUp = false;
+    if (this.closed) return;
+    const newestRead = history.at(-1)?.id ?? Number.NEGATIVE_INFINITY;
+    const live = this.#buffer.slice(this.#head).filter((e) => e.id > newestRead);
+    this.#buffer = [...history, ...live];
+    this.#head = 0;
+    this.#dropped += skipped;
+    this.#dropOldest();
+    this.#schedule();
+  }
+
+  #dropOldest(): void {
     const excess = this.buffered() - this.#max;
     if (excess > 0) {
       this.#head += excess;
@@ -75,11 +118,10 @@ class Subscriber implements TailSubscription {
       this.#buffer = this.#buffer.slice(this.#head);
       this.#head = 0;
     }
-    if (added) this.#schedule();
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#paused || this.closed || this.buffered() === 0) return;
+    if (this.#scheduled || this.#paused || this.#catchingUp || this.closed || this.buffered() === 0) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -88,7 +130,7 @@ class Subscriber implements TailSubscription {
   }
 
   #deliver(): void {
-    if (this.#paused || this.closed || this.buffered() === 0) return;
+    if (this.#paused || this.#catchingUp || this.closed || this.buffered() === 0) return;
     const batch = this.#buffer.slice(this.#head);
     this.#buffer = [];
     this.#head = 0;
@@ -141,7 +183,7 @@ export class LiveTail {
   subscribe(
     filter: TailFilter,
     onEntries: (entries: LogEntry[]) => void,
-    { maxBuffered = DEFAULT_MAX_BUFFERED }: SubscribeOptions = {},
+    { maxBuffered = DEFAULT_MAX_BUFFERED, afterId }: SubscribeOptions = {},
   ): TailSubscription {
     if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
       throw new RangeError(`Expected \`maxBuffered\` to be an integer >= 1, got \`${maxBuffered}\``);
@@ -151,6 +193,22 @@ export class LiveTail {
     this.#unlisten ??= this.#storage.onCommit((entries) => {
       for (const s of this.#subscribers) s.offer(entries);
     });
+    if (afterId !== undefined) {
+      // Listening first, reading second: a commit is then either read, notified, or both (kept once).
+      subscriber.holdForHistory();
+      subscriber.caughtUp = this.#storage
+        .committedAfter({ ...filter, afterId, limit: Math.min(maxBuffered, MAX_HISTORY) })
+        .then(
+          ({ entries, skipped }) => subscriber.catchUp(entries, skipped),
+          (error: unknown) => {
+            subscriber.unsubscribe();
+            this.#logger.error({ err: error }, "live-tail resume could not read the missed entries");
+            throw error;
+          },
+        );
+      // the caller may await it (an HTTP route answers the error); unawaited, it is logged above
+      subscriber.caughtUp.catch(() => {});
+    }
     return subscriber;
   }
 

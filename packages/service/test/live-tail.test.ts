@@ -2,7 +2,7 @@ import type { LogEntry } from "@batchlog/storage";
 import { afterEach, describe, expect, it } from "vitest";
 import { compileTailFilter } from "../src/index.js";
 import { eventually } from "./helpers/eventually.js";
-import { json, openService, type ServiceFixture } from "./helpers/service.js";
+import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
 const entry = (over: Partial<LogEntry>): LogEntry => ({
@@ -131,6 +131,52 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
     await eventually(() => expect(seen).toEqual(["one", "two"]));
     expect(logged.length).toBeGreaterThanOrEqual(1);
     expect(logged[0]).toMatch(/subscriber threw/);
+  });
+
+  it("resumes after an entry id: what was committed since, then live, each once, in commit order", async () => {
+    fx = await openService(impl);
+    const first = await fx.storage.storeMany(
+      Array.from({ length: 30 }, (_, i) => ({
+        message: `before ${i}`,
+        level: i % 3 === 0 ? "error" : "info",
+      })),
+    );
+    const seenUpTo = first[9]!;
+    const resumed: LogEntry[] = [];
+    // writes in flight while the resumed subscription reads its history and starts listening
+    const during = Array.from({ length: 20 }, (_, k) =>
+      fx.storage.storeMany(
+        Array.from({ length: 25 }, (_, i) => ({
+          message: `during ${k}.${i}`,
+          level: i % 3 === 0 ? "error" : "info",
+        })),
+      ),
+    );
+    const sub = fx.service.subscribe({ minLevel: "error" }, (entries) => resumed.push(...entries), {
+      afterId: seenUpTo,
+    });
+    await sub.caughtUp;
+    const ids = [...first, ...(await Promise.all(during)).flat()];
+    const last = await fx.storage.store({ message: "after", level: "fatal" });
+    const all = await allEntries(fx.storage);
+    const want = all.filter((e) => e.id > seenUpTo && ["error", "fatal"].includes(e.level)).map((e) => e.id);
+    expect(want).toContain(last);
+    expect(ids.length + 1).toBe(all.length);
+    await eventually(() => expect(resumed.map((e) => e.id)).toEqual(want));
+    expect(sub.dropped()).toBe(0);
+  });
+
+  it("resumes with at most maxBuffered missed entries, the newest, and counts the older as dropped", async () => {
+    fx = await openService(impl);
+    const ids = await fx.storage.storeMany(Array.from({ length: 40 }, (_, i) => ({ message: `m${i}` })));
+    const resumed: string[] = [];
+    const sub = fx.service.subscribe({}, (entries) => resumed.push(...entries.map((e) => e.message)), {
+      afterId: ids[4]!,
+      maxBuffered: 10,
+    });
+    await sub.caughtUp;
+    await eventually(() => expect(resumed).toEqual(Array.from({ length: 10 }, (_, i) => `m${30 + i}`)));
+    expect(sub.dropped()).toBe(25);
   });
 
   it("rejects a bad maxBuffered", async () => {

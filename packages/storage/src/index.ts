@@ -33,6 +33,8 @@ export type {
   BucketQuery,
   CleanupPolicy,
   CommitListener,
+  CommittedAfter,
+  CommittedAfterQuery,
   HealthStatus,
   LatencySummary,
   LogEntry,

@@ -1,4 +1,4 @@
-import { and, desc, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor, fingerprintOf } from "./cursor.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
@@ -9,7 +9,15 @@ import { newestMatches } from "./newest-matches.js";
 import type { ReadDb } from "./reader/native-read-db.js";
 import { logEntries } from "./schema.js";
 import { timeSliceMatches } from "./time-slice-matches.js";
-import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "./types.js";
+import type {
+  BucketCount,
+  BucketQuery,
+  CommittedAfter,
+  CommittedAfterQuery,
+  LogEntry,
+  SearchPage,
+  SearchQuery,
+} from "./types.js";
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -21,6 +29,7 @@ export interface LogReads {
   search(query: SearchQuery): Promise<SearchPage>;
   getRecent(limit: number): Promise<LogEntry[]>;
   countByBucket(query: BucketQuery): Promise<BucketCount[]>;
+  committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter>;
   cutoffIdToKeep(keep: number): Promise<number | null>;
   /** Ends what the reader owns (its thread); the storage closes its own client. */
   close(): Promise<void>;
@@ -94,6 +103,38 @@ export class LogReader implements LogReads {
       level: levelFromNumber(r.level),
       count: Number(r.count),
     }));
+  }
+
+  /**
+   * The newest `limit` matches committed after `afterId`, in commit order, and how many older
+   * ones did not fit (counted only then: a live tail reports them as dropped, as it does for a
+   * slow client). Ids are assigned in commit order, so "after" is simply a higher id.
+   */
+  async committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter> {
+    const { afterId, limit: rawLimit, ...filters } = query;
+    const limit = checkLimit(rawLimit);
+    if (!Number.isSafeInteger(afterId) || afterId < 0) {
+      throw new ValidationError("afterId", "must be an entry id (an integer >= 0)");
+    }
+    const conditions = [...this.#conditions(filters), gt(logEntries.id, afterId)];
+    const rows = await this.#db
+      .select()
+      .from(logEntries)
+      .where(and(...conditions))
+      .orderBy(desc(logEntries.id))
+      .limit(limit + 1)
+      .catch(queryErrorHandler(filters));
+    const kept = rows.slice(0, limit);
+    const oldestKept = kept.at(-1);
+    let skipped = 0;
+    if (rows.length > limit && oldestKept !== undefined) {
+      const [counted] = await this.#db
+        .select({ n: sql<number>`count(*)` })
+        .from(logEntries)
+        .where(and(...conditions, lt(logEntries.id, oldestKept.id)));
+      skipped = Number(counted?.n ?? 0);
+    }
+    return { entries: kept.reverse().map(decodeRow), skipped };
   }
 
   async close(): Promise<void> {}

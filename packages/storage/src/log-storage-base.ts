@@ -12,6 +12,8 @@ import type {
   BucketQuery,
   CleanupPolicy,
   CommitListener,
+  CommittedAfter,
+  CommittedAfterQuery,
   LogEntry,
   SearchPage,
   SearchQuery,
@@ -60,6 +62,10 @@ export abstract class LogStorageBase {
 
   countByBucket(query: BucketQuery): Promise<BucketCount[]> {
     return this.whileOpen(() => this.reader.countByBucket(query));
+  }
+
+  committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter> {
+    return this.whileOpen(() => this.reader.committedAfter(query));
   }
 
   /** Stops after its current chunk once close() begins (see cleanupsStopped). */

@@ -53,6 +53,21 @@ export interface BucketQuery extends Omit<SearchQuery, "limit" | "cursor" | "fro
   bucketMs: number;
 }
 
+/** Entries committed after a given one (a live tail resuming from its Last-Event-ID). */
+export interface CommittedAfterQuery extends Omit<SearchQuery, "limit" | "cursor"> {
+  /** The id of the last entry the reader saw: only later commits (higher ids) are returned. */
+  afterId: number;
+  /** At most this many, the newest (1–1000). */
+  limit: number;
+}
+
+export interface CommittedAfter {
+  /** The newest `limit` matching entries committed after `afterId`, in commit order (id ascending). */
+  entries: LogEntry[];
+  /** Older matching entries committed after `afterId` that did not fit in `limit`. */
+  skipped: number;
+}
+
 export interface BucketCount {
   /** Start of the bucket, epoch milliseconds (a multiple of bucketMs). */
   bucketStart: number;
@@ -166,6 +181,8 @@ export interface LogStorage {
   cleanup(policy: CleanupPolicy): Promise<number>;
   /** Entry counts per time bucket per level (for volume histograms); filters as in `search`. */
   countByBucket(query: BucketQuery): Promise<BucketCount[]>;
+  /** Entries committed after `afterId` that pass the filters, in commit order: a live tail's resume. */
+  committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter>;
   stats(): StorageStats;
   health(): StorageHealth;
   /** Registers a listener called after each commit with the committed entries; returns an unsubscribe. */

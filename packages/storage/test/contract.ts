@@ -338,6 +338,35 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(next.entries.map((e) => e.id)).toEqual(all.entries.slice(5).map((e) => e.id));
       });
 
+      it("lists the entries committed after an id in commit order, the newest up to limit, counting the rest", async () => {
+        const s = await seed();
+        // committed later, with older timestamps: commit order, not time order
+        const late = await s.storeMany([
+          entry(-5, { message: "payment late one", level: "error" }),
+          entry(-6, { message: "payment late two", level: "error" }),
+        ]);
+        const all = await s.committedAfter({ afterId: 0, limit: 1000 });
+        expect(all.entries.map((e) => e.id)).toEqual(Array.from({ length: 65 }, (_, i) => i + 1));
+        expect(all.skipped).toBe(0);
+        const after = await s.committedAfter({
+          afterId: 60,
+          text: "payment*",
+          levels: ["error"],
+          limit: 1000,
+        });
+        expect(after.entries.map((e) => e.message)).toEqual([
+          "payment declined by upstream gateway",
+          "payment late one",
+          "payment late two",
+        ]);
+        const newest = await s.committedAfter({ afterId: 10, minLevel: "error", limit: 2 });
+        expect(newest.entries.map((e) => e.id)).toEqual(late);
+        // errors and fatals after id 10 but the two returned: 13 of ids 11–60 (i = 11, 15 … 59), 61, 62
+        expect(newest.skipped).toBe(13 + 2);
+        await expect(s.committedAfter({ afterId: -1, limit: 5 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(s.committedAfter({ afterId: 0, limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+      });
+
       it("returns recent entries newest first", async () => {
         const s = await seed();
         const recent = await s.getRecent(3);

@@ -1,8 +1,9 @@
 // Live tail over Server-Sent Events: one `message` event per committed entry (id = entry id,
-// data = the entry as JSON), filtered like a search, with heartbeat comments. A client that reads
-// too slowly is paused on backpressure and loses the oldest entries beyond its buffer, reported
-// in a `dropped` event; the server's memory stays bounded.
-import type { LogService, TailFilter } from "@batchlog/service";
+// data = the entry as JSON), filtered like a search, with heartbeat comments. A client that
+// reconnects with Last-Event-ID (EventSource does) first gets the entries committed meanwhile.
+// A client that reads too slowly is paused on backpressure and loses the oldest entries beyond its
+// buffer, reported in a `dropped` event; the server's memory stays bounded.
+import { BadRequestError, type LogService, type TailFilter } from "@batchlog/service";
 import type { LogEntry } from "@batchlog/storage";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { sendError } from "../http-errors.js";
@@ -43,6 +44,7 @@ export async function tailRoutes(
     const params = searchParamsOf(request);
     const { limit: _limit, cursor: _cursor, ...filter } = service.parseSearchQuery(params);
     if (filter.text !== undefined) await checkTextAsSearchDoes(service, params.get("q") ?? "");
+    const afterId = lastEventId(request.headers["last-event-id"]);
     if (streams.size >= maxClients) {
       return sendError(
         reply,
@@ -71,9 +73,16 @@ export async function tailRoutes(
           res.once("drain", () => subscription.resume());
         }
       },
-      { maxBuffered },
+      { maxBuffered, ...(afterId !== undefined && { afterId }) },
     );
+    // the entries missed since Last-Event-ID are read before the 200, so a failure is an error answer
+    await subscription.caughtUp;
     reply.hijack();
+    if (res.destroyed || res.socket?.destroyed !== false) {
+      // gone while its history was read: its close event has passed, so nothing would clean up
+      subscription.unsubscribe();
+      return;
+    }
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
@@ -100,6 +109,18 @@ export async function tailRoutes(
     res.on("close", cleanup);
     res.on("error", cleanup);
   });
+}
+
+/** The entry id an EventSource resumes from; anything else is a 400 (this server sends only ids). */
+function lastEventId(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header.at(-1) : header;
+  if (value === undefined || value.trim() === "") return undefined;
+  if (!/^\s*\d{1,15}\s*$/.test(value)) {
+    throw new BadRequestError("Last-Event-ID: not an entry id sent by this live tail", {
+      param: "Last-Event-ID",
+    });
+  }
+  return Number(value);
 }
 
 /**

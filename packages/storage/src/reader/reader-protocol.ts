@@ -1,4 +1,4 @@
-import type { BucketQuery, SearchQuery } from "../types.js";
+import type { BucketQuery, CommittedAfterQuery, SearchQuery } from "../types.js";
 
 export interface ReaderInit {
   path: string;
@@ -10,5 +10,6 @@ export type ReaderRequest =
   | { op: "search"; query: SearchQuery }
   | { op: "getRecent"; limit: number }
   | { op: "countByBucket"; query: BucketQuery }
+  | { op: "committedAfter"; query: CommittedAfterQuery }
   | { op: "cutoffIdToKeep"; keep: number }
   | { op: "close" };

@@ -22,6 +22,8 @@ serveThread(
         return reader.getRecent(request.limit);
       case "countByBucket":
         return reader.countByBucket(request.query);
+      case "committedAfter":
+        return reader.committedAfter(request.query);
       case "cutoffIdToKeep":
         return reader.cutoffIdToKeep(request.keep);
       case "close":

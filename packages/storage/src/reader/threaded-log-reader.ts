@@ -3,7 +3,15 @@ import type { LogReads } from "../log-reader.js";
 import { threadEntry } from "../threads/spawn-thread.js";
 import { ThreadClient } from "../threads/thread-client.js";
 import { DriverThreadError, type ThreadErrorInfo } from "../threads/thread-protocol.js";
-import type { BucketCount, BucketQuery, LogEntry, SearchPage, SearchQuery } from "../types.js";
+import type {
+  BucketCount,
+  BucketQuery,
+  CommittedAfter,
+  CommittedAfterQuery,
+  LogEntry,
+  SearchPage,
+  SearchQuery,
+} from "../types.js";
 import type { ReaderInit, ReaderRequest } from "./reader-protocol.js";
 
 /**
@@ -41,6 +49,10 @@ export class ThreadedLogReader implements LogReads {
 
   countByBucket(query: BucketQuery): Promise<BucketCount[]> {
     return this.#request({ op: "countByBucket", query }) as Promise<BucketCount[]>;
+  }
+
+  committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter> {
+    return this.#request({ op: "committedAfter", query }) as Promise<CommittedAfter>;
   }
 
   cutoffIdToKeep(keep: number): Promise<number | null> {
