@@ -48,9 +48,10 @@ async function deleteRows(
     deleted += await deleteAll(writer, scope, stopped);
   }
   if (policy.maxEntries !== undefined && !stopped()) {
-    const cutoff = await reader.cutoffIdToKeep(policy.maxEntries);
+    // newest as search orders them (timestamp, id): what remains is the head of every search
+    const cutoff = await reader.cutoffToKeep(policy.maxEntries);
     if (cutoff !== null && !stopped()) {
-      deleted += await deleteAll(writer, { kind: "upToId", maxId: cutoff }, stopped);
+      deleted += await deleteAll(writer, { kind: "notNewerThan", ...cutoff }, stopped);
     }
   }
   return deleted;

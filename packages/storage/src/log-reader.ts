@@ -1,5 +1,5 @@
 import { and, desc, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { decodeCursor, encodeCursor, fingerprintOf } from "./cursor.js";
+import { type CursorPosition, decodeCursor, encodeCursor, fingerprintOf } from "./cursor.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
 import { addressableByPath, fieldPath, fieldValueSql } from "./field-indexes.js";
@@ -30,7 +30,7 @@ export interface LogReads {
   getRecent(limit: number): Promise<LogEntry[]>;
   countByBucket(query: BucketQuery): Promise<BucketCount[]>;
   committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter>;
-  cutoffIdToKeep(keep: number): Promise<number | null>;
+  cutoffToKeep(keep: number): Promise<CursorPosition | null>;
   /** Ends what the reader owns (its thread); the storage closes its own client. */
   close(): Promise<void>;
 }
@@ -139,15 +139,19 @@ export class LogReader implements LogReads {
 
   async close(): Promise<void> {}
 
-  /** The id at or below which rows must go so that `keep` newest (by id) remain; null if fewer exist. */
-  async cutoffIdToKeep(keep: number): Promise<number | null> {
+  /**
+   * The newest row that must go so that the `keep` newest remain, newest in the search order
+   * (timestamp, then id); it and every row below it go. Null if `keep` or fewer exist.
+   */
+  async cutoffToKeep(keep: number): Promise<CursorPosition | null> {
     const rows = await this.#db
-      .select({ id: logEntries.id })
+      .select({ timestamp: logEntries.timestamp, id: logEntries.id })
       .from(logEntries)
-      .orderBy(desc(logEntries.id))
+      .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
       .limit(1)
       .offset(keep);
-    return rows[0]?.id ?? null;
+    const row = rows[0];
+    return row === undefined ? null : { timestamp: Number(row.timestamp), id: Number(row.id) };
   }
 
   /**

@@ -410,6 +410,27 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       });
     });
 
+    describe("cleanup by count", () => {
+      it("keeps the maxEntries newest by timestamp, as search orders them, whatever order they arrived in", async () => {
+        const s = await open();
+        await s.storeMany(Array.from({ length: 100 }, (_, i) => entry(i)));
+        // arriving last, with timestamps older than everything: the oldest entries, not the newest
+        await s.storeMany(Array.from({ length: 20 }, (_, i) => entry(-100 - i, { message: `late ${i}` })));
+        // and one with a timestamp equal to the boundary's: (timestamp, id) decides, as in search
+        await s.store(entry(70, { message: "tie" }));
+        const newest = (await s.search({ limit: 30 })).entries.map((e) => e.id);
+        expect(await s.cleanup({ maxEntries: 30 })).toBe(121 - 30);
+        const left = (await s.search({ limit: 1000 })).entries.map((e) => e.id);
+        expect(left).toEqual(newest);
+        const counted = await s.countByBucket({
+          from: new Date(0),
+          to: new Date(base * 2),
+          bucketMs: base * 2,
+        });
+        expect(counted.reduce((n, b) => n + b.count, 0)).toBe(30);
+      });
+    });
+
     describe("close", () => {
       it("drains what is queued, is idempotent, and rejects later calls", async () => {
         const s = await open();

@@ -11,5 +11,5 @@ export type ReaderRequest =
   | { op: "getRecent"; limit: number }
   | { op: "countByBucket"; query: BucketQuery }
   | { op: "committedAfter"; query: CommittedAfterQuery }
-  | { op: "cutoffIdToKeep"; keep: number }
+  | { op: "cutoffToKeep"; keep: number }
   | { op: "close" };

@@ -24,8 +24,8 @@ serveThread(
         return reader.countByBucket(request.query);
       case "committedAfter":
         return reader.committedAfter(request.query);
-      case "cutoffIdToKeep":
-        return reader.cutoffIdToKeep(request.keep);
+      case "cutoffToKeep":
+        return reader.cutoffToKeep(request.keep);
       case "close":
         connection.close();
         return null;

@@ -1,3 +1,4 @@
+import type { CursorPosition } from "../cursor.js";
 import { ValidationError } from "../errors.js";
 import type { LogReads } from "../log-reader.js";
 import { threadEntry } from "../threads/spawn-thread.js";
@@ -55,8 +56,8 @@ export class ThreadedLogReader implements LogReads {
     return this.#request({ op: "committedAfter", query }) as Promise<CommittedAfter>;
   }
 
-  cutoffIdToKeep(keep: number): Promise<number | null> {
-    return this.#request({ op: "cutoffIdToKeep", keep }) as Promise<number | null>;
+  cutoffToKeep(keep: number): Promise<CursorPosition | null> {
+    return this.#request({ op: "cutoffToKeep", keep }) as Promise<CursorPosition | null>;
   }
 
   close(): Promise<void> {

@@ -15,7 +15,10 @@ export type WriteResult =
 /** A row to write: a span of JSON text (see row-spans.ts). Retries pass the same objects again (see ClientBatchWriter). */
 export type RowToWrite = RowSpan;
 
-export type DeleteScope = { kind: "olderThan"; beforeMs: number } | { kind: "upToId"; maxId: number };
+/** Rows to delete: older than a time, or at and below a (timestamp, id) position in search order. */
+export type DeleteScope =
+  | { kind: "olderThan"; beforeMs: number }
+  | { kind: "notNewerThan"; timestamp: number; id: number };
 
 /**
  * The single writer behind BatchedLogStorage. Implementations: the `libsql` package with
@@ -40,4 +43,20 @@ export interface BatchWriter {
   /** PASSIVE during operation, TRUNCATE on close; a no-op where the server owns the WAL. */
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * One chunk of a delete, oldest first (`DELETE … LIMIT` is not compiled in). `notNewerThan` is
+ * the search order's (timestamp, id), so retention by count keeps exactly the entries a search
+ * lists first, late arrivals with old timestamps included among the oldest.
+ */
+export function deleteChunkSql(scope: DeleteScope, chunkSize: number): { sql: string; args: number[] } {
+  const [where, args] =
+    scope.kind === "olderThan"
+      ? ["timestamp < ?", [scope.beforeMs]]
+      : ["(timestamp, id) <= (?, ?)", [scope.timestamp, scope.id]];
+  return {
+    sql: `DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE ${where} ORDER BY timestamp, id LIMIT ?)`,
+    args: [...args, chunkSize],
+  };
 }

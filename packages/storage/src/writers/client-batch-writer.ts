@@ -3,7 +3,14 @@ import type { Client, InStatement } from "@libsql/client";
 import { classifyFailure, type DriverErrorInfo, toDriverErrorInfo } from "../classify-error.js";
 import { type EncodedRow, parseRow } from "../entry-codec.js";
 import { rowText } from "../row-spans.js";
-import type { BatchWriter, DeleteScope, RowOutcome, RowToWrite, WriteResult } from "./batch-writer.js";
+import {
+  type BatchWriter,
+  type DeleteScope,
+  deleteChunkSql,
+  type RowOutcome,
+  type RowToWrite,
+  type WriteResult,
+} from "./batch-writer.js";
 import { INSERT_SQL } from "./pragmas.js";
 
 // 5 parameters a row; stay well under SQLite's 32766 bound parameters per statement.
@@ -212,18 +219,7 @@ export class ClientBatchWriter implements BatchWriter {
   }
 
   async deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {
-    const where = scope.kind === "olderThan" ? "timestamp < ?" : "id <= ?";
-    const bound = scope.kind === "olderThan" ? scope.beforeMs : scope.maxId;
-    const order = scope.kind === "olderThan" ? "timestamp" : "id";
-    const [result] = await this.#client.batch(
-      [
-        {
-          sql: `DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE ${where} ORDER BY ${order} LIMIT ?)`,
-          args: [bound, chunkSize],
-        },
-      ],
-      "write",
-    );
+    const [result] = await this.#client.batch([deleteChunkSql(scope, chunkSize)], "write");
     return result?.rowsAffected ?? 0;
   }
 

@@ -2,7 +2,7 @@ import Database from "libsql";
 import { classifyFailure, type DriverErrorInfo, isDiskFull, toDriverErrorInfo } from "../classify-error.js";
 import { DiskReserve } from "../disk-reserve.js";
 import type { EncodedRow } from "../entry-codec.js";
-import type { DeleteScope, RowOutcome, WriteResult } from "./batch-writer.js";
+import { type DeleteScope, deleteChunkSql, type RowOutcome, type WriteResult } from "./batch-writer.js";
 import { BULK_INSERT_SQL, INSERT_SQL } from "./pragmas.js";
 
 type Statement = ReturnType<Database.Database["prepare"]>;
@@ -72,11 +72,8 @@ export class SqliteBatchWriter {
   }
 
   deleteChunk(scope: DeleteScope, chunkSize: number): number {
-    const where = scope.kind === "olderThan" ? "timestamp < ?" : "id <= ?";
-    const bound = scope.kind === "olderThan" ? scope.beforeMs : scope.maxId;
-    const order = scope.kind === "olderThan" ? "timestamp" : "id";
-    const sql = `DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE ${where} ORDER BY ${order} LIMIT ?)`;
-    return this.#inTransaction(() => this.#db.prepare(sql).run(bound, chunkSize).changes);
+    const { sql, args } = deleteChunkSql(scope, chunkSize);
+    return this.#inTransaction(() => this.#db.prepare(sql).run(...args).changes);
   }
 
   releaseFreePages(maxPages: number): number {
