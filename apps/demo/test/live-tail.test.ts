@@ -116,6 +116,21 @@ describe("GET /api/logs/tail", () => {
     }
   });
 
+  it("Should count resuming streams against BATCHLOG_TAIL_MAX_CLIENTS while their history is read", async () => {
+    const own = await startTestServer({ BATCHLOG_TAIL_MAX_CLIENTS: "2" });
+    try {
+      await postJson(own.url, "/api/logs", [{ message: "history" }]);
+      // a burst of EventSources reconnecting at once, as after a network blip
+      const opened = await Promise.all(
+        Array.from({ length: 4 }, () => openSse(`${own.url}/api/logs/tail`, { "last-event-id": "0" })),
+      );
+      expect(opened.map((s) => s.status).sort()).toEqual([200, 200, 503, 503]);
+      for (const stream of opened) stream.close();
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it("Should end open streams cleanly at shutdown", async () => {
     const own = await startTestServer();
     const stream = await openSse(`${own.url}/api/logs/tail`);

@@ -75,12 +75,31 @@ export async function tailRoutes(
       },
       { maxBuffered, ...(afterId !== undefined && { afterId }) },
     );
-    // the entries missed since Last-Event-ID are read before the 200, so a failure is an error answer
-    await subscription.caughtUp;
-    reply.hijack();
-    if (res.destroyed || res.socket?.destroyed !== false) {
-      // gone while its history was read: its close event has passed, so nothing would clean up
+    let ended = false;
+    let heartbeat: NodeJS.Timeout | undefined;
+    const cleanup = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
       subscription.unsubscribe();
+      forget();
+    };
+    // counted among the open streams from here: a burst of resuming clients cannot pass the cap
+    const forget = streams.add(() => {
+      cleanup();
+      res.end();
+    });
+    try {
+      // the entries missed since Last-Event-ID are read before the 200: a failure is an error answer
+      await subscription.caughtUp;
+    } catch (error) {
+      cleanup();
+      throw error;
+    }
+    reply.hijack();
+    if (ended || res.destroyed || res.socket?.destroyed !== false) {
+      // ended by shutdown, or gone while its history was read (its close event has passed)
+      cleanup();
       return;
     }
     res.writeHead(200, {
@@ -91,21 +110,8 @@ export async function tailRoutes(
     });
     res.write(": batchlog live tail\nretry: 3000\n\n");
     onStreamStarted?.(request);
-    const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
+    heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
     heartbeat.unref();
-
-    let ended = false;
-    const cleanup = () => {
-      if (ended) return;
-      ended = true;
-      clearInterval(heartbeat);
-      subscription.unsubscribe();
-      forget();
-    };
-    const forget = streams.add(() => {
-      cleanup();
-      res.end();
-    });
     res.on("close", cleanup);
     res.on("error", cleanup);
   });
