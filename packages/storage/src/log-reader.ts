@@ -197,7 +197,8 @@ export class LogReader implements LogReads {
     const { text, ...filters } = query;
     return timeSliceMatches(this.#db, {
       text,
-      bounds: [...timeBounds(query), ...cursor],
+      from: fromBound(query),
+      bounds: [...toBound(query), ...cursor],
       filters: [...this.#conditions(filters), ...cursor],
       rows: limit + 1,
     });
@@ -249,10 +250,16 @@ function fieldCondition(key: string, value: string): SQL {
 
 /** `from` (inclusive) and `to` (exclusive) as conditions on the timestamp. */
 function timeBounds(query: Filters): SQL[] {
-  const bounds: SQL[] = [];
-  if (query.from !== undefined) bounds.push(gte(logEntries.timestamp, checkDate("from", query.from)));
-  if (query.to !== undefined) bounds.push(lt(logEntries.timestamp, checkDate("to", query.to)));
-  return bounds;
+  const from = fromBound(query);
+  return from === undefined ? toBound(query) : [from, ...toBound(query)];
+}
+
+function fromBound(query: Filters): SQL | undefined {
+  return query.from === undefined ? undefined : gte(logEntries.timestamp, checkDate("from", query.from));
+}
+
+function toBound(query: Filters): SQL[] {
+  return query.to === undefined ? [] : [lt(logEntries.timestamp, checkDate("to", query.to))];
 }
 
 /** Rows after the cursor's in the search order (newest first). */

@@ -9,7 +9,9 @@ const SLICE_FACTORS = [50, 400];
 export interface TimeSliceQuery {
   /** The FTS5 query. */
   text: string;
-  /** The time bounds (`from`, `to`, the cursor's position): what the slice is walked under. */
+  /** The lower time bound (`from`), if any: the walk ends there. */
+  from?: SQL | undefined;
+  /** The upper time bounds (`to`, the cursor's position): the walk starts below them. */
   bounds: SQL[];
   /** Every other filter of the search, the bounds included. */
   filters: SQL[];
@@ -31,7 +33,7 @@ export interface TimeSliceQuery {
  */
 export async function timeSliceMatches(db: ReadDb, query: TimeSliceQuery): Promise<Row[] | undefined> {
   const { id, timestamp } = logEntries;
-  const bounds = and(...query.bounds) ?? sql`1`;
+  const bounds = and(query.from, ...query.bounds) ?? sql`1`;
   const walk = sql`FROM ${logEntries} WHERE ${bounds} ORDER BY ${timestamp} DESC, ${id} DESC`;
   for (const factor of SLICE_FACTORS) {
     const size = factor * query.rows;
@@ -41,8 +43,12 @@ export async function timeSliceMatches(db: ReadDb, query: TimeSliceQuery): Promi
     );
     const inSlice =
       last === undefined ? undefined : sql`(${timestamp}, ${id}) >= (${Number(last[0])}, ${Number(last[1])})`;
+    // The slice's last row is at or above `from`, so inSlice implies it; and given both, SQLite
+    // ranges the time index from `from` (one lower bound per index range), reading the whole
+    // window below the cursor: 10 ms for a 24 h window on 1M rows, against 0.5 ms from the slice.
+    const sliceWhere = inSlice === undefined ? bounds : and(...query.bounds, inSlice);
     const [range] = await db.values<[number | null, number | null]>(
-      sql`SELECT min(${id}), max(${id}) FROM ${logEntries} WHERE ${and(bounds, inSlice)}`,
+      sql`SELECT min(${id}), max(${id}) FROM ${logEntries} WHERE ${sliceWhere}`,
     );
     // index, not destructure: @libsql/client's rows are array-like, not iterable
     const lo = range?.[0] ?? null;

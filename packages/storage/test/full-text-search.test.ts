@@ -115,6 +115,9 @@ describe("full-text search plans", () => {
           { text: "common", limit: 50 },
           { text: "plain", limit: 200, levels: ["warn" as const] },
           { text: "common", limit: 70, to: new Date(base + 1_000_000) },
+          // under `from` a time slice ranges its ids from the slice, not from `from`
+          { text: "common", limit: 40, from: new Date(base + 1_200_000) },
+          { text: "common", limit: 30, from: new Date(base + 300_000), to: new Date(base + 1_700_000) },
         ]) {
           const seen: number[] = [];
           let next: string | undefined;
