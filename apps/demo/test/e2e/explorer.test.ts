@@ -75,6 +75,26 @@ function known(now: number): NewEntry[] {
 /** What screen readers read out when its content changes. */
 const LIVE_REGION = "[aria-live]:not([aria-live=off]), [role=alert], [role=status]";
 
+/** Starts recording every change inside a live region of the page (read by liveRegionChanges). */
+function recordLiveRegionChanges(page: Page): Promise<void> {
+  return page.evaluate((LIVE_REGION) => {
+    const changed: string[] = [];
+    (window as unknown as { liveChanges: string[] }).liveChanges = changed;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target instanceof Element ? r.target : r.target.parentElement;
+        const region = el?.closest(LIVE_REGION);
+        if (region) changed.push(`${region.id}: ${region.textContent}`);
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  }, LIVE_REGION);
+}
+
+/** The live-region changes recorded since recordLiveRegionChanges, as "id: text". */
+function liveRegionChanges(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { liveChanges: string[] }).liveChanges);
+}
+
 /**
  * Text under `selector` whose WCAG contrast with what is behind it (backgrounds composited,
  * opacity applied) is below 4.5:1, as "ratio text" lines.
@@ -577,25 +597,13 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.waitForFunction(
         () => document.querySelector("#status")?.getAttribute("data-state") === "ok",
       );
-      await page.evaluate((LIVE_REGION) => {
-        const changed: string[] = [];
-        (window as unknown as { liveChanges: string[] }).liveChanges = changed;
-        new MutationObserver((records) => {
-          for (const r of records) {
-            const el = r.target instanceof Element ? r.target : r.target.parentElement;
-            const region = el?.closest(LIVE_REGION);
-            if (region) changed.push(`${region.id}: ${region.textContent}`);
-          }
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
-      }, LIVE_REGION);
+      await recordLiveRegionChanges(page);
       // the badge polls /readyz every 5 s: once the next poll starts, the one before it is on screen
       const readyz = (r: { url(): string }) => new URL(r.url()).pathname === "/readyz";
       await page.waitForRequest(readyz, { timeout: 12_000 });
       await page.waitForRequest(readyz, { timeout: 12_000 });
       expect(await page.getAttribute("#status", "data-state")).toBe("ok");
-      expect(await page.evaluate(() => (window as unknown as { liveChanges: string[] }).liveChanges)).toEqual(
-        [],
-      );
+      expect(await liveRegionChanges(page)).toEqual([]);
       await page.close();
     });
 
@@ -618,17 +626,7 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.goto(`${demo.url}/?live=1`);
       await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
       await settled(page);
-      await page.evaluate((LIVE_REGION) => {
-        const changed: string[] = [];
-        (window as unknown as { liveChanges: string[] }).liveChanges = changed;
-        new MutationObserver((records) => {
-          for (const r of records) {
-            const el = r.target instanceof Element ? r.target : r.target.parentElement;
-            const region = el?.closest(LIVE_REGION);
-            if (region) changed.push(`${region.id}: ${region.textContent}`);
-          }
-        }).observe(document.body, { subtree: true, childList: true, characterData: true });
-      }, LIVE_REGION);
+      await recordLiveRegionChanges(page);
       for (let i = 0; i < 3; i++) {
         const message = `counted ${i} ${Date.now()}`;
         await ingest(demo.url, [{ level: "info", source: "e2e", message }]);
@@ -638,9 +636,7 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
           { timeout: 3000 },
         );
       }
-      expect(await page.evaluate(() => (window as unknown as { liveChanges: string[] }).liveChanges)).toEqual(
-        [],
-      );
+      expect(await liveRegionChanges(page)).toEqual([]);
       // off live, the summary of a search is read out again
       await page.click("#live");
       await settled(page);
