@@ -1,4 +1,4 @@
-import { FtsQueryError, isBarewordChar } from "./fts-query.js";
+import { FtsQueryError, type FtsToken, lexFtsQuery } from "./fts-lexer.js";
 import { tokenizeUnicode61 } from "./unicode61.js";
 
 /** A run of consecutive tokens; with `prefix`, the last one only has to start with its term. */
@@ -16,9 +16,7 @@ export type FtsNode =
   | { kind: "nothing" }
   | { kind: "and" | "or" | "not"; left: FtsNode; right: FtsNode };
 
-type Token =
-  | { kind: "string"; text: string; bare: boolean }
-  | { kind: "AND" | "OR" | "NOT" | "(" | ")" | "," | "*" | "end" };
+type Token = FtsToken;
 
 const NEAR_DEFAULT_DISTANCE = 10;
 
@@ -31,7 +29,7 @@ const NEAR_DEFAULT_DISTANCE = 10;
  * NEAR group, as FTS5 drops them. Throws FtsQueryError where FTS5 reports a syntax error.
  */
 export function parseFtsExpression(query: string): FtsNode {
-  const tokens = lex(query);
+  const tokens = lexFtsQuery(query);
   let at = 0;
   const peek = (): Token => tokens[at] as Token;
   const next = (): Token => tokens[at++] as Token;
@@ -107,50 +105,4 @@ function implicitAnd(members: FtsNode[]): FtsNode {
   const [first, ...rest] = kept;
   if (first === undefined) return { kind: "nothing" };
   return rest.reduce<FtsNode>((left, right) => ({ kind: "and", left, right }), first);
-}
-
-const SPACE = /[ \t\n\r]/;
-
-function lex(query: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < query.length) {
-    const c = query[i] as string;
-    if (SPACE.test(c)) {
-      i++;
-    } else if (c === '"') {
-      let text = "";
-      let at = i + 1;
-      for (;;) {
-        const close = query.indexOf('"', at);
-        if (close === -1) throw new FtsQueryError("unbalanced double quote");
-        text += query.slice(at, close);
-        if (query[close + 1] !== '"') {
-          i = close + 1;
-          break;
-        }
-        text += '"';
-        at = close + 2;
-      }
-      tokens.push({ kind: "string", text, bare: false });
-    } else if (c === "(" || c === ")" || c === "," || c === "*") {
-      tokens.push({ kind: c });
-      i++;
-    } else if (isBarewordChar(query.charCodeAt(i))) {
-      let end = i + 1;
-      while (end < query.length && isBarewordChar(query.charCodeAt(end))) end++;
-      const word = query.slice(i, end);
-      i = end;
-      tokens.push(
-        word === "AND" || word === "OR" || word === "NOT"
-          ? { kind: word }
-          : { kind: "string", text: word, bare: true },
-      );
-    } else {
-      // `-`, `:`, `+`, `^`, `{`… : FTS5 operators normalizeFtsQuery never leaves outside quotes
-      throw new FtsQueryError("syntax error in the full-text query");
-    }
-  }
-  tokens.push({ kind: "end" });
-  return tokens;
 }

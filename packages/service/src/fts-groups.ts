@@ -1,3 +1,5 @@
+import { type FtsToken, lexFtsQuery } from "./fts-lexer.js";
+
 /**
  * FTS5 joins words and phrases side by side with an implicit AND, but not a parenthesized group:
  * `timeout (db OR redis)`, `(a) b` and `(a) (b)` are syntax errors to it (fts5parse.y's implicit
@@ -9,71 +11,50 @@
  * parenthesis) is left as it is for FTS5 to report. Takes `normalizeFtsQuery`'s output.
  */
 export function joinGroupsWithAnd(query: string): string {
-  const tokens = lex(query);
-  if (tokens === undefined) return query;
-  const { items, end } = sequence(tokens, 0);
-  if (end !== tokens.length) return query; // a `)` closing nothing
+  let tokens: FtsToken[];
+  try {
+    tokens = lexFtsQuery(query);
+  } catch {
+    return query; // FTS5 reports it
+  }
+  const { items, end } = sequence(query, tokens, 0);
+  if (tokens[end]?.kind !== "end") return query; // a `)` closing nothing, a stray `,` or `*`
   return needsJoin(items) ? emit(items) : query;
 }
 
-type Token = { kind: "(" | ")" | "operator" | "operand"; text: string };
 type Item = { kind: "operator" | "operand"; text: string } | { kind: "group"; items: Item[] };
 
-const SPACE = /[ \t\n\r]/;
-
-/** Tokens of a normalized query, or undefined when a quote or NEAR( is left open. */
-function lex(query: string): Token[] | undefined {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < query.length) {
-    const c = query[i] as string;
-    if (SPACE.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === "(" || c === ")") {
-      tokens.push({ kind: c, text: c });
-      i++;
-      continue;
-    }
-    const start = i;
-    if (c === '"') {
-      const close = closingQuote(query, i);
-      if (close === -1) return undefined;
-      i = close + 1;
-      if (query[i] === "*") i++;
-    } else {
-      while (i < query.length && !SPACE.test(query[i] as string) && !'"()'.includes(query[i] as string)) i++;
-    }
-    const word = query.slice(start, i);
-    if (word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(i))) {
-      const close = nearEnd(query, query.indexOf("(", i));
-      if (close === -1) return undefined;
-      i = close + 1;
-    }
-    const text = query.slice(start, i);
-    tokens.push({ kind: text === "AND" || text === "OR" || text === "NOT" ? "operator" : "operand", text });
-  }
-  return tokens;
-}
-
-function sequence(tokens: Token[], start: number): { items: Item[]; end: number } {
+/**
+ * Items up to the `)` or end that closes this level; `end` is the index of that token, of a stray
+ * `,` or `*`, or -1 when a `(` is never closed.
+ */
+function sequence(query: string, tokens: FtsToken[], start: number): { items: Item[]; end: number } {
   const items: Item[] = [];
   let at = start;
-  while (at < tokens.length) {
-    const token = tokens[at] as Token;
-    if (token.kind === ")") break;
+  for (;;) {
+    const token = tokens[at] as FtsToken;
     if (token.kind === "(") {
-      const inner = sequence(tokens, at + 1);
-      if (tokens[inner.end]?.kind !== ")") return { items, end: -1 };
+      const inner = sequence(query, tokens, at + 1);
+      if (tokens[inner.end]?.kind !== ")") return { items, end: -1 }; // never closed
       items.push({ kind: "group", items: inner.items });
       at = inner.end + 1;
-      continue;
+    } else if (token.kind === "AND" || token.kind === "OR" || token.kind === "NOT") {
+      items.push({ kind: "operator", text: token.kind });
+      at++;
+    } else if (token.kind === "string") {
+      // one operand: a word or phrase with its prefix `*`, or NEAR( … ) whole
+      let last = at;
+      if (tokens[at + 1]?.kind === "*") last = at + 1;
+      else if (token.bare && token.text === "NEAR" && tokens[at + 1]?.kind === "(") {
+        last = tokens.findIndex((t, i) => i > at && (t.kind === ")" || t.kind === "end"));
+        if (tokens[last]?.kind !== ")") return { items, end: -1 };
+      }
+      items.push({ kind: "operand", text: query.slice(token.start, (tokens[last] as FtsToken).end) });
+      at = last + 1;
+    } else {
+      return { items, end: at };
     }
-    items.push({ kind: token.kind, text: token.text });
-    at++;
   }
-  return { items, end: at };
 }
 
 /** Runs of items with no operator between them. */
@@ -125,27 +106,4 @@ function emit(items: Item[]): string {
 
 function emitItem(item: Item): string {
   return item.kind === "group" ? `(${emit(item.items)})` : item.text;
-}
-
-/** The index of the quote closing the string opened at `open`, or -1. */
-function closingQuote(query: string, open: number): number {
-  let at = open + 1;
-  for (;;) {
-    const next = query.indexOf('"', at);
-    if (next === -1 || query[next + 1] !== '"') return next;
-    at = next + 2;
-  }
-}
-
-/** The index of the `)` closing NEAR's `(` at `open` (quoted phrases skipped), or -1. */
-function nearEnd(query: string, open: number): number {
-  for (let at = open + 1; at < query.length; at++) {
-    const c = query[at];
-    if (c === ")") return at;
-    if (c === '"') {
-      at = closingQuote(query, at);
-      if (at === -1) return -1;
-    }
-  }
-  return -1;
 }

@@ -1,27 +1,9 @@
 import { joinGroupsWithAnd } from "./fts-groups.js";
+import { FtsQueryError, isBarewordChar, FTS_SPACE as SPACE } from "./fts-lexer.js";
 
-/** A full-text query the user must fix; the message says why, without quoting the query. */
-export class FtsQueryError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FtsQueryError";
-  }
-}
+export { FtsQueryError };
 
-/** Whether FTS5 reads this UTF-16 unit as part of a bareword: ASCII letters, digits, `_`, 0x1A, non-ASCII. */
-export function isBarewordChar(code: number): boolean {
-  const letter = code | 0x20;
-  return (
-    code >= 0x80 ||
-    code === 0x5f ||
-    code === 0x1a ||
-    (code >= 0x30 && code <= 0x39) ||
-    (letter >= 0x61 && letter <= 0x7a)
-  );
-}
 const OPERATORS = new Set(["AND", "OR", "NOT"]);
-/** FTS5's whitespace: only these four (a form feed is not one). */
-const SPACE = /[ \t\n\r]/;
 
 /**
  * Turns what a user types into a query FTS5 reads as the user meant it. The storage takes FTS5

@@ -156,6 +156,8 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
     ["(x (a OR b))", "((x AND (a OR b)))"],
     ['"a b"(c)', '("a b" AND (c))'],
     ["(a", "(a"],
+    ["(c) x (a", "(c) x (a"],
+    ["(c) x NEAR(a", "(c) x NEAR(a"],
     // left as they are: FTS5 syntax a user means
     ["pay", "pay"],
     ["pay*", "pay*"],
