@@ -17,13 +17,16 @@ export function refuseWhileClosing(app: FastifyInstance): void {
   // A request in flight at shutdown is answered with `Connection: close`: otherwise its client
   // (every HTTP client pool) keeps the connection open and idle, and the server's close waits for
   // the keep-alive timeout — past the shutdown timeout, so the storage was never closed.
-  app.addHook("onSend", async (_request, reply, payload) => {
+  // Callback-style hooks: they run on every request, and an async one costs a promise and a
+  // microtask hop each time for a flag that is false until shutdown.
+  app.addHook("onSend", (_request, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
-    return payload;
+    done(null, payload);
   });
-  app.addHook("onRequest", async (request, reply) => {
-    if (!closing || request.routeOptions.url === "/healthz") return;
-    return sendError(
+  app.addHook("onRequest", (request, reply, done) => {
+    if (!closing || request.routeOptions.url === "/healthz") return done();
+    // answered here: done() is not called, so the route never runs
+    sendError(
       reply,
       503,
       "BATCHLOG_SHUTTING_DOWN",
