@@ -1,5 +1,6 @@
 import { type LogLevel, parseLevel } from "@batchlog/storage";
 import { z } from "zod";
+import { parseIsoMs } from "./iso-time.js";
 
 export interface EntryLimits {
   /** Largest `message` in UTF-8 bytes. @default 65536 */
@@ -25,9 +26,6 @@ export interface ItemIssue {
   field?: string;
 }
 
-// ISO-8601 date, or date-time with optional seconds, fraction and offset ("T" or a space).
-const ISO_TIMESTAMP =
-  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?([zZ]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 // The range a JavaScript Date can hold; storage narrows it further.
 const MAX_DATE_MS = 8.64e15;
 const TIMESTAMP_HINT = "must be an ISO-8601 string, epoch milliseconds or a Date";
@@ -38,11 +36,9 @@ function toDate(value: unknown): Date | undefined {
   if (typeof value === "number") return new Date(Math.trunc(value));
   if (typeof value !== "string") return undefined;
   if (/^\d{1,16}$/.test(value)) return new Date(Number(value));
-  const iso = ISO_TIMESTAMP.exec(value);
-  if (iso === null) return undefined;
-  // A date-time without an offset is read as UTC, not as the server's local time.
-  const hasTime = value.length > 10;
-  return new Date(hasTime && iso[1] === undefined ? `${value.replace(",", ".")}Z` : value.replace(",", "."));
+  // UTC without an offset, not the server's local time; a day that does not exist is refused
+  const ms = parseIsoMs(value);
+  return ms === undefined ? undefined : new Date(ms);
 }
 
 // One transform rather than a union: a union builds an issue for every branch it rejects, which

@@ -35,6 +35,28 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     });
   });
 
+  it("reads ISO timestamps as search parameters do: offsets in every ISO form, and no day that does not exist", async () => {
+    fx = await open();
+    const items = [
+      { message: "offset", timestamp: "2026-11-26T10:00:00+0530" },
+      { message: "short offset", timestamp: "2026-11-26 10:00:00.5-02" },
+      { message: "no offset is UTC", timestamp: "2026-11-26T10:00" },
+      { message: "rolls over", timestamp: "2026-02-30T10:00:00Z" },
+      { message: "no such hour", timestamp: "2026-11-26T25:00:00Z" },
+    ];
+    const result = await fx.service.ingestNative(json(items), "application/json");
+    expect(result.errors.map((e) => [e.index, e.field])).toEqual([
+      [3, "timestamp"],
+      [4, "timestamp"],
+    ]);
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => [e.message, e.timestamp.toISOString()])).toEqual([
+      ["offset", "2026-11-26T04:30:00.000Z"],
+      ["short offset", "2026-11-26T12:00:00.500Z"],
+      ["no offset is UTC", "2026-11-26T10:00:00.000Z"],
+    ]);
+  });
+
   it("stores the good items of an array and reports each bad one by index and field", async () => {
     fx = await open();
     const items = [
