@@ -14,7 +14,7 @@ export function createCommand(): Command {
     .helpOption("-h, --help", "show this help")
     .addHelpText(
       "after",
-      "\nSIGINT/SIGTERM: stop accepting, end live tails, drain the queue, close the database, exit 0.\n" +
+      "\nSIGINT/SIGTERM/SIGHUP: stop accepting, end live tails, drain the queue, close the database, exit 0.\n" +
         "A second signal more than a second later exits 1 at once, without the drain.\n" +
         "Exit codes: 0 stopped cleanly; 1 cannot start, or shutdown failed or timed out; 2 invalid configuration.",
     )

@@ -478,7 +478,8 @@ export const OPTIONS = [
     env: "BATCHLOG_SHUTDOWN_TIMEOUT_MS",
     flag: "--shutdown-timeout-ms <ms>",
     default: "30000",
-    description: "at SIGTERM: longest wait for in-flight requests and the drain before exiting 1",
+    description:
+      "at SIGTERM/SIGINT/SIGHUP: longest wait for in-flight requests and the drain before exiting 1",
     expected: "an integer >= 1",
     schema: int(1),
   }),

@@ -1,5 +1,5 @@
 // `node apps/demo/dist/main.js [--generate 200] [--help]`: load and validate the config, open the
-// storage, serve, and on SIGINT/SIGTERM stop accepting, end live tails, drain the queue, exit 0.
+// storage, serve, and on SIGINT/SIGTERM/SIGHUP stop accepting, end live tails, drain the queue, exit 0.
 import { CONFIG_ERROR, parseCommandLine } from "./cli.js";
 import { type Config, ConfigValidationError, loadConfig, unknownVariables } from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
@@ -73,6 +73,9 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  // A closed terminal or SSH session: Node's default is to exit at once, losing what the queue
+  // holds (entries answered 202). There is no configuration to reload, so it drains and stops too.
+  process.on("SIGHUP", shutdown);
 }
 
 main().catch((error: unknown) => {

@@ -115,3 +115,32 @@ describe("the same signal delivered twice", () => {
     }
   });
 });
+
+describe("SIGHUP (the terminal or SSH session closed)", () => {
+  it("Should drain what the queue holds and exit 0, not die with entries answered 202", async () => {
+    const dbUrl = `file:${join(dir, "hangup.db")}`;
+    const run = runMain([], {
+      BATCHLOG_PORT: "0",
+      BATCHLOG_DB_URL: dbUrl,
+      BATCHLOG_STATS_INTERVAL_MS: "0",
+      // the entry is still queued when the signal arrives
+      BATCHLOG_MAX_BATCH_DELAY_MS: "10000",
+    });
+    const url = await waitForUrl(run);
+    const res = await fetch(`${url}/api/logs?wait=false`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ message: "accepted before the hangup", source: "hangup" }),
+    });
+    expect(res.status).toBe(202);
+    run.child.kill("SIGHUP");
+    expect(await run.exited, run.stdout()).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain("stopped cleanly");
+    const storage = await openLogStorage({ url: dbUrl });
+    try {
+      expect((await storage.search({ sources: ["hangup"] })).entries).toHaveLength(1);
+    } finally {
+      await storage.close();
+    }
+  });
+});
