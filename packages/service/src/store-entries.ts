@@ -23,7 +23,8 @@ export interface IngestError {
   code?: string;
   /**
    * True when sending the same item again later may succeed and cannot store it twice (a
-   * storage-side failure); false for a write timeout whose entry may still commit.
+   * storage-side failure); false for a write timeout whose entry may still commit, or a remote
+   * write whose answer was lost (the entry may be stored already).
    */
   retryable?: boolean;
 }
@@ -207,9 +208,11 @@ function describeFailure(index: number, reason: unknown): IngestError {
     return { index, error: reason.message, field: reason.field, code: reason.code };
   }
   if (isStorageFailure(reason)) {
-    // A write timeout on an entry already in a transaction may still commit: resending it could
-    // store it twice, so it is not marked retryable.
-    const retryable = !(reason instanceof WriteTimeoutError && !reason.withdrawn);
+    // A write timeout on an entry already in a transaction may still commit, and a remote write
+    // whose answer was lost may have committed: resending either could store it twice.
+    const retryable =
+      !(reason instanceof WriteTimeoutError && !reason.withdrawn) &&
+      !(reason instanceof StorageUnavailableError && reason.mayHaveCommitted);
     return { index, error: reason.message, code: reason.code, retryable };
   }
   // An unexpected driver error: its message may quote log contents, so it is not echoed.

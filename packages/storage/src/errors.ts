@@ -81,7 +81,13 @@ export class StorageClosedError extends BatchlogError {
 
 /** The database cannot be used: not a database, corrupt, unreachable, or shut down while failing. */
 export class StorageUnavailableError extends BatchlogError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * True when an attempt's answer was lost (a remote server): the entry may have been written,
+   * once, so sending it again could store it twice.
+   */
+  readonly mayHaveCommitted: boolean;
+  constructor(message: string, options?: { cause?: unknown; mayHaveCommitted?: boolean }) {
     super("BATCHLOG_UNAVAILABLE", message, options);
+    this.mayHaveCommitted = options?.mayHaveCommitted ?? false;
   }
 }

@@ -412,11 +412,12 @@ export class InsertQueue {
           : this.#closing
             ? `closed while the database was failing: ${error.message}`
             : `write failed after ${attempts} attempts: ${error.message}`;
-    const unknown = attempts > 0 && this.#currentMayHaveCommitted ? MAY_HAVE_COMMITTED : "";
+    const mayHaveCommitted = attempts > 0 && this.#currentMayHaveCommitted;
+    const message = mayHaveCommitted ? reason + MAY_HAVE_COMMITTED : reason;
     for (const item of items) {
       this.#metrics.entriesFailed++;
       this.#metrics.reject("unavailable");
-      this.#settle(item, new StorageUnavailableError(reason + unknown, { cause: error }));
+      this.#settle(item, new StorageUnavailableError(message, { cause: error, mayHaveCommitted }));
     }
   }
 

@@ -166,6 +166,20 @@ describe.skipIf(skip)("remote storage under server failures", () => {
     expect((error as Error).message).toMatch(/may still commit/);
   });
 
+  it("an entry given up on after its batch's answer was lost says it may have been written (a resend could store it twice)", async () => {
+    proxy = await FlakyProxy.start(server.port);
+    storage = await openLogStorage({ url: proxy.url("http"), retry: { maxAttempts: 1 } });
+    await storage.store({ message: "warm-up" });
+    const cut = proxy.loseNextAnswer(300);
+    const pending = storage.store({ message: "answer lost, given up" }).catch((e: unknown) => e);
+    await cut;
+    const error = await pending;
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect((await countMessage(server.httpUrl, "answer lost, given up")).count).toBe(1);
+    expect((error as StorageUnavailableError).mayHaveCommitted).toBe(true);
+    expect((error as Error).message).toMatch(/may have been written, once/);
+  });
+
   it("direct storage: a write during an outage rejects with StorageUnavailableError, health recovers", async () => {
     storage = await openLogStorage({ url: server.url("ws"), implementation: "direct" });
     const first = await storage.store({ message: "before" });
