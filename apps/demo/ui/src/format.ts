@@ -44,18 +44,20 @@ function parts(ms: number): Parts {
       };
 }
 
-/** "17:31:02.123", prefixed with "Nov 25 " when not today. */
+/** "17:31:02.123", prefixed with "Nov 25 " when not today and "Nov 25 2025 " when not this year. */
 export function formatTime(ms: number, now = Date.now()): string {
   const d = parts(ms);
   const t = `${pad(d.h)}:${pad(d.mi)}:${pad(d.s)}.${pad(d.ms, 3)}`;
   const today = parts(now);
-  const sameDay = d.y === today.y && d.mo === today.mo && d.d === today.d;
-  return sameDay ? t : `${MONTHS[d.mo]} ${pad(d.d)} ${t}`;
+  if (d.y !== today.y) return `${MONTHS[d.mo]} ${pad(d.d)} ${d.y} ${t}`;
+  return d.mo === today.mo && d.d === today.d ? t : `${MONTHS[d.mo]} ${pad(d.d)} ${t}`;
 }
 
-export function formatRangeEnd(ms: number): string {
+/** "Nov 25 17:31:02", with the year when it is not this year (an old entry, a typed range). */
+export function formatRangeEnd(ms: number, now = Date.now()): string {
   const d = parts(ms);
-  return `${MONTHS[d.mo]} ${d.d} ${pad(d.h)}:${pad(d.mi)}:${pad(d.s)}${utc ? " UTC" : ""}`;
+  const year = d.y === parts(now).y ? "" : ` ${d.y}`;
+  return `${MONTHS[d.mo]} ${d.d}${year} ${pad(d.h)}:${pad(d.mi)}:${pad(d.s)}${utc ? " UTC" : ""}`;
 }
 
 export function formatAgo(ms: number, now = Date.now()): string {
