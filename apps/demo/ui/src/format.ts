@@ -94,7 +94,10 @@ export function fromTimeInput(value: string): number {
   return utc ? Date.parse(`${value}Z`) : new Date(value).getTime();
 }
 
-/** Plain search words from an FTS5 query, for highlighting (operators and syntax dropped). */
+/**
+ * Plain search words and phrases from an FTS5 query, for highlighting (operators and syntax
+ * dropped); a prefix term keeps its trailing `*`.
+ */
 export function searchTerms(q: string): string[] {
   const terms = new Set<string>();
   for (const phrase of q.matchAll(/"([^"]+)"/g)) if (phrase[1]!.trim()) terms.add(phrase[1]!.trim());
@@ -103,7 +106,7 @@ export function searchTerms(q: string): string[] {
     const w = m[0].replace(/\*$/, "");
     if (w.length < 2 || /^(AND|OR|NOT|NEAR)$/.test(w)) continue;
     if (m.index! > 0 && rest[m.index! - 1] === "-") continue;
-    terms.add(w);
+    terms.add(m[0]); // a trailing * (prefix) is kept: it decides how the term is highlighted
   }
   return [...terms];
 }
@@ -130,27 +133,44 @@ function fold(text: string): { folded: string; origin: number[] } {
   return { folded, origin };
 }
 
-/** Appends text to `el`, wrapping matches of `terms` in <mark>, matched as the search matches them. */
-export function appendHighlighted(el: HTMLElement, text: string, terms: string[]): void {
-  if (!terms.length) {
-    el.append(text);
-    return;
-  }
-  const escaped = terms
-    .map((t) => fold(t).folded.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-    .filter(Boolean)
+const WORD = "\\p{L}\\p{N}";
+
+/**
+ * The pattern of one search term as the search's tokenizer matches it: whole words (`time` is not
+ * found inside `runtime` or `timeout`), a prefix with `*` (the whole word it starts), and the
+ * words of a phrase or of `order-1` separated by any non-word characters.
+ */
+function termPattern(term: string): string | undefined {
+  const prefix = term.endsWith("*");
+  const words = fold(prefix ? term.slice(0, -1) : term)
+    .folded.split(new RegExp(`[^${WORD}]+`, "u"))
+    .filter(Boolean); // letters and digits only: nothing to escape
+  if (words.length === 0) return undefined;
+  return `(?<![${WORD}])${words.join(`[^${WORD}]+`)}${prefix ? `[${WORD}]*` : `(?![${WORD}])`}`;
+}
+
+/** [start, end) of each match of `terms` in `text`, in order, without overlaps. */
+export function highlightSpans(text: string, terms: string[]): Array<[number, number]> {
+  const patterns = terms
+    .map(termPattern)
+    .filter((p): p is string => p !== undefined)
     .sort((a, b) => b.length - a.length);
-  if (!escaped.length) {
-    el.append(text);
-    return;
-  }
-  const re = new RegExp(`(${escaped.join("|")})`, "gu");
+  if (patterns.length === 0) return [];
+  const re = new RegExp(patterns.join("|"), "gu");
   const { folded, origin } = fold(text);
-  let last = 0;
+  const spans: Array<[number, number]> = [];
   for (const m of folded.matchAll(re)) {
     const start = origin[m.index!]!;
     const end = origin[m.index! + m[0].length]!;
-    if (end <= start) continue;
+    if (end > start) spans.push([start, end]);
+  }
+  return spans;
+}
+
+/** Appends text to `el`, wrapping matches of `terms` in <mark>, matched as the search matches them. */
+export function appendHighlighted(el: HTMLElement, text: string, terms: string[]): void {
+  let last = 0;
+  for (const [start, end] of highlightSpans(text, terms)) {
     if (start > last) el.append(text.slice(last, start));
     const mark = document.createElement("mark");
     mark.textContent = text.slice(start, end);
