@@ -2,12 +2,7 @@
 // `startServer` (server.ts) wires storage, service and app together and listens.
 import type { LogService } from "@batchlog/service";
 import type { LogStorage } from "@batchlog/storage";
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-  LogController,
-} from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { bearerAuth } from "./auth.js";
@@ -16,6 +11,7 @@ import { refuseWhileClosing } from "./closing.js";
 import type { Config } from "./config.js";
 import { createErrorHandler, sendError } from "./http-errors.js";
 import type { Metrics } from "./metrics.js";
+import { withoutListenLine } from "./quiet-listen.js";
 import { healthRoutes } from "./routes/health.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { queryRoutes } from "./routes/query.js";
@@ -36,7 +32,7 @@ export interface AppDeps {
 /** Builds the fastify instance with every route. Call `listen()` (or `inject()`) on it. */
 export function createApp({ config, storage, service, logger, metrics, uiFile }: AppDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: withoutListenLine(logger),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     // Idle keep-alive sockets close at shutdown; requests in flight finish (their entries commit).

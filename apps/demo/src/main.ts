@@ -32,10 +32,6 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  logger.info(
-    { url: server.url, db: config.storage.url, auth: config.token !== undefined },
-    "batchlog is listening",
-  );
   // Plain-text lines only for a person at a terminal: anywhere else stdout is the NDJSON stream a
   // log shipper parses, and the pino lines already say the same.
   const atTerminal = process.stdout.isTTY === true;

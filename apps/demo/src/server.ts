@@ -7,6 +7,7 @@ import { type Logger, pino } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { FASTIFY_LISTEN_TEXT } from "./quiet-listen.js";
 import { backfillSampleHistory, startSampleTraffic } from "./sample-traffic.js";
 import { startStatsReporter } from "./stats-reporter.js";
 import { guardStdout } from "./stdout-guard.js";
@@ -70,7 +71,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   let address: string;
   try {
-    address = await fastify.listen({ host: config.host, port: config.port });
+    address = await fastify.listen({
+      host: config.host,
+      port: config.port,
+      listenTextResolver: () => FASTIFY_LISTEN_TEXT,
+    });
   } catch (error) {
     await fastify.close().catch(() => {});
     await service.close().catch(() => {});
@@ -79,6 +84,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw error;
   }
   const url = address.replace("0.0.0.0", "127.0.0.1");
+  // Logged as soon as requests are served (before the sample backfill), the only listening line.
+  // (the database URL without its query: libsql://…?authToken=… carries a secret there)
+  const db = config.storage.url?.split("?")[0];
+  logger.info({ url, db, auth: config.token !== undefined }, "batchlog is listening");
 
   let retention: RetentionHandle | undefined;
   if (config.retention !== undefined) retention = service.startRetention({ ...config.retention });

@@ -1,0 +1,47 @@
+// The server's own pino lines, as an operator's log pipeline sees them: one "listening" line at
+// startup carrying the URL, and nothing at info level for requests that succeed.
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { postJson, request, startTestServer } from "./helpers/test-server.js";
+
+interface Line {
+  level: number;
+  msg: string;
+  url?: string;
+}
+
+function captureLogger(lines: Line[]) {
+  return pino(
+    { level: "info" },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
+        done();
+      },
+    }),
+  );
+}
+
+describe("the server's own log lines", () => {
+  it("Should log one listening line, with the URL, and no info line per successful request", async () => {
+    const lines: Line[] = [];
+    const server = await startTestServer({}, { logger: captureLogger(lines) });
+    try {
+      const listening = lines.filter((l) => /listening/i.test(l.msg));
+      expect(listening, JSON.stringify(listening)).toHaveLength(1);
+      expect(listening[0]).toMatchObject({ msg: "batchlog is listening", url: server.url });
+
+      const before = lines.length;
+      expect((await postJson(server.url, "/api/logs", [{ message: "a" }, { message: "b" }])).status).toBe(
+        201,
+      );
+      expect((await request(server.url, "/api/logs?q=a")).status).toBe(200);
+      expect((await request(server.url, "/readyz")).status).toBe(200);
+      expect((await request(server.url, "/metrics")).status).toBe(200);
+      expect(lines.slice(before), JSON.stringify(lines.slice(before))).toEqual([]);
+    } finally {
+      await server.dispose();
+    }
+  });
+});
