@@ -74,7 +74,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   // Live-tail streams never end by themselves: end them so that close() can finish.
   app.addHook("preClose", async () => streams.endAll());
 
-  app.register(healthRoutes, { storage, metrics });
+  app.register(healthRoutes, { storage, metrics, readyFailureGraceMs: config.readyFailureGraceMs });
   app.register(ingestRoutes, { service, metrics, bodyLimitBytes: config.bodyLimitBytes });
   app.register(queryRoutes, { service });
   app.register(tailRoutes, {

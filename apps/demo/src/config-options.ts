@@ -474,6 +474,16 @@ export const OPTIONS = [
     schema: int(100),
   }),
   spec({
+    key: "readyFailureGraceMs",
+    env: "BATCHLOG_READY_FAILURE_GRACE_MS",
+    flag: "--ready-failure-grace-ms <ms>",
+    default: "10000",
+    description:
+      "how long batch writes may keep failing (retried) before /readyz answers 503 (0: at the first failure)",
+    expected: "an integer >= 0",
+    schema: int(0),
+  }),
+  spec({
     key: "shutdownTimeoutMs",
     env: "BATCHLOG_SHUTDOWN_TIMEOUT_MS",
     flag: "--shutdown-timeout-ms <ms>",

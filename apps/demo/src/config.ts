@@ -34,6 +34,8 @@ export interface Config {
   storage: Readonly<Omit<BatchConfigInput, "logger">>;
   retention: Readonly<RetentionConfig> | undefined;
   tail: Readonly<{ maxBuffered: number; maxClients: number; heartbeatMs: number }>;
+  /** Write failures younger than this leave the server ready (see readiness.ts). */
+  readyFailureGraceMs: number;
   shutdownTimeoutMs: number;
   /** Config file that was read, if any. */
   configFile: string | undefined;
@@ -216,6 +218,7 @@ function assemble(values: Record<string, unknown>, configFile: string | undefine
       maxClients: num("tailMaxClients"),
       heartbeatMs: num("tailHeartbeatMs"),
     },
+    readyFailureGraceMs: num("readyFailureGraceMs"),
     shutdownTimeoutMs: num("shutdownTimeoutMs"),
     configFile,
   };

@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import type { LogService } from "@batchlog/service";
 import type { LogStorage, StorageStats } from "@batchlog/storage";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { readinessOf } from "./readiness.js";
 
 export interface Metrics {
   readonly registry: Registry;
@@ -21,7 +22,15 @@ export interface Metrics {
   close(): void;
 }
 
-export function createMetrics(storage: LogStorage, service: LogService | undefined): Metrics {
+/**
+ * `readyFailureGraceMs`: batchlog_health follows /readyz (readiness.ts), which forgives write
+ * failures younger than this.
+ */
+export function createMetrics(
+  storage: LogStorage,
+  service: LogService | undefined,
+  readyFailureGraceMs = 0,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let snapshot: StorageStats = storage.stats();
@@ -80,11 +89,11 @@ export function createMetrics(storage: LogStorage, service: LogService | undefin
   );
   new Gauge({
     name: "batchlog_health",
-    help: "Storage health: 1 for the current status (ok, degraded, down), 0 for the others",
+    help: "Readiness as /readyz answers it: 1 for the current status (ok, degraded, down), 0 for the others",
     labelNames: ["status"],
     registers: [registry],
     collect() {
-      const { status } = storage.health();
+      const { status } = readinessOf(storage.health(), readyFailureGraceMs);
       for (const s of ["ok", "degraded", "down"]) this.labels(s).set(s === status ? 1 : 0);
     },
   });

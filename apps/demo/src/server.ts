@@ -60,7 +60,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     logger: logger.child({ component: "service" }),
   });
-  const metrics = createMetrics(storage, service);
+  const metrics = createMetrics(storage, service, config.readyFailureGraceMs);
   const fastify = createApp({
     config,
     storage,

@@ -1,17 +1,62 @@
 // /readyz follows the batch writer: another process holding the database's write lock makes the
-// writer retry (SQLITE_BUSY) → degraded → 503 with reasons; once the lock goes, the queued entry
-// commits and readiness is back to 200. /healthz stays 200 throughout.
+// writer retry (SQLITE_BUSY). A failure the retry soon fixes leaves the server ready (a probe that
+// flaps takes the pod out of its load balancer for nothing); failures lasting past
+// BATCHLOG_READY_FAILURE_GRACE_MS are degraded → 503 with reasons, and 200 again once the write
+// succeeds. /healthz stays 200 throughout.
 import { createClient } from "@libsql/client";
 import { describe, expect, it } from "vitest";
 import { eventually, postJson, request, search, startTestServer } from "./helpers/test-server.js";
 
+interface ReadyBody {
+  status: string;
+  reasons: string[];
+  consecutiveFailures: number;
+  failingSince: string | null;
+}
+
+const lockEnv = {
+  BATCHLOG_BUSY_TIMEOUT_MS: "0",
+  BATCHLOG_RETRY_INITIAL_DELAY_MS: "20",
+  BATCHLOG_RETRY_MAX_DELAY_MS: "100",
+};
+
 describe("GET /readyz while the database is locked", () => {
-  it("Should answer 503 degraded with reasons, then 200 once the write succeeds", async () => {
-    const server = await startTestServer({
-      BATCHLOG_BUSY_TIMEOUT_MS: "0",
-      BATCHLOG_RETRY_INITIAL_DELAY_MS: "20",
-      BATCHLOG_RETRY_MAX_DELAY_MS: "100",
-    });
+  it("Should stay 200, reporting the failures, while writes have failed for less than the grace", async () => {
+    const server = await startTestServer({ ...lockEnv, BATCHLOG_READY_FAILURE_GRACE_MS: "60000" });
+    const locker = createClient({ url: server.dbUrl });
+    try {
+      const tx = await locker.transaction("write");
+      expect((await postJson(server.url, "/api/logs?wait=false", { message: "waits" })).status).toBe(202);
+      const failing = await eventually(
+        async () => {
+          const res = await request<ReadyBody>(server.url, "/readyz");
+          return res.status !== 200 || res.body.consecutiveFailures > 0 ? res : undefined;
+        },
+        10_000,
+        "a failure seen by /readyz",
+      );
+      expect(failing.status).toBe(200);
+      expect(failing.body.status).toBe("ok");
+      expect(Date.parse(failing.body.failingSince ?? "")).toBeGreaterThan(Date.now() - 60_000);
+      expect(failing.body.reasons.join(" ")).toMatch(/consecutive write failures.*not ready after 60 s/);
+      expect((await request(server.url, "/ready")).status).toBe(200);
+      expect((await request(server.url, "/metrics")).text).toMatch(/^batchlog_health\{status="ok"\} 1$/m);
+      await tx.rollback();
+      tx.close();
+      await eventually(
+        async () =>
+          (await request<ReadyBody>(server.url, "/readyz")).body.failingSince === null ? 1 : undefined,
+        10_000,
+        "failures over",
+      );
+    } finally {
+      locker.close();
+      await server.dispose();
+    }
+  });
+
+  it("Should answer 503 degraded once writes have failed past the grace, then 200 once one succeeds", async () => {
+    const server = await startTestServer({ ...lockEnv, BATCHLOG_READY_FAILURE_GRACE_MS: "300" });
     const locker = createClient({ url: server.dbUrl });
     try {
       expect((await postJson(server.url, "/api/logs", { message: "before the lock" })).status).toBe(201);
@@ -23,18 +68,20 @@ describe("GET /readyz while the database is locked", () => {
       expect(accepted.status).toBe(202);
       const degraded = await eventually(
         async () => {
-          const res = await request<{ status: string; reasons: string[]; consecutiveFailures: number }>(
-            server.url,
-            "/readyz",
-          );
+          const res = await request<ReadyBody>(server.url, "/readyz");
           return res.status === 503 ? res : undefined;
         },
         10_000,
         "readyz 503",
       );
-      expect(degraded.body.status).toMatch(/^(degraded|down)$/);
+      expect(degraded.body.status).toBe("degraded");
       expect(degraded.body.reasons.length).toBeGreaterThan(0);
       expect(degraded.body.consecutiveFailures).toBeGreaterThan(0);
+      expect(Date.now() - Date.parse(degraded.body.failingSince ?? "")).toBeGreaterThanOrEqual(300);
+      expect((await request(server.url, "/ready")).status).toBe(503);
+      expect((await request(server.url, "/metrics")).text).toMatch(
+        /^batchlog_health\{status="degraded"\} 1$/m,
+      );
       expect((await request(server.url, "/healthz")).status).toBe(200);
       await tx.rollback();
       tx.close();

@@ -16,6 +16,9 @@ import type {
 } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
+/** Share of the queue's capacity (entries or bytes) above which health is degraded. */
+const QUEUE_HIGH_WATER = 0.9;
+
 /**
  * The product: `store()` validates, enqueues and returns at once; the InsertQueue commits
  * entries in batches and settles each promise after COMMIT.
@@ -162,6 +165,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     const failures = this.metrics.consecutiveFailures;
     const reasons: string[] = [];
     let status: StorageHealth["status"] = "ok";
+    let highWater = false;
     if (this.#closePromise !== null) {
       status = "down";
       reasons.push("storage is closed");
@@ -175,13 +179,15 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
           `${failures} consecutive write failures: ${this.metrics.lastError?.message ?? "unknown"}`,
         );
       }
-      if (depth >= capacity * 0.9) {
+      if (depth >= capacity * QUEUE_HIGH_WATER) {
+        highWater = true;
         status = "degraded";
         reasons.push(`queue ${Math.round((depth / capacity) * 100)}% full (${depth}/${capacity})`);
       }
       const bytes = this.#queue.bytes;
       const capacityBytes = this.config.queueCapacityBytes;
-      if (bytes >= capacityBytes * 0.9) {
+      if (bytes >= capacityBytes * QUEUE_HIGH_WATER) {
+        highWater = true;
         status = "degraded";
         reasons.push(`queue ${Math.round((bytes / capacityBytes) * 100)}% of queueCapacityBytes`);
       }
@@ -192,6 +198,8 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
       queue: { depth, capacity },
       lastCommitAt: this.metrics.lastCommitAt,
       consecutiveFailures: failures,
+      failingSince: this.metrics.failingSince,
+      queueHighWater: highWater,
       diskReserve: this.#reserve === null ? "off" : this.#reserve.held ? "held" : "missing",
     };
   }

@@ -68,7 +68,7 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
       this.metrics.commitLatencyMs.record(elapsed);
       this.metrics.enqueueToCommitMs.record(elapsed);
       this.metrics.lastCommitAt = new Date();
-      this.metrics.consecutiveFailures = 0;
+      this.metrics.writeSucceeded();
       if (this.hasBatchListeners)
         this.emitBatch({ size: 1, commitMs: elapsed, enqueueToCommitMs: [elapsed] });
       if (this.commitListeners.active) this.commitListeners.emit([decodeEncoded(id, row)]);
@@ -81,7 +81,7 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
         this.metrics.reject("validation");
         throw new ValidationError(fieldOfConstraint(info.message), info.message, { cause: error });
       }
-      this.metrics.consecutiveFailures++;
+      this.metrics.writeFailed();
       this.metrics.reject("unavailable");
       throw new StorageUnavailableError(`write failed: ${info.message}`, { cause: error });
     } finally {
@@ -142,6 +142,8 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
       queue: { depth: this.#inFlight, capacity: Number.POSITIVE_INFINITY },
       lastCommitAt: this.metrics.lastCommitAt,
       consecutiveFailures: failures,
+      failingSince: this.metrics.failingSince,
+      queueHighWater: false,
       diskReserve: "off",
     };
   }

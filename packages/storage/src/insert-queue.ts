@@ -322,12 +322,12 @@ export class InsertQueue {
         attempt >= this.#config.retry.maxAttempts ||
         (this.#closing && performance.now() >= this.#drainDeadline);
       if (giveUp) {
-        this.#metrics.consecutiveFailures++;
+        this.#metrics.writeFailed();
         this.#failBatch(live, result.error, kind, attempt);
         return;
       }
       this.#metrics.retries++;
-      this.#metrics.consecutiveFailures++;
+      this.#metrics.writeFailed();
       this.#backoffMs = backoffDelayMs(this.#config.retry, attempt);
       // One line per retry: the attempt number and the wait make an outage readable in the log.
       this.#logger?.warn(
@@ -356,7 +356,7 @@ export class InsertQueue {
     if (this.#metrics.consecutiveFailures > 0) {
       this.#logger?.info({ attempts, failures: this.#metrics.consecutiveFailures }, "batch writes recovered");
     }
-    this.#metrics.consecutiveFailures = 0;
+    this.#metrics.writeSucceeded();
     this.#fatal = null;
     this.#backoffMs = 0;
   }

@@ -12,6 +12,8 @@ export class StorageMetrics {
   batches = 0;
   retries = 0;
   consecutiveFailures = 0;
+  /** When the current run of consecutive write failures began; null while writes succeed. */
+  failingSince: Date | null = null;
   lastCommitAt: Date | null = null;
   lastError: StorageStats["lastError"] = null;
   readonly rejected: Record<RejectReason, number> = {
@@ -27,6 +29,18 @@ export class StorageMetrics {
 
   reject(reason: RejectReason, count = 1): void {
     this.rejected[reason] += count;
+  }
+
+  /** A write failed for a reason other than its content (the database, not the entry). */
+  writeFailed(): void {
+    if (this.consecutiveFailures === 0) this.failingSince = new Date();
+    this.consecutiveFailures++;
+  }
+
+  /** A write succeeded: the failure run, if any, is over. */
+  writeSucceeded(): void {
+    this.consecutiveFailures = 0;
+    this.failingSince = null;
   }
 
   failure(error: { message: string; code?: string | undefined }): void {

@@ -131,6 +131,10 @@ export interface StorageHealth {
   queue: { depth: number; capacity: number };
   lastCommitAt: Date | null;
   consecutiveFailures: number;
+  /** When the current run of write failures began (null while writes succeed): how long it has lasted. */
+  failingSince: Date | null;
+  /** The queue holds 90% or more of its capacity in entries or bytes (one of the degraded reasons). */
+  queueHighWater: boolean;
   /**
    * The way out of a full disk: `held`, `missing` (released to escape a full disk, or the volume
    * lacks the room to create it: a full disk would stop writes until space is freed), or `off`.

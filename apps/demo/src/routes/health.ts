@@ -2,30 +2,40 @@
 import type { LogStorage } from "@batchlog/storage";
 import type { FastifyInstance } from "fastify";
 import type { Metrics } from "../metrics.js";
+import { readinessOf } from "../readiness.js";
+
+export interface HealthRouteOptions {
+  storage: LogStorage;
+  metrics: Metrics | undefined;
+  /** Write failures younger than this leave the server ready. */
+  readyFailureGraceMs: number;
+}
 
 export async function healthRoutes(
   app: FastifyInstance,
-  { storage, metrics }: { storage: LogStorage; metrics: Metrics | undefined },
+  { storage, metrics, readyFailureGraceMs }: HealthRouteOptions,
 ) {
   // Liveness only: answers while the event loop turns, whatever the database does.
   app.get("/healthz", async () => ({ status: "ok" }));
 
   app.get("/readyz", async (_request, reply) => {
     const health = storage.health();
-    reply.code(health.status === "ok" ? 200 : 503);
+    const { status, reasons } = readinessOf(health, readyFailureGraceMs);
+    reply.code(status === "ok" ? 200 : 503);
     return {
-      status: health.status,
+      status,
       queue: health.queue,
       lastCommitAt: health.lastCommitAt,
       consecutiveFailures: health.consecutiveFailures,
+      failingSince: health.failingSince,
       diskReserve: health.diskReserve,
-      reasons: health.reasons,
+      reasons,
     };
   });
 
   // Loki's readiness path: shippers such as Vector health-check their Loki endpoint with it.
   app.get("/ready", async (_request, reply) => {
-    const ok = storage.health().status === "ok";
+    const ok = readinessOf(storage.health(), readyFailureGraceMs).status === "ok";
     return reply
       .code(ok ? 200 : 503)
       .type("text/plain; charset=utf-8")
