@@ -104,22 +104,38 @@ async function startServer(dbDir: string): Promise<{ child: ChildProcess; url: s
   throw new Error(`server did not start: ${out}`);
 }
 
-function lagOf(metrics: string) {
+/** The event loop's busy seconds so far, and when they were read. */
+interface BusyReading {
+  busySeconds: number;
+  at: number;
+}
+
+const busyOf = (metrics: string): BusyReading => ({
+  busySeconds: Number(
+    /^batchlog_event_loop_busy_seconds_total ([\d.e+-]+)/m.exec(metrics)?.[1] ?? Number.NaN,
+  ),
+  at: performance.now(),
+});
+
+/** Event-loop lag, and utilization (busy share) since `since`. */
+function lagOf(metrics: string, since?: BusyReading) {
   const read = (name: string) => {
     const value = new RegExp(`^${name} ([\\d.e+-]+)`, "m").exec(metrics)?.[1];
     return value === undefined ? undefined : Math.round(Number(value) * 100_000) / 100;
   };
-  const utilization = /^batchlog_event_loop_utilization ([\d.e+-]+)/m.exec(metrics)?.[1];
+  const now = busyOf(metrics);
+  const utilization =
+    since === undefined ? undefined : (now.busySeconds - since.busySeconds) / ((now.at - since.at) / 1000);
   return {
-    utilization: utilization === undefined ? undefined : Math.round(Number(utilization) * 100) / 100,
+    utilization: utilization === undefined ? undefined : Math.round(utilization * 100) / 100,
     p50Ms: read("nodejs_eventloop_lag_p50_seconds"),
     p99Ms: read("nodejs_eventloop_lag_p99_seconds"),
     maxMs: read("nodejs_eventloop_lag_max_seconds"),
   };
 }
 
-async function scrapeLag(url: string) {
-  return lagOf(await (await fetch(`${url}/metrics`)).text());
+async function scrapeBusy(url: string) {
+  return busyOf(await (await fetch(`${url}/metrics`)).text());
 }
 
 async function main() {
@@ -137,7 +153,7 @@ async function main() {
       });
     // Baseline: the same probe with no load, to tell this machine's own noise from the server's.
     const baseline = await probeFor(5);
-    await scrapeLag(url); // resets the event-loop delay histogram
+    const busyBefore = await scrapeBusy(url); // also resets the event-loop delay histogram
     // The load generator runs at a lower CPU priority: in production the load comes from other
     // machines; here it shares the 2 cores with the server and would otherwise starve it.
     const loadArgv = [...process.execArgv, fileURLToPath(import.meta.url), "--load", url, ...argv];
@@ -155,7 +171,7 @@ async function main() {
     const probe = await probeFor(Math.max(1, Number(args.duration) - 4));
     await loadDone;
     const stats = await (await fetch(`${url}/metrics`)).text();
-    const lag = lagOf(stats);
+    const lag = lagOf(stats, busyBefore);
     const stored = Number(/^batchlog_entries_stored_total (\d+)/m.exec(stats)?.[1] ?? 0);
     const ingest = JSON.parse(loadOut.trim().split("\n").pop() ?? "{}") as Record<string, number>;
     const report = {

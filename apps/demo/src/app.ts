@@ -76,7 +76,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
 
   app.register(healthRoutes, { storage, metrics, readyFailureGraceMs: config.readyFailureGraceMs });
   app.register(ingestRoutes, { service, metrics, bodyLimitBytes: config.bodyLimitBytes });
-  app.register(queryRoutes, { service });
+  app.register(queryRoutes, { service, metrics });
   app.register(tailRoutes, {
     service,
     streams,

@@ -15,8 +15,19 @@ export interface Metrics {
   readonly contentType: string;
   /** Prometheus text exposition of every metric. */
   render(): Promise<string>;
-  /** Time from receiving an ingest request to the commit of its last entry (wait=true). */
-  observeIngest(route: string, status: number, seconds: number, entries: number): void;
+  /**
+   * Time from receiving an ingest request to the commit of its last entry (wait=true), and its
+   * items by status; `refusedCodes` are the codes of its refused items (result.errors).
+   */
+  observeIngest(
+    route: string,
+    status: number,
+    seconds: number,
+    entries: number,
+    refusedCodes?: readonly string[],
+  ): void;
+  /** Time a successful read took, by kind (see QueryKind). */
+  observeQuery(kind: QueryKind, seconds: number): void;
   observeResponse(route: string, method: string, status: number): void;
   /** Stops listening to commits. */
   close(): void;
@@ -26,6 +37,18 @@ export interface Metrics {
  * `readyFailureGraceMs`: batchlog_health follows /readyz (readiness.ts), which forgives write
  * failures younger than this.
  */
+/** Reads timed apart: full_text is a search with q (FTS5), search one without. */
+export type QueryKind = "search" | "full_text" | "recent" | "stats";
+
+/** An item's refusal code → the reason label (the same names as batchlog_entries_rejected_total). */
+const REFUSAL_REASONS: Readonly<Record<string, string>> = {
+  BATCHLOG_VALIDATION: "validation",
+  BATCHLOG_QUEUE_FULL: "queue_full",
+  BATCHLOG_CLOSED: "closed",
+  BATCHLOG_WRITE_TIMEOUT: "timeout",
+  BATCHLOG_UNAVAILABLE: "unavailable",
+};
+
 export function createMetrics(
   storage: LogStorage,
   service: LogService | undefined,
@@ -57,15 +80,15 @@ export function createMetrics(
       },
     });
 
-  let elu = performance.eventLoopUtilization();
-  new Gauge({
-    name: "batchlog_event_loop_utilization",
-    help: "Share of time the HTTP thread's event loop was busy since the previous scrape (0–1)",
+  // A counter, not a "since the previous scrape" ratio: two Prometheus servers scraping the same
+  // target would each see the other's window. rate() of it is the utilization (0–1).
+  new Counter({
+    name: "batchlog_event_loop_busy_seconds_total",
+    help: "Time the HTTP thread's event loop spent busy (not idle in the poll phase); rate() = utilization 0–1",
     registers: [registry],
     collect() {
-      const now = performance.eventLoopUtilization();
-      this.set(performance.eventLoopUtilization(now, elu).utilization);
-      elu = now;
+      this.reset();
+      this.inc(performance.eventLoopUtilization().active / 1000);
     },
   });
   gauge("batchlog_queue_depth", "Entries queued and not yet committed", (s) => s.queueDepth);
@@ -79,6 +102,11 @@ export function createMetrics(
   );
   gauge("batchlog_database_bytes", "Size of the SQLite database file in bytes", (s) => s.databaseBytes);
   gauge("batchlog_wal_bytes", "Size of the SQLite -wal file in bytes", (s) => s.walBytes);
+  gauge(
+    "batchlog_disk_free_bytes",
+    "Free space on the volume holding the database file, in bytes (for its writer)",
+    (s) => s.diskFreeBytes,
+  );
   gauge(
     "batchlog_disk_reserve_bytes",
     "Size of the disk reserve file (0: released or no room to create it; a full disk would then stop writes)",
@@ -99,8 +127,12 @@ export function createMetrics(
   });
   counter("batchlog_entries_enqueued_total", "Entries accepted into the queue", (s) => s.entriesEnqueued);
   counter("batchlog_entries_stored_total", "Entries committed to the database", (s) => s.entriesStored);
-  counter("batchlog_entries_failed_total", "Entries whose write failed", (s) => s.entriesFailed);
-  counter("batchlog_batches_total", "Batches committed", (s) => s.batches);
+  counter(
+    "batchlog_entries_failed_total",
+    "Entries accepted into the queue whose write then failed (refused by the database, or retries given up)",
+    (s) => s.entriesFailed,
+  );
+  counter("batchlog_batches_total", "Batch transactions committed", (s) => s.batches);
   counter("batchlog_write_retries_total", "Batch writes retried after a transient failure", (s) => s.retries);
   // The service validates ingested items before the storage sees them, so the storage's own
   // "validation" count misses most invalid entries; every entry the storage refuses as invalid
@@ -162,6 +194,21 @@ export function createMetrics(
     labelNames: ["route", "status"],
     registers: [registry],
   });
+  const ingestRefused = new Counter({
+    name: "batchlog_ingest_rejected_entries_total",
+    help:
+      "Items of ingest requests not stored, by route and reason (validation, queue_full, closed, timeout, " +
+      "unavailable, other); requests refused whole are in batchlog_http_responses_total",
+    labelNames: ["route", "reason"],
+    registers: [registry],
+  });
+  const queries = new Histogram({
+    name: "batchlog_query_duration_seconds",
+    help: "Time a successful read took, by kind: search, full_text (search with q), recent, stats",
+    labelNames: ["kind"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const responses = new Counter({
     name: "batchlog_http_responses_total",
     help: "HTTP responses by route, method and status",
@@ -196,6 +243,36 @@ export function createMetrics(
         this.inc(service.stats().lateFailures);
       },
     });
+    new Counter({
+      name: "batchlog_retention_runs_total",
+      help: "Retention runs finished, by result (success, failure)",
+      labelNames: ["result"],
+      registers: [registry],
+      collect() {
+        const { retentionRuns, retentionFailures } = service.stats();
+        this.reset();
+        this.labels("success").inc(retentionRuns - retentionFailures);
+        this.labels("failure").inc(retentionFailures);
+      },
+    });
+    new Counter({
+      name: "batchlog_retention_deleted_entries_total",
+      help: "Entries deleted by retention runs",
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(service.stats().retentionDeleted);
+      },
+    });
+    new Gauge({
+      name: "batchlog_retention_last_success_timestamp_seconds",
+      help: "Unix time the last successful retention run ended (absent before the first)",
+      registers: [registry],
+      collect() {
+        const at = service.stats().retentionLastSuccessAt;
+        if (at !== null) this.set(at / 1000);
+      },
+    });
   }
 
   return {
@@ -205,10 +282,21 @@ export function createMetrics(
       snapshot = storage.stats();
       return registry.metrics();
     },
-    observeIngest(route, status, seconds, entries) {
+    observeIngest(route, status, seconds, entries, refusedCodes = []) {
       // A 202 (?wait=false) is answered at enqueue: it has no commit to time.
       if (status < 300 && status !== 202) ingestSeconds.labels(route).observe(seconds);
       ingestEntries.labels(route, String(status)).inc(entries);
+      // Counted per reason, not per item: a request of 1000 refused items is one inc() per reason.
+      if (refusedCodes.length === 0) return;
+      const byReason = new Map<string, number>();
+      for (const code of refusedCodes) {
+        const reason = REFUSAL_REASONS[code] ?? "other";
+        byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+      }
+      for (const [reason, n] of byReason) ingestRefused.labels(route, reason).inc(n);
+    },
+    observeQuery(kind, seconds) {
+      queries.labels(kind).observe(seconds);
     },
     observeResponse(route, method, status) {
       responses.labels(route, method, String(status)).inc();

@@ -82,7 +82,7 @@ describe("GET /metrics", () => {
       'batchlog_health{status="ok"} 1',
       "process_cpu_user_seconds_total",
       "nodejs_eventloop_lag_seconds",
-      "batchlog_event_loop_utilization",
+      "batchlog_event_loop_busy_seconds_total",
     ]) {
       expect(res.text, name).toContain(name);
     }

@@ -12,7 +12,12 @@ import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
 import { createEntrySchema, DEFAULT_ENTRY_LIMITS, type EntryLimits } from "./native-entry.js";
 import { otlpEncoding, otlpRawItems } from "./otlp-logs.js";
-import { type RetentionHandle, type RetentionOptions, startRetention } from "./retention.js";
+import {
+  type RetentionHandle,
+  type RetentionOptions,
+  type RetentionRun,
+  startRetention,
+} from "./retention.js";
 import { parseLimit, parseSearchQuery } from "./search-params.js";
 import { type ServiceLogger, silentLogger } from "./service-logger.js";
 import {
@@ -82,6 +87,12 @@ export interface LogServiceStats {
   tailSubscribers: number;
   /** Entries dropped for slow tail subscribers. */
   tailDropped: number;
+  /** Retention runs finished, by outcome, and the rows they deleted. */
+  retentionRuns: number;
+  retentionFailures: number;
+  retentionDeleted: number;
+  /** When the last successful retention run ended, epoch ms (null before the first). */
+  retentionLastSuccessAt: number | null;
 }
 
 export interface LogService {
@@ -141,6 +152,18 @@ export function createLogService({
   const retentions = new Set<RetentionHandle>();
   const pending = new Set<Promise<unknown>>();
   const counters = { accepted: 0, rejected: 0, invalid: 0, lateFailures: 0 };
+  const retention = {
+    retentionRuns: 0,
+    retentionFailures: 0,
+    retentionDeleted: 0,
+    retentionLastSuccessAt: null as number | null,
+  };
+  const onRetentionRun = (run: RetentionRun) => {
+    retention.retentionRuns++;
+    retention.retentionDeleted += run.deleted;
+    if (run.ok) retention.retentionLastSuccessAt = run.at;
+    else retention.retentionFailures++;
+  };
   // A configuration constant of the storage (Infinity for the direct one).
   const queueCapacity = capacityOf(storage);
 
@@ -218,7 +241,7 @@ export function createLogService({
     subscribe: (filter, onEntries, options) => tail.subscribe(filter, onEntries, options),
 
     startRetention(options) {
-      const handle = startRetention(storage, logger, options, now);
+      const handle = startRetention(storage, logger, options, now, onRetentionRun);
       retentions.add(handle);
       return {
         runNow: handle.runNow,
@@ -231,6 +254,7 @@ export function createLogService({
 
     stats: () => ({
       ...counters,
+      ...retention,
       inFlight: pending.size,
       tailSubscribers: tail.size,
       tailDropped: tail.dropped,

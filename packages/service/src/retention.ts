@@ -12,6 +12,15 @@ export interface RetentionOptions {
   initialDelayMs?: number;
 }
 
+/** One finished run, for metrics. */
+export interface RetentionRun {
+  ok: boolean;
+  /** Rows deleted (0 when the run failed). */
+  deleted: number;
+  /** When the run ended, epoch ms. */
+  at: number;
+}
+
 export interface RetentionHandle {
   /** Stops the timer and waits for a run in progress. Idempotent. */
   stop(): Promise<void>;
@@ -28,6 +37,7 @@ export function startRetention(
   logger: ServiceLogger,
   { maxAgeMs, maxEntries, intervalMs, initialDelayMs = 1000 }: RetentionOptions,
   now: () => number = Date.now,
+  onRun: (run: RetentionRun) => void = () => {},
 ): RetentionHandle {
   if (maxAgeMs === undefined && maxEntries === undefined) {
     throw new RangeError("Expected `maxAgeMs` or `maxEntries` to be set for retention");
@@ -54,9 +64,11 @@ export function startRetention(
       const log = { deleted, durationMs: Date.now() - started, maxAgeMs, maxEntries };
       if (deleted > 0) logger.info(log, "retention deleted old log entries");
       else logger.debug(log, "retention found nothing to delete");
+      onRun({ ok: true, deleted, at: Date.now() });
       return deleted;
     } catch (error) {
       logger.error({ err: error }, "retention run failed; will retry at the next interval");
+      onRun({ ok: false, deleted: 0, at: Date.now() });
       return 0;
     }
   };

@@ -1,4 +1,5 @@
-import { statSync } from "node:fs";
+import { statfsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { LatencyRecorder } from "./latency-recorder.js";
 import type { StorageStats } from "./types.js";
 
@@ -76,9 +77,20 @@ export class StorageMetrics {
       databaseBytes: files.database === null ? null : fileSize(files.database),
       walBytes: files.database === null ? null : fileSize(`${files.database}-wal`),
       diskReserveBytes: files.reserve === null ? null : fileSize(files.reserve),
+      diskFreeBytes: files.database === null ? null : freeBytes(dirname(files.database)),
       lastCommitAt: this.lastCommitAt,
       lastError: this.lastError,
     };
+  }
+}
+
+/** Space an unprivileged writer can still use on the volume holding `dir` (null if unknown). */
+function freeBytes(dir: string): number | null {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize;
+  } catch {
+    return null;
   }
 }
 

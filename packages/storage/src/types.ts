@@ -119,6 +119,8 @@ export interface StorageStats {
    * embedded replica, the direct baseline, `diskReserveBytes: 0`).
    */
   diskReserveBytes: number | null;
+  /** Free space on the volume holding the database file, for its writer (null on a server). */
+  diskFreeBytes: number | null;
   lastCommitAt: Date | null;
   lastError: { message: string; code?: string; at: Date } | null;
 }

@@ -33,7 +33,13 @@ export async function ingestRoutes(
 
   const turns = new FairTurns();
   const observe = (route: string, reply: FastifyReply, result: IngestResult) =>
-    metrics?.observeIngest(route, reply.statusCode, reply.elapsedTime / 1000, result.ids.length);
+    metrics?.observeIngest(
+      route,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+      result.ids.length,
+      result.errors.map((e) => e.code ?? ""),
+    );
 
   app.post("/api/logs", async (request, reply) => {
     const wait = parseWait(request);

@@ -2,25 +2,39 @@
 // string so that repeated parameters (level=warn&level=error) keep every value.
 import type { LogService } from "@batchlog/service";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Metrics, QueryKind } from "../metrics.js";
 
 export function searchParamsOf(request: FastifyRequest): URLSearchParams {
   const at = request.url.indexOf("?");
   return new URLSearchParams(at === -1 ? "" : request.url.slice(at + 1));
 }
 
-export async function queryRoutes(app: FastifyInstance, { service }: { service: LogService }) {
+export async function queryRoutes(
+  app: FastifyInstance,
+  { service, metrics }: { service: LogService; metrics: Metrics | undefined },
+) {
+  // Timed around the read only (not serialization), successful reads only: a 400 is not a query.
+  const timed = async <T>(kind: QueryKind, read: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await read();
+    metrics?.observeQuery(kind, (performance.now() - started) / 1000);
+    return result;
+  };
+
   app.get("/api/logs", async (request) => {
-    const page = await service.search(searchParamsOf(request));
+    const params = searchParamsOf(request);
+    const kind = (params.get("q") ?? "").trim() === "" ? "search" : "full_text";
+    const page = await timed(kind, () => service.search(params));
     return { entries: page.entries, nextCursor: page.nextCursor ?? null };
   });
 
   app.get("/api/logs/recent", async (request) => {
-    const { entries } = await service.recent(searchParamsOf(request));
+    const { entries } = await timed("recent", () => service.recent(searchParamsOf(request)));
     return { entries };
   });
 
   app.get("/api/stats", async (request) => {
-    const volume = await service.volume(searchParamsOf(request));
+    const volume = await timed("stats", () => service.volume(searchParamsOf(request)));
     return {
       from: volume.from,
       to: volume.to,

@@ -1,0 +1,94 @@
+// What an operator on call asks of /metrics, on a real server: is retention working, is search
+// slow, which protocol loses entries and why, is the disk filling, how busy is the event loop.
+import { describe, expect, it } from "vitest";
+import { eventually, postJson, request, startTestServer } from "./helpers/test-server.js";
+
+/** The value of one sample line (`name{labels}` exactly as exposed), or undefined. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+const scrape = async (url: string) => (await request(url, "/metrics")).text;
+
+describe("operational metrics", () => {
+  it("Should count retention runs and deletions, and when the last one succeeded", async () => {
+    const server = await startTestServer({
+      BATCHLOG_RETENTION_MAX_AGE: "1h",
+      BATCHLOG_RETENTION_INTERVAL: "200ms",
+    });
+    try {
+      const old = new Date(Date.now() - 2 * 86_400_000).toISOString();
+      expect((await postJson(server.url, "/api/logs", [{ message: "old", timestamp: old }])).status).toBe(
+        201,
+      );
+      const text = await eventually(
+        async () => {
+          const t = await scrape(server.url);
+          return (sample(t, "batchlog_retention_deleted_entries_total") ?? 0) >= 1 ? t : undefined;
+        },
+        10_000,
+        "a retention run that deleted the old entry",
+      );
+      expect(sample(text, "batchlog_retention_deleted_entries_total")).toBe(1);
+      expect(sample(text, 'batchlog_retention_runs_total{result="success"}')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'batchlog_retention_runs_total{result="failure"}')).toBe(0);
+      const last = sample(text, "batchlog_retention_last_success_timestamp_seconds") ?? 0;
+      expect(Math.abs(last - Date.now() / 1000)).toBeLessThan(60);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it("Should time reads by kind, count refused items by protocol and reason, and report free disk", async () => {
+    const server = await startTestServer();
+    try {
+      expect(
+        (await postJson(server.url, "/api/logs", [{ message: "a" }, { message: "b", level: "nope" }])).status,
+      ).toBe(400);
+      const loki = await postJson(server.url, "/loki/api/v1/push", {
+        streams: [{ stream: { app: "x" }, values: [["not-a-time", "line"]] }],
+      });
+      expect(loki.status).toBe(400);
+      for (const path of ["/api/logs?q=a", "/api/logs?level=info", "/api/logs/recent", "/api/stats"]) {
+        expect((await request(server.url, path)).status, path).toBe(200);
+      }
+      expect((await request(server.url, "/api/logs?q=%22")).status).toBe(400);
+      const text = await scrape(server.url);
+      for (const kind of ["full_text", "search", "recent", "stats"]) {
+        expect(sample(text, `batchlog_query_duration_seconds_count{kind="${kind}"}`), kind).toBe(1);
+      }
+      expect(
+        sample(text, 'batchlog_ingest_rejected_entries_total{route="/api/logs",reason="validation"}'),
+      ).toBe(1);
+      expect(
+        sample(text, 'batchlog_ingest_rejected_entries_total{route="/loki/api/v1/push",reason="validation"}'),
+      ).toBe(1);
+      expect(sample(text, "batchlog_disk_free_bytes")).toBeGreaterThan(0);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it("Should expose the event loop's busy time as a counter that rate() turns into utilization", async () => {
+    const server = await startTestServer();
+    try {
+      const first = await scrape(server.url);
+      expect(first).toMatch(/^# TYPE batchlog_event_loop_busy_seconds_total counter$/m);
+      const busy = () => {
+        const end = Date.now() + 50;
+        while (Date.now() < end) {
+          // keep the HTTP thread busy for 50 ms
+        }
+      };
+      busy();
+      const second = await scrape(server.url);
+      const delta =
+        (sample(second, "batchlog_event_loop_busy_seconds_total") ?? 0) -
+        (sample(first, "batchlog_event_loop_busy_seconds_total") ?? 0);
+      expect(delta).toBeGreaterThanOrEqual(0.045);
+    } finally {
+      await server.dispose();
+    }
+  });
+});
