@@ -24,7 +24,7 @@ import {
   type Candidate,
   enqueueCandidates,
   type IngestResult,
-  logLateFailure,
+  lateFailureLogger,
   storeCandidates,
 } from "./store-entries.js";
 import type { TailFilter } from "./tail-filter.js";
@@ -167,11 +167,12 @@ export function createLogService({
   // A configuration constant of the storage (Infinity for the direct one).
   const queueCapacity = capacityOf(storage);
 
+  const logLateFailure = lateFailureLogger(logger);
   const tracker = {
     onLateFailure(error: unknown, count: number) {
       counters.lateFailures += count;
       counters.rejected += count;
-      logLateFailure(logger, error, count);
+      logLateFailure(error, count);
     },
     track(settled: Promise<unknown>) {
       pending.add(settled);

@@ -219,10 +219,36 @@ function describeFailure(index: number, reason: unknown): IngestError {
   return { index, error: "storage error", code: "BATCHLOG_STORAGE_ERROR", retryable: true };
 }
 
-/** Logs the late (post-response) failures of one request, at warn level. */
-export function logLateFailure(logger: ServiceLogger, error: unknown, count: number): void {
-  logger.warn(
-    { err: error, count, code: (error as { code?: string } | null)?.code },
-    "log entries accepted with wait=false failed to store",
-  );
+/** At most one late-failure line per this many ms; the others are counted into the next line. */
+export const LATE_FAILURE_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Logs the late (post-response) failures of requests, at warn level: the first at once, then at
+ * most one line per interval carrying how many requests and entries it left out. While the
+ * database is down every wait=false request fails late, and a line (with a stack) per request
+ * would bury everything else in the operator's logs.
+ */
+export function lateFailureLogger(logger: ServiceLogger, intervalMs = LATE_FAILURE_LOG_INTERVAL_MS) {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let suppressedRequests = 0;
+  let suppressedEntries = 0;
+  return (error: unknown, count: number, now = performance.now()): void => {
+    if (now - lastAt < intervalMs) {
+      suppressedRequests++;
+      suppressedEntries += count;
+      return;
+    }
+    logger.warn(
+      {
+        err: error,
+        count,
+        code: (error as { code?: string } | null)?.code,
+        ...(suppressedRequests > 0 && { suppressedRequests, suppressedEntries }),
+      },
+      "log entries accepted with wait=false failed to store",
+    );
+    lastAt = now;
+    suppressedRequests = 0;
+    suppressedEntries = 0;
+  };
 }

@@ -326,4 +326,36 @@ describe("ingestNative on a full batched queue", () => {
     expect(warnings[0]?.obj).toMatchObject({ count: 10, code: "BATCHLOG_WRITE_TIMEOUT" });
     expect(await allEntries(fx.storage)).toHaveLength(0);
   });
+
+  it("wait: false logs late failures of many requests once per 10 s, not a line per request", async () => {
+    const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
+    const noop = () => {};
+    const logger = {
+      debug: noop,
+      info: noop,
+      error: noop,
+      warn: (obj: object, msg = "") => warnings.push({ obj: obj as Record<string, unknown>, msg }),
+    };
+    fx = await openService("batched", { logger }, { writeTimeoutMs: 100, busyTimeoutMs: 10 });
+    const blocker = createClient({ url: `file:${fx.path}` });
+    const lock = await blocker.transaction("write");
+    await lock.execute("DELETE FROM log_entries WHERE id < 0");
+    try {
+      for (let r = 0; r < 4; r++) {
+        const items = [{ message: `late ${r}a` }, { message: `late ${r}b` }];
+        expect(await fx.service.ingestNative(json(items), "application/json", { wait: false })).toMatchObject(
+          {
+            accepted: 2,
+          },
+        );
+      }
+      await eventually(() => expect(fx.service.stats().lateFailures).toBe(8));
+    } finally {
+      await lock.rollback();
+      blocker.close();
+    }
+    await fx.service.close();
+    const lines = warnings.filter((w) => w.msg.includes("wait=false failed to store"));
+    expect(lines, JSON.stringify(lines)).toHaveLength(1);
+  });
 });
