@@ -35,6 +35,16 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     loggerInstance: withoutListenLine(logger),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // Slow clients (a body trickled byte by byte, headers never finished) would otherwise hold a
+    // socket for as long as they like: fastify's requestTimeout default is 0 (none). Both limits
+    // end when the request has been received, so a live-tail stream or a ?wait=true answer
+    // waiting for its commit is never cut by them. Node checks them every
+    // connectionsCheckingInterval (30 s by default), which would let a 10 s limit run to 40 s.
+    requestTimeout: config.http.requestTimeoutMs,
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs),
+    },
     // Idle keep-alive sockets close at shutdown; requests in flight finish (their entries commit).
     forceCloseConnections: "idle",
     // Requests arriving while the server closes get refuseWhileClosing's answer instead of

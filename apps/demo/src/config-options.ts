@@ -136,6 +136,26 @@ export const OPTIONS = [
     schema: byteSize(1),
   }),
   spec({
+    key: "requestTimeoutMs",
+    env: "BATCHLOG_REQUEST_TIMEOUT_MS",
+    flag: "--request-timeout-ms <ms>",
+    default: "30000",
+    description:
+      "longest time to receive a whole request, headers and body (→ 408); answers (live tail, ?wait=true) are not limited",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
+    key: "headersTimeoutMs",
+    env: "BATCHLOG_HEADERS_TIMEOUT_MS",
+    flag: "--headers-timeout-ms <ms>",
+    default: "10000",
+    description:
+      "longest time to receive a request's headers, from its first byte or the connection's start (→ 408; at most the request timeout)",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
     key: "logLevel",
     env: "BATCHLOG_LOG_LEVEL",
     flag: "--log-level <level>",

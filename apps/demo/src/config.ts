@@ -25,6 +25,8 @@ export interface Config {
   token: string | undefined;
   /** Largest request body after decompression, in bytes. */
   bodyLimitBytes: number;
+  /** Slow-client limits: time to receive a whole request, and its headers (Node's http server). */
+  http: Readonly<{ requestTimeoutMs: number; headersTimeoutMs: number }>;
   logLevel: ServerLogLevel;
   /** 0 disables the periodic statistics line. */
   statsIntervalMs: number;
@@ -152,6 +154,14 @@ function crossChecks(
     );
     return;
   }
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if ((values.headersTimeoutMs as number) > (values.requestTimeoutMs as number)) {
+    const name = (key: OptionKey) => origin(byKey.get(key)!, sources.get(key)!, file);
+    problems.push(
+      `${name("headersTimeoutMs")}=${values.headersTimeoutMs}: must be <= ${name("requestTimeoutMs")} (${values.requestTimeoutMs})`,
+    );
+    return;
+  }
   const queueProblem = queueTooSmall(values, sources, file);
   if (queueProblem !== undefined) {
     problems.push(queueProblem);
@@ -208,6 +218,7 @@ function assemble(values: Record<string, unknown>, configFile: string | undefine
     port: num("port"),
     token: v.token as string | undefined,
     bodyLimitBytes: num("bodyLimit"),
+    http: { requestTimeoutMs: num("requestTimeoutMs"), headersTimeoutMs: num("headersTimeoutMs") },
     logLevel: v.logLevel as ServerLogLevel,
     statsIntervalMs: num("statsIntervalMs"),
     generate: num("generate"),

@@ -18,6 +18,7 @@ describe("loadConfig", () => {
       port: 8080,
       token: undefined,
       bodyLimitBytes: 10 * 1024 * 1024,
+      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000 },
       logLevel: "info",
       statsIntervalMs: 60_000,
       retention: undefined,
@@ -60,12 +61,15 @@ describe("loadConfig", () => {
       BATCHLOG_LOG_LEVEL: "debug",
       BATCHLOG_STATS_INTERVAL_MS: "0",
       BATCHLOG_GENERATE: "200",
+      BATCHLOG_REQUEST_TIMEOUT_MS: "60000",
+      BATCHLOG_HEADERS_TIMEOUT_MS: "5000",
     });
     expect(config).toMatchObject({
       host: "0.0.0.0",
       port: 9999,
       token: "secret",
       bodyLimitBytes: 512 * 1024,
+      http: { requestTimeoutMs: 60_000, headersTimeoutMs: 5000 },
       logLevel: "debug",
       statsIntervalMs: 0,
       generate: 200,
@@ -162,6 +166,10 @@ describe("loadConfig", () => {
     expect(
       problemsOf({ BATCHLOG_RETRY_INITIAL_DELAY_MS: "500", BATCHLOG_RETRY_MAX_DELAY_MS: "100" }),
     ).toEqual(["BATCHLOG_RETRY_MAX_DELAY_MS=100: must be >= BATCHLOG_RETRY_INITIAL_DELAY_MS (500)"]);
+    // Node refuses to start a server whose headers timeout exceeds its request timeout
+    expect(problemsOf({ BATCHLOG_REQUEST_TIMEOUT_MS: "5000", BATCHLOG_HEADERS_TIMEOUT_MS: "8000" })).toEqual([
+      "BATCHLOG_HEADERS_TIMEOUT_MS=8000: must be <= BATCHLOG_REQUEST_TIMEOUT_MS (5000)",
+    ]);
   });
 
   it("Should report a bad config file, unknown keys and bad values in it, and name flags", () => {
