@@ -28,25 +28,32 @@ export class BadRequestError extends HttpError {
 }
 
 /**
- * 413: the body is larger than the limit once decompressed (`limitBytes`), or holds more entries
- * than the storage queue can ever hold at once (`limitEntries`; retrying would never succeed).
+ * 413: the body is larger than the limit once decompressed (`limitBytes`), or once its shared
+ * labels are copied into each entry (`limitBytes` too), or holds more entries than the storage
+ * queue can ever hold at once (`limitEntries`; retrying would never succeed).
  */
 export class PayloadTooLargeError extends HttpError {
   readonly limitBytes: number | undefined;
   readonly limitEntries: number | undefined;
-  constructor(limit: number | { entries: number; received: number } | { queue: string }) {
-    super(
-      413,
-      "BATCHLOG_PAYLOAD_TOO_LARGE",
-      typeof limit === "number"
-        ? `request body larger than ${limit} bytes (after decompression)`
-        : "queue" in limit
-          ? `request ${limit.queue}`
-          : `request holds ${limit.received} entries; the queue holds at most ${limit.entries}: split it`,
-    );
-    this.limitBytes = typeof limit === "number" ? limit : undefined;
-    this.limitEntries = typeof limit === "number" || "queue" in limit ? undefined : limit.entries;
+  constructor(
+    limit: number | { entries: number; received: number } | { queue: string } | { expanded: number },
+  ) {
+    super(413, "BATCHLOG_PAYLOAD_TOO_LARGE", describeLimit(limit));
+    this.limitBytes = typeof limit === "number" ? limit : "expanded" in limit ? limit.expanded : undefined;
+    this.limitEntries = typeof limit === "object" && "entries" in limit ? limit.entries : undefined;
   }
+}
+
+function describeLimit(limit: ConstructorParameters<typeof PayloadTooLargeError>[0]): string {
+  if (typeof limit === "number") return `request body larger than ${limit} bytes (after decompression)`;
+  if ("queue" in limit) return `request ${limit.queue}`;
+  if ("expanded" in limit) {
+    return (
+      `request larger than ${limit.expanded} bytes once each entry carries its stream's labels ` +
+      "(Loki) or its resource and scope attributes (OTLP): send fewer entries per request, or fewer shared labels"
+    );
+  }
+  return `request holds ${limit.received} entries; the queue holds at most ${limit.entries}: split it`;
 }
 
 /** 415: a Content-Type or Content-Encoding this route does not accept. */

@@ -1,6 +1,7 @@
 import { snappyUncompress } from "./decode-body.js";
 import { LEVEL_KEYS, levelFrom, SOURCE_KEYS, sourceFrom } from "./entry-mapping.js";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
+import { ExpansionBudget, sharedBytes } from "./expansion-budget.js";
 import { parseLabelSet } from "./label-set.js";
 import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
@@ -27,13 +28,15 @@ export async function lokiRawItems(
 ): Promise<RawItem[]> {
   const type = mediaType(contentType);
   const json = isJsonMediaType(type) || (type === undefined && firstNonSpace(body) === 0x7b);
-  if (json) return fromJson(parseJson(body));
+  // every line gets its own copy of its stream's labels: that copy counts against the body limit
+  const budget = new ExpansionBudget(maxBytes);
+  if (json) return fromJson(parseJson(body), budget);
   if (type !== undefined && !isProtobufMediaType(type)) {
     throw new UnsupportedMediaTypeError(
       `unsupported Content-Type "${type.slice(0, 60)}": send application/json or application/x-protobuf`,
     );
   }
-  return fromProto(await decodeProto(body, maxBytes));
+  return fromProto(await decodeProto(body, maxBytes), budget);
 }
 
 async function decodeProto(body: Buffer, maxBytes: number): Promise<LokiProtoPush> {
@@ -67,7 +70,7 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-function fromJson(push: unknown): RawItem[] {
+function fromJson(push: unknown, budget: ExpansionBudget): RawItem[] {
   if (!isObject(push) || !Array.isArray(push.streams)) {
     throw new BadRequestError('Loki push body must be {"streams": [...]}', { param: "body" });
   }
@@ -76,15 +79,21 @@ function fromJson(push: unknown): RawItem[] {
     if (!isObject(stream)) {
       throw new BadRequestError("each element of streams must be an object", { param: "body" });
     }
-    if (Array.isArray(stream.values)) jsonStream(stream, stream.values, out);
-    else if (Array.isArray(stream.entries)) legacyStream(stream, stream.entries, out);
+    if (Array.isArray(stream.values)) jsonStream(stream, stream.values, out, budget);
+    else if (Array.isArray(stream.entries)) legacyStream(stream, stream.entries, out, budget);
     else throw new BadRequestError("each stream must have a values array", { param: "body" });
   }
   return out;
 }
 
-function jsonStream(stream: Record<string, unknown>, values: unknown[], out: RawItem[]) {
+function jsonStream(
+  stream: Record<string, unknown>,
+  values: unknown[],
+  out: RawItem[],
+  budget: ExpansionBudget,
+) {
   const labels = jsonLabels(stream.stream);
+  const labelBytes = typeof labels === "string" ? 0 : sharedBytes(labels);
   for (const value of values) {
     if (typeof labels === "string") {
       out.push({ field: "stream", error: labels });
@@ -102,29 +111,37 @@ function jsonStream(stream: Record<string, unknown>, values: unknown[], out: Raw
       out.push({ field: "structured_metadata", error: "structured metadata must be an object of strings" });
       continue;
     }
+    budget.charge(labelBytes);
     out.push(toRawItem(labels, meta, ts, line));
   }
 }
 
-function legacyStream(stream: Record<string, unknown>, entries: unknown[], out: RawItem[]) {
+function legacyStream(
+  stream: Record<string, unknown>,
+  entries: unknown[],
+  out: RawItem[],
+  budget: ExpansionBudget,
+) {
   let labels: Record<string, string> | string;
   try {
     labels = typeof stream.labels === "string" ? parseLabelSet(stream.labels) : "labels must be a string";
   } catch (error) {
     labels = (error as Error).message;
   }
+  const labelBytes = typeof labels === "string" ? 0 : sharedBytes(labels);
   for (const entry of entries) {
     if (typeof labels === "string") out.push({ field: "labels", error: labels });
     else if (!isObject(entry)) out.push({ error: "each entry must be {ts, line}" });
     else {
       const ms = typeof entry.ts === "string" ? Date.parse(entry.ts) : Number.NaN;
       const ts = Number.isFinite(ms) ? String(BigInt(ms) * 1_000_000n) : entry.ts;
+      budget.charge(labelBytes);
       out.push(toRawItem(labels, {}, ts, entry.line));
     }
   }
 }
 
-function fromProto(push: LokiProtoPush): RawItem[] {
+function fromProto(push: LokiProtoPush, budget: ExpansionBudget): RawItem[] {
   const out: RawItem[] = [];
   for (const stream of push.streams ?? []) {
     let labels: Record<string, string> | undefined;
@@ -134,6 +151,7 @@ function fromProto(push: LokiProtoPush): RawItem[] {
     } catch (error) {
       labelError = (error as Error).message;
     }
+    const labelBytes = labels === undefined ? 0 : sharedBytes(labels);
     for (const entry of stream.entries ?? []) {
       if (labels === undefined) {
         out.push({ field: "labels", error: labelError });
@@ -144,6 +162,7 @@ function fromProto(push: LokiProtoPush): RawItem[] {
       const seconds = BigInt(entry.timestamp?.seconds ?? "0");
       const nanos = BigInt(entry.timestamp?.nanos ?? 0);
       const ts = seconds * 1_000_000_000n + nanos;
+      budget.charge(labelBytes);
       out.push(toRawItem(labels, meta, ts >= 0n ? ts.toString() : "-", entry.line ?? ""));
     }
   }

@@ -1,6 +1,7 @@
 import { flattenAnyValue, flattenKeyValues } from "./any-value.js";
 import { clipSource } from "./entry-mapping.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
+import { type ExpansionBudget, sharedBytes } from "./expansion-budget.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
 import { decodeUtf8 } from "./native-body.js";
 import { decodeOtlpLogsRequest } from "./otlp-proto.js";
@@ -32,8 +33,14 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
  * (hex) and `event_name` when present; message ← body (a string as is, an empty one as "", any other
  * AnyValue as JSON); timestamp ← timeUnixNano, else observedTimeUnixNano, else the time of receipt.
  * A structurally broken request is a BadRequestError; a bad record only rejects that record.
+ * Records copying more resource and scope attributes than `budget` allows are a 413.
  */
-export function otlpRawItems(body: Buffer, encoding: OtlpEncoding, now: number): RawItem[] {
+export function otlpRawItems(
+  body: Buffer,
+  encoding: OtlpEncoding,
+  now: number,
+  budget: ExpansionBudget,
+): RawItem[] {
   const request = encoding === "json" ? parseJson(body) : parseProto(body);
   if (!isObject(request))
     throw new BadRequestError("body must be an ExportLogsServiceRequest object", { param: "body" });
@@ -55,7 +62,9 @@ export function otlpRawItems(body: Buffer, encoding: OtlpEncoding, now: number):
         }
       }
       const inherited = { ...resourceAttributes, ...scopeFields };
+      const inheritedBytes = sharedBytes(inherited);
       for (const record of list(scopeLogs, "logRecords", "log_records")) {
+        budget.charge(inheritedBytes);
         out.push(recordRawItem(record as Record<string, unknown>, inherited, source, now));
       }
     }

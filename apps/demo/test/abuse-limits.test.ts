@@ -1,0 +1,77 @@
+// Inputs that cost the server far more than they cost the client: each is refused with a clear
+// 4xx, stores nothing it did not acknowledge, and leaves the server answering.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postJson, request, startTestServer, type TestServer } from "./helpers/test-server.js";
+
+const BODY_LIMIT = 256 * 1024;
+
+let server: TestServer;
+let base: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ BATCHLOG_BODY_LIMIT: String(BODY_LIMIT) });
+  base = server.url;
+});
+afterAll(() => server.dispose());
+
+const storedFrom = async (source: string) => (await server.storage.search({ sources: [source] })).entries;
+
+describe("labels sent once and copied into every entry", () => {
+  const manyAttributes = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ key: `attr_${i}`, value: { stringValue: "v" } }));
+
+  it("Should answer 413 to an OTLP request whose resource attributes, copied into each record, pass the body limit", async () => {
+    // 40 KB of resource attributes × 200 records: 8 MB once expanded, from a 50 KB body
+    const body = {
+      resourceLogs: [
+        {
+          resource: {
+            attributes: [
+              { key: "service.name", value: { stringValue: "amplified" } },
+              ...manyAttributes(2000),
+            ],
+          },
+          scopeLogs: [
+            { logRecords: Array.from({ length: 200 }, (_, i) => ({ body: { stringValue: `r${i}` } })) },
+          ],
+        },
+      ],
+    };
+    const res = await postJson(base, "/v1/logs", body);
+    expect(res.status).toBe(413);
+    expect(res.text).toContain("resource and scope attributes");
+    expect(await storedFrom("amplified")).toEqual([]);
+  });
+
+  it("Should answer 413 to a Loki push whose stream labels, copied into each line, pass the body limit", async () => {
+    const labels = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`label_${i}`, "v"]));
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const res = await postJson(base, "/loki/api/v1/push", {
+      streams: [
+        {
+          stream: { service_name: "amplified-loki", ...labels },
+          values: Array.from({ length: 300 }, (_, i) => [String(now + BigInt(i)), `line ${i}`]),
+        },
+      ],
+    });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ code: "BATCHLOG_PAYLOAD_TOO_LARGE" });
+    expect(res.body.error).toMatch(/stream's labels/);
+    expect(await storedFrom("amplified-loki")).toEqual([]);
+  });
+
+  it("Should still store a push whose copies stay under the limit", async () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const res = await postJson(base, "/loki/api/v1/push", {
+      streams: [
+        {
+          stream: { service_name: "ordinary-loki", env: "prod", region: "eu-west-1", pod: "api-7f9c" },
+          values: Array.from({ length: 1000 }, (_, i) => [String(now + BigInt(i)), `line ${i}`]),
+        },
+      ],
+    });
+    expect(res.status).toBe(204);
+    expect(await storedFrom("ordinary-loki")).toHaveLength(100); // a search's default page
+    expect((await request(base, "/healthz")).status).toBe(200);
+  });
+});
