@@ -75,3 +75,46 @@ describe("labels sent once and copied into every entry", () => {
     expect((await request(base, "/healthz")).status).toBe(200);
   });
 });
+
+describe("searches that would hold the reader thread", () => {
+  const get = (path: string) => request<{ error?: string; code?: string }>(base, path);
+  const q = (text: string) => `q=${encodeURIComponent(text)}`;
+
+  it("Should answer 400 naming q to more than 8 prefix searches, on search, stats and the live tail", async () => {
+    // 1 KB of `a* a* …` read the whole index 204 times: 12–15 s during which no search was answered
+    const many = Array.from({ length: 204 }, () => "a*").join(" ");
+    for (const path of [`/api/logs?${q(many)}`, `/api/stats?${q(many)}`, `/api/logs/tail?${q(many)}`]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.error).toBe("q: 204 prefix searches (word*); at most 8");
+    }
+    const nine = Array.from({ length: 9 }, (_, i) => `w${i}*`).join(" OR ");
+    expect((await get(`/api/logs?${q(nine)}`)).status).toBe(400);
+    const eight = Array.from({ length: 8 }, (_, i) => `w${i}*`).join(" OR ");
+    expect((await get(`/api/logs?${q(eight)}`)).status).toBe(200);
+  });
+
+  it("Should answer 400 naming q to more than 64 words, counting each word of a phrase", async () => {
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
+    expect((await get(`/api/logs?${q(words(64).join(" OR "))}`)).status).toBe(200);
+    const tooMany = await get(`/api/logs?${q(words(65).join(" OR "))}`);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error).toBe("q: 65 words; at most 64");
+    expect((await get(`/api/logs?${q(`"${words(65).join(" ")}"`)}`)).status).toBe(400);
+  });
+
+  it("Should answer 400 to more than 32 fields filters instead of a 500 from SQLite", async () => {
+    const filters = (n: number) => Array.from({ length: n }, (_, i) => `field.k${i}=v`).join("&");
+    expect((await get(`/api/logs?${filters(32)}`)).status).toBe(200);
+    for (const n of [33, 1000]) {
+      for (const path of [`/api/logs?${filters(n)}`, `/api/stats?${filters(n)}`]) {
+        const res = await get(path);
+        expect(res.status, `${n} on ${path.slice(0, 10)}`).toBe(400);
+        expect(res.body).toEqual({
+          error: "field.KEY: more than 32 fields filters",
+          code: "BATCHLOG_BAD_REQUEST",
+        });
+      }
+    }
+  });
+});

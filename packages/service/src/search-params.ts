@@ -1,11 +1,23 @@
 import { type LogLevel, parseLevel, type SearchQuery } from "@batchlog/storage";
 import { BadRequestError } from "./errors.js";
+import { type FtsToken, lexFtsQuery } from "./fts-lexer.js";
 import { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 import { parseTimeParam } from "./time-param.js";
 
 export const MAX_LIMIT = 1000;
 const MAX_TEXT_CHARS = 1024;
 const MAX_SOURCE_CHARS = 256;
+/**
+ * FTS5 reads every index entry under each prefix term and each term's whole list of matches, once
+ * per occurrence; the reader thread runs one query at a time. On 300k entries each `a*` cost
+ * ~30 ms, so 1 KB of `a* a* …` (204 of them) held every search for 12–15 s. These bounds keep the
+ * worst q under a second there (8 prefixes: 0.25 s a page, 0.6 s for stats) and far above what
+ * people type.
+ */
+const MAX_PREFIX_TERMS = 8;
+const MAX_TEXT_WORDS = 64;
+/** Each field.KEY filter is one more json_extract per row; SQLite fails past ~1000 (a 500). */
+const MAX_FIELD_FILTERS = 32;
 
 /**
  * Reads a search from URL parameters:
@@ -58,12 +70,28 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
 }
 
 function textParam(q: string): string {
+  let text: string;
+  let tokens: FtsToken[];
   try {
-    return normalizeFtsQuery(q);
+    text = normalizeFtsQuery(q);
+    tokens = lexFtsQuery(text);
   } catch (error) {
     if (error instanceof FtsQueryError) throw bad("q", error.message);
     throw error;
   }
+  const prefixes = tokens.filter((t) => t.kind === "*").length;
+  if (prefixes > MAX_PREFIX_TERMS) {
+    throw bad("q", `${prefixes} prefix searches (word*); at most ${MAX_PREFIX_TERMS}`);
+  }
+  let words = 0;
+  for (const token of tokens) if (token.kind === "string") words += wordCount(token.text);
+  if (words > MAX_TEXT_WORDS) throw bad("q", `${words} words; at most ${MAX_TEXT_WORDS}`);
+  return text;
+}
+
+/** Words of a bareword or phrase as the index splits them (a phrase costs one lookup per word). */
+function wordCount(text: string): number {
+  return Math.max(1, text.split(/[^\p{L}\p{N}_]+/u).filter((w) => w.length > 0).length);
 }
 
 /** `limit` for recent(): an integer from 1 to `max`; `fallback` when absent. */
@@ -104,6 +132,9 @@ function fieldParams(params: URLSearchParams): Record<string, string> | undefine
     fields ??= {};
     if (Object.hasOwn(fields, key)) throw bad(name, "given more than once");
     fields[key] = value;
+    if (Object.keys(fields).length > MAX_FIELD_FILTERS) {
+      throw bad("field.KEY", `more than ${MAX_FIELD_FILTERS} fields filters`);
+    }
   }
   return fields;
 }
