@@ -118,3 +118,36 @@ describe("searches that would hold the reader thread", () => {
     }
   });
 });
+
+describe("NUL characters in text", () => {
+  it("Should keep the whole message and source, the NUL shown as U+FFFD, from every protocol; fields as sent", async () => {
+    const native = await postJson(base, "/api/logs", {
+      source: "nul\u0000native",
+      message: "before\u0000after native",
+      fields: { "k\u0000": "v\u0000" },
+    });
+    expect(native.status).toBe(201);
+    const now = String(BigInt(Date.now()) * 1_000_000n);
+    const loki = await postJson(base, "/loki/api/v1/push", {
+      streams: [{ stream: { service_name: "nul\u0000loki" }, values: [[now, "before\u0000after loki"]] }],
+    });
+    expect(loki.status).toBe(204);
+    const otlp = await postJson(base, "/v1/logs", {
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "nul\u0000otlp" } }] },
+          scopeLogs: [{ logRecords: [{ body: { stringValue: "before\u0000after otlp" } }] }],
+        },
+      ],
+    });
+    expect(otlp.status).toBe(200);
+    for (const protocol of ["native", "loki", "otlp"]) {
+      const [entry] = await storedFrom(`nul\uFFFD${protocol}`);
+      expect(entry?.message, protocol).toBe(`before\uFFFDafter ${protocol}`);
+    }
+    expect((await storedFrom("nul\uFFFDnative"))[0]?.fields).toEqual({ "k\u0000": "v\u0000" });
+    // and the words after the NUL are indexed
+    const found = await request<{ entries: { message: string }[] }>(base, "/api/logs?q=after%20AND%20native");
+    expect(found.body.entries.map((e) => e.message)).toEqual(["before\uFFFDafter native"]);
+  });
+});
