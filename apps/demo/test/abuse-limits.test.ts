@@ -151,3 +151,77 @@ describe("NUL characters in text", () => {
     expect(found.body.entries.map((e) => e.message)).toEqual(["before\uFFFDafter native"]);
   });
 });
+
+describe("JSON nested without end", () => {
+  // 4 MB of `[[[…]]]` within a 10 MB body limit: JSON.parse took about a second over it, during
+  // which the event loop answered nothing.
+  const deep = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+  let deepServer: TestServer;
+  beforeAll(async () => {
+    deepServer = await startTestServer();
+  });
+  afterAll(() => deepServer.dispose());
+
+  /** The longest gap between timer ticks while `work` runs: how long the server's loop stalled. */
+  async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stallMs: number }> {
+    let last = performance.now();
+    let stallMs = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      stallMs = Math.max(stallMs, now - last);
+      last = now;
+    }, 5);
+    try {
+      return { result: await work(), stallMs };
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  it("Should answer 400 on every JSON route before parsing it, without stalling the server", async () => {
+    const nested = deep(2_000_000);
+    const bodies: [string, string, RegExp][] = [
+      [
+        "/api/logs",
+        `{"message":"x","fields":{"a":${nested}}}`,
+        /^request body is nested more than 256 levels deep$/,
+      ],
+      [
+        "/loki/api/v1/push",
+        `{"streams":[{"stream":{"a":"b"},"values":[["1","x",${nested}]]}]}`,
+        /nested more than 256/,
+      ],
+      ["/v1/logs", `{"resourceLogs":[${nested}]}`, /nested more than 256/],
+    ];
+    for (const [path, body, message] of bodies) {
+      const { result, stallMs } = await longestStall(() =>
+        request<{ error?: string; message?: string }>(deepServer.url, path, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+        }),
+      );
+      expect(result.status, path).toBe(400);
+      expect(result.body.error ?? result.body.message).toMatch(message);
+      // the server runs in this process: a parse of the nesting stalled it ~0.7 s here
+      expect(stallMs, path).toBeLessThan(400);
+    }
+  });
+
+  it("Should refuse a deep NDJSON line as an item and store the lines beside it", async () => {
+    const lines = [
+      JSON.stringify({ source: "deep-ndjson", message: "kept" }),
+      `{"message":"deep","fields":{"a":${deep(100_000)}}}`,
+    ].join("\n");
+    const res = await request<{ ids: (number | null)[]; errors: { index: number; error: string }[] }>(
+      deepServer.url,
+      "/api/logs",
+      { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: lines },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      { index: 1, error: "line is nested more than 256 levels deep", code: "BATCHLOG_VALIDATION" },
+    ]);
+    expect(res.body.ids[0]).toEqual(expect.any(Number));
+  });
+});

@@ -2,6 +2,7 @@ import { snappyUncompress } from "./decode-body.js";
 import { LEVEL_KEYS, levelFrom, SOURCE_KEYS, sourceFrom } from "./entry-mapping.js";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
 import { ExpansionBudget, sharedBytes } from "./expansion-budget.js";
+import { refuseDeepJson } from "./json-depth.js";
 import { parseLabelSet } from "./label-set.js";
 import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
@@ -61,7 +62,9 @@ async function decodeProto(body: Buffer, maxBytes: number): Promise<LokiProtoPus
 
 function parseJson(body: Buffer): unknown {
   try {
-    return JSON.parse(decodeUtf8(body));
+    const text = decodeUtf8(body);
+    refuseDeepJson(text, "body");
+    return JSON.parse(text);
   } catch (error) {
     if (error instanceof BadRequestError) throw error;
     throw new BadRequestError(`body is not valid JSON: ${(error as Error).message.slice(0, 120)}`, {

@@ -1,4 +1,5 @@
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
+import { refuseDeepJson } from "./json-depth.js";
 import { isJsonMediaType, isNdjsonMediaType, mediaType } from "./media-type.js";
 
 import type { RawItem } from "./validate-items.js";
@@ -25,9 +26,12 @@ export function parseNativeBody(body: Buffer, contentType: string | undefined): 
   if (ndjson) return parseLines(text);
   let document: unknown;
   try {
+    refuseDeepJson(text, "request body");
     document = JSON.parse(text);
   } catch (error) {
+    // NDJSON sent as JSON: each line is parsed, and its depth checked, as an item of its own
     if (looksLikeNdjson(text)) return parseLines(text);
+    if (error instanceof BadRequestError) throw error;
     throw new BadRequestError(`request body is not valid JSON: ${(error as Error).message.slice(0, 120)}`, {
       param: "body",
     });

@@ -2,6 +2,7 @@ import { flattenAnyValue, flattenKeyValues } from "./any-value.js";
 import { clipSource } from "./entry-mapping.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { type ExpansionBudget, sharedBytes } from "./expansion-budget.js";
+import { refuseDeepJson } from "./json-depth.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
 import { decodeUtf8 } from "./native-body.js";
 import { decodeOtlpLogsRequest } from "./otlp-proto.js";
@@ -163,6 +164,7 @@ function pick(v: Record<string, unknown>, camel: string, snake: string): unknown
 
 function parseJson(body: Buffer): unknown {
   const text = decodeUtf8(body);
+  refuseDeepJson(text, "body");
   try {
     return JSON.parse(text);
   } catch (error) {

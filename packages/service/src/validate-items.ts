@@ -1,4 +1,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { BadRequestError } from "./errors.js";
+import { refuseDeepJson } from "./json-depth.js";
 import { type EntrySchema, type ItemIssue, validateEntry } from "./native-entry.js";
 import type { Candidate } from "./store-entries.js";
 
@@ -30,8 +32,10 @@ function validateOne(schema: EntrySchema, item: RawItem): Candidate {
   if ("line" in item) {
     let json: unknown;
     try {
+      refuseDeepJson(item.line, "line");
       json = JSON.parse(item.line);
     } catch (error) {
+      if (error instanceof BadRequestError) return { error: error.message };
       return { error: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}` };
     }
     return validateEntry(schema, json);
