@@ -1,6 +1,7 @@
 // Inputs that cost the server far more than they cost the client: each is refused with a clear
 // 4xx, stores nothing it did not acknowledge, and leaves the server answering.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openSse } from "./helpers/sse.js";
 import { postJson, request, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 const BODY_LIMIT = 256 * 1024;
@@ -223,5 +224,31 @@ describe("JSON nested without end", () => {
       { index: 1, error: "line is nested more than 256 levels deep", code: "BATCHLOG_VALIDATION" },
     ]);
     expect(res.body.ids[0]).toEqual(expect.any(Number));
+  });
+});
+
+describe("many live-tail streams", () => {
+  it("Should write each committed entry out once, not once per stream", async () => {
+    const STREAMS = 20;
+    const ENTRIES = 200;
+    const streams = await Promise.all(
+      Array.from({ length: STREAMS }, () => openSse(`${base}/api/logs/tail?source=fan-out`)),
+    );
+    const realStringify = JSON.stringify;
+    let calls = 0;
+    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+      calls++;
+      return realStringify(...args);
+    }) as typeof JSON.stringify;
+    try {
+      const entries = Array.from({ length: ENTRIES }, (_, i) => ({ source: "fan-out", message: `m${i}` }));
+      expect((await postJson(base, "/api/logs", entries)).status).toBe(201);
+      await Promise.all(streams.map((s) => s.waitFor((events) => events.length === ENTRIES)));
+    } finally {
+      JSON.stringify = realStringify;
+      for (const s of streams) s.close();
+    }
+    // storing takes about one call per entry; the streams took one per entry per stream (4,000)
+    expect(calls).toBeLessThan(ENTRIES * 4);
   });
 });

@@ -67,7 +67,7 @@ export async function tailRoutes(
           chunk += `event: dropped\ndata: ${JSON.stringify({ dropped: dropped - reported })}\n\n`;
           reported = dropped;
         }
-        for (const entry of entries) chunk += `id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`;
+        for (const entry of entries) chunk += sseEvent(entry);
         if (!res.write(chunk)) {
           subscription.pause();
           res.once("drain", () => subscription.resume());
@@ -115,6 +115,22 @@ export async function tailRoutes(
     res.on("close", cleanup);
     res.on("error", cleanup);
   });
+}
+
+/**
+ * Every stream is handed the same entry objects: each is written out once, not once per stream.
+ * With 100 streams (the default cap) a 1,000-entry commit was 100,000 JSON.stringify calls in one
+ * turn of the event loop (/healthz waited 0.3 s; 0.55 s for a 10,000-entry burst).
+ */
+const eventTexts = new WeakMap<LogEntry, string>();
+
+function sseEvent(entry: LogEntry): string {
+  let text = eventTexts.get(entry);
+  if (text === undefined) {
+    text = `id: ${entry.id}\ndata: ${JSON.stringify(entry)}\n\n`;
+    eventTexts.set(entry, text);
+  }
+  return text;
 }
 
 /** The entry id an EventSource resumes from; anything else is a 400 (this server sends only ids). */
