@@ -44,6 +44,31 @@ describe("labels sent once and copied into every entry", () => {
     expect(await storedFrom("amplified")).toEqual([]);
   });
 
+  it("Should store an ordinary batch whose resource, copied into each record, is twice the body limit (a collector's batch under a Kubernetes resource)", async () => {
+    // ~1.1 KB of resource attributes × 480 records: ~0.5 MB once expanded (2× the limit), 25 KB sent
+    const k8s = Array.from({ length: 24 }, (_, i) => ({
+      key: `k8s.attribute_${i}`,
+      value: { stringValue: `value-${i}-${"x".repeat(12)}` },
+    }));
+    const body = {
+      resourceLogs: [
+        {
+          resource: {
+            attributes: [{ key: "service.name", value: { stringValue: "collector-batch" } }, ...k8s],
+          },
+          scopeLogs: [
+            { logRecords: Array.from({ length: 480 }, (_, i) => ({ body: { stringValue: `r${i}` } })) },
+          ],
+        },
+      ],
+    };
+    const res = await postJson(base, "/v1/logs", body);
+    expect(res.status, res.text).toBe(200);
+    expect((await server.storage.search({ sources: ["collector-batch"], limit: 1000 })).entries).toHaveLength(
+      480,
+    );
+  });
+
   it("Should answer 413 to a Loki push whose stream labels, copied into each line, pass the body limit", async () => {
     const labels = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`label_${i}`, "v"]));
     const now = BigInt(Date.now()) * 1_000_000n;

@@ -29,7 +29,7 @@ export class BadRequestError extends HttpError {
 
 /**
  * 413: the body is larger than the limit once decompressed (`limitBytes`), or once its shared
- * labels are copied into each entry (`limitBytes` too), or holds more entries than the storage
+ * labels are copied into each entry (`limitBytes`: 4× the body limit), or holds more entries than the storage
  * queue can ever hold at once (`limitEntries`; retrying would never succeed).
  */
 export class PayloadTooLargeError extends HttpError {

@@ -7,7 +7,7 @@ import {
 } from "@batchlog/storage";
 import { decodeBody } from "./decode-body.js";
 import { BadRequestError } from "./errors.js";
-import { ExpansionBudget } from "./expansion-budget.js";
+import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
@@ -221,7 +221,12 @@ export function createLogService({
     async ingestOtlp(body, request, options) {
       const decoded = await decode(body, request.contentEncoding);
       const encoding = otlpEncoding(request.contentType, decoded);
-      const items = otlpRawItems(decoded, encoding, now(), new ExpansionBudget(maxBodyBytes));
+      const items = otlpRawItems(
+        decoded,
+        encoding,
+        now(),
+        new ExpansionBudget(EXPANSION_FACTOR * maxBodyBytes),
+      );
       const result = await ingest(await validateItems(schema, items), options);
       return { ...result, partialSuccess: partialSuccessOf(result), encoding };
     },

@@ -1,7 +1,7 @@
 import { snappyUncompress } from "./decode-body.js";
 import { LEVEL_KEYS, levelFrom, SOURCE_KEYS, sourceFrom } from "./entry-mapping.js";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
-import { ExpansionBudget, sharedBytes } from "./expansion-budget.js";
+import { EXPANSION_FACTOR, ExpansionBudget, sharedBytes } from "./expansion-budget.js";
 import { refuseDeepJson } from "./json-depth.js";
 import { parseLabelSet } from "./label-set.js";
 import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
@@ -29,8 +29,8 @@ export async function lokiRawItems(
 ): Promise<RawItem[]> {
   const type = mediaType(contentType);
   const json = isJsonMediaType(type) || (type === undefined && firstNonSpace(body) === 0x7b);
-  // every line gets its own copy of its stream's labels: that copy counts against the body limit
-  const budget = new ExpansionBudget(maxBytes);
+  // every line gets its own copy of its stream's labels: the copies count against a multiple of the body limit
+  const budget = new ExpansionBudget(EXPANSION_FACTOR * maxBytes);
   if (json) return fromJson(parseJson(body), budget);
   if (type !== undefined && !isProtobufMediaType(type)) {
     throw new UnsupportedMediaTypeError(
