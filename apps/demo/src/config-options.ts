@@ -256,16 +256,6 @@ export const OPTIONS = [
     schema: bool(),
   }),
   spec({
-    key: "indexedFields",
-    env: "BATCHLOG_INDEXED_FIELDS",
-    flag: "--indexed-fields <keys>",
-    default: undefined,
-    description:
-      "fields keys to index, comma-separated (e.g. trace_id,user): filters on them become index searches",
-    expected: "a comma-separated list of up to 20 keys (letters, digits, _ . - : @ /)",
-    schema: keyList(),
-  }),
-  spec({
     key: "maxBatchSize",
     env: "BATCHLOG_MAX_BATCH_SIZE",
     flag: "--max-batch-size <n>",
@@ -366,6 +356,16 @@ export const OPTIONS = [
     schema: bool(),
   }),
   spec({
+    key: "indexedFields",
+    env: "BATCHLOG_INDEXED_FIELDS",
+    flag: "--indexed-fields <keys>",
+    default: undefined,
+    description:
+      "fields keys to index, comma-separated (e.g. trace_id,user): filters on them become index searches",
+    expected: "a comma-separated list of up to 20 keys (letters, digits, _ . - : @ /)",
+    schema: keyList(),
+  }),
+  spec({
     key: "walAutocheckpoint",
     env: "BATCHLOG_WAL_AUTOCHECKPOINT",
     flag: "--wal-autocheckpoint <pages>",
@@ -452,7 +452,8 @@ export const OPTIONS = [
     env: "BATCHLOG_RETENTION_MAX_ENTRIES",
     flag: "--retention-max-entries <n>",
     default: undefined,
-    description: "keep at most this many newest entries; unset = no limit",
+    description:
+      "keep at most this many newest entries (by timestamp, as search orders them: a late arrival with an old timestamp is among the oldest); unset = no limit",
     expected: "an integer >= 1",
     schema: int(1),
   }),
