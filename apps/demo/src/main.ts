@@ -3,6 +3,7 @@
 import { CONFIG_ERROR, parseCommandLine } from "./cli.js";
 import { type Config, ConfigValidationError, loadConfig, unknownVariables } from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
+import { describeStartFailure } from "./start-failure.js";
 
 /** A signal this soon after the first one is a duplicate delivery; a later one forces the exit. */
 const DUPLICATE_SIGNAL_MS = 1000;
@@ -25,11 +26,9 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, { logger });
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    logger.fatal({ err }, "cannot start");
-    process.stderr.write(
-      `batchlog: cannot start: ${err.code === "EADDRINUSE" ? `${config.host}:${config.port} is already in use` : err.message}\n`,
-    );
+    const failure = describeStartFailure(error, config);
+    logger.fatal(failure.unexpected ? { err: error } : { reason: failure.reason }, "cannot start");
+    process.stderr.write(`batchlog: cannot start: ${failure.reason}\n`);
     process.exit(1);
   }
   // Plain-text lines only for a person at a terminal: anywhere else stdout is the NDJSON stream a
