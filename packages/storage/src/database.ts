@@ -9,6 +9,7 @@ import { isRemoteUrl } from "./config.js";
 import { syncFieldIndexes } from "./field-indexes.js";
 import { syncFullTextTriggers } from "./full-text.js";
 import * as schema from "./schema.js";
+import { assertWritable } from "./writable-path.js";
 import { connectionPragmas } from "./writers/pragmas.js";
 
 export type Db = LibSQLDatabase<typeof schema>;
@@ -41,7 +42,10 @@ export interface OpenedDatabase {
 export function openClient(config: BatchConfig): OpenedDatabase {
   const remote = isRemoteUrl(config.url);
   const path = remote ? null : filePathOf(config.url);
-  if (path !== null) mkdirSync(dirname(path), { recursive: true });
+  if (path !== null) {
+    mkdirSync(dirname(path), { recursive: true });
+    assertWritable(path);
+  }
   const client = createClient({
     url: path !== null ? `file:${path}` : config.url,
     ...(config.authToken !== undefined && { authToken: config.authToken }),

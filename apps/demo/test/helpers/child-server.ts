@@ -11,8 +11,15 @@ export interface ChildRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `node --import tsx src/main.ts ...args` in apps/demo with `env` added to a clean BATCHLOG_-free environment. */
-export function runMain(args: string[], env: Record<string, string>): ChildRun {
+/**
+ * Spawns `node --import tsx src/main.ts ...args` in apps/demo with `env` added to a clean
+ * BATCHLOG_-free environment; `as` runs it as another user (the test runner must be root).
+ */
+export function runMain(
+  args: string[],
+  env: Record<string, string>,
+  as?: { uid: number; gid: number },
+): ChildRun {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BATCHLOG_")));
   const child = spawn(
     process.execPath,
@@ -21,6 +28,7 @@ export function runMain(args: string[], env: Record<string, string>): ChildRun {
       cwd: demoDir,
       env: { ...base, ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      ...as,
     },
   );
   let out = "";
