@@ -75,7 +75,7 @@ export function loadConfig(env: Env = process.env, cli: CliValues = {}): Config 
   if (configPath !== undefined) {
     for (const [key, raw] of Object.entries(readConfigFile(configPath, problems))) {
       if (key === "config") problems.push(`${configPath}: "config" cannot be set inside a config file`);
-      else if (!byKey.has(key)) problems.push(`${configPath}: unknown option "${clip(key)}"`);
+      else if (!byKey.has(key)) problems.push(`${configPath}: unknown option "${clip(key)}"${keyHint(key)}`);
       else sources.set(key, { kind: "file", raw });
     }
   }
@@ -125,6 +125,19 @@ export function unknownVariables(env: Env = process.env): UnknownVariable[] {
     unknown.push(nearest && nearest.distance <= 3 ? { variable, didYouMean: nearest.known } : { variable });
   }
   return unknown;
+}
+
+/** The config-file key a misspelt one (`maxBatchsize`) or an env-style one (`BATCHLOG_PORT`) means. */
+function keyHint(key: string): string {
+  const bare = (k: string) =>
+    k
+      .replace(/^BATCHLOG_/i, "")
+      .replace(/[_-]/g, "")
+      .toLowerCase();
+  const nearest = OPTIONS.map((o) => ({ key: o.key, distance: editDistance(bare(key), bare(o.key)) })).sort(
+    (a, b) => a.distance - b.distance,
+  )[0];
+  return nearest && nearest.distance <= 2 ? ` (did you mean "${nearest.key}"?)` : "";
 }
 
 function editDistance(a: string, b: string): number {

@@ -179,6 +179,17 @@ describe("loadConfig", () => {
       `${bad}: unknown option "colour"`,
       `${bad} port="high": expected an integer from 0 to 65535`,
     ]);
+    // A misspelt key, or an option written the environment's way, names the key the file needs.
+    const misspelt = join(dir, "misspelt.json");
+    writeFileSync(
+      misspelt,
+      JSON.stringify({ maxBatchsize: 500, BATCHLOG_PORT: 9000, retention_max_age: "7d" }),
+    );
+    expect(problemsOf({ BATCHLOG_CONFIG: misspelt })).toEqual([
+      `${misspelt}: unknown option "maxBatchsize" (did you mean "maxBatchSize"?)`,
+      `${misspelt}: unknown option "BATCHLOG_PORT" (did you mean "port"?)`,
+      `${misspelt}: unknown option "retention_max_age" (did you mean "retentionMaxAge"?)`,
+    ]);
     const broken = join(dir, "broken.json");
     writeFileSync(broken, "{ nope");
     expect(problemsOf({ BATCHLOG_CONFIG: broken })[0]).toMatch(
