@@ -116,6 +116,20 @@ describe("GET /api/logs/tail", () => {
     }
   });
 
+  it("Should refuse a stream past the cap before checking its q on the reader thread (retries past the cap cost no query)", async () => {
+    const own = await startTestServer({ BATCHLOG_TAIL_MAX_CLIENTS: "1" });
+    try {
+      const a = await openSse(`${own.url}/api/logs/tail`);
+      // FTS5 itself refuses this q, so an answer of 400 would mean the query ran
+      const refused = await request(own.url, `/api/logs/tail?q=${encodeURIComponent("NOT a")}`);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ code: "BATCHLOG_TAIL_BUSY" });
+      a.close();
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it("Should count resuming streams against BATCHLOG_TAIL_MAX_CLIENTS while their history is read", async () => {
     const own = await startTestServer({ BATCHLOG_TAIL_MAX_CLIENTS: "2" });
     try {

@@ -41,19 +41,22 @@ export async function tailRoutes(
 ) {
   // No HEAD: it would open a stream that never ends (uptime checkers send HEAD); it gets 405.
   app.get("/api/logs/tail", { exposeHeadRoute: false }, async (request, reply) => {
-    const params = searchParamsOf(request);
-    const { limit: _limit, cursor: _cursor, ...filter } = service.parseSearchQuery(params);
-    if (filter.text !== undefined) await checkTextAsSearchDoes(service, params.get("q") ?? "");
-    const afterId = lastEventId(request.headers["last-event-id"]);
-    if (streams.size >= maxClients) {
-      return sendError(
+    const busy = () =>
+      sendError(
         reply,
         503,
         "BATCHLOG_TAIL_BUSY",
         `${maxClients} live-tail streams are open; retry later`,
         10,
       );
-    }
+    const params = searchParamsOf(request);
+    const { limit: _limit, cursor: _cursor, ...filter } = service.parseSearchQuery(params);
+    // Refused before q is checked on the reader thread: clients retrying past the cap cost nothing.
+    if (streams.size >= maxClients) return busy();
+    if (filter.text !== undefined) await checkTextAsSearchDoes(service, params.get("q") ?? "");
+    const afterId = lastEventId(request.headers["last-event-id"]);
+    // again: other streams may have opened while q was checked
+    if (streams.size >= maxClients) return busy();
     const res = reply.raw;
     let reported = 0;
     // Subscribed before the 200 so that a filter the tail cannot compile is still an error answer;
