@@ -1,6 +1,7 @@
 import { type LogLevel, parseLevel } from "@batchlog/storage";
 import { z } from "zod";
 import { parseIsoMs } from "./iso-time.js";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
 
 export interface EntryLimits {
   /** Largest `message` in UTF-8 bytes. @default 65536 */
@@ -29,6 +30,7 @@ export interface ItemIssue {
 // The range a JavaScript Date can hold; storage narrows it further.
 const MAX_DATE_MS = 8.64e15;
 const TIMESTAMP_HINT = "must be an ISO-8601 string, epoch milliseconds or a Date";
+const TOO_DEEP = `nested more than ${MAX_JSON_DEPTH} levels deep`;
 
 /** Date | epoch ms number | digit string | ISO-8601 (UTC when it has no offset) → Date. */
 function toDate(value: unknown): Date | undefined {
@@ -87,10 +89,16 @@ export function createEntrySchema(limits: EntryLimits = DEFAULT_ENTRY_LIMITS) {
     })
     .superRefine((fields, ctx) => {
       const json = serialized(fields);
-      if (json === undefined) ctx.addIssue({ code: "custom", message: "not serializable to JSON" });
+      // Parsed JSON always serializes unless it nests so deep that JSON.stringify runs out of stack.
+      if (json === undefined) ctx.addIssue({ code: "custom", message: TOO_DEEP });
       // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when that could exceed the limit
       else if (json.length * 3 > limits.maxFieldsBytes && Buffer.byteLength(json) > limits.maxFieldsBytes) {
         ctx.addIssue({ code: "custom", message: `larger than ${limits.maxFieldsBytes} bytes serialized` });
+      }
+      // The same depth rule as a large body's (json-depth.ts), whatever the body's size; nesting
+      // needs two characters a level, so short JSON is not scanned.
+      else if (json.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(json, MAX_JSON_DEPTH)) {
+        ctx.addIssue({ code: "custom", message: TOO_DEEP });
       }
     });
   return z

@@ -139,6 +139,27 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     ]);
   });
 
+  it("refuses fields nested deeper than a large body may nest, whatever the body's size, with a clear item error", async () => {
+    fx = await open();
+    // JSON text built by hand: JSON.stringify itself runs out of stack on the deepest one
+    const entry = (depth: number) =>
+      `{"message":"${depth}","fields":${'{"a":'.repeat(depth)}"leaf"${"}".repeat(depth)}}`;
+    // 600: SQLite would store it; 2000: past SQLite's JSON depth (a CHECK failure before);
+    // 5000: past JSON.stringify's stack here ("not serializable" before); the body stays under 64 KiB
+    const body = Buffer.from(`[${[200, 600, 2000, 5000].map(entry).join(",")}]`);
+    const result = await fx.service.ingestNative(body, "application/json");
+    expect(result.accepted).toBe(1);
+    expect(result.errors).toEqual(
+      [1, 2, 3].map((index) => ({
+        index,
+        field: "fields",
+        error: "fields: nested more than 256 levels deep",
+        code: "BATCHLOG_VALIDATION",
+      })),
+    );
+    expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["200"]);
+  });
+
   it("reports entries the storage itself refuses (its own limits) as item errors", async () => {
     fx = await open({}, { maxMessageBytes: 100 });
     const items = [{ message: "short" }, { message: "x".repeat(101) }, { message: "also short" }];
