@@ -315,19 +315,10 @@ describe("ingestNative on a full batched queue", () => {
   });
 
   it("wait: false logs and counts entries that fail after the answer, once per request", async () => {
-    const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
-    const noop = () => {};
-    const logger = {
-      debug: noop,
-      info: noop,
-      error: noop,
-      warn: (obj: object, msg = "") => warnings.push({ obj: obj as Record<string, unknown>, msg }),
-    };
+    const { warnings, logger } = recordWarnings();
     fx = await openService("batched", { logger }, { writeTimeoutMs: 100, busyTimeoutMs: 10 });
     // Another connection holds the write lock, so the batch cannot commit in time.
-    const blocker = createClient({ url: `file:${fx.path}` });
-    const lock = await blocker.transaction("write");
-    await lock.execute("DELETE FROM log_entries WHERE id < 0");
+    const release = await holdWriteLock(fx.path);
     try {
       const items = Array.from({ length: 10 }, (_, i) => ({ message: `late ${i}` }));
       const result = await fx.service.ingestNative(json(items), "application/json", { wait: false });
@@ -338,8 +329,7 @@ describe("ingestNative on a full batched queue", () => {
       // expired entries (after that attempt failed), nothing is left to write them.
       await eventually(() => expect(fx.storage.stats().queueDepth).toBe(0));
     } finally {
-      await lock.rollback();
-      blocker.close();
+      await release();
     }
     await fx.service.close();
     expect(fx.service.stats()).toMatchObject({ lateFailures: 10, inFlight: 0 });
@@ -349,18 +339,9 @@ describe("ingestNative on a full batched queue", () => {
   });
 
   it("wait: false logs late failures of many requests once per 10 s, not a line per request", async () => {
-    const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
-    const noop = () => {};
-    const logger = {
-      debug: noop,
-      info: noop,
-      error: noop,
-      warn: (obj: object, msg = "") => warnings.push({ obj: obj as Record<string, unknown>, msg }),
-    };
+    const { warnings, logger } = recordWarnings();
     fx = await openService("batched", { logger }, { writeTimeoutMs: 100, busyTimeoutMs: 10 });
-    const blocker = createClient({ url: `file:${fx.path}` });
-    const lock = await blocker.transaction("write");
-    await lock.execute("DELETE FROM log_entries WHERE id < 0");
+    const release = await holdWriteLock(fx.path);
     try {
       for (let r = 0; r < 4; r++) {
         const items = [{ message: `late ${r}a` }, { message: `late ${r}b` }];
@@ -372,11 +353,34 @@ describe("ingestNative on a full batched queue", () => {
       }
       await eventually(() => expect(fx.service.stats().lateFailures).toBe(8));
     } finally {
-      await lock.rollback();
-      blocker.close();
+      await release();
     }
     await fx.service.close();
     const lines = warnings.filter((w) => w.msg.includes("wait=false failed to store"));
     expect(lines, JSON.stringify(lines)).toHaveLength(1);
   });
 });
+
+/** A service logger that keeps its warnings (the other levels are dropped). */
+function recordWarnings() {
+  const warnings: { obj: Record<string, unknown>; msg: string }[] = [];
+  const noop = () => {};
+  const logger = {
+    debug: noop,
+    info: noop,
+    error: noop,
+    warn: (obj: object, msg = "") => warnings.push({ obj: obj as Record<string, unknown>, msg }),
+  };
+  return { warnings, logger };
+}
+
+/** Takes the database's write lock from another connection; the returned function releases it. */
+async function holdWriteLock(path: string): Promise<() => Promise<void>> {
+  const blocker = createClient({ url: `file:${path}` });
+  const lock = await blocker.transaction("write");
+  await lock.execute("DELETE FROM log_entries WHERE id < 0");
+  return async () => {
+    await lock.rollback();
+    blocker.close();
+  };
+}
