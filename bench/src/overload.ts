@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { openLogStorage, QueueFullError } from "@batchlog/storage";
 import Database from "libsql";
 import { EntryPool } from "./fixtures.js";
@@ -12,7 +13,7 @@ export interface OverloadOptions {
   offered: number;
   durationMs: number;
   queueCapacity: number;
-  /** Search once before the load, so that the reader thread (started by the first read) is running. */
+  /** Search once before the load, so that a reader process (started by the first read) is running. */
   withReader?: boolean;
 }
 
@@ -96,7 +97,7 @@ export async function runOverload(
   const pool = new EntryPool();
   if (options.withReader) await storage.search({ limit: 1 });
   globalThis.gc?.();
-  const baselineRss = process.memoryUsage.rss();
+  const baselineRss = treeRss(process.memoryUsage.rss());
   const baselineHeap = process.memoryUsage().heapUsed;
   const resolved = new IdSet();
   let rejectedQueueFull = 0;
@@ -108,7 +109,7 @@ export async function runOverload(
   let peakQueueDepth = 0;
   const sample = () => {
     const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
+    peakRss = Math.max(peakRss, treeRss(usage.rss));
     peakHeap = Math.max(peakHeap, usage.heapUsed);
     peakQueueDepth = Math.max(peakQueueDepth, storage.health().queue.depth);
   };
@@ -190,4 +191,33 @@ export async function runOverload(
   };
   if (firstOtherError !== undefined) result.firstOtherError = firstOtherError;
   return result;
+}
+
+/**
+ * This process's RSS plus its child processes' (the storage's reader processes): what the store
+ * costs in memory. Linux /proc; elsewhere the process alone.
+ */
+function treeRss(ownRss: number): number {
+  let total = ownRss;
+  for (const pid of childPids()) {
+    try {
+      const resident = Number(readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]);
+      if (Number.isFinite(resident)) total += resident * PAGE_BYTES;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+const PAGE_BYTES = 4096;
+
+function childPids(): number[] {
+  try {
+    return readdirSync("/proc/self/task").flatMap((task) =>
+      readFileSync(`/proc/self/task/${task}/children`, "utf8").split(" ").filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
 }

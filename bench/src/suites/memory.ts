@@ -141,7 +141,7 @@ export const memory: Suite = {
       "Why the heap flag: V8 lets the old generation grow to 4× its live size between full collections when its limit is 2 GiB or more (the default on this 24 GiB machine), and to ~1.4× below that (MemoryController::MaxGrowingFactor). When queued rows were JS strings, a full queue of 100k entries was ~50 MB of live heap and 4× of that pushed RSS past the target; with the rows outside the heap the flag is a margin rather than the difference (compare the tsx row). It is 1024 MB, not 512: V8 sizes each young-generation semi-space as the limit ÷ 128 (at most 16 MB), and 4 MB semi-spaces at 512 MB meant four times the scavenges under HTTP load (/healthz p99 13–20 ms in the HTTP suite, against 11–17 ms at 1024 MB and 6–10 ms with no limit, whose peak RSS here was 291 MB). The writer thread sizes its own heap (resourceLimits: old generation below that band, a 4 MB young generation, as it holds one batch at a time).",
     );
     if (!ctx.quick) {
-      const reading = `${shipped}, reader thread running (a search before the load), 30 s`;
+      const reading = `${shipped}, a reader process running (a search before the load; RSS includes it), 30 s`;
       ctx.progress(`again: ${reading}`);
       const w = await overload(
         ctx,
@@ -152,7 +152,7 @@ export const memory: Suite = {
       out.figures.withReaderLostAcknowledged = value("entries", w.missing);
       out.table.push(tableRow(reading, w));
       out.notes.push(
-        `The reader thread starts with the first read (its isolate and its own libSQL connection cost ~20 MB of RSS), so the ingest-only run above does not include it; with it running: ${Math.round(w.peakRssMb)} MB peak RSS from a ${Math.round(w.baselineRssMb)} MB start, ${w.missing} acknowledged entries missing.`,
+        `Reads run in reader processes started by the first read (a second one only while the first is busy); the ingest-only run above has none. With one running, the RSS figures add the process's own to the server's: ${Math.round(w.peakRssMb)} MB peak RSS from a ${Math.round(w.baselineRssMb)} MB start, ${w.missing} acknowledged entries missing.`,
       );
       const dev = "from TypeScript sources via tsx, default V8 flags (comparison)";
       ctx.progress(`again for 30 s ${dev}`);
