@@ -106,8 +106,16 @@ export const batchConfigSchema = z
     implementation: z.enum(["batched", "direct"]).default("batched"),
     /** Run the local-file writer in a worker thread so commits never stall the event loop. @default true */
     writerThread: z.boolean().default(true),
-    /** Local files: run reads on a worker thread, so a slow query never blocks the event loop. @default true */
+    /**
+     * Local files: run reads in reader processes, so a slow query never blocks the event loop and
+     * one past queryTimeoutMs can be stopped (the name predates the move from a thread). @default true
+     */
     readerThread: z.boolean().default(true),
+    /**
+     * A read (search, getRecent, countByBucket, committedAfter) not answered by then rejects with
+     * QueryTimeoutError; in a reader process the query is stopped. @default 30000
+     */
+    queryTimeoutMs: positiveInt.default(30_000),
   })
   .strict();
 

@@ -91,3 +91,26 @@ export class StorageUnavailableError extends BatchlogError {
     this.mayHaveCommitted = options?.mayHaveCommitted ?? false;
   }
 }
+
+/**
+ * A read (search, recent entries, volume counts, live-tail catch-up) did not finish within
+ * `queryTimeoutMs`. The caller should narrow it (a shorter time range, an indexed field): the
+ * same query would time out again.
+ */
+export class QueryTimeoutError extends BatchlogError {
+  readonly timeoutMs: number;
+  /**
+   * True when the query no longer runs (its reader process was killed, or it never started);
+   * false when only the caller stopped waiting: a libSQL server, or a read on the event loop,
+   * finishes it.
+   */
+  readonly stopped: boolean;
+  constructor(timeoutMs: number, stopped: boolean) {
+    super(
+      "BATCHLOG_QUERY_TIMEOUT",
+      `query did not finish within ${timeoutMs} ms${stopped ? " and was stopped" : ""}: narrow it (a shorter time range, fewer or indexed fields)`,
+    );
+    this.timeoutMs = timeoutMs;
+    this.stopped = stopped;
+  }
+}

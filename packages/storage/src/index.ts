@@ -15,6 +15,7 @@ export {
   BatchlogError,
   ConfigError,
   type ConfigIssue,
+  QueryTimeoutError,
   QueueFullError,
   StorageClosedError,
   StorageUnavailableError,

@@ -7,7 +7,8 @@ import { DirectLogStorage } from "./direct-log-storage.js";
 import { DiskReserve } from "./disk-reserve.js";
 import { StorageUnavailableError } from "./errors.js";
 import { LogReader, type LogReads } from "./log-reader.js";
-import { ThreadedLogReader } from "./reader/threaded-log-reader.js";
+import { DeadlineReads } from "./reader/deadline-reads.js";
+import { ProcessLogReader } from "./reader/process-log-reader.js";
 import { isSnapshotNotFound, openClientAwaitingSnapshot, snapshotNotFoundReason } from "./replica-open.js";
 import type { LogStorage } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
@@ -15,6 +16,12 @@ import { ClientBatchWriter } from "./writers/client-batch-writer.js";
 import { InProcessBatchWriter } from "./writers/in-process-batch-writer.js";
 import { connectionPragmas } from "./writers/pragmas.js";
 import { WorkerBatchWriter } from "./writers/worker-batch-writer.js";
+
+/**
+ * Reader processes per storage: two, so that one slow query (until queryTimeoutMs stops it)
+ * leaves the other for every other read (measured in the README, "Query timeout").
+ */
+const READER_PROCESSES = 2;
 
 /**
  * Opens (creating if needed) the database at `config.url`, applies pending migrations and
@@ -56,16 +63,15 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
   return new BatchedLogStorage({ config, opened, reader, writer, reserve });
 }
 
-/** Nothing to open yet: the reader thread starts with the first read. */
+/** Nothing to open yet: a reader process starts with the first read. */
 function createReader(config: BatchConfig, opened: OpenedDatabase, local: boolean): LogReads {
   if (!local || opened.path === null || !config.readerThread) {
-    return new LogReader(opened.db, () => config.fullText);
+    return new DeadlineReads(new LogReader(opened.db, () => config.fullText), config.queryTimeoutMs);
   }
-  return ThreadedLogReader.lazy({
-    path: opened.path,
-    pragmas: connectionPragmas(config),
-    fullText: config.fullText,
-  });
+  return new ProcessLogReader(
+    { path: opened.path, pragmas: connectionPragmas(config), fullText: config.fullText },
+    { queryTimeoutMs: config.queryTimeoutMs, processes: READER_PROCESSES },
+  );
 }
 
 async function createWriter(

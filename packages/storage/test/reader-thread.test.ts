@@ -2,7 +2,7 @@ import Database from "libsql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../src/errors.js";
 import { openLogStorage } from "../src/index.js";
-import { ThreadedLogReader } from "../src/reader/threaded-log-reader.js";
+import { ProcessLogReader } from "../src/reader/process-log-reader.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const temp = makeTempDir();
@@ -35,7 +35,7 @@ async function ticksDuring(work: () => Promise<unknown>): Promise<{ ticks: numbe
   return { ticks, ms };
 }
 
-describe("reader thread", () => {
+describe("reader process (readerThread)", () => {
   // A fields match nothing satisfies: it evaluates json_extract on every row (~100+ ms here).
   const slowQuery = { fields: { user: "nobody" } };
 
@@ -60,11 +60,10 @@ describe("reader thread", () => {
   );
 
   it("starts with the first read, answers in order, rebuilds ValidationErrors, and restarts after a crash", async () => {
-    const reader = ThreadedLogReader.lazy({
-      path: temp.path("reads.db"),
-      pragmas: [],
-      fullText: true,
-    });
+    const reader = new ProcessLogReader(
+      { path: temp.path("reads.db"), pragmas: [], fullText: true },
+      { queryTimeoutMs: 30_000, processes: 1 },
+    );
     try {
       const [recent, page] = await Promise.all([
         reader.getRecent(3),
@@ -82,7 +81,7 @@ describe("reader thread", () => {
       expect((bad as ValidationError).field).toBe("text");
 
       await reader.kill();
-      // the thread is gone: the next read starts a new one on the same file
+      // the process is gone: the next read starts a new one on the same file
       expect((await reader.getRecent(1))[0]!.message).toBe(`request ${ROWS - 1} done`);
       expect(reader.restarts).toBe(1);
     } finally {

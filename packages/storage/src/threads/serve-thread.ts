@@ -6,6 +6,15 @@ import {
   toThreadErrorInfo,
 } from "./thread-protocol.js";
 
+/** What serveThread talks through: a worker's parentPort, or a child process's IPC channel. */
+export interface ServePort {
+  postMessage(message: unknown): void;
+  on(event: "message", listener: (message: ThreadRequest) => void): unknown;
+  close(): void;
+  /** Resolves once what was posted has left (a process must not exit with a message unsent). */
+  drained?(): Promise<void>;
+}
+
 /**
  * The thread side of ThreadClient: opens what `open` returns (posting ready, or the error and
  * exiting), then answers each request in order with `handle`. The request whose op is
@@ -15,8 +24,8 @@ export function serveThread<T>(
   open: () => T | Promise<T>,
   handle: (state: T, request: ThreadRequest) => unknown,
   closeOp = "close",
+  port: ServePort | null = parentPort,
 ): void {
-  const port = parentPort;
   if (port === null) throw new Error("must run in a worker thread");
   // One request at a time, in arrival order, even when open() or handle() is async.
   let chain: Promise<T | undefined> = (async () => {
@@ -26,6 +35,7 @@ export function serveThread<T>(
       return state;
     } catch (error) {
       port.postMessage({ ready: false, error: toThreadErrorInfo(error) } satisfies ThreadReady);
+      await port.drained?.();
       process.exit(0);
     }
   })();

@@ -1,7 +1,8 @@
+import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type ResourceLimits, Worker } from "node:worker_threads";
 
 /**
@@ -18,6 +19,29 @@ export function spawnThread(entry: URL, workerData: unknown, resourceLimits: Res
   const tsx = tsxEsmApiUrl();
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData, resourceLimits });
+}
+
+/**
+ * Starts a child process on `entry` with an IPC channel (structured clone: Dates survive) and a
+ * heap of `heapLimitMb`; from TypeScript sources it loads .ts through tsx. Its stdout is not the
+ * server's (which carries only JSON log lines); its stderr is, for a crash report.
+ */
+export function spawnProcess(entry: URL, args: string[], heapLimitMb: number): ChildProcess {
+  const execArgv = [`--max-old-space-size=${heapLimitMb}`];
+  if (entry.pathname.endsWith(".ts")) execArgv.push("--import", tsxLoaderUrl());
+  return fork(fileURLToPath(entry), args, {
+    execArgv,
+    serialization: "advanced",
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+}
+
+/** tsx's loader, for `node --import` (the package's main export). */
+function tsxLoaderUrl(): string {
+  const manifest = createRequire(import.meta.url).resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(manifest, "utf8")) as { exports: Record<string, unknown> };
+  const entry = typeof pkg.exports["."] === "string" ? pkg.exports["."] : "./dist/loader.mjs";
+  return pathToFileURL(join(dirname(manifest), entry)).href;
 }
 
 /** tsx's ESM register API (its `import` export; require.resolve would give the CommonJS build). */
