@@ -256,6 +256,16 @@ export const OPTIONS = [
     schema: bool(),
   }),
   spec({
+    key: "queryTimeoutMs",
+    env: "BATCHLOG_QUERY_TIMEOUT_MS",
+    flag: "--query-timeout-ms <ms>",
+    default: "30000",
+    description:
+      "a search, stats or live-tail catch-up read not answered by then fails (504); on a file: database the query is stopped",
+    expected: "an integer >= 1",
+    schema: int(1),
+  }),
+  spec({
     key: "maxBatchSize",
     env: "BATCHLOG_MAX_BATCH_SIZE",
     flag: "--max-batch-size <n>",

@@ -269,6 +269,7 @@ const STORAGE_FIELDS: Partial<Record<OptionKey, string>> = {
   storageImplementation: "implementation",
   writerThread: "writerThread",
   readerThread: "readerThread",
+  queryTimeoutMs: "queryTimeoutMs",
   maxBatchSize: "maxBatchSize",
   maxBatchDelayMs: "maxBatchDelayMs",
   queueCapacity: "queueCapacity",

@@ -74,9 +74,24 @@ function handleError(
     if (occurrence !== undefined) {
       request.log.warn({ err: error, route, suppressed: occurrence.suppressed }, "storage unavailable");
     }
+  } else if (mapped.statusCode === 504) {
+    // A query too broad for BATCHLOG_QUERY_TIMEOUT_MS: what was asked is what the operator needs
+    // (without a ?token=), not a stack; throttled, as a dashboard may repeat it every few seconds.
+    const occurrence = throttle.take(`504 ${route}`);
+    if (occurrence !== undefined) {
+      const query = searchParamsWithoutToken(request.url);
+      request.log.warn({ route, query, suppressed: occurrence.suppressed }, "query timed out");
+    }
   } else if (mapped.statusCode >= 500) request.log.error({ err: error, route }, "request failed");
   else request.log.debug({ code: mapped.code, route }, mapped.message);
   // A 503's underlying message can carry driver text: keep it in the log, say something generic.
   const message = mapped.statusCode === 503 ? "storage is unavailable; retry later" : mapped.message;
   return sendError(reply, mapped.statusCode, mapped.code, message, mapped.retryAfterSeconds);
+}
+
+function searchParamsWithoutToken(url: string): string {
+  const at = url.indexOf("?");
+  const params = new URLSearchParams(at === -1 ? "" : url.slice(at + 1));
+  params.delete("token");
+  return params.toString();
 }

@@ -1,4 +1,5 @@
 import {
+  QueryTimeoutError,
   QueueFullError,
   StorageClosedError,
   StorageUnavailableError,
@@ -20,7 +21,8 @@ export interface HttpErrorResponse {
 /**
  * Maps any error from the service to a status: HttpError → its status; ValidationError → 400;
  * QueueFullError → 429 with Retry-After; StorageUnavailableError, StorageClosedError,
- * WriteTimeoutError → 503 with Retry-After; anything else → 500 "internal error".
+ * WriteTimeoutError → 503 with Retry-After; QueryTimeoutError → 504 without Retry-After (the same
+ * query would time out again: it must be narrowed, not retried); anything else → 500 "internal error".
  */
 export function toHttpError(error: unknown): HttpErrorResponse {
   if (error instanceof HttpError)
@@ -41,5 +43,7 @@ export function toHttpError(error: unknown): HttpErrorResponse {
   ) {
     return { statusCode: 503, code: error.code, message: error.message, retryAfterSeconds: 5 };
   }
+  if (error instanceof QueryTimeoutError)
+    return { statusCode: 504, code: error.code, message: error.message };
   return { statusCode: 500, code: "BATCHLOG_INTERNAL", message: "internal error" };
 }

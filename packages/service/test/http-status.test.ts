@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  QueryTimeoutError,
   QueueFullError,
   StorageClosedError,
   StorageUnavailableError,
@@ -26,6 +27,8 @@ describe("toHttpError", () => {
     [new StorageUnavailableError("disk gone"), 503, "BATCHLOG_UNAVAILABLE", 5],
     [new StorageClosedError(), 503, "BATCHLOG_CLOSED", 5],
     [new WriteTimeoutError(30_000, true), 503, "BATCHLOG_WRITE_TIMEOUT", 5],
+    [new QueryTimeoutError(30_000, true), 504, "BATCHLOG_QUERY_TIMEOUT", undefined],
+    [new QueryTimeoutError(30_000, false), 504, "BATCHLOG_QUERY_TIMEOUT", undefined],
   ])("%s → %d %s", (error, statusCode, code, retryAfterSeconds) => {
     const response = toHttpError(error);
     expect(response).toMatchObject({ statusCode, code, message: (error as Error).message });
