@@ -392,14 +392,14 @@ export const reads: Suite = {
     );
     const fieldsIdle = idle.fields!;
     out.notes.push(
-      `fields match (no target) scans log_entries_timestamp_idx newest-first and evaluates json_extract per row until 101 hit: ${fieldsIdle.p50.toFixed(0)} ms p50 for a key matching 0.1% of rows (on the reader thread: it no longer stalls ingestion acknowledgements). Keys listed in \`indexedFields\` get an index (below).`,
+      `fields match (no target) scans log_entries_timestamp_idx newest-first and evaluates json_extract per row until 101 hit: ${fieldsIdle.p50.toFixed(0)} ms p50 for a key matching 0.1% of rows (in a reader process: it does not stall ingestion acknowledgements). Keys listed in \`indexedFields\` get an index (below).`,
     );
     out.figures.ingestRateDuringReads = { kind: "value", unit: "entries/s", value: ingestRate, n: 1 };
     out.data = { entries: size, queryPlans: plans, window: { from: WINDOW_FROM, to: WINDOW_TO } };
     out.notes.push(
       `${size} entries over 7 days (~${Math.round(size / 168)} per hour), realistic mix (70% info, 5% error; ~90-byte messages, ~150-byte fields), FTS on; read through openLogStorage() on a copy of the cached fixture.`,
       `tinybench: ≥ ${ctx.quick ? 5 : 30} samples and ≥ ${ctx.quick ? 100 : 1000} ms per query; p99 of a few dozen samples is close to the max.`,
-      `Under ingestion the store took ${formatRate(ingestRate)} at the same time${ctx.state.sustainableRate === undefined ? "" : ` (the same producers reached ${formatRate(ctx.state.sustainableRate)} without reads in the ceiling suite)`}. Reads run on the storage's reader thread (their own connection, a WAL snapshot: the writer never blocks them, and they never block the event loop that acknowledges commits); on 2 cores they still share the CPU with the main and writer threads, which is what pulls ingestion down.`,
+      `Under ingestion the store took ${formatRate(ingestRate)} at the same time${ctx.state.sustainableRate === undefined ? "" : ` (the same producers reached ${formatRate(ctx.state.sustainableRate)} without reads in the ceiling suite)`}. Reads run in the storage's reader processes (their own connection, a WAL snapshot: the writer never blocks them, and they never block the event loop that acknowledges commits); on 2 cores they still share the CPU with the main and writer threads, which is what pulls ingestion down.`,
       `Query plans: ${all.map((c) => `${c.key}: ${plans[c.key]!.join("; ")}`).join(" | ")}`,
     );
     out.charts = [
