@@ -251,7 +251,8 @@ export const OPTIONS = [
     env: "BATCHLOG_READER_THREAD",
     flag: "--reader-thread <bool>",
     default: "true",
-    description: "read a file: database from a worker thread so slow searches never stall HTTP",
+    description:
+      "read a file: database in reader processes (the name predates them) so slow searches never stall HTTP",
     expected: BOOLEAN,
     schema: bool(),
   }),
