@@ -11,7 +11,7 @@ import type {
   SearchPage,
   SearchQuery,
 } from "../types.js";
-import { ReaderProcess } from "./reader-process.js";
+import { closedError, ReaderProcess } from "./reader-process.js";
 import type { ReaderInit, ReaderRequest } from "./reader-protocol.js";
 
 export interface ProcessReaderOptions {
@@ -217,8 +217,4 @@ function rebuildError(info: ThreadErrorInfo): Error {
     return new ValidationError(info.field, message);
   }
   return new DriverThreadError(info);
-}
-
-function closedError(message: string): Error {
-  return Object.assign(new Error(message), { code: "CLIENT_CLOSED" });
 }

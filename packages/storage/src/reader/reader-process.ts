@@ -91,6 +91,7 @@ export class ReaderProcess {
   }
 }
 
-function closedError(message: string): Error {
+/** The error of a read whose process is gone (code CLIENT_CLOSED, as @libsql/client's own). */
+export function closedError(message: string): Error {
   return Object.assign(new Error(message), { code: "CLIENT_CLOSED" });
 }
