@@ -1,9 +1,10 @@
 // What an operator sees when the server cannot start: one line on stderr saying why, exit 1, no
 // stack trace anywhere, and never a server that starts on a database it cannot write.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { openLogStorage } from "@batchlog/storage";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ChildRun, runMain } from "./helpers/child-server.js";
@@ -18,6 +19,21 @@ afterAll(() => {
 
 // Root may write anything: the server then runs as nobody, for whom the read-only modes hold.
 const asOtherUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+
+/**
+ * As root, nobody must be able to reach the sources it runs: a checkout under a directory only
+ * root may enter (mktemp -d makes 0700 ones) cannot be tested this way, and says so.
+ */
+function whyNobodyCannotRun(): string | undefined {
+  if (asOtherUser === undefined) return undefined;
+  for (let at = fileURLToPath(new URL("..", import.meta.url)); ; at = dirname(at)) {
+    if ((statSync(at).mode & 0o005) !== 0o005) return `${at} is closed to other users`;
+    if (dirname(at) === at) return undefined;
+  }
+}
+const skipAsNobody = whyNobodyCannotRun();
+if (skipAsNobody !== undefined)
+  console.warn(`[start-failures] unwritable-path tests SKIPPED: ${skipAsNobody}`);
 
 async function expectOneLineFailure(run: ChildRun, pattern: RegExp): Promise<void> {
   const { code } = await run.exited;
@@ -48,7 +64,7 @@ describe("starting the server", () => {
     }
   });
 
-  it("Should name a data directory it cannot write", async () => {
+  it.skipIf(skipAsNobody !== undefined)("Should name a data directory it cannot write", async () => {
     const readOnlyDir = join(dir, "read-only-dir");
     mkdirSync(readOnlyDir, { mode: 0o555 });
     chmodSync(readOnlyDir, 0o555);
@@ -61,28 +77,31 @@ describe("starting the server", () => {
     );
   });
 
-  it("Should refuse to start on a database file it may only read, instead of failing every write", async () => {
-    const filesDir = join(dir, "read-only-file");
-    mkdirSync(filesDir, { mode: 0o777 });
-    chmodSync(filesDir, 0o777);
-    const file = join(filesDir, "logs.db");
-    const storage = await openLogStorage({ url: `file:${file}`, diskReserveBytes: 0 });
-    await storage.store({ message: "written before the file became read-only" });
-    await storage.close();
-    chmodSync(file, 0o444);
-    const run = runMain(["--port", "0", "--db-url", `file:${file}`], {}, asOtherUser);
-    const exitedOrListening = await Promise.race([
-      run.exited.then(() => "exited"),
-      new Promise<string>((resolve) =>
-        run.child.stdout?.on("data", () => {
-          if (run.stdout().includes("batchlog is listening")) resolve("listening");
-        }),
-      ),
-    ]);
-    if (exitedOrListening === "listening") run.child.kill("SIGTERM");
-    await expectOneLineFailure(
-      run,
-      new RegExp(`^batchlog: cannot start: .*the file ${file} is not writable`),
-    );
-  });
+  it.skipIf(skipAsNobody !== undefined)(
+    "Should refuse to start on a database file it may only read, instead of failing every write",
+    async () => {
+      const filesDir = join(dir, "read-only-file");
+      mkdirSync(filesDir, { mode: 0o777 });
+      chmodSync(filesDir, 0o777);
+      const file = join(filesDir, "logs.db");
+      const storage = await openLogStorage({ url: `file:${file}`, diskReserveBytes: 0 });
+      await storage.store({ message: "written before the file became read-only" });
+      await storage.close();
+      chmodSync(file, 0o444);
+      const run = runMain(["--port", "0", "--db-url", `file:${file}`], {}, asOtherUser);
+      const exitedOrListening = await Promise.race([
+        run.exited.then(() => "exited"),
+        new Promise<string>((resolve) =>
+          run.child.stdout?.on("data", () => {
+            if (run.stdout().includes("batchlog is listening")) resolve("listening");
+          }),
+        ),
+      ]);
+      if (exitedOrListening === "listening") run.child.kill("SIGTERM");
+      await expectOneLineFailure(
+        run,
+        new RegExp(`^batchlog: cannot start: .*the file ${file} is not writable`),
+      );
+    },
+  );
 });
