@@ -11,7 +11,7 @@ import {
 } from "./errors.js";
 import type { PendingEntry } from "./pending-entry.js";
 import type { StorageMetrics } from "./storage-metrics.js";
-import type { BatchWriter, RowOutcome } from "./writers/batch-writer.js";
+import type { BatchWriter, RowOutcome, WriteResult } from "./writers/batch-writer.js";
 
 type QueueConfig = Pick<
   BatchConfig,
@@ -34,6 +34,13 @@ export interface CommittedBatch {
   committedAt: number;
 }
 
+/** A batch handed to the writer before the one ahead of it was settled (see #sendNextIfFull). */
+interface SentBatch {
+  items: PendingEntry[];
+  started: number;
+  result: Promise<WriteResult>;
+}
+
 interface Waiter {
   items: PendingEntry[];
   resolve: () => void;
@@ -46,7 +53,9 @@ interface Waiter {
  * `maxBatchSize` of them once the batch is full, its oldest entry has waited `maxBatchDelayMs`,
  * or the producers paused while the writer was idle (group commit), writes them in one
  * transaction (one batch in flight: SQLite has a single writer), and settles every entry after
- * COMMIT. Transient failures keep the batch and retry
+ * COMMIT. When a full batch is already waiting at COMMIT, it goes to the writer before the
+ * committed one is settled, so settling (and the producers it wakes) overlaps the next write.
+ * Transient failures keep the batch and retry
  * with exponential backoff and jitter; content failures come back per row from the writer.
  */
 export class InsertQueue {
@@ -61,6 +70,8 @@ export class InsertQueue {
   /** The batch being written or retried. */
   #current: PendingEntry[] = [];
   #inFlight = false;
+  /** The next batch, already with the writer while #current is being settled. */
+  #sent: SentBatch | null = null;
   /** A failed attempt at #current may have committed (writer.failureMayHaveCommitted). */
   #currentMayHaveCommitted = false;
   #waiters: Waiter[] = [];
@@ -100,7 +111,7 @@ export class InsertQueue {
 
   /** Entries queued or being written: everything not yet committed. */
   get depth(): number {
-    return this.#queue.length - this.#head + this.#current.length;
+    return this.#queue.length - this.#head + this.#current.length + (this.#sent?.items.length ?? 0);
   }
 
   get closing(): boolean {
@@ -191,15 +202,19 @@ export class InsertQueue {
 
   async #run(): Promise<void> {
     for (;;) {
-      await this.#nextBatchReady();
-      if (this.#queue.length - this.#head === 0) {
-        if (this.#closing) return;
-        continue;
+      const sent = this.#sent;
+      this.#sent = null;
+      if (sent === null) {
+        await this.#nextBatchReady();
+        if (this.#queue.length - this.#head === 0) {
+          if (this.#closing) return;
+          continue;
+        }
       }
-      const batch = this.#take(this.#config.maxBatchSize);
+      const batch = sent?.items ?? this.#take(this.#config.maxBatchSize);
       this.#current = batch;
       this.#currentMayHaveCommitted = false;
-      await this.#commit();
+      await this.#commit(sent);
       this.#current = [];
       this.#bytes -= sumBytes(batch);
       this.#admitWaiters();
@@ -290,17 +305,20 @@ export class InsertQueue {
     return batch;
   }
 
-  async #commit(): Promise<void> {
+  /** Writes #current until it commits or is given up; `sent` is its first attempt, already started. */
+  async #commit(sent: SentBatch | null): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const live = this.#current.filter((item) => !item.settled);
+      const alreadySent = attempt === 1 ? sent : null;
+      // A sent batch is written whole: entries that timed out meanwhile are in it all the same.
+      const live = alreadySent?.items ?? this.#current.filter((item) => !item.settled);
       this.#current = live;
       if (live.length === 0) return;
-      if (attempt === 1 && this.#abandonedByDrain(live)) return;
-      const started = performance.now();
+      if (attempt === 1 && alreadySent === null && this.#abandonedByDrain(live)) return;
+      const started = alreadySent?.started ?? performance.now();
       this.#inFlight = true;
-      let result: Awaited<ReturnType<BatchWriter["write"]>>;
+      let result: WriteResult;
       try {
-        result = await this.#writer.write(live);
+        result = await (alreadySent?.result ?? this.#writer.write(live));
       } catch (error) {
         result = { ok: false, error: toDriverErrorInfo(error) };
       } finally {
@@ -308,6 +326,7 @@ export class InsertQueue {
       }
       if (result.ok) {
         this.#recovered(attempt);
+        this.#sendNextIfFull();
         const ids = "ids" in result ? result.ids : this.#settleOutcomes(live, result.outcomes);
         const items = "ids" in result ? live : live.filter((_, i) => typeof result.outcomes[i] === "number");
         this.#committed(items, ids, performance.now() - started);
@@ -336,6 +355,28 @@ export class InsertQueue {
       );
       await this.#sleep(this.#backoffMs);
     }
+  }
+
+  /**
+   * Right after a COMMIT, before its entries are settled: if a full batch is already queued, hand
+   * it to the writer now. It would be taken as soon as the loop came back (a full batch does not
+   * wait), so batches are formed exactly as before; only the writer's idle time between them goes.
+   * A writer that runs the transaction on this thread gains nothing and would delay settling.
+   */
+  #sendNextIfFull(): void {
+    if (!this.#writer.writesOffThread || this.#queue.length - this.#head < this.#config.maxBatchSize) return;
+    const items = this.#take(this.#config.maxBatchSize);
+    const started = performance.now();
+    let result: Promise<WriteResult>;
+    try {
+      result = this.#writer.write(items);
+    } catch (error) {
+      result = Promise.resolve({ ok: false, error: toDriverErrorInfo(error) });
+    }
+    // Awaited by the loop within this turn; the no-op handler only keeps a failure from being
+    // reported as unhandled before that.
+    result.catch(() => {});
+    this.#sent = { items, started, result };
   }
 
   /**
@@ -439,6 +480,12 @@ export class InsertQueue {
       if (!item.settled && item.enqueuedAt <= cutoff) {
         this.#metrics.reject("timeout");
         this.#settle(item, new WriteTimeoutError(timeout, withdrawable));
+      }
+    }
+    for (const item of this.#sent?.items ?? []) {
+      if (!item.settled && item.enqueuedAt <= cutoff) {
+        this.#metrics.reject("timeout");
+        this.#settle(item, new WriteTimeoutError(timeout, false));
       }
     }
     while (this.#head < this.#queue.length && this.#queue[this.#head]!.enqueuedAt <= cutoff) {

@@ -94,6 +94,26 @@ describe("concurrency", () => {
     expect(countRowsInFile(url)).toBe(10_000);
   });
 
+  it("hands the next full batch to the writer thread before settling the one that just committed", async () => {
+    const s = await open({ maxBatchSize: 100, maxBatchDelayMs: 1000 });
+    const all = Array.from({ length: 300 }, (_, i) => s.store(msg(i)));
+    // The first id to resolve belongs to batch 1. Hold the event loop right there, inside its
+    // settlement, and watch the file from another connection: batch 2 can only commit meanwhile
+    // if it was already with the writer thread (the old loop sent it after settling).
+    const rowsSeenWhileSettling = await Promise.race(all).then(() => {
+      const deadline = performance.now() + 10_000;
+      let rows = countRowsInFile(url);
+      while (rows < 200 && performance.now() < deadline) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        rows = countRowsInFile(url);
+      }
+      return rows;
+    });
+    expect(rowsSeenWhileSettling).toBe(200);
+    expect(new Set(await Promise.all(all)).size).toBe(300);
+    expect(s.stats().batches).toBe(3);
+  });
+
   it("serves a search from the last committed snapshot while a 5,000-entry batch commits", async () => {
     const s = await open({ maxBatchSize: 5000, maxBatchDelayMs: 0 });
     await s.storeMany([msg(-1), msg(-2)]);

@@ -32,6 +32,12 @@ export interface BatchWriter {
    * times out meanwhile is not withdrawn. False where a failure rolled the transaction back.
    */
   readonly failureMayHaveCommitted: boolean;
+  /**
+   * True when write() hands the batch to another thread or process and returns at once: the
+   * queue then sends the next full batch before settling the last one, so the writer does not sit
+   * idle while the producers react to their ids. False where write() runs the transaction itself.
+   */
+  readonly writesOffThread: boolean;
   write(rows: readonly RowToWrite[]): Promise<WriteResult>;
   /** Deletes at most `chunkSize` rows of the scope, oldest first, in one transaction. */
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number>;

@@ -63,6 +63,7 @@ export interface ClientBatchWriterOptions {
 export class ClientBatchWriter implements BatchWriter {
   /** A lost answer leaves the commit unknown; the retry re-sends the attempt (see WRITE_TOKENS_TABLE). */
   readonly failureMayHaveCommitted = true;
+  readonly writesOffThread = true;
   readonly #client: Client;
   readonly #manageWal: boolean;
   readonly #replica: boolean;

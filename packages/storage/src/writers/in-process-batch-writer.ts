@@ -5,6 +5,7 @@ import { SqliteBatchWriter, type SqliteWriterOptions } from "./sqlite-batch-writ
 /** SqliteBatchWriter on the calling thread (`writerThread: false`): each commit blocks the event loop. */
 export class InProcessBatchWriter implements BatchWriter {
   readonly failureMayHaveCommitted = false;
+  readonly writesOffThread = false;
   readonly #writer: SqliteBatchWriter;
 
   constructor(options: SqliteWriterOptions) {

@@ -23,6 +23,7 @@ type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Om
  */
 export class WorkerBatchWriter implements BatchWriter {
   readonly failureMayHaveCommitted = false;
+  readonly writesOffThread = true;
   readonly #thread: ThreadClient;
 
   private constructor(thread: ThreadClient) {
