@@ -9,7 +9,6 @@ import {
 } from "@batchlog/storage";
 import { PayloadTooLargeError } from "./errors.js";
 import { type ItemIssue, isItemIssue, type ValidEntry } from "./native-entry.js";
-import { replaceNul } from "./nul-text.js";
 import type { ServiceLogger } from "./service-logger.js";
 
 /** Why one item of a request was not stored. */
@@ -172,7 +171,7 @@ function splitCandidates(candidates: Candidate[]) {
   const valid: { index: number; entry: ValidEntry }[] = [];
   candidates.forEach((candidate, index) => {
     if (isItemIssue(candidate)) errors.push({ index, ...candidate, code: "BATCHLOG_VALIDATION" });
-    else valid.push({ index, entry: replaceNul(candidate) });
+    else valid.push({ index, entry: candidate });
   });
   return { ids, errors, valid };
 }

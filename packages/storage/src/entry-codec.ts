@@ -31,7 +31,7 @@ const MAX_ABS_TIMESTAMP_MS = 100 * 365.25 * 24 * 3600 * 1000 + Date.UTC(2000, 0,
 export function encodeEntry(entry: NewLogEntry, limits: EntryLimits, now: number): EncodedRow {
   if (entry === null || typeof entry !== "object") throw new ValidationError("entry", "must be an object");
   if (typeof entry.message !== "string") throw new ValidationError("message", "must be a string");
-  const message = wellFormed(entry.message);
+  const message = storableText(entry.message);
   if (message.length * 3 > limits.maxMessageBytes && Buffer.byteLength(message) > limits.maxMessageBytes) {
     throw new ValidationError("message", `longer than ${limits.maxMessageBytes} bytes`);
   }
@@ -80,17 +80,22 @@ function encodeSource(value: unknown): string {
   if (value.length === 0 || value.length > MAX_SOURCE_CHARS) {
     throw new ValidationError("source", `must be 1–${MAX_SOURCE_CHARS} characters`);
   }
-  return wellFormed(value);
+  return storableText(value);
 }
 
 /**
- * Lone UTF-16 surrogates become U+FFFD, as the driver's UTF-8 conversion would do for a bound
- * parameter. Needed because batches reach SQLite as one JSON text: JSON.stringify writes a lone
- * surrogate as a `\ud800` escape, which SQLite's JSON decoder turns into invalid UTF-8 that the
- * driver cannot read back.
+ * Text as SQLite and the driver can give it back, with U+FFFD where a character could not be kept:
+ * - a lone UTF-16 surrogate, as the driver's UTF-8 conversion would do for a bound parameter.
+ *   Needed because batches reach SQLite as one JSON text: JSON.stringify writes a lone surrogate
+ *   as a `\ud800` escape, which SQLite's JSON decoder turns into invalid UTF-8 that the driver
+ *   cannot read back;
+ * - U+0000: SQLite keeps it inside a TEXT value, but the driver reads text only up to it, so
+ *   "a\u0000b" was acknowledged and then read back (and indexed) as "a". (`fields` are JSON, where
+ *   a NUL is the escape `\u0000` and comes back as sent.)
  */
-function wellFormed(s: string): string {
-  return s.isWellFormed() ? s : s.toWellFormed();
+function storableText(s: string): string {
+  const wellFormed = s.isWellFormed() ? s : s.toWellFormed();
+  return wellFormed.includes("\u0000") ? wellFormed.replaceAll("\u0000", "\uFFFD") : wellFormed;
 }
 
 function encodeFields(value: unknown, maxBytes: number): string | null {

@@ -107,12 +107,14 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       expect(entries[2]!.timestamp.toISOString()).toBe("2026-11-26T10:00:00.123Z");
     });
 
-    it("keeps any text exactly, and stores lone UTF-16 surrogates as U+FFFD", async () => {
+    it("keeps any text exactly, and stores lone UTF-16 surrogates and NUL in message and source as U+FFFD", async () => {
       const s = await open();
       const texts = ['quote " backslash \\ tab \t newline \n', "emoji 😀 é ß 漢字 \u2028", '{"not":"json'];
       const ids = await s.storeMany([
         ...texts.map((message, i) => ({ message, source: `src-${i} "q" \\`, fields: { text: message } })),
         { message: "lone \ud800 high", source: "s\udc00", fields: { k: "v\ud800" } },
+        // the driver reads text only up to a NUL: kept whole, this would come back as "nul "
+        { message: "nul \u0000 inside", source: "\u0000s", fields: { k: "v\u0000w" } },
       ]);
       const byId = new Map((await s.search({})).entries.map((e) => [e.id, e]));
       texts.forEach((message, i) => {
@@ -123,6 +125,13 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         });
       });
       expect(byId.get(ids[3]!)).toMatchObject({ message: "lone \ufffd high", source: "s\ufffd" });
+      expect(byId.get(ids[4]!)).toMatchObject({
+        message: "nul \ufffd inside",
+        source: "\ufffds",
+        fields: { k: "v\u0000w" },
+      });
+      const [found] = (await s.search({ q: "inside" })).entries;
+      expect(found?.id).toBe(ids[4]);
     });
 
     it.each([

@@ -8,11 +8,11 @@ afterAll(() => temp.cleanup());
 
 /**
  * Entries that pass store()'s own validation and are refused by the database itself:
- * - `source` starting with NUL: JavaScript counts 4 characters, SQLite's length() stops at the
- *   NUL and counts 0, so CHECK log_entries_source_check fails;
+ * - a source a policy trigger refuses (RAISE(ABORT) naming the source);
  * - `fields` nested 1,500 deep: valid JSON for JSON.stringify, beyond SQLite's JSON depth limit
  *   (1,000), so json_valid() is false and CHECK log_entries_fields_check fails;
- * - a message a policy trigger refuses (RAISE(ABORT), created on the file by another connection).
+ * - a message a policy trigger refuses (RAISE(ABORT); both triggers are created on the file by
+ *   another connection).
  */
 const deepFields = (): Record<string, unknown> => {
   let value: Record<string, unknown> = { leaf: true };
@@ -20,7 +20,7 @@ const deepFields = (): Record<string, unknown> => {
   return value;
 };
 const BAD: { field: string; entry: (i: number) => NewLogEntry }[] = [
-  { field: "source", entry: (i) => ({ source: "\u0000bad", message: `bad-${i}` }) },
+  { field: "source", entry: (i) => ({ source: "REJECT-SOURCE", message: `bad-${i}` }) },
   { field: "fields", entry: (i) => ({ message: `bad-${i}`, fields: deepFields() }) },
   { field: "message", entry: (i) => ({ message: `REJECT-ME bad-${i}` }) },
 ];
@@ -35,6 +35,11 @@ describe("a batch that fails for its content", () => {
         db.exec(`CREATE TRIGGER reject_policy BEFORE INSERT ON log_entries
           WHEN substr(new.message, 1, 9) = 'REJECT-ME'
           BEGIN SELECT RAISE(ABORT, 'message refused by policy trigger'); END`),
+      );
+      inspect(path, (db) =>
+        db.exec(`CREATE TRIGGER reject_source BEFORE INSERT ON log_entries
+          WHEN new.source = 'REJECT-SOURCE'
+          BEGIN SELECT RAISE(ABORT, 'source refused by policy trigger'); END`),
       );
       const positions = new Set<number>();
       while (positions.size < 3) positions.add(Math.floor(Math.random() * 1000));
