@@ -130,7 +130,7 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         source: "\ufffds",
         fields: { k: "v\u0000w" },
       });
-      const [found] = (await s.search({ q: "inside" })).entries;
+      const [found] = (await s.search({ text: "inside" })).entries;
       expect(found?.id).toBe(ids[4]);
     });
 

@@ -1,5 +1,5 @@
 import type { CursorPosition } from "../cursor.js";
-import { QueryTimeoutError, ValidationError } from "../errors.js";
+import { QueryTimeoutError, StorageUnavailableError, ValidationError } from "../errors.js";
 import type { LogReads } from "../log-reader.js";
 import { DriverThreadError, type ThreadErrorInfo } from "../threads/thread-protocol.js";
 import type {
@@ -189,10 +189,9 @@ export class ProcessLogReader implements LogReads {
         (value) => this.#settle(read, () => read.resolve(value)),
         (error: Error) => {
           // a process that died (not killed for a timeout: that slot was already emptied) is replaced
-          if ((error as { code?: string }).code === "CLIENT_CLOSED" && slot.process === process) {
-            slot.process = null;
-          }
-          this.#settle(read, () => read.reject(error));
+          const died = (error as { code?: string }).code === "CLIENT_CLOSED" && slot.process === process;
+          if (died) slot.process = null;
+          this.#settle(read, () => read.reject(died && !this.#closed ? readerDied(error) : error));
         },
       )
       .finally(() => {
@@ -217,4 +216,17 @@ function rebuildError(info: ThreadErrorInfo): Error {
     return new ValidationError(info.field, message);
   }
   return new DriverThreadError(info);
+}
+
+/**
+ * The process running this read died under it (the OOM killer, a crash): the database is fine and
+ * the next read starts a new process, so the caller may retry (503), not a server bug (500).
+ */
+function readerDied(error: Error): StorageUnavailableError {
+  return new StorageUnavailableError(
+    `${error.message} while running this read; retry it (a new reader process starts)`,
+    {
+      cause: error,
+    },
+  );
 }
