@@ -1,7 +1,8 @@
-import { statSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
 import Database from "libsql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { QueryTimeoutError } from "../src/errors.js";
+import { QueryTimeoutError, StorageUnavailableError } from "../src/errors.js";
 import { openLogStorage } from "../src/index.js";
 import type { LogStorage, SearchQuery } from "../src/types.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
@@ -45,6 +46,27 @@ async function timed<T>(work: Promise<T>): Promise<{ value: T | undefined; error
   } catch (error) {
     return { value: undefined, error, ms: performance.now() - started };
   }
+}
+
+/** Reader processes (children of this one) that have used more than 100 ms of CPU. */
+function busyReaderPids(): number[] {
+  let children: string;
+  try {
+    children = execFileSync("pgrep", ["-P", String(process.pid), "-f", "reader-process-entry"], {
+      encoding: "utf8",
+    });
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+  return children
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      // /proc/<pid>/stat: utime and stime (fields 14 and 15) in clock ticks of 10 ms
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return Number(fields[11]) + Number(fields[12]) > 10;
+    });
 }
 
 function walBytes(): number {
@@ -118,6 +140,25 @@ describe("queryTimeoutMs with reader processes (readerThread)", () => {
     console.log(
       `fast reads during a slow query: max ${Math.max(...fast.map((f) => f.ms)).toFixed(1)} ms (timeout ${TIMEOUT_MS} ms)`,
     );
+  });
+
+  it("a reader process killed from outside (the OOM killer) fails its read as retryable, and the next read works", async () => {
+    const slow = timed(storage.search(slowQuery));
+    let readers: number[] = [];
+    const deadline = performance.now() + TIMEOUT_MS / 2;
+    // the slow read's process is the one busy on the CPU; each reader is a child of this process
+    while (readers.length === 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      readers = busyReaderPids();
+    }
+    expect(readers).toHaveLength(1);
+    process.kill(readers[0]!, "SIGKILL");
+    const { error, ms } = await slow;
+    expect(ms).toBeLessThan(TIMEOUT_MS);
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect((error as StorageUnavailableError).code).toBe("BATCHLOG_UNAVAILABLE");
+    expect((error as Error).message).toMatch(/reader process exited \(SIGKILL\); retry the read/);
+    expect((await storage.getRecent(1)).length).toBe(1);
   });
 
   it("reads queued behind timed-out queries run on new processes or fail clearly, never hang; the writer carries on", async () => {

@@ -189,8 +189,9 @@ export class ProcessLogReader implements LogReads {
         (value) => this.#settle(read, () => read.resolve(value)),
         (error: Error) => {
           // a process that died (not killed for a timeout: that slot was already emptied) is replaced
-          const died = (error as { code?: string }).code === "CLIENT_CLOSED" && slot.process === process;
-          if (died) slot.process = null;
+          const died = (error as { code?: string }).code === "CLIENT_CLOSED";
+          if (died && slot.process === process) slot.process = null;
+          // (a read killed for its timeout is settled already: this changes nothing for it)
           this.#settle(read, () => read.reject(died && !this.#closed ? readerDied(error) : error));
         },
       )
@@ -223,10 +224,7 @@ function rebuildError(info: ThreadErrorInfo): Error {
  * the next read starts a new process, so the caller may retry (503), not a server bug (500).
  */
 function readerDied(error: Error): StorageUnavailableError {
-  return new StorageUnavailableError(
-    `${error.message} while running this read; retry it (a new reader process starts)`,
-    {
-      cause: error,
-    },
-  );
+  return new StorageUnavailableError(`${error.message}; retry the read (a new reader process starts)`, {
+    cause: error,
+  });
 }
