@@ -114,6 +114,24 @@ describe("concurrency", () => {
     expect(s.stats().batches).toBe(3);
   });
 
+  it("keeps less than half a batch back until the committed one is settled, to merge with what its callers add", async () => {
+    const s = await open({ maxBatchSize: 100, maxBatchDelayMs: 1000 });
+    const first = Array.from({ length: 140 }, (_, i) => s.store(msg(i)));
+    let more: Promise<number>[] = [];
+    const rowsSeenWhileSettling = await Promise.race(first).then(() => {
+      // batch 1 (100) committed; 40 wait. Were they sent now, they would commit within this wait.
+      const until = performance.now() + 500;
+      while (performance.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      const rows = countRowsInFile(url);
+      // what the settled callers would add next joins the 40 in one batch
+      more = Array.from({ length: 60 }, (_, i) => s.store(msg(1000 + i)));
+      return rows;
+    });
+    expect(rowsSeenWhileSettling).toBe(100);
+    await Promise.all([...first, ...more]);
+    expect(s.stats().batches).toBe(2);
+  });
+
   it("serves a search from the last committed snapshot while a 5,000-entry batch commits", async () => {
     const s = await open({ maxBatchSize: 5000, maxBatchDelayMs: 0 });
     await s.storeMany([msg(-1), msg(-2)]);
