@@ -42,10 +42,12 @@ export interface LogReads {
 export class LogReader implements LogReads {
   readonly #db: ReadDb;
   readonly #fullText: () => boolean;
+  readonly #skippedCountWindow: number;
 
-  constructor(db: ReadDb, fullText: () => boolean) {
+  constructor(db: ReadDb, fullText: () => boolean, skippedCountWindow: number) {
     this.#db = db;
     this.#fullText = fullText;
+    this.#skippedCountWindow = skippedCountWindow;
   }
 
   /**
@@ -109,6 +111,11 @@ export class LogReader implements LogReads {
    * The newest `limit` matches committed after `afterId`, in commit order, and how many older
    * ones did not fit (counted only then: a live tail reports them as dropped, as it does for a
    * slow client). Ids are assigned in commit order, so "after" is simply a higher id.
+   *
+   * The older ones are counted among the `skippedCountWindow` entries committed just before the
+   * returned ones, not back to `afterId`: a client resuming from an old id would otherwise cost a
+   * count over everything since (seconds at tens of millions of rows, for every EventSource
+   * reconnecting after a restart). Past the window `skipped` is a lower bound, and says so.
    */
   async committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter> {
     const { afterId, limit: rawLimit, ...filters } = query;
@@ -116,25 +123,36 @@ export class LogReader implements LogReads {
     if (!Number.isSafeInteger(afterId) || afterId < 0) {
       throw new ValidationError("afterId", "must be an entry id (an integer >= 0)");
     }
-    const conditions = [...this.#conditions(filters), gt(logEntries.id, afterId)];
     const rows = await this.#db
       .select()
       .from(logEntries)
-      .where(and(...conditions))
+      .where(and(...this.#conditions(filters), gt(logEntries.id, afterId)))
       .orderBy(desc(logEntries.id))
       .limit(limit + 1)
       .catch(queryErrorHandler(filters));
     const kept = rows.slice(0, limit);
     const oldestKept = kept.at(-1);
-    let skipped = 0;
-    if (rows.length > limit && oldestKept !== undefined) {
-      const [counted] = await this.#db
-        .select({ n: sql<number>`count(*)` })
-        .from(logEntries)
-        .where(and(...conditions, lt(logEntries.id, oldestKept.id)));
-      skipped = Number(counted?.n ?? 0);
+    if (rows.length <= limit || oldestKept === undefined) {
+      return { entries: kept.reverse().map(decodeRow), skipped: 0, skippedIsLowerBound: false };
     }
-    return { entries: kept.reverse().map(decodeRow), skipped };
+    const from = Math.max(afterId + 1, oldestKept.id - this.#skippedCountWindow);
+    // the same bounds inside the full-text subquery: it reads only the window's matches
+    const window = [sql`rowid >= ${from}`, sql`rowid < ${oldestKept.id}`];
+    const [counted] = await this.#db
+      .select({ n: sql<number>`count(*)` })
+      .from(logEntries)
+      .where(
+        and(
+          ...this.#conditions(filters, false, window),
+          gte(logEntries.id, from),
+          lt(logEntries.id, oldestKept.id),
+        ),
+      );
+    return {
+      entries: kept.reverse().map(decodeRow),
+      skipped: Number(counted?.n ?? 0),
+      skippedIsLowerBound: from > afterId + 1,
+    };
   }
 
   async close(): Promise<void> {}
@@ -209,12 +227,17 @@ export class LogReader implements LogReads {
       throw new ValidationError("text", "full-text search is disabled (fullText: false)");
   }
 
-  /** `textByTime`: keep SQLite from driving the query from the FTS matches (see #commonTerm). */
-  #conditions(query: Filters, textByTime = false): SQL[] {
+  /**
+   * `textByTime`: keep SQLite from driving the query from the FTS matches (see #commonTerm).
+   * `matchBounds`: rowid conditions for the FTS subquery, which otherwise reads every match of
+   * the term in the table, whatever bounds the outer query has on the id.
+   */
+  #conditions(query: Filters, textByTime = false, matchBounds: SQL[] = []): SQL[] {
     const conditions: SQL[] = [];
     if (hasText(query)) {
       this.#checkFullText();
-      const matches = sql`(SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text})`;
+      const bounds = matchBounds.map((bound) => sql` AND ${bound}`);
+      const matches = sql`(SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ${query.text}${sql.join(bounds)})`;
       // unary + makes the id column unusable as an index key, so the planner walks by time instead
       conditions.push(
         textByTime ? sql`+${logEntries.id} IN ${matches}` : sql`${logEntries.id} IN ${matches}`,

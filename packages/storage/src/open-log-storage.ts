@@ -66,10 +66,18 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
 /** Nothing to open yet: a reader process starts with the first read. */
 function createReader(config: BatchConfig, opened: OpenedDatabase, local: boolean): LogReads {
   if (!local || opened.path === null || !config.readerThread) {
-    return new DeadlineReads(new LogReader(opened.db, () => config.fullText), config.queryTimeoutMs);
+    return new DeadlineReads(
+      new LogReader(opened.db, () => config.fullText, config.skippedCountWindow),
+      config.queryTimeoutMs,
+    );
   }
   return new ProcessLogReader(
-    { path: opened.path, pragmas: connectionPragmas(config), fullText: config.fullText },
+    {
+      path: opened.path,
+      pragmas: connectionPragmas(config),
+      fullText: config.fullText,
+      skippedCountWindow: config.skippedCountWindow,
+    },
     { queryTimeoutMs: config.queryTimeoutMs, processes: READER_PROCESSES },
   );
 }

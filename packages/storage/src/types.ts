@@ -64,8 +64,13 @@ export interface CommittedAfterQuery extends Omit<SearchQuery, "limit" | "cursor
 export interface CommittedAfter {
   /** The newest `limit` matching entries committed after `afterId`, in commit order (id ascending). */
   entries: LogEntry[];
-  /** Older matching entries committed after `afterId` that did not fit in `limit`. */
+  /**
+   * Older matching entries committed after `afterId` that did not fit in `limit`, counted among
+   * at most `skippedCountWindow` entries committed just before `entries`.
+   */
   skipped: number;
+  /** Entries older than that window were not examined: `skipped` is at least this many, maybe more. */
+  skippedIsLowerBound: boolean;
 }
 
 export interface BucketCount {

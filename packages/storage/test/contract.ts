@@ -160,8 +160,8 @@ export function describeStorageContract(name: string, backend: ContractBackend):
     });
 
     describe("search", () => {
-      const seed = async () => {
-        const s = await open();
+      const seed = async (config?: BatchConfigInput) => {
+        const s = await open(config);
         await s.storeMany(Array.from({ length: 60 }, (_, i) => entry(i)));
         await s.storeMany([
           entry(100, { message: "payment declined by upstream gateway", level: "error", source: "billing" }),
@@ -372,8 +372,40 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(newest.entries.map((e) => e.id)).toEqual(late);
         // errors and fatals after id 10 but the two returned: 13 of ids 11–60 (i = 11, 15 … 59), 61, 62
         expect(newest.skipped).toBe(13 + 2);
+        expect(newest.skippedIsLowerBound).toBe(false);
         await expect(s.committedAfter({ afterId: -1, limit: 5 })).rejects.toBeInstanceOf(ValidationError);
         await expect(s.committedAfter({ afterId: 0, limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+      });
+
+      it("counts the skipped entries among at most skippedCountWindow entries before those returned, and says when the figure is a lower bound", async () => {
+        const s = await seed({ skippedCountWindow: 10 });
+        await s.storeMany([
+          entry(-5, { message: "payment late one", level: "error" }),
+          entry(-6, { message: "payment late two", level: "error" }),
+        ]);
+        // ids 1–65; returned: 61–65; counted: the 10 ids 51–60 of the 60 older ones
+        expect(await s.committedAfter({ afterId: 0, limit: 5 })).toMatchObject({
+          skipped: 10,
+          skippedIsLowerBound: true,
+        });
+        // the window reaches afterId + 1 exactly (ids 54–63): the count is exact
+        const exact = await s.committedAfter({ afterId: 53, limit: 2 });
+        expect(exact.entries.map((e) => e.id)).toEqual([64, 65]);
+        expect(exact).toMatchObject({ skipped: 10, skippedIsLowerBound: false });
+        // one id short of it (id 53 is not examined)
+        expect(await s.committedAfter({ afterId: 52, limit: 2 })).toMatchObject({
+          skipped: 10,
+          skippedIsLowerBound: true,
+        });
+        // filtered: only the window's matches (errors and fatals among ids 54–63: 56, 60, 61, 63 of 15)
+        expect(await s.committedAfter({ afterId: 10, minLevel: "error", limit: 2 })).toMatchObject({
+          skipped: 4,
+          skippedIsLowerBound: true,
+        });
+        // full text: the window bounds the term's matches too ("request" in ids 1–60; 60 returned)
+        const text = await s.committedAfter({ afterId: 0, text: "request", limit: 1 });
+        expect(text.entries.map((e) => e.id)).toEqual([60]);
+        expect(text).toMatchObject({ skipped: 10, skippedIsLowerBound: true });
       });
 
       it("returns recent entries newest first", async () => {

@@ -61,7 +61,7 @@ describe("reader process (readerThread)", () => {
 
   it("starts with the first read, answers in order, rebuilds ValidationErrors, and restarts after a crash", async () => {
     const reader = new ProcessLogReader(
-      { path: temp.path("reads.db"), pragmas: [], fullText: true },
+      { path: temp.path("reads.db"), pragmas: [], fullText: true, skippedCountWindow: 100_000 },
       { queryTimeoutMs: 30_000, processes: 1 },
     );
     try {

@@ -22,7 +22,7 @@ let sent: Promise<void> = Promise.resolve();
 serveThread(
   async () => {
     const connection = openNativeReadDb(init.path, init.pragmas);
-    return { connection, reader: new LogReader(connection.db, () => init.fullText) };
+    return { connection, reader: new LogReader(connection.db, () => init.fullText, init.skippedCountWindow) };
   },
   ({ connection, reader }, message) => {
     const request = message as unknown as ReaderRequest;

@@ -4,6 +4,7 @@ export interface ReaderInit {
   path: string;
   pragmas: string[];
   fullText: boolean;
+  skippedCountWindow: number;
 }
 
 export type ReaderRequest =
