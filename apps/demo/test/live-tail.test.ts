@@ -71,6 +71,34 @@ describe("GET /api/logs/tail", () => {
     expect(bad.body).toMatchObject({ code: "BATCHLOG_BAD_REQUEST" });
   });
 
+  it("Should say in the dropped event when a resume's count of the skipped entries stopped at the storage's window", async () => {
+    const own = await startTestServer({ BATCHLOG_TAIL_MAX_BUFFERED: "5" }, {}, { skippedCountWindow: 10 });
+    try {
+      const posted = await postJson(
+        own.url,
+        "/api/logs",
+        Array.from({ length: 30 }, (_, i) => ({ message: `entry ${i}` })),
+      );
+      const ids = posted.body.ids as number[];
+      const resume = async (afterId: number) => {
+        const stream = await openSse(`${own.url}/api/logs/tail`, { "last-event-id": String(afterId) });
+        await stream.waitFor((events) => events.length >= 6);
+        stream.close();
+        return stream.events;
+      };
+      // the 5 newest are replayed; of the 24 older ones only the 10 before them are counted
+      const old = await resume(0);
+      expect(old[0]).toMatchObject({ event: "dropped" });
+      expect(JSON.parse(old[0]!.data)).toEqual({ dropped: 10, atLeast: true });
+      expect(old.slice(1).map((e) => e.id)).toEqual(ids.slice(25).map(String));
+      // the window reaches the resume point: the figure is exact, and the flag is absent
+      const recent = await resume(ids[14]!);
+      expect(JSON.parse(recent[0]!.data)).toEqual({ dropped: 10 });
+    } finally {
+      await own.dispose();
+    }
+  });
+
   it("Should send heartbeat comments", async () => {
     const stream = await openSse(`${base}/api/logs/tail`);
     await eventually(

@@ -1,4 +1,4 @@
-import type { LogEntry, LogStorage } from "@batchlog/storage";
+import type { CommittedAfter, LogEntry, LogStorage } from "@batchlog/storage";
 import type { ServiceLogger } from "./service-logger.js";
 import { compileTailFilter, type TailFilter } from "./tail-filter.js";
 
@@ -11,7 +11,8 @@ export interface SubscribeOptions {
   /**
    * Resume after this entry id (an SSE client's Last-Event-ID): the matching entries committed
    * since are delivered first, then the live ones, each once, in commit order. Past `maxBuffered`
-   * of them the oldest are dropped and counted, as for a slow subscriber.
+   * of them the oldest are dropped and counted, as for a slow subscriber (counted back only as far
+   * as the storage's `skippedCountWindow`: see `droppedIsLowerBound()`).
    */
   afterId?: number;
 }
@@ -28,6 +29,11 @@ export interface TailSubscription {
   unsubscribe(): void;
   /** Entries dropped so far because the buffer was full. */
   dropped(): number;
+  /**
+   * `dropped()` is a lower bound: it includes a resume's count of the entries it skipped, and
+   * that count stopped at the storage's window (`skippedIsLowerBound`).
+   */
+  droppedIsLowerBound(): boolean;
   /** Entries waiting to be delivered. */
   buffered(): number;
   pause(): void;
@@ -52,6 +58,7 @@ class Subscriber implements TailSubscription {
   #paused = false;
   #scheduled = false;
   #dropped = 0;
+  #droppedIsLowerBound = false;
   #buffer: LogEntry[] = [];
   #head = 0;
   readonly #matches: (entry: LogEntry) => boolean;
@@ -93,10 +100,10 @@ class Subscriber implements TailSubscription {
 
   /**
    * The entries committed after the resume point, oldest first, and how many older ones did not
-   * fit; live entries that arrived meanwhile and are among them (a commit both read and notified)
-   * are not repeated.
+   * fit (at least, when `skippedIsLowerBound`); live entries that arrived meanwhile and are among
+   * them (a commit both read and notified) are not repeated.
    */
-  catchUp(history: readonly LogEntry[], skipped: number): void {
+  catchUp({ entries: history, skipped, skippedIsLowerBound }: CommittedAfter): void {
     this.#catchingUp = false;
     if (this.closed) return;
     const newestRead = history.at(-1)?.id ?? Number.NEGATIVE_INFINITY;
@@ -104,6 +111,7 @@ class Subscriber implements TailSubscription {
     this.#buffer = [...history, ...live];
     this.#head = 0;
     this.#dropped += skipped;
+    this.#droppedIsLowerBound ||= skippedIsLowerBound;
     this.#dropOldest();
     this.#schedule();
   }
@@ -153,6 +161,10 @@ class Subscriber implements TailSubscription {
     return this.#dropped;
   }
 
+  droppedIsLowerBound(): boolean {
+    return this.#droppedIsLowerBound;
+  }
+
   buffered(): number {
     return this.#buffer.length - this.#head;
   }
@@ -199,7 +211,7 @@ export class LiveTail {
       subscriber.caughtUp = this.#storage
         .committedAfter({ ...filter, afterId, limit: Math.min(maxBuffered, MAX_HISTORY) })
         .then(
-          ({ entries, skipped }) => subscriber.catchUp(entries, skipped),
+          (missed) => subscriber.catchUp(missed),
           (error: unknown) => {
             subscriber.unsubscribe();
             this.#logger.error({ err: error }, "live-tail resume could not read the missed entries");

@@ -2,7 +2,8 @@
 // data = the entry as JSON), filtered like a search, with heartbeat comments. A client that
 // reconnects with Last-Event-ID (EventSource does) first gets the entries committed meanwhile.
 // A client that reads too slowly is paused on backpressure and loses the oldest entries beyond its
-// buffer, reported in a `dropped` event; the server's memory stays bounded.
+// buffer, reported in a `dropped` event; the server's memory stays bounded. A resume from an old
+// id counts what it skipped only back to the storage's window: that event says `"atLeast": true`.
 import { BadRequestError, type LogService, type TailFilter } from "@batchlog/service";
 import type { LogEntry } from "@batchlog/storage";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -59,6 +60,7 @@ export async function tailRoutes(
     if (streams.size >= maxClients) return busy();
     const res = reply.raw;
     let reported = 0;
+    let reportedLowerBound = false;
     // Subscribed before the 200 so that a filter the tail cannot compile is still an error answer;
     // entries are delivered on a later macrotask, after the headers below.
     const subscription = service.subscribe(
@@ -67,8 +69,12 @@ export async function tailRoutes(
         let chunk = "";
         const dropped = subscription.dropped();
         if (dropped > reported) {
-          chunk += `event: dropped\ndata: ${JSON.stringify({ dropped: dropped - reported })}\n\n`;
+          // a resume's count stopped at the storage's window: this event's figure is "at least"
+          const atLeast = subscription.droppedIsLowerBound() && !reportedLowerBound;
+          const data = { dropped: dropped - reported, ...(atLeast && { atLeast: true }) };
+          chunk += `event: dropped\ndata: ${JSON.stringify(data)}\n\n`;
           reported = dropped;
+          reportedLowerBound ||= atLeast;
         }
         for (const entry of entries) chunk += sseEvent(entry);
         if (!res.write(chunk)) {

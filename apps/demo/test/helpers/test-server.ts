@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LogEntry } from "@batchlog/storage";
-import { loadConfig } from "../../src/config.js";
+import { type Config, loadConfig } from "../../src/config.js";
 import { type RunningServer, type StartOptions, startServer } from "../../src/server.js";
 
 export interface TestServer extends RunningServer {
@@ -13,9 +13,11 @@ export interface TestServer extends RunningServer {
   dispose(): Promise<void>;
 }
 
+/** `storage`: storage options the environment does not set (a small `skippedCountWindow`). */
 export async function startTestServer(
   env: Record<string, string> = {},
   options: StartOptions = {},
+  storage: Partial<Config["storage"]> = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "batchlog-demo-test-"));
   const dbUrl = `file:${join(dir, "batchlog.db")}`;
@@ -28,7 +30,7 @@ export async function startTestServer(
     BATCHLOG_MAX_BATCH_DELAY_MS: "2",
     ...env,
   });
-  const server = await startServer(config, options);
+  const server = await startServer({ ...config, storage: { ...config.storage, ...storage } }, options);
   return {
     ...server,
     dir,

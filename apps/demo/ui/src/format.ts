@@ -83,6 +83,26 @@ export function formatDuration(ms: number): string {
 export const compact = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : n.toLocaleString("en-US");
 
+/**
+ * A live tail's `dropped` event: how many entries the server could not send, and whether that is
+ * a lower bound (a resume counts what it skipped only back to a window of entries). Null if it is
+ * not one.
+ */
+export function parseDropped(data: string): { dropped: number; atLeast: boolean } | null {
+  try {
+    const value = JSON.parse(data) as { dropped?: unknown; atLeast?: unknown };
+    if (typeof value?.dropped !== "number" || !Number.isFinite(value.dropped)) return null;
+    return { dropped: value.dropped, atLeast: value.atLeast === true };
+  } catch {
+    return null;
+  }
+}
+
+/** "1,234 skipped", or "100,000+ skipped" when the count is a lower bound. */
+export function formatSkipped(n: number, atLeast: boolean): string {
+  return `${n.toLocaleString("en-US")}${atLeast ? "+" : ""} skipped`;
+}
+
 /** Value for <input type="datetime-local">, in the zone the page shows times in (local or UTC). */
 export function toTimeInput(ms: number): string {
   const d = parts(ms);

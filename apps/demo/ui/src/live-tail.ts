@@ -1,5 +1,6 @@
 // Live tail over Server-Sent Events (GET /api/logs/tail): connect, reconnect, pause with a bounded buffer.
 import { getJson, HttpError, type LogEntry, type Readiness } from "./api";
+import { formatSkipped, parseDropped } from "./format";
 
 const FLUSH_MS = 50;
 
@@ -34,6 +35,8 @@ export class LiveTail {
   private pending: LogEntry[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private dropped = 0;
+  /** Some of `dropped` was counted only up to the server's window: the figure is "at least". */
+  private droppedAtLeast = false;
   private readonly handle = (ev: MessageEvent) => this.receive(ev);
 
   constructor(private readonly o: LiveTailOptions) {
@@ -101,12 +104,11 @@ export class LiveTail {
 
   /** The server dropped entries this client read too slowly to receive. */
   private readonly onDropped = (ev: MessageEvent) => {
-    try {
-      this.dropped += Number((JSON.parse(ev.data) as { dropped?: number }).dropped ?? 0);
-    } catch {
-      return;
-    }
-    this.status(`streaming · ${this.dropped.toLocaleString("en-US")} skipped (too fast to show)`);
+    const event = parseDropped(ev.data);
+    if (event === null) return;
+    this.dropped += event.dropped;
+    this.droppedAtLeast ||= event.atLeast;
+    this.status(`streaming · ${formatSkipped(this.dropped, this.droppedAtLeast)} (too fast to show)`);
   };
 
   private open() {
@@ -167,6 +169,7 @@ export class LiveTail {
     this.tickTimer = this.reconnectTimer = this.flushTimer = null;
     this.pending = [];
     this.dropped = 0;
+    this.droppedAtLeast = false;
     this.o.liveButton.dataset.state = "off";
   }
 

@@ -1,7 +1,15 @@
 // The web UI's time labels (pure functions of src/format.ts), in UTC so the test does not
 // depend on the machine's time zone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatRangeEnd, formatTime, highlightSpans, searchTerms, setUtc } from "../src/format";
+import {
+  formatRangeEnd,
+  formatSkipped,
+  formatTime,
+  highlightSpans,
+  parseDropped,
+  searchTerms,
+  setUtc,
+} from "../src/format";
 
 const NOW = Date.parse("2026-11-27T12:00:00.000Z");
 
@@ -45,5 +53,18 @@ describe("search highlighting", () => {
 
   it("marks nothing for operators or syntax", () => {
     expect(marked("AND OR NOT", "a AND NOT b")).toEqual([]);
+  });
+});
+
+describe("live tail dropped events", () => {
+  it("shows a count the server capped as a lower bound, and an exact one as it is", () => {
+    const capped = parseDropped('{"dropped":100000,"atLeast":true}');
+    expect(capped).toEqual({ dropped: 100000, atLeast: true });
+    expect(formatSkipped(capped!.dropped, capped!.atLeast)).toBe("100,000+ skipped");
+    const exact = parseDropped('{"dropped":1234}');
+    expect(exact).toEqual({ dropped: 1234, atLeast: false });
+    expect(formatSkipped(exact!.dropped, exact!.atLeast)).toBe("1,234 skipped");
+    expect(parseDropped("not json")).toBeNull();
+    expect(parseDropped('{"dropped":"many"}')).toBeNull();
   });
 });
