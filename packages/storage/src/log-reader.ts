@@ -126,7 +126,9 @@ export class LogReader implements LogReads {
     const rows = await this.#db
       .select()
       .from(logEntries)
-      .where(and(...this.#conditions(filters), gt(logEntries.id, afterId)))
+      // the bound inside the full-text subquery too: without it the subquery read every match of
+      // the term in the table, even for a client resuming a moment later (3M rows: 218 vs 8 ms)
+      .where(and(...this.#conditions(filters, false, [sql`rowid > ${afterId}`]), gt(logEntries.id, afterId)))
       .orderBy(desc(logEntries.id))
       .limit(limit + 1)
       .catch(queryErrorHandler(filters));
