@@ -227,7 +227,9 @@ export function createMetrics(
     });
     new Counter({
       name: "batchlog_tail_dropped_total",
-      help: "Entries dropped for live-tail clients that could not keep up",
+      help:
+        "Entries dropped for live-tail clients that could not keep up, or skipped by a resume from an old " +
+        "Last-Event-ID (counted within the resume window: a lower bound)",
       registers: [registry],
       collect() {
         this.reset();
