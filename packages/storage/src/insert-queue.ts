@@ -51,7 +51,8 @@ interface Waiter {
 /**
  * The batch processor. Entries queue in FIFO order; one background loop takes up to
  * `maxBatchSize` of them once the batch is full, its oldest entry has waited `maxBatchDelayMs`,
- * or the producers paused while the writer was idle (group commit), writes them in one
+ * half a batch is waiting as the one before commits (below), or the producers paused while the
+ * writer was idle (group commit), writes them in one
  * transaction (one batch in flight: SQLite has a single writer), and settles every entry after
  * COMMIT. When half a batch or more is already waiting at COMMIT, it goes to the writer before
  * the committed one is settled, so settling (and the producers it wakes) overlaps the next write.
