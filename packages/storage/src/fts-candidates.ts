@@ -34,17 +34,35 @@ export async function rowsAmong(
   filters: (SQL | undefined)[],
   rows: number,
 ): Promise<Row[]> {
-  const { id, timestamp, level, source, message, fields } = logEntries;
-  const found = await db.values<[number, number, number, string, string, string | null]>(
-    sql`SELECT ${id}, ${timestamp}, ${level}, ${source}, ${message}, ${fields} FROM ${logEntries} NOT INDEXED WHERE ${and(sql`${id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, ...filters)} ORDER BY ${timestamp} DESC, ${id} DESC LIMIT ${rows}`,
+  const found = await db.values<RowValues>(
+    sql`SELECT ${ROW_COLUMNS} FROM ${logEntries} NOT INDEXED WHERE ${and(sql`${logEntries.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, ...filters)} ORDER BY ${logEntries.timestamp} DESC, ${logEntries.id} DESC LIMIT ${rows}`,
   );
+  return found.map(rowFromValues);
+}
+
+/** A row's columns, in the order `rowFromValues` reads them (raw statements select them so). */
+export const ROW_COLUMNS = sql.join(
+  [
+    logEntries.id,
+    logEntries.timestamp,
+    logEntries.level,
+    logEntries.source,
+    logEntries.message,
+    logEntries.fields,
+  ],
+  sql`, `,
+);
+
+export type RowValues = [number, number, number, string, string, string | null];
+
+export function rowFromValues(r: RowValues): Row {
   // index, not destructure: @libsql/client's rows are array-like, not iterable
-  return found.map((r) => ({
+  return {
     id: Number(r[0]),
     timestamp: Number(r[1]),
     level: Number(r[2]),
     source: String(r[3]),
     message: String(r[4]),
     fields: r[5] === null ? null : String(r[5]),
-  }));
+  };
 }

@@ -408,6 +408,40 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(text).toMatchObject({ skipped: 10, skippedIsLowerBound: true });
       });
 
+      it("lists exactly the newest matches of a rare filter committed after an old id, in commit order", async () => {
+        const s = await open();
+        // 1,500 entries, one in 50 from "audit" plus the newest; timestamps run backwards, so
+        // commit order (id) and time order disagree
+        const audit = (i: number) => i % 50 === 11 || i === 1499;
+        const ids = await s.storeMany(
+          Array.from({ length: 1500 }, (_, i) =>
+            entry(i, { timestamp: base - i * 1000, ...(audit(i) && { source: "audit" }) }),
+          ),
+        );
+        const auditIds = ids.filter((_, i) => audit(i));
+        const afterId = ids[40]!; // older than every audit entry but the first
+        const since = auditIds.filter((id) => id > afterId);
+        expect(since).toHaveLength(30);
+        // all of them: the newest few are among the newest entries, the rest far below
+        const all = await s.committedAfter({ afterId, sources: ["audit"], limit: 100 });
+        expect(all.entries.map((e) => e.id)).toEqual(since);
+        expect(all).toMatchObject({ skipped: 0, skippedIsLowerBound: false });
+        // the newest 5, and the other 25 counted
+        const newest = await s.committedAfter({ afterId, sources: ["audit"], limit: 5 });
+        expect(newest.entries.map((e) => e.id)).toEqual(since.slice(-5));
+        expect(newest).toMatchObject({ skipped: 25, skippedIsLowerBound: false });
+        // with a level too (every 4th entry is an error: half the audit ones)
+        const errors = await s.committedAfter({ afterId, sources: ["audit"], minLevel: "error", limit: 100 });
+        const auditErrors = ids.filter((id, i) => audit(i) && i % 4 === 3 && id > afterId);
+        expect(auditErrors).toHaveLength(15);
+        expect(errors.entries.map((e) => e.id)).toEqual(auditErrors);
+        // a common filter from a recent id
+        const errorsSince = ids.filter((_, i) => i % 4 === 3 && i > 1400);
+        const recentErrors = await s.committedAfter({ afterId: ids[1400]!, minLevel: "error", limit: 3 });
+        expect(recentErrors.entries.map((e) => e.id)).toEqual(errorsSince.slice(-3));
+        expect(recentErrors).toMatchObject({ skipped: errorsSince.length - 3, skippedIsLowerBound: false });
+      });
+
       it("returns recent entries newest first", async () => {
         const s = await seed();
         const recent = await s.getRecent(3);
