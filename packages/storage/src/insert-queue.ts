@@ -71,7 +71,11 @@ export class InsertQueue {
   /** The batch being written or retried. */
   #current: PendingEntry[] = [];
   #inFlight = false;
-  /** The next batch, already with the writer while #current is being settled. */
+  /**
+   * The next batch, already with the writer while #current is being settled. The loop makes it
+   * #current before this turn's microtasks end, so no timer (#expire) ever sees it here; depth
+   * counts it, as the settled callers may store more meanwhile.
+   */
   #sent: SentBatch | null = null;
   /** A failed attempt at #current may have committed (writer.failureMayHaveCommitted). */
   #currentMayHaveCommitted = false;
@@ -485,12 +489,6 @@ export class InsertQueue {
       if (!item.settled && item.enqueuedAt <= cutoff) {
         this.#metrics.reject("timeout");
         this.#settle(item, new WriteTimeoutError(timeout, withdrawable));
-      }
-    }
-    for (const item of this.#sent?.items ?? []) {
-      if (!item.settled && item.enqueuedAt <= cutoff) {
-        this.#metrics.reject("timeout");
-        this.#settle(item, new WriteTimeoutError(timeout, false));
       }
     }
     while (this.#head < this.#queue.length && this.#queue[this.#head]!.enqueuedAt <= cutoff) {
