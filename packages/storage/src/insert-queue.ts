@@ -330,11 +330,12 @@ export class InsertQueue {
         this.#inFlight = false;
       }
       if (result.ok) {
+        const commitMs = performance.now() - started; // not counting the next batch's sending
         this.#recovered(attempt);
         this.#sendNextIfReady();
         const ids = "ids" in result ? result.ids : this.#settleOutcomes(live, result.outcomes);
         const items = "ids" in result ? live : live.filter((_, i) => typeof result.outcomes[i] === "number");
-        this.#committed(items, ids, performance.now() - started);
+        this.#committed(items, ids, commitMs);
         return;
       }
       const kind = classifyFailure(result.error);
