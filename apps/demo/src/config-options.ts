@@ -380,8 +380,8 @@ export const OPTIONS = [
     key: "walAutocheckpoint",
     env: "BATCHLOG_WAL_AUTOCHECKPOINT",
     flag: "--wal-autocheckpoint <pages>",
-    default: "1000",
-    description: "WAL pages before SQLite checkpoints on commit",
+    default: "3000",
+    description: "WAL pages before the writer checkpoints inside a commit (bounds the WAL)",
     expected: "an integer >= 0",
     schema: int(0),
   }),
@@ -393,6 +393,16 @@ export const OPTIONS = [
     description: "period of the passive WAL checkpoint (0 disables it)",
     expected: "an integer >= 0",
     schema: int(0),
+  }),
+  spec({
+    key: "checkpointThread",
+    env: "BATCHLOG_CHECKPOINT_THREAD",
+    flag: "--checkpoint-thread <bool>",
+    default: "true",
+    description:
+      "with the writer thread: copy the WAL into the database from a thread of its own after commits",
+    expected: BOOLEAN,
+    schema: bool(),
   }),
   spec({
     key: "journalSizeLimit",

@@ -14,6 +14,7 @@ import type {
   StorageHealth,
   StorageStats,
 } from "./types.js";
+import type { BackgroundCheckpointer } from "./writers/background-checkpointer.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
 /** Share of the queue's capacity (entries or bytes) above which health is degraded. */
@@ -28,11 +29,19 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   readonly #checkpointTimer: NodeJS.Timeout | undefined;
   /** The writer's disk reserve, observed (never created) from here: its file is the state. */
   readonly #reserve: DiskReserve | null;
+  readonly #checkpointer: BackgroundCheckpointer | null;
   #closePromise: Promise<void> | null = null;
 
-  constructor(options: StorageParts & { writer: BatchWriter; reserve: DiskReserve | null }) {
+  constructor(
+    options: StorageParts & {
+      writer: BatchWriter;
+      reserve: DiskReserve | null;
+      checkpointer?: BackgroundCheckpointer | null;
+    },
+  ) {
     super(options);
     this.#reserve = options.reserve;
+    this.#checkpointer = options.checkpointer ?? null;
     this.#queue = new InsertQueue({
       writer: options.writer,
       config: this.config,
@@ -214,6 +223,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
     await this.#queue.drain();
     await this.cleanupsStopped();
     await this.closeReader();
+    await this.#checkpointer?.close();
     const writer = this.#queue.writer;
     try {
       await writer.checkpoint("TRUNCATE");
@@ -265,6 +275,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   }
 
   #afterCommit(batch: CommittedBatch): void {
+    this.#checkpointer?.noteCommit();
     if (this.hasBatchListeners) {
       const event: BatchEvent = {
         size: batch.items.length,
