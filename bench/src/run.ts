@@ -15,13 +15,14 @@ import { type SuiteRecord, toRecord, writeResults } from "./report/results.js";
 import type { Chart, RunState, Suite } from "./suite.js";
 import { anatomy } from "./suites/anatomy.js";
 import { ceiling } from "./suites/ceiling.js";
+import { checkpointer } from "./suites/checkpointer.js";
 import { http } from "./suites/http.js";
 import { memory } from "./suites/memory.js";
 import { oldVsNew } from "./suites/old-vs-new.js";
 import { reads } from "./suites/reads.js";
 import { sweep } from "./suites/sweep.js";
 
-const SUITES: Suite[] = [oldVsNew, ceiling, anatomy, sweep, reads, http, memory];
+const SUITES: Suite[] = [oldVsNew, ceiling, anatomy, checkpointer, sweep, reads, http, memory];
 
 function usage(): string {
   return [

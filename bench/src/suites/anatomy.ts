@@ -1,5 +1,6 @@
-import { openLogStorage } from "@batchlog/storage";
+import { openLogStorage, resolveBatchConfig } from "@batchlog/storage";
 import Database from "libsql";
+import { startCheckpointLoop } from "../checkpoint-loop.js";
 import { EntryPool } from "../fixtures.js";
 import { writeInParallel } from "../parallel-writers.js";
 import { BULK_INSERT_SQL, encodeRow, INSERT_SQL, storagePragmas } from "../raw-driver.js";
@@ -11,8 +12,8 @@ interface Phases {
   insertUs: number;
   commitUs: number;
   rowsPerSecond: number;
-  /** WAL frames (4 KiB pages) a commit writes. */
-  framesPerCommit: number;
+  /** WAL frames (4 KiB pages) a commit writes; null when not probed. */
+  framesPerCommit: number | null;
 }
 
 /**
@@ -36,19 +37,25 @@ export const anatomy: Suite = {
       templates.set(fullText, template);
     }
     const cases = [
-      { txRows: 64, statement: "batch" },
-      { txRows: 1000, statement: "batch" },
-      { txRows: 1000, statement: "per row" },
+      { txRows: 64, statement: "batch", checkpointer: false },
+      { txRows: 1000, statement: "batch", checkpointer: false },
+      { txRows: 1000, statement: "batch", checkpointer: true },
+      { txRows: 1000, statement: "per row", checkpointer: false },
     ] as const;
     for (const fullText of [false, true]) {
       for (const c of cases) {
-        const label = `${c.txRows}-row tx, ${c.statement === "batch" ? "one INSERT … json_each (as the storage)" : "one prepared INSERT per row"}`;
+        const label = `${c.txRows}-row tx, ${c.statement === "batch" ? "one INSERT … json_each (as the storage)" : "one prepared INSERT per row"}${c.checkpointer ? ", checkpointer thread alongside" : ""}`;
         ctx.progress(`FTS ${fullText ? "on" : "off"}: ${label}`);
         const copy = ctx.temp.copy(templates.get(fullText)!, "anatomy");
         const budget = (ctx.quick ? 60_000 : 240_000) / (fullText ? 2 : 1);
-        const p = measure(copy, rows, c.txRows, c.statement === "batch", budget);
+        // the checkpointer's thread is up (its connection open) before the timing starts
+        const loop = c.checkpointer ? startCheckpointLoop(copy) : null;
+        if (loop !== null) await new Promise((resolve) => setTimeout(resolve, 100));
+        // the page count is the row above's: a concurrent checkpoint would only blur the probe
+        const p = measure(copy, rows, c.txRows, c.statement === "batch", budget, loop === null);
+        await loop?.stop();
         ctx.temp.remove(copy);
-        const key = `fts-${fullText ? "on" : "off"}.${c.txRows}.${c.statement === "batch" ? "batch" : "perRow"}`;
+        const key = `fts-${fullText ? "on" : "off"}.${c.txRows}.${c.statement === "batch" ? "batch" : "perRow"}${c.checkpointer ? "Checkpointer" : ""}`;
         out.figures[`${key}.rowsPerSecond`] = { kind: "value", unit: "rows/s", value: p.rowsPerSecond };
         out.figures[`${key}.commitUs`] = { kind: "value", unit: "µs", value: p.commitUs };
         out.table.push({
@@ -59,7 +66,7 @@ export const anatomy: Suite = {
           "COMMIT µs": Math.round(p.commitUs),
           "INSERT µs/row": (p.insertUs / c.txRows).toFixed(1),
           "fixed share": `${Math.round((100 * (p.beginUs + p.commitUs)) / (p.beginUs + p.insertUs + p.commitUs))}%`,
-          "WAL pages/commit": Math.round(p.framesPerCommit),
+          "WAL pages/commit": p.framesPerCommit === null ? "" : Math.round(p.framesPerCommit),
           "rows/s": Math.round(p.rowsPerSecond),
         });
       }
@@ -87,9 +94,10 @@ export const anatomy: Suite = {
       `Every core writing at once: ${cores} threads, each the raw driver on its own copy of the file with 1000-row one-statement transactions: ${capacity.join("; ")}. Roughly the most this machine writes into SQLite with this schema however the writes are spread (sharding included), before any HTTP parsing or validation.`,
     );
     out.notes.push(
-      "Raw `libsql` on a fresh copy of the migrated file, the storage's pragmas (WAL, synchronous=FULL, wal_autocheckpoint 1000); each phase timed apart and averaged over the transactions of one run. `fixed share`: BEGIN + COMMIT, the part of a transaction that does not shrink with fewer rows.",
+      `Raw \`libsql\` on a fresh copy of the migrated file, the storage's pragmas (WAL, synchronous=FULL, wal_autocheckpoint ${resolveBatchConfig({}).walAutocheckpoint}); each phase timed apart and averaged over the transactions of one run. \`fixed share\`: BEGIN + COMMIT, the part of a transaction that does not shrink with fewer rows.`,
       "COMMIT writes every page the transaction dirtied to the WAL and fsyncs it, and runs the checkpoints the WAL's growth triggers (wal_autocheckpoint, amortized in the figure). WAL pages/commit is counted apart, over 8 commits after a truncating checkpoint. A small transaction dirties nearly as many pages as a large one: the table's last leaf, the last leaf of each level's and each source's range in the two composite indexes, the FTS5 segment, sqlite_sequence.",
-      "One INSERT per row (what a prepared-statement loop does) pays the FTS5 trigger's fixed cost per statement: compare the INSERT µs/row of the two 1000-row rows with FTS on.",
+      "One INSERT per row (what a prepared-statement loop does) pays the FTS5 trigger's fixed cost per statement: compare the INSERT µs/row of the 1000-row rows with FTS on.",
+      'Checkpointer thread alongside: a second connection in its own thread runs a PASSIVE checkpoint every 25 ms while the transactions run, as the storage\'s checkpointer thread does after commits (README, "Checkpoints off the writer"): COMMIT then rarely finds WAL pages left to copy when the WAL reaches wal_autocheckpoint. Compare its COMMIT µs with the row above it.',
     );
     return out;
   },
@@ -101,6 +109,7 @@ function measure(
   txRows: number,
   oneStatement: boolean,
   rowBudget: number,
+  probeFrames: boolean,
 ): Phases {
   const db = new Database(path);
   try {
@@ -135,6 +144,7 @@ function measure(
       commitUs: (1000 * commit) / transactions,
       rowsPerSecond: (transactions * txRows * 1000) / (begin + insert + commit),
     };
+    if (!probeFrames) return { ...phases, framesPerCommit: null };
     // Pages a commit writes: a few commits into an emptied WAL, no checkpoint in between.
     const probe = 8;
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
