@@ -48,6 +48,25 @@ export async function interleave(
   return rates;
 }
 
+/**
+ * Warms each store up, then drives them in turn with the same producers (see interleave):
+ * entries/s per store, keyed as `storages` is.
+ */
+export async function interleaveStores(
+  repeats: number,
+  storages: Record<string, LogStorage>,
+  options: Omit<DriveOptions, "storage">,
+): Promise<Record<string, number[]>> {
+  for (const storage of Object.values(storages)) await warmUp(storage, options);
+  const contenders = Object.fromEntries(
+    Object.entries(storages).map(([name, storage]) => [
+      name,
+      async () => (await timedDrive(storage, options)).rate,
+    ]),
+  );
+  return interleave(repeats, contenders);
+}
+
 export function rateFigure(rates: number[], unit = "entries/s"): RateFigure {
   return { kind: "rate", unit, ...summarize(rates) };
 }

@@ -2,7 +2,7 @@ import { type LogStorage, openLogStorage } from "@batchlog/storage";
 import { EntryPool } from "../fixtures.js";
 import { formatRate, formatSummary } from "../stats.js";
 import { emptyOutput, type Suite } from "../suite.js";
-import { interleave, rateFigure, ratioFigure, timedDrive, warmUp } from "../timed-runs.js";
+import { interleaveStores, rateFigure, ratioFigure } from "../timed-runs.js";
 
 /** What the storage did before the checkpointer thread: SQLite's automatic checkpoint in the writer's commit. */
 const WRITER_ONLY = { checkpointThread: false, walAutocheckpoint: 1000 } as const;
@@ -38,11 +38,7 @@ export const checkpointer: Suite = {
             ...WRITER_ONLY,
           });
           const options = { pool: new EntryPool(), producers, burstSize: 100, durationMs };
-          for (const storage of Object.values(storages)) await warmUp(storage, options);
-          const rates = await interleave(repeats, {
-            thread: async () => (await timedDrive(storages.thread!, options)).rate,
-            writer: async () => (await timedDrive(storages.writer!, options)).rate,
-          });
+          const rates = await interleaveStores(repeats, storages, options);
           const withThread = rateFigure(rates.thread!);
           const writerOnly = rateFigure(rates.writer!);
           const gain = ratioFigure(rates.thread!, rates.writer!, "%", 100);

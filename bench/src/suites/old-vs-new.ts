@@ -3,7 +3,7 @@ import { Bench } from "tinybench";
 import { EntryPool } from "../fixtures.js";
 import { formatRate, formatSummary } from "../stats.js";
 import { emptyOutput, type LatencyFigure, type Suite } from "../suite.js";
-import { interleave, rateFigure, ratioFigure, timedDrive, warmUp } from "../timed-runs.js";
+import { interleaveStores, rateFigure, ratioFigure } from "../timed-runs.js";
 import { latencyFigure } from "../tinybench-figure.js";
 
 const REQUIRED_RATIO = 5;
@@ -107,11 +107,7 @@ export const oldVsNew: Suite = {
               burstSize: workload.burstSize,
               durationMs,
             };
-            for (const storage of Object.values(storages)) await warmUp(storage, options);
-            const rates = await interleave(repeats, {
-              direct: async () => (await timedDrive(storages.direct!, options)).rate,
-              batched: async () => (await timedDrive(storages.batched!, options)).rate,
-            });
+            const rates = await interleaveStores(repeats, storages, options);
             const direct = rateFigure(rates.direct!);
             const batched = rateFigure(rates.batched!);
             const ratio = ratioFigure(rates.batched!, rates.direct!, "×");
