@@ -134,6 +134,20 @@ export function createMetrics(
   );
   counter("batchlog_batches_total", "Batch transactions committed", (s) => s.batches);
   counter("batchlog_write_retries_total", "Batch writes retried after a transient failure", (s) => s.retries);
+  // Only where the checkpointer thread runs (a local file with the writer thread): a 0 elsewhere
+  // would read as "never checkpoints".
+  if (snapshot.backgroundCheckpoints !== null) {
+    counter(
+      "batchlog_background_checkpoints_total",
+      "WAL checkpoints the checkpointer thread completed beside the writer",
+      (s) => s.backgroundCheckpoints?.completed ?? 0,
+    );
+    counter(
+      "batchlog_background_checkpoint_failures_total",
+      "WAL checkpoints of the checkpointer thread that failed (the writer's own checkpoint still bounds the WAL)",
+      (s) => s.backgroundCheckpoints?.failed ?? 0,
+    );
+  }
   // The service validates ingested items before the storage sees them, so the storage's own
   // "validation" count misses most invalid entries; every entry the storage refuses as invalid
   // is also an invalid item the service counts, so its count replaces the storage's.

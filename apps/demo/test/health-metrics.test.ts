@@ -71,6 +71,9 @@ describe("GET /metrics", () => {
     expect(metric("batchlog_database_bytes")).toBeGreaterThan(0);
     expect(metric("batchlog_disk_reserve_bytes")).toBe(16 * 1024 * 1024);
     expect(metric("batchlog_write_retries_total")).toBe(0);
+    // a file with the writer thread: the checkpointer thread's counters are there
+    expect(metric("batchlog_background_checkpoints_total")).toBeGreaterThanOrEqual(0);
+    expect(metric("batchlog_background_checkpoint_failures_total")).toBe(0);
     for (const name of [
       "batchlog_entries_failed_total",
       'batchlog_entries_rejected_total{reason="queue_full"}',

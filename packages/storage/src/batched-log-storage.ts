@@ -165,6 +165,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
         capacityBytes: this.config.queueCapacityBytes,
       },
       { database: this.opened.path, reserve: this.#reserve?.path ?? null },
+      this.#checkpointer?.counts ?? null,
     );
   }
 

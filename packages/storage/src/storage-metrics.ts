@@ -56,6 +56,7 @@ export class StorageMetrics {
     implementation: StorageStats["implementation"],
     queue: { depth: number; capacity: number; bytes: number; capacityBytes: number },
     files: { database: string | null; reserve: string | null },
+    backgroundCheckpoints: StorageStats["backgroundCheckpoints"] = null,
   ): StorageStats {
     return {
       implementation,
@@ -78,6 +79,7 @@ export class StorageMetrics {
       walBytes: files.database === null ? null : fileSize(`${files.database}-wal`),
       diskReserveBytes: files.reserve === null ? null : fileSize(files.reserve),
       diskFreeBytes: files.database === null ? null : freeBytes(dirname(files.database)),
+      backgroundCheckpoints,
       lastCommitAt: this.lastCommitAt,
       lastError: this.lastError,
     };

@@ -126,6 +126,11 @@ export interface StorageStats {
   diskReserveBytes: number | null;
   /** Free space on the volume holding the database file, for its writer (null on a server). */
   diskFreeBytes: number | null;
+  /**
+   * The checkpointer thread's PASSIVE checkpoints (`checkpointThread`): completed, and failed (each
+   * failing spell is also logged once). Null where it does not run.
+   */
+  backgroundCheckpoints: { completed: number; failed: number } | null;
   lastCommitAt: Date | null;
   lastError: { message: string; code?: string; at: Date } | null;
 }

@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { filePathOf } from "../src/database.js";
-import { openLogStorage } from "../src/index.js";
+import { openLogStorage, type StorageStats } from "../src/index.js";
 import { countRowsInFile } from "./contract.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
@@ -12,8 +12,14 @@ afterAll(() => temp.cleanup());
 const entries = (count: number, tag: string) =>
   Array.from({ length: count }, (_, i) => ({ message: `${tag} ${i} ${"x".repeat(100)}`, source: "ckpt" }));
 
-/** Bytes the database file (not its WAL) gained after `count` entries were committed, within `waitMs`. */
-async function mainFileGrowth(checkpointThread: boolean, waitMs: number): Promise<number> {
+/**
+ * Bytes the database file (not its WAL) gained after 5,000 entries were committed, within
+ * `waitMs`, and the storage's count of background checkpoints then.
+ */
+async function mainFileGrowth(
+  checkpointThread: boolean,
+  waitMs: number,
+): Promise<{ grown: number; checkpoints: StorageStats["backgroundCheckpoints"] }> {
   const url = temp.url(`growth-${checkpointThread}.db`);
   const path = filePathOf(url);
   // The writer never checkpoints (walAutocheckpoint 0, no periodic checkpoint): only the
@@ -30,7 +36,7 @@ async function mainFileGrowth(checkpointThread: boolean, waitMs: number): Promis
     for (let i = 0; i < 5; i++) await storage.storeMany(entries(1000, `batch ${i}`));
     const deadline = performance.now() + waitMs;
     while (statSync(path).size - before < 500_000 && performance.now() < deadline) await sleep(20);
-    return statSync(path).size - before;
+    return { grown: statSync(path).size - before, checkpoints: storage.stats().backgroundCheckpoints };
   } finally {
     await storage.close();
   }
@@ -39,11 +45,16 @@ async function mainFileGrowth(checkpointThread: boolean, waitMs: number): Promis
 describe("background checkpointer", () => {
   it("copies committed pages into the database file while the writer never checkpoints", async () => {
     // 5,000 entries of ~130 bytes: their rows and index entries are well over 500 kB
-    expect(await mainFileGrowth(true, 5000)).toBeGreaterThan(500_000);
+    const { grown, checkpoints } = await mainFileGrowth(true, 5000);
+    expect(grown).toBeGreaterThan(500_000);
+    expect(checkpoints?.completed).toBeGreaterThan(0);
+    expect(checkpoints?.failed).toBe(0);
   });
 
   it("control: without it, the pages stay in the WAL until close()", async () => {
-    expect(await mainFileGrowth(false, 500)).toBe(0);
+    const { grown, checkpoints } = await mainFileGrowth(false, 500);
+    expect(grown).toBe(0);
+    expect(checkpoints).toBeNull();
   });
 
   it("close() while commits and their checkpoints are coming in leaves an empty WAL and every entry", async () => {

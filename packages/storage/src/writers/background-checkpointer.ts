@@ -44,6 +44,7 @@ export class BackgroundCheckpointer {
   #failing = false;
   #closed = false;
   #completed = 0;
+  #failed = 0;
 
   constructor(init: CheckpointerInit, options: { minIntervalMs: number; logger?: Logger | undefined }) {
     this.#minIntervalMs = options.minIntervalMs;
@@ -58,9 +59,9 @@ export class BackgroundCheckpointer {
     });
   }
 
-  /** Checkpoints that ran to completion (busy ones excluded). */
-  get completed(): number {
-    return this.#completed;
+  /** Checkpoints that ran (busy ones, which found the writer's own running, excluded) and that failed. */
+  get counts(): { completed: number; failed: number } {
+    return { completed: this.#completed, failed: this.#failed };
   }
 
   /** A transaction was committed: its pages are in the WAL. */
@@ -105,6 +106,7 @@ export class BackgroundCheckpointer {
           this.#failing = false;
         },
         (error: unknown) => {
+          this.#failed++;
           if (!this.#failing) {
             this.#logger?.warn(
               { err: error },

@@ -120,7 +120,8 @@ export class SqliteBatchWriter {
       }
     }
     if (checkpoint === "done") notes.push("WAL checkpointed and truncated");
-    else if (checkpoint === "busy") notes.push("WAL checkpoint blocked by a reader or the checkpointer thread, will retry");
+    else if (checkpoint === "busy")
+      notes.push("WAL checkpoint blocked by a reader or the checkpointer thread, will retry");
     else notes.push(`WAL checkpoint failed too (${checkpoint.message}): free space on the volume`);
     if (checkpoint === "done" && this.#reserveMissing) this.#restoreReserve(true);
     if (this.#reserve !== null) {
