@@ -77,7 +77,7 @@ export class InsertQueue {
    * counts it, as the settled callers may store more meanwhile.
    */
   #sent: SentBatch | null = null;
-  /** A failed attempt at #current may have committed (writer.failureMayHaveCommitted). */
+  /** A failed attempt at #current may have committed (writer.failureMayHaveCommitted, or the result says so). */
   #currentMayHaveCommitted = false;
   #waiters: Waiter[] = [];
 
@@ -339,7 +339,8 @@ export class InsertQueue {
         return;
       }
       const kind = classifyFailure(result.error);
-      if (this.#writer.failureMayHaveCommitted) this.#currentMayHaveCommitted = true;
+      if (this.#writer.failureMayHaveCommitted || result.mayHaveCommitted)
+        this.#currentMayHaveCommitted = true;
       this.#metrics.failure(result.error);
       if (kind === "fatal") this.#fatal = result.error;
       const giveUp =

@@ -9,8 +9,11 @@ export type WriteResult =
   | { ok: true; ids: number[] }
   /** The batch failed for its content and was rewritten row by row in one transaction. */
   | { ok: true; outcomes: RowOutcome[] }
-  /** Nothing committed. */
-  | { ok: false; error: DriverErrorInfo };
+  /**
+   * Nothing committed — or, with `mayHaveCommitted`, nobody can tell (the writer thread died
+   * with the write in flight): the next attempt must send the same rows.
+   */
+  | { ok: false; error: DriverErrorInfo; mayHaveCommitted?: boolean };
 
 /** A row to write: a span of JSON text (see row-spans.ts). Retries pass the same objects again (see ClientBatchWriter). */
 export type RowToWrite = RowSpan;

@@ -27,6 +27,7 @@ export class SqliteBatchWriter {
   readonly #db: Database.Database;
   readonly #insert: Statement;
   readonly #bulkInsert: Statement;
+  readonly #sequence: { get(): unknown };
   readonly #reserve: DiskReserve | null;
   /** Page size when the file was created with auto_vacuum=INCREMENTAL, else 0 (nothing to release). */
   readonly #releasablePageSize: number;
@@ -38,14 +39,34 @@ export class SqliteBatchWriter {
     for (const pragma of options.pragmas) this.#db.exec(pragma);
     this.#insert = this.#db.prepare(INSERT_SQL);
     this.#bulkInsert = this.#db.prepare(BULK_INSERT_SQL);
+    this.#sequence = this.#db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'log_entries'").raw();
     this.#releasablePageSize = this.#pragma("auto_vacuum") === 2 ? this.#pragma("page_size") : 0;
     const reserveBytes = options.reserveBytes ?? 0;
     this.#reserve = reserveBytes > 0 ? new DiskReserve(options.path, reserveBytes) : null;
     if (this.#reserve !== null) this.#reserveMissing = !this.#reserve.ensure();
   }
 
-  /** Writes `count` rows, given as one JSON array of rowJson texts in UTF-8 (joinRows), in one transaction. */
-  write(batch: Uint8Array, count: number): WriteResult {
+  /** The last id handed out (AUTOINCREMENT's sequence; ids are never reused), 0 before the first. */
+  sequence(): number {
+    const row = this.#sequence.get() as [number] | undefined;
+    return Number(row?.[0] ?? 0);
+  }
+
+  /**
+   * Writes `count` rows, given as one JSON array of rowJson texts in UTF-8 (joinRows), in one
+   * transaction.
+   *
+   * `lostAfter`: these rows were sent before to a writer thread that died before answering, when
+   * the sequence stood at `lostAfter`. This connection is the only writer and a batch takes
+   * consecutive ids, so if the sequence now stands `count` higher that attempt committed: its ids
+   * are returned and nothing is written again. If it still stands at `lostAfter`, the attempt
+   * rolled back and the rows are written now. (Left open: a lost attempt that went row by row
+   * for a bad row committed fewer than `count` ids; its good rows are written again.)
+   */
+  write(batch: Uint8Array, count: number, lostAfter?: number): WriteResult {
+    if (lostAfter !== undefined && this.sequence() === lostAfter + count) {
+      return { ok: true, ids: Array.from({ length: count }, (_, i) => lostAfter + 1 + i) };
+    }
     const result = this.#write(batch, count);
     if (!result.ok && isDiskFull(result.error)) {
       return { ok: false, error: { ...result.error, message: this.#escapeDiskFull(result.error).message } };

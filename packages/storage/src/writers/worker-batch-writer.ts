@@ -1,3 +1,4 @@
+import { toDriverErrorInfo } from "../classify-error.js";
 import { joinRows } from "../row-spans.js";
 import { threadEntry } from "../threads/spawn-thread.js";
 import { ThreadClient } from "../threads/thread-client.js";
@@ -19,15 +20,21 @@ type RequestBody = WorkerRequest extends infer R ? (R extends WorkerRequest ? Om
  * Runs SqliteBatchWriter in a worker thread: a commit (and its fsync) never stalls the event
  * loop, and the main thread assembles the next batch while this one commits. If the thread dies,
  * the requests it held fail as transient (the queue retries them) and the next request starts a
- * new thread on the same file: SQLite rolls back whatever the dead one had not committed.
+ * new thread on the same file: SQLite rolls back whatever the dead one had not committed, and a
+ * write it had committed without answering is recognised by its retry (see write()).
  */
 export class WorkerBatchWriter implements BatchWriter {
   readonly failureMayHaveCommitted = false;
   readonly writesOffThread = true;
   readonly #thread: ThreadClient;
+  /** The last id the database handed out, as of the last answered write. */
+  #sequence: number;
+  /** A write whose thread died before answering: it may have committed (see write()). */
+  #lost: { rows: readonly RowToWrite[]; sequenceBefore: number } | null = null;
 
-  private constructor(thread: ThreadClient) {
+  private constructor(thread: ThreadClient, sequence: number) {
     this.#thread = thread;
+    this.#sequence = sequence;
   }
 
   static async start(init: WorkerInit, options: WriterThreadOptions): Promise<WorkerBatchWriter> {
@@ -40,7 +47,7 @@ export class WorkerBatchWriter implements BatchWriter {
       resourceLimits: { maxOldGenerationSizeMb: options.heapLimitMb, maxYoungGenerationSizeMb: 4 },
       toError: (info) => new DriverThreadError(info),
     });
-    return new WorkerBatchWriter(thread);
+    return new WorkerBatchWriter(thread, (await thread.request({ op: "sequence" })) as number);
   }
 
   /** Threads started after the first one died. */
@@ -48,9 +55,36 @@ export class WorkerBatchWriter implements BatchWriter {
     return this.#thread.restarts;
   }
 
-  write(rows: readonly RowToWrite[]): Promise<WriteResult> {
-    // One byte buffer crosses the thread boundary (copied): no string, no per-row objects.
-    return this.#request({ op: "write", batch: joinRows(rows), count: rows.length }) as Promise<WriteResult>;
+  /**
+   * If the thread dies with a write in flight, that write may have committed (a death between
+   * COMMIT and the answer), so the failure says `mayHaveCommitted` and the queue sends the same
+   * rows again; this retry carries the sequence from before the lost write, and the new thread
+   * answers with the ids it committed instead of writing them twice (SqliteBatchWriter.write).
+   */
+  async write(rows: readonly RowToWrite[]): Promise<WriteResult> {
+    // The queue retries a lost batch perhaps without entries that timed out meanwhile: the whole
+    // batch is sent again (as the remote writer does), so that the check stands for the same rows.
+    const lost = this.#lost !== null && isSubset(rows, this.#lost.rows) ? this.#lost : null;
+    this.#lost = null;
+    const sent = lost?.rows ?? rows;
+    const request: RequestBody = {
+      op: "write",
+      // One byte buffer crosses the thread boundary (copied): no string, no per-row objects.
+      batch: joinRows(sent),
+      count: sent.length,
+      ...(lost !== null && { lostAfter: lost.sequenceBefore }),
+    };
+    try {
+      const result = (await this.#request(request)) as WriteResult;
+      if (!result.ok) return result;
+      this.#sequence = Math.max(this.#sequence, lastId(result));
+      return sent === rows ? result : resultFor(rows, sent, result);
+    } catch (error) {
+      // Only a thread that died (or was closed) fails a write request: the writer answers every
+      // database error with a result.
+      this.#lost = { rows: sent, sequenceBefore: lost?.sequenceBefore ?? this.#sequence };
+      return { ok: false, error: toDriverErrorInfo(error), mayHaveCommitted: true };
+    }
   }
 
   deleteChunk(scope: DeleteScope, chunkSize: number): Promise<number> {
@@ -77,4 +111,29 @@ export class WorkerBatchWriter implements BatchWriter {
   #request(body: RequestBody): Promise<unknown> {
     return this.#thread.request(body);
   }
+}
+
+function isSubset(rows: readonly RowToWrite[], of: readonly RowToWrite[]): boolean {
+  const all = new Set(of);
+  return rows.every((row) => all.has(row));
+}
+
+/** The answer for `rows`, a subset of the `sent` rows that `result` answers. */
+function resultFor(
+  rows: readonly RowToWrite[],
+  sent: readonly RowToWrite[],
+  result: Extract<WriteResult, { ok: true }>,
+): WriteResult {
+  const index = new Map(sent.map((row, i) => [row, i]));
+  const pick = <T>(values: readonly T[]) => rows.map((row) => values[index.get(row)!]!);
+  return "ids" in result
+    ? { ok: true, ids: pick(result.ids) }
+    : { ok: true, outcomes: pick(result.outcomes) };
+}
+
+function lastId(result: Extract<WriteResult, { ok: true }>): number {
+  if ("ids" in result) return result.ids.at(-1) ?? 0;
+  let last = 0;
+  for (const outcome of result.outcomes) if (typeof outcome === "number" && outcome > last) last = outcome;
+  return last;
 }

@@ -1,4 +1,5 @@
 // Entry point of the writer thread: owns the one write connection and answers requests in order.
+import { existsSync, rmSync } from "node:fs";
 import { workerData } from "node:worker_threads";
 import { serveThread } from "../threads/serve-thread.js";
 import { SqliteBatchWriter } from "./sqlite-batch-writer.js";
@@ -9,8 +10,17 @@ serveThread(
   (writer, message) => {
     const request = message as unknown as WorkerRequest;
     switch (request.op) {
-      case "write":
-        return writer.write(request.batch, request.count);
+      case "write": {
+        const result = writer.write(request.batch, request.count, request.lostAfter);
+        const marker = (workerData as WorkerInit).exitAfterCommitMarker;
+        if (result.ok && marker !== undefined && existsSync(marker)) {
+          rmSync(marker);
+          process.exit(1);
+        }
+        return result;
+      }
+      case "sequence":
+        return writer.sequence();
       case "deleteChunk":
         return writer.deleteChunk(request.scope, request.chunkSize);
       case "releaseFreePages":
