@@ -17,6 +17,9 @@ export interface CheckpointResult {
   checkpointedPages: number;
 }
 
+/** While checkpoints fail: the pause between attempts (each may start a new thread). */
+const FAILING_INTERVAL_MS = 5000;
+
 /**
  * Checkpoints a local WAL from a thread of its own, after commits.
  *
@@ -31,7 +34,8 @@ export interface CheckpointResult {
  *
  * At most one checkpoint runs at a time, at most one per `minIntervalMs`, and none without a
  * commit since the last: an idle store costs nothing. A failed checkpoint is logged once per
- * failing spell; the next commit tries again, and the writer's own checkpoint still runs.
+ * failing spell and tried again after a commit at most every 5 s (a thread that died is started
+ * anew by the next attempt); the writer's own checkpoint still runs meanwhile.
  */
 export class BackgroundCheckpointer {
   readonly #thread: ThreadClient;
@@ -82,7 +86,8 @@ export class BackgroundCheckpointer {
 
   #schedule(): void {
     if (this.#running !== null || this.#timer !== undefined || !this.#commitSinceStart) return;
-    const wait = this.#lastStartedAt + this.#minIntervalMs - performance.now();
+    const interval = this.#failing ? FAILING_INTERVAL_MS : this.#minIntervalMs;
+    const wait = this.#lastStartedAt + interval - performance.now();
     if (wait <= 0) {
       this.#start();
       return;
