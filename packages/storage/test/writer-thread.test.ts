@@ -1,7 +1,14 @@
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import Database from "libsql";
 import { afterAll, describe, expect, it } from "vitest";
-import { filePathOf } from "../src/database.js";
+import { BatchedLogStorage } from "../src/batched-log-storage.js";
+import { resolveBatchConfig } from "../src/config.js";
+import { filePathOf, openClient, prepareDatabase } from "../src/database.js";
 import { openLogStorage } from "../src/index.js";
+import { LogReader } from "../src/log-reader.js";
+import { DeadlineReads } from "../src/reader/deadline-reads.js";
+import { connectionPragmas } from "../src/writers/pragmas.js";
 import { WorkerBatchWriter } from "../src/writers/worker-batch-writer.js";
 import { countRowsInFile } from "./contract.js";
 import { rowsToWrite } from "./helpers/rows-to-write.js";
@@ -96,5 +103,55 @@ describe("writer thread", () => {
     expect(await control.write(rowsToWrite([[5, 3, "a", "control", null]]))).toMatchObject({ ok: true });
     await control.close();
     expect(countRowsInFile(url)).toBe(6);
+  });
+});
+
+describe("a batch sent ahead, whose thread dies after its COMMIT", () => {
+  it("is retried, answered with the ids it committed, and written once", async () => {
+    const url = temp.url("sent-lost.db");
+    const marker = temp.path("sent-lost-marker");
+    const config = resolveBatchConfig({ url, maxBatchSize: 100, maxBatchDelayMs: 1000, diskReserveBytes: 0 });
+    const opened = openClient(config);
+    await prepareDatabase(opened, config);
+    const reader = new DeadlineReads(
+      new LogReader(opened.db, () => config.fullText, config.skippedCountWindow),
+      config.queryTimeoutMs,
+    );
+    const writer = await WorkerBatchWriter.start(
+      { path: filePathOf(url), pragmas: connectionPragmas(config), exitAfterCommitMarker: marker },
+      { heapLimitMb: 256 },
+    );
+    const storage = new BatchedLogStorage({ config, opened, reader, writer, reserve: null });
+    let ids: number[] = [];
+    try {
+      // the second write to commit dies before answering: 300 entries make batch 2 of 100 the
+      // one handed to the writer thread while batch 1's callers are settled (half a batch or more
+      // waits at COMMIT)
+      await writeFile(marker, "2");
+      ids = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => storage.store({ message: `m${i}`, source: "sent" })),
+      );
+      expect(new Set(ids).size).toBe(300);
+      expect(existsSync(marker)).toBe(false); // the fault fired
+      expect(writer.restarts).toBe(1);
+      const stats = storage.stats();
+      expect(stats.retries).toBe(1);
+      expect(stats.batches).toBe(3);
+    } finally {
+      await storage.close();
+    }
+    expect(countRowsInFile(url)).toBe(300);
+    // each id holds the entry its store() call sent
+    const db = new Database(filePathOf(url));
+    try {
+      const rows = db.prepare("SELECT id, message FROM log_entries").all() as {
+        id: number;
+        message: string;
+      }[];
+      const messageOf = new Map(rows.map((r) => [r.id, r.message]));
+      expect(ids.map((id) => messageOf.get(id))).toEqual(Array.from({ length: 300 }, (_, i) => `m${i}`));
+    } finally {
+      db.close();
+    }
   });
 });

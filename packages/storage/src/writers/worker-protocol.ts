@@ -13,8 +13,9 @@ export type WorkerRequest =
 
 export type WorkerInit = SqliteWriterOptions & {
   /**
-   * Fault injection for tests: when this file exists after a write commits, the thread deletes it
-   * and exits before answering — the window where a batch is committed and its answer lost.
+   * Fault injection for tests: while this file exists, it counts down the writes that commit (its
+   * text: how many more, 1 when empty); at the last the thread deletes it and exits before
+   * answering — the window where a batch is committed and its answer lost.
    */
   exitAfterCommitMarker?: string;
 };

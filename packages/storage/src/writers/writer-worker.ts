@@ -1,5 +1,5 @@
 // Entry point of the writer thread: owns the one write connection and answers requests in order.
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { workerData } from "node:worker_threads";
 import { serveThread } from "../threads/serve-thread.js";
 import { SqliteBatchWriter } from "./sqlite-batch-writer.js";
@@ -14,8 +14,12 @@ serveThread(
         const result = writer.write(request.batch, request.count, request.lostAfter);
         const marker = (workerData as WorkerInit).exitAfterCommitMarker;
         if (result.ok && marker !== undefined && existsSync(marker)) {
-          rmSync(marker);
-          process.exit(1);
+          const left = Number(readFileSync(marker, "utf8") || "1");
+          if (left > 1) writeFileSync(marker, String(left - 1));
+          else {
+            rmSync(marker);
+            process.exit(1);
+          }
         }
         return result;
       }
