@@ -35,7 +35,10 @@ async function mainFileGrowth(
     const before = statSync(path).size;
     for (let i = 0; i < 5; i++) await storage.storeMany(entries(1000, `batch ${i}`));
     const deadline = performance.now() + waitMs;
-    while (statSync(path).size - before < 500_000 && performance.now() < deadline) await sleep(20);
+    // the file grows while a checkpoint runs; its count moves when the thread answers
+    const done = () =>
+      statSync(path).size - before >= 500_000 && (storage.stats().backgroundCheckpoints?.completed ?? 0) > 0;
+    while (!done() && performance.now() < deadline) await sleep(20);
     return { grown: statSync(path).size - before, checkpoints: storage.stats().backgroundCheckpoints };
   } finally {
     await storage.close();
