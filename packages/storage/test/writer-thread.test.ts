@@ -106,6 +106,35 @@ describe("writer thread", () => {
   });
 });
 
+describe("a lost batch that had gone row by row", () => {
+  it("is answered with the outcomes it committed: ids for the good rows, the error for the bad one", async () => {
+    const url = temp.url("lost-row-by-row.db");
+    const marker = temp.path("lost-row-by-row-marker");
+    await (await openLogStorage({ url })).close();
+    const writer = await WorkerBatchWriter.start(
+      { path: filePathOf(url), pragmas: ["PRAGMA journal_mode = WAL"], exitAfterCommitMarker: marker },
+      { heapLimitMb: 256 },
+    );
+    // fields nested 1,500 deep: valid JSON to JSON.stringify, refused by the fields CHECK (json_valid)
+    let deep = '{"leaf":true}';
+    for (let i = 0; i < 1500; i++) deep = `{"a":${deep}}`;
+    const rows = rowsToWrite([
+      [1, 3, "a", "good 1", null],
+      [1, 3, "a", "bad", deep],
+      [1, 3, "a", "good 2", null],
+    ]);
+    await writeFile(marker, "");
+    // the batch fails for its content, is written row by row (2 rows commit), and the thread
+    // exits before answering
+    expect(await writer.write(rows)).toMatchObject({ ok: false, mayHaveCommitted: true });
+    expect(countRowsInFile(url)).toBe(2);
+    const retried = await writer.write(rows);
+    expect(retried).toMatchObject({ ok: true, outcomes: [1, { message: expect.any(String) }, 2] });
+    expect(countRowsInFile(url)).toBe(2);
+    await writer.close();
+  });
+});
+
 describe("a batch sent ahead, whose thread dies after its COMMIT", () => {
   it("is retried, answered with the ids it committed, and written once", async () => {
     const url = temp.url("sent-lost.db");

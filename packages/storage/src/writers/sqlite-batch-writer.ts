@@ -57,16 +57,11 @@ export class SqliteBatchWriter {
    * transaction.
    *
    * `lostAfter`: these rows were sent before to a writer thread that died before answering, when
-   * the sequence stood at `lostAfter`. This connection is the only writer and a batch takes
-   * consecutive ids, so if the sequence now stands `count` higher that attempt committed: its ids
-   * are returned and nothing is written again. If it still stands at `lostAfter`, the attempt
-   * rolled back and the rows are written now. (Left open: a lost attempt that went row by row
-   * for a bad row committed fewer than `count` ids; its good rows are written again.)
+   * the sequence stood at `lostAfter`; see #recoverLost.
    */
   write(batch: Uint8Array, count: number, lostAfter?: number): WriteResult {
-    if (lostAfter !== undefined && this.sequence() === lostAfter + count) {
-      return { ok: true, ids: Array.from({ length: count }, (_, i) => lostAfter + 1 + i) };
-    }
+    const recovered = lostAfter === undefined ? null : this.#recoverLost(batch, count, lostAfter);
+    if (recovered !== null) return recovered;
     const result = this.#write(batch, count);
     if (!result.ok && isDiskFull(result.error)) {
       return { ok: false, error: { ...result.error, message: this.#escapeDiskFull(result.error).message } };
@@ -90,6 +85,39 @@ export class SqliteBatchWriter {
     } catch (error) {
       return { ok: false, error: toDriverErrorInfo(error) };
     }
+  }
+
+  /**
+   * What a lost attempt committed. This connection is the only writer and a transaction's rows
+   * take consecutive ids, so the sequence tells: still at `lostAfter`, it rolled back (null: write
+   * the rows now); `count` higher, it committed whole (those ids). In between, it went row by row
+   * for bad rows: the rows are replayed one by one in a transaction that is rolled back, to learn
+   * which ones the database refuses, and the rest get the committed ids in order — when their
+   * number matches. Anything else cannot be told apart from another writer's rows: null.
+   */
+  #recoverLost(batch: Uint8Array, count: number, lostAfter: number): WriteResult | null {
+    const committed = this.sequence() - lostAfter;
+    if (committed === count)
+      return { ok: true, ids: Array.from({ length: count }, (_, i) => lostAfter + 1 + i) };
+    if (committed <= 0 || committed > count) return null;
+    let outcomes: RowOutcome[];
+    try {
+      const rows = JSON.parse(utf8.decode(batch)) as EncodedRow[];
+      this.#db.exec("BEGIN IMMEDIATE");
+      try {
+        outcomes = rows.map((row) => this.#insertIsolated(row));
+      } finally {
+        if (this.#db.inTransaction) this.#db.exec("ROLLBACK");
+      }
+    } catch {
+      return null;
+    }
+    if (outcomes.filter((outcome) => typeof outcome === "number").length !== committed) return null;
+    let next = lostAfter + 1;
+    return {
+      ok: true,
+      outcomes: outcomes.map((outcome) => (typeof outcome === "number" ? next++ : outcome)),
+    };
   }
 
   deleteChunk(scope: DeleteScope, chunkSize: number): number {
