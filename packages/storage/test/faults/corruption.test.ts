@@ -175,14 +175,15 @@ describe("a -wal damaged after a crash", () => {
   let acknowledged = 0;
 
   beforeAll(async () => {
-    // Every commit stays in the WAL (no checkpoints) so the damage lands among many commits.
+    // Every commit stays in the WAL (no checkpoints: not the writer's, not the periodic one, not the
+    // checkpointer thread's) so the damage lands among many commits.
     pristineDb = temp.path("wal-source.db");
     const result = await crashCycle({
       dbPath: pristineDb,
       runId: "wal",
       synchronous: "normal",
       killAfterMs: 1000,
-      config: { walAutocheckpoint: 0, checkpointIntervalMs: 0, diskReserveBytes: 0 },
+      config: { walAutocheckpoint: 0, checkpointIntervalMs: 0, checkpointThread: false, diskReserveBytes: 0 },
     });
     expect(result.missing).toEqual([]);
     acknowledged = result.acknowledged;
