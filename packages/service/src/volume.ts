@@ -60,7 +60,8 @@ export function autoBucketMs(spanMs: number): number {
  * `bucket` (a duration such as `1m`, `5m`, `1h`; chosen for ~60 buckets when absent), and the
  * search filters (`q`, `level`, `minLevel`, `source`, `field.KEY`). Buckets are aligned to
  * multiples of the bucket width since the epoch, so the first and last may be partly outside
- * [from, to); only entries inside [from, to) are counted.
+ * [from, to); only entries inside [from, to) are counted. An empty range (from == to) has no
+ * buckets.
  */
 export async function computeVolume(
   storage: LogStorage,
@@ -77,7 +78,8 @@ export async function computeVolume(
   const to = toParam ?? new Date(now);
   const from = fromParam ?? new Date(to.getTime() - DEFAULT_SPAN_MS);
   const span = to.getTime() - from.getTime();
-  if (span <= 0) throw new BadRequestError("from: must be before to", { param: "from" });
+  // As for a search: from == to is an empty range (nothing counted), from after to a mistake.
+  if (span < 0) throw new BadRequestError("from: must not be after to", { param: "from" });
   const bucketParam = single(params, "bucket");
   let bucketMs: number;
   if (bucketParam === undefined || bucketParam.trim() === "") bucketMs = autoBucketMs(span);
@@ -88,6 +90,7 @@ export async function computeVolume(
       throw new BadRequestError(`bucket: ${(error as Error).message}`, { param: "bucket" });
     }
   }
+  if (span === 0) return { from, to, bucketMs, buckets: [], totals: zeroCounts(), total: 0 };
   const first = Math.floor(from.getTime() / bucketMs) * bucketMs;
   const count = Math.floor((to.getTime() - 1 - first) / bucketMs) + 1;
   if (count > MAX_BUCKETS) {

@@ -105,6 +105,16 @@ describe.each(IMPLEMENTATIONS)("volume on %s storage", (impl) => {
     expectMatches(stats);
   });
 
+  it("from == to is an empty range, as for a search: no buckets, nothing counted", async () => {
+    const at = new Date(NOW - HOUR).toISOString();
+    const params = new URLSearchParams({ from: at, to: at, bucket: "5m" });
+    const stats = await fx.service.volume(params);
+    expect(stats).toMatchObject({ bucketMs: 5 * MIN, buckets: [], total: 0 });
+    expect(Object.values(stats.totals).every((n) => n === 0)).toBe(true);
+    const page = await fx.service.search(params);
+    expect(page.entries).toEqual([]);
+  });
+
   it.each([
     ["bucket=banana", "bucket"],
     ["from=7d&bucket=1s", "bucket"],
