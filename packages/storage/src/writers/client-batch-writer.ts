@@ -3,6 +3,7 @@ import type { Client, InStatement } from "@libsql/client";
 import { classifyFailure, type DriverErrorInfo, toDriverErrorInfo } from "../classify-error.js";
 import { type EncodedRow, parseRow } from "../entry-codec.js";
 import { rowText } from "../row-spans.js";
+import { AttemptRows } from "./attempt-rows.js";
 import {
   type BatchWriter,
   type DeleteScope,
@@ -41,9 +42,8 @@ const PRUNE_EVERY_MS = 60 * 1000;
 interface Attempt {
   token: string;
   /** The queue's row objects: their identity tells a retry of this attempt from a new batch. */
-  sources: readonly RowToWrite[];
+  sources: AttemptRows;
   rows: EncodedRow[];
-  index: Map<RowToWrite, number>;
 }
 
 export interface ClientBatchWriterOptions {
@@ -103,7 +103,7 @@ export class ClientBatchWriter implements BatchWriter {
       // Committed. Should RETURNING ever come back short, the token row still knows the ids.
       if (ids.length !== attempt.rows.length) return this.#readBack(rows, attempt);
       this.#attempt = null;
-      return { ok: true, ids: pick(rows, attempt, ids) };
+      return { ok: true, ids: attempt.sources.pick(rows, ids) };
     } catch (error) {
       if (isTokenConflict(error)) return this.#readBack(rows, attempt);
       const info = errorInfo(error);
@@ -136,7 +136,7 @@ export class ClientBatchWriter implements BatchWriter {
       });
       await tx.commit();
       this.#attempt = null;
-      return { ok: true, outcomes: pick(rows, attempt, outcomes) };
+      return { ok: true, outcomes: attempt.sources.pick(rows, outcomes) };
     } catch (error) {
       if (isTokenConflict(error)) {
         tx?.close();
@@ -167,14 +167,13 @@ export class ClientBatchWriter implements BatchWriter {
       this.#attempt = null;
       if (found[2] !== null) {
         const outcomes = JSON.parse(String(found[2])) as RowOutcome[];
-        return { ok: true, outcomes: pick(rows, attempt, outcomes) };
+        return { ok: true, outcomes: attempt.sources.pick(rows, outcomes) };
       }
       const first = Number(found[0]) - attempt.rows.length + 1;
       return {
         ok: true,
-        ids: pick(
+        ids: attempt.sources.pick(
           rows,
-          attempt,
           attempt.rows.map((_, i) => first + i),
         ),
       };
@@ -190,12 +189,11 @@ export class ClientBatchWriter implements BatchWriter {
    */
   #attemptFor(rows: readonly RowToWrite[]): Attempt {
     const previous = this.#attempt;
-    if (previous !== null && rows.every((row) => previous.index.has(row))) return previous;
+    if (previous?.sources.covers(rows)) return previous;
     const attempt: Attempt = {
       token: randomUUID(),
-      sources: rows,
+      sources: new AttemptRows(rows),
       rows: rows.map((row) => parseRow(rowText(row))),
-      index: new Map(rows.map((row, i) => [row, i])),
     };
     this.#attempt = attempt;
     return attempt;
@@ -248,12 +246,6 @@ function multiRowInsert(rows: EncodedRow[]): InStatement {
     sql: `INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES ${values} RETURNING id`,
     args: rows.flat(),
   };
-}
-
-/** The values for `rows` out of the values for the whole attempt. */
-function pick<T>(rows: readonly RowToWrite[], attempt: Attempt, values: T[]): T[] {
-  if (rows === attempt.sources) return values;
-  return rows.map((row) => values[attempt.index.get(row)!]!);
 }
 
 /**

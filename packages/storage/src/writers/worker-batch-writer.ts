@@ -3,6 +3,7 @@ import { joinRows } from "../row-spans.js";
 import { threadEntry } from "../threads/spawn-thread.js";
 import { ThreadClient } from "../threads/thread-client.js";
 import { DriverThreadError } from "../threads/thread-protocol.js";
+import { AttemptRows } from "./attempt-rows.js";
 import type { BatchWriter, DeleteScope, RowToWrite, WriteResult } from "./batch-writer.js";
 import type { WorkerInit, WorkerRequest } from "./worker-protocol.js";
 
@@ -30,7 +31,7 @@ export class WorkerBatchWriter implements BatchWriter {
   /** The last id the database handed out, as of the last answered write. */
   #sequence: number;
   /** A write whose thread died before answering: it may have committed (see write()). */
-  #lost: { rows: readonly RowToWrite[]; sequenceBefore: number } | null = null;
+  #lost: { rows: AttemptRows; sequenceBefore: number } | null = null;
 
   private constructor(thread: ThreadClient, sequence: number) {
     this.#thread = thread;
@@ -62,11 +63,10 @@ export class WorkerBatchWriter implements BatchWriter {
    * answers with the ids it committed instead of writing them twice (SqliteBatchWriter.write).
    */
   async write(rows: readonly RowToWrite[]): Promise<WriteResult> {
-    // The queue retries a lost batch perhaps without entries that timed out meanwhile: the whole
-    // batch is sent again (as the remote writer does), so that the check stands for the same rows.
-    const lost = this.#lost !== null && isSubset(rows, this.#lost.rows) ? this.#lost : null;
+    // A retry of the lost batch sends all of it again, so that the check stands for the same rows.
+    const lost = this.#lost?.rows.covers(rows) ? this.#lost : null;
     this.#lost = null;
-    const sent = lost?.rows ?? rows;
+    const sent = lost?.rows.sources ?? rows;
     const request: RequestBody = {
       op: "write",
       // One byte buffer crosses the thread boundary (copied): no string, no per-row objects.
@@ -78,11 +78,15 @@ export class WorkerBatchWriter implements BatchWriter {
       const result = (await this.#request(request)) as WriteResult;
       if (!result.ok) return result;
       this.#sequence = Math.max(this.#sequence, lastId(result));
-      return sent === rows ? result : resultFor(rows, sent, result);
+      if (lost === null) return result;
+      return "ids" in result
+        ? { ok: true, ids: lost.rows.pick(rows, result.ids) }
+        : { ok: true, outcomes: lost.rows.pick(rows, result.outcomes) };
     } catch (error) {
       // Only a thread that died (or was closed) fails a write request: the writer answers every
       // database error with a result.
-      this.#lost = { rows: sent, sequenceBefore: lost?.sequenceBefore ?? this.#sequence };
+      // (indexed only now: the rows of a write that went through are never looked up)
+      this.#lost = lost ?? { rows: new AttemptRows(rows), sequenceBefore: this.#sequence };
       return { ok: false, error: toDriverErrorInfo(error), mayHaveCommitted: true };
     }
   }
@@ -111,24 +115,6 @@ export class WorkerBatchWriter implements BatchWriter {
   #request(body: RequestBody): Promise<unknown> {
     return this.#thread.request(body);
   }
-}
-
-function isSubset(rows: readonly RowToWrite[], of: readonly RowToWrite[]): boolean {
-  const all = new Set(of);
-  return rows.every((row) => all.has(row));
-}
-
-/** The answer for `rows`, a subset of the `sent` rows that `result` answers. */
-function resultFor(
-  rows: readonly RowToWrite[],
-  sent: readonly RowToWrite[],
-  result: Extract<WriteResult, { ok: true }>,
-): WriteResult {
-  const index = new Map(sent.map((row, i) => [row, i]));
-  const pick = <T>(values: readonly T[]) => rows.map((row) => values[index.get(row)!]!);
-  return "ids" in result
-    ? { ok: true, ids: pick(result.ids) }
-    : { ok: true, outcomes: pick(result.outcomes) };
 }
 
 function lastId(result: Extract<WriteResult, { ok: true }>): number {
