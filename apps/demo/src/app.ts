@@ -9,6 +9,7 @@ import { bearerAuth } from "./auth.js";
 import { answerClientError } from "./client-errors.js";
 import { refuseWhileClosing } from "./closing.js";
 import type { Config } from "./config.js";
+import { limitConnections } from "./connection-limit.js";
 import { createErrorHandler, sendError } from "./http-errors.js";
 import type { Metrics } from "./metrics.js";
 import { withoutListenLine } from "./quiet-listen.js";
@@ -52,6 +53,8 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
   });
+  limitConnections(app.server, config.http.maxConnections, logger);
+  metrics?.trackConnections(app.server);
   const streams = new TailStreams();
 
   app.setErrorHandler(createErrorHandler());

@@ -156,6 +156,16 @@ export const OPTIONS = [
     schema: int(1),
   }),
   spec({
+    key: "maxConnections",
+    env: "BATCHLOG_MAX_CONNECTIONS",
+    flag: "--max-connections <n>",
+    default: "4096",
+    description:
+      "HTTP connections open at once; one more is closed at once, unanswered (bounds sockets and their buffers; more than the live-tail streams)",
+    expected: "an integer from 2 to 1000000",
+    schema: int(2, 1_000_000),
+  }),
+  spec({
     key: "logLevel",
     env: "BATCHLOG_LOG_LEVEL",
     flag: "--log-level <level>",

@@ -26,7 +26,7 @@ export interface Config {
   /** Largest request body after decompression, in bytes. */
   bodyLimitBytes: number;
   /** Slow-client limits: time to receive a whole request, and its headers (Node's http server). */
-  http: Readonly<{ requestTimeoutMs: number; headersTimeoutMs: number }>;
+  http: Readonly<{ requestTimeoutMs: number; headersTimeoutMs: number; maxConnections: number }>;
   logLevel: ServerLogLevel;
   /** 0 disables the periodic statistics line. */
   statsIntervalMs: number;
@@ -175,6 +175,14 @@ function crossChecks(
     );
     return;
   }
+  // Every live-tail stream holds a connection: at the stream cap, ingest must still get in.
+  if ((values.tailMaxClients as number) >= (values.maxConnections as number)) {
+    const name = (key: OptionKey) => origin(byKey.get(key)!, sources.get(key)!, file);
+    problems.push(
+      `${name("tailMaxClients")}=${values.tailMaxClients}: must be < ${name("maxConnections")} (${values.maxConnections})`,
+    );
+    return;
+  }
   const queueProblem = queueTooSmall(values, sources, file);
   if (queueProblem !== undefined) {
     problems.push(queueProblem);
@@ -231,7 +239,11 @@ function assemble(values: Record<string, unknown>, configFile: string | undefine
     port: num("port"),
     token: v.token as string | undefined,
     bodyLimitBytes: num("bodyLimit"),
-    http: { requestTimeoutMs: num("requestTimeoutMs"), headersTimeoutMs: num("headersTimeoutMs") },
+    http: {
+      requestTimeoutMs: num("requestTimeoutMs"),
+      headersTimeoutMs: num("headersTimeoutMs"),
+      maxConnections: num("maxConnections"),
+    },
     logLevel: v.logLevel as ServerLogLevel,
     statsIntervalMs: num("statsIntervalMs"),
     generate: num("generate"),

@@ -4,6 +4,7 @@
 // committed entry on the main thread just to count them); ingest-to-commit time is observed per
 // HTTP request.
 
+import type { Server } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { LogService } from "@batchlog/service";
 import type { LogStorage, StorageStats } from "@batchlog/storage";
@@ -29,6 +30,8 @@ export interface Metrics {
   /** Time a successful read took, by kind (see QueryKind). */
   observeQuery(kind: QueryKind, seconds: number): void;
   observeResponse(route: string, method: string, status: number): void;
+  /** Open connections of `server` and those it closed past maxConnections (connection-limit.ts). */
+  trackConnections(server: Server): void;
   /** Stops listening to commits. */
   close(): void;
 }
@@ -230,6 +233,26 @@ export function createMetrics(
     registers: [registry],
   });
 
+  let httpServer: Server | undefined;
+  new Gauge({
+    name: "batchlog_http_connections",
+    help: "HTTP connections open (live-tail streams included); the cap is BATCHLOG_MAX_CONNECTIONS",
+    registers: [registry],
+    async collect() {
+      const server = httpServer;
+      if (server === undefined) return;
+      const open = await new Promise<number>((resolve) =>
+        server.getConnections((error, count) => resolve(error ? 0 : count)),
+      );
+      this.set(open);
+    },
+  });
+  const connectionsDropped = new Counter({
+    name: "batchlog_http_connections_dropped_total",
+    help: "Connections closed unanswered as they were accepted, BATCHLOG_MAX_CONNECTIONS being open",
+    registers: [registry],
+  });
+
   if (service) {
     new Gauge({
       name: "batchlog_tail_subscribers",
@@ -316,6 +339,10 @@ export function createMetrics(
     },
     observeResponse(route, method, status) {
       responses.labels(route, method, String(status)).inc();
+    },
+    trackConnections(server) {
+      httpServer = server;
+      server.on("drop", () => connectionsDropped.inc());
     },
     close() {
       stopBatches();

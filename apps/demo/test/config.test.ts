@@ -18,7 +18,7 @@ describe("loadConfig", () => {
       port: 8080,
       token: undefined,
       bodyLimitBytes: 10 * 1024 * 1024,
-      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000 },
+      http: { requestTimeoutMs: 30_000, headersTimeoutMs: 10_000, maxConnections: 4096 },
       logLevel: "info",
       statsIntervalMs: 60_000,
       retention: undefined,
@@ -69,7 +69,7 @@ describe("loadConfig", () => {
       port: 9999,
       token: "secret",
       bodyLimitBytes: 512 * 1024,
-      http: { requestTimeoutMs: 60_000, headersTimeoutMs: 5000 },
+      http: { requestTimeoutMs: 60_000, headersTimeoutMs: 5000, maxConnections: 4096 },
       logLevel: "debug",
       statsIntervalMs: 0,
       generate: 200,
@@ -170,6 +170,11 @@ describe("loadConfig", () => {
     expect(problemsOf({ BATCHLOG_REQUEST_TIMEOUT_MS: "5000", BATCHLOG_HEADERS_TIMEOUT_MS: "8000" })).toEqual([
       "BATCHLOG_HEADERS_TIMEOUT_MS=8000: must be <= BATCHLOG_REQUEST_TIMEOUT_MS (5000)",
     ]);
+    // every live-tail stream holds a connection: at the stream cap, ingest must still get one
+    expect(problemsOf({ BATCHLOG_MAX_CONNECTIONS: "100" })).toEqual([
+      "BATCHLOG_TAIL_MAX_CLIENTS=100: must be < BATCHLOG_MAX_CONNECTIONS (100)",
+    ]);
+    expect(problemsOf({ BATCHLOG_MAX_CONNECTIONS: "101" })).toEqual([]);
   });
 
   it("Should report a bad config file, unknown keys and bad values in it, and name flags", () => {
