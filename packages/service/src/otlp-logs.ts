@@ -31,7 +31,7 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
  * Mapping: level from severityNumber/severityText (see `severityToLevel`); source ← the resource
  * attribute `service.name` (else `unknown`); fields ← resource, then scope, then record attributes
  * (a later one wins on a clash) plus `otel.scope.name`, `otel.scope.version`, `trace_id`, `span_id`
- * (hex) and `event_name` when present; message ← body (a string as is, an empty one as "", any other
+ * (hex), `event_name`, `flags` and `dropped_attributes_count` when set; message ← body (a string as is, an empty one as "", any other
  * AnyValue as JSON); timestamp ← timeUnixNano, else observedTimeUnixNano, else the time of receipt.
  * A structurally broken request is a BadRequestError; a bad record only rejects that record.
  * Records copying more resource and scope attributes than `budget` allows are a 413.
@@ -101,6 +101,12 @@ function recordRawItem(
   if (spanId !== undefined) fields.span_id = spanId;
   const eventName = pick(record, "eventName", "event_name");
   if (typeof eventName === "string" && eventName.length > 0) fields.event_name = eventName;
+  // Kept under Loki's names when set: the W3C trace flags (sampled or not) and how many
+  // attributes the SDK dropped, which says the record arrived incomplete.
+  const flags = count(pick(record, "flags", "flags"));
+  if (flags !== undefined) fields.flags = flags;
+  const dropped = count(pick(record, "droppedAttributesCount", "dropped_attributes_count"));
+  if (dropped !== undefined) fields.dropped_attributes_count = dropped;
 
   const time = timestampOf(record, now);
   if (time === undefined) {
@@ -129,6 +135,12 @@ function timestampOf(record: Record<string, unknown>, now: number): number | und
     return nanosToMillis(value);
   }
   return now;
+}
+
+/** A uint32 field (a number, or its decimal string in OTLP/JSON); 0 or anything else means "not set". */
+function count(value: unknown): number | undefined {
+  const n = typeof value === "string" && /^\d{1,10}$/.test(value) ? Number(value) : value;
+  return typeof n === "number" && Number.isInteger(n) && n > 0 && n <= 0xffffffff ? n : undefined;
 }
 
 /** trace/span ids: hex in OTLP/JSON, bytes in protobuf; all-zero or empty means "not set". */

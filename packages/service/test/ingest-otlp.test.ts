@@ -24,6 +24,8 @@ function otlpJsonRequest() {
     severityNumber: n,
     severityText: "ignored when the number is set",
     body: { stringValue: `severity ${n}` },
+    flags: 0, // unset: not kept
+    droppedAttributesCount: 0,
   }));
   return {
     resourceLogs: [
@@ -51,6 +53,8 @@ function otlpJsonRequest() {
                 body: { stringValue: "text fallback" },
                 traceId: TRACE,
                 spanId: SPAN,
+                flags: 1, // sampled
+                droppedAttributesCount: 3,
                 attributes: [
                   { key: "shadowed", value: { stringValue: "record" } },
                   { key: "big", value: { intValue: "9007199254740993" } },
@@ -154,6 +158,8 @@ function expectMapped(stored: LogEntry[]) {
     empty: null,
     trace_id: TRACE,
     span_id: SPAN,
+    flags: 1,
+    dropped_attributes_count: 3,
   });
   expect(stored[13]).toMatchObject({
     level: "info",
