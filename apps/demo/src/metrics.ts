@@ -27,8 +27,8 @@ export interface Metrics {
     entries: number,
     refusedCodes?: readonly string[],
   ): void;
-  /** Time a successful read took, by kind (see QueryKind). */
-  observeQuery(kind: QueryKind, seconds: number): void;
+  /** Time a read took, by kind (see QueryKind) and outcome (a failed one: until it failed). */
+  observeQuery(kind: QueryKind, seconds: number, outcome: QueryOutcome): void;
   observeResponse(route: string, method: string, status: number): void;
   /** Open connections of `server` and those it closed past maxConnections (connection-limit.ts). */
   trackConnections(server: Server): void;
@@ -42,6 +42,8 @@ export interface Metrics {
  */
 /** Reads timed apart: full_text is a search with q (FTS5), search one without. */
 export type QueryKind = "search" | "full_text" | "recent" | "stats";
+/** timeout: BATCHLOG_QUERY_TIMEOUT_MS stopped it (504); error: any other failure (503, 500). */
+export type QueryOutcome = "ok" | "timeout" | "error";
 
 /** An item's refusal code → the reason label (the same names as batchlog_entries_rejected_total). */
 const REFUSAL_REASONS: Readonly<Record<string, string>> = {
@@ -221,8 +223,10 @@ export function createMetrics(
   });
   const queries = new Histogram({
     name: "batchlog_query_duration_seconds",
-    help: "Time a successful read took, by kind: search, full_text (search with q), recent, stats",
-    labelNames: ["kind"],
+    help:
+      "Time a read took, by kind (search, full_text: a search with q, recent, stats) and outcome (ok, " +
+      "timeout: stopped by BATCHLOG_QUERY_TIMEOUT_MS, error); refused parameters (400) are not reads",
+    labelNames: ["kind", "outcome"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
@@ -334,8 +338,8 @@ export function createMetrics(
       }
       for (const [reason, n] of byReason) ingestRefused.labels(route, reason).inc(n);
     },
-    observeQuery(kind, seconds) {
-      queries.labels(kind).observe(seconds);
+    observeQuery(kind, seconds, outcome) {
+      queries.labels(kind, outcome).observe(seconds);
     },
     observeResponse(route, method, status) {
       responses.labels(route, method, String(status)).inc();

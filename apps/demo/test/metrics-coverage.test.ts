@@ -56,7 +56,9 @@ describe("operational metrics", () => {
       expect((await request(server.url, "/api/logs?q=%22")).status).toBe(400);
       const text = await scrape(server.url);
       for (const kind of ["full_text", "search", "recent", "stats"]) {
-        expect(sample(text, `batchlog_query_duration_seconds_count{kind="${kind}"}`), kind).toBe(1);
+        expect(sample(text, `batchlog_query_duration_seconds_count{kind="${kind}",outcome="ok"}`), kind).toBe(
+          1,
+        );
       }
       expect(
         sample(text, 'batchlog_ingest_rejected_entries_total{route="/api/logs",reason="validation"}'),

@@ -64,10 +64,23 @@ describe("BATCHLOG_QUERY_TIMEOUT_MS", () => {
     expect(recent.body.entries[0]?.message).toBe("after the 504");
   });
 
-  it("counts the 504 in batchlog_http_responses_total", async () => {
+  it("counts the 504 in batchlog_http_responses_total, and times it as a read that timed out", async () => {
     const metrics = await request(server.url, "/metrics");
     expect(metrics.text).toMatch(
       /batchlog_http_responses_total\{route="\/api\/logs",method="GET",status="504"\} [1-9]/,
     );
+    // the slow search ran until the timeout stopped it: it lands in the buckets past 1.5 s
+    const count = (le: string) => {
+      const line = metrics.text
+        .split("\n")
+        .find(
+          (l) =>
+            l.startsWith("batchlog_query_duration_seconds_bucket{") &&
+            [`le="${le}"`, 'kind="search"', 'outcome="timeout"'].every((label) => l.includes(label)),
+        );
+      return Number(line?.split(" ")[1]);
+    };
+    expect(count("+Inf")).toBe(1);
+    expect(count("1")).toBe(0);
   });
 });
