@@ -7,6 +7,7 @@
  * const id = await storage.store({ level: "info", source: "api", message: "started" });
  * await storage.close();
  */
+export { type BackupOptions, type BackupResult, backupDatabase } from "./backup.js";
 export { BatchedLogStorage } from "./batched-log-storage.js";
 export { classifyFailure, type FailureKind } from "./classify-error.js";
 export { type BatchConfig, type BatchConfigInput, batchConfigSchema, resolveBatchConfig } from "./config.js";

@@ -20,10 +20,20 @@ export function runMain(
   env: Record<string, string>,
   as?: { uid: number; gid: number },
 ): ChildRun {
+  return runScript("src/main.ts", args, env, as);
+}
+
+/** Like runMain, for another entry point of apps/demo (src/backup.ts). */
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  as?: { uid: number; gid: number },
+): ChildRun {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BATCHLOG_")));
   const child = spawn(
     process.execPath,
-    ["--conditions=@batchlog/source", "--import", "tsx", "src/main.ts", ...args],
+    ["--conditions=@batchlog/source", "--import", "tsx", script, ...args],
     {
       cwd: demoDir,
       env: { ...base, ...env },
