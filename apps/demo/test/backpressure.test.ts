@@ -1,6 +1,5 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { captureLogger } from "./helpers/capture-logger.js";
 import { postJson, request, search, startTestServer } from "./helpers/test-server.js";
 
 describe("backpressure", () => {
@@ -48,15 +47,7 @@ describe("backpressure", () => {
 
   it("Should answer 503 with Retry-After on every ingest route, and readyz 503, once storage is unavailable", async () => {
     const lines: { level: number; msg: string; route?: string }[] = [];
-    const logger = pino(
-      { level: "debug" },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
-          done();
-        },
-      }),
-    );
+    const logger = captureLogger(lines, "debug");
     const server = await startTestServer({}, { logger });
     try {
       expect((await postJson(server.url, "/api/logs", { message: "before" })).status).toBe(201);

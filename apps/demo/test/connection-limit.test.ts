@@ -2,10 +2,9 @@
 // an answer; it is counted and logged (once a minute), and the connections already open, and new
 // ones once some close, are served as before.
 import { connect, type Socket } from "node:net";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { captureLogger } from "./helpers/capture-logger.js";
 import { request, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 interface Line {
@@ -20,15 +19,7 @@ let port: number;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  const logger = pino(
-    { level: "info" },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
-        done();
-      },
-    }),
-  );
+  const logger = captureLogger(lines);
   server = await startTestServer(
     { BATCHLOG_MAX_CONNECTIONS: "3", BATCHLOG_TAIL_MAX_CLIENTS: "1" },
     { logger },

@@ -1,12 +1,11 @@
 // What an operator's review of the running server found wrong: wrong methods on known paths,
 // the shape of every error answer, and shutdown answers.
 import { connect } from "node:net";
-import { Writable } from "node:stream";
 import { openLogStorage } from "@batchlog/storage";
 import { createClient } from "@libsql/client";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogThrottle } from "../src/log-throttle.js";
+import { captureLogger } from "./helpers/capture-logger.js";
 import { eventually, postJson, request, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 let server: TestServer;
@@ -194,15 +193,7 @@ describe("POST /api/logs with invalid items", () => {
 describe("warnings while the storage refuses every request", () => {
   it("Should log the first refusal per route, not one line per request", async () => {
     const lines: { level: number; msg: string; route?: string }[] = [];
-    const logger = pino(
-      { level: "info" },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
-          done();
-        },
-      }),
-    );
+    const logger = captureLogger(lines);
     const down = await startTestServer({}, { logger });
     try {
       await down.storage.close(); // every ingest is now refused: 503

@@ -1,26 +1,13 @@
 // The server's own pino lines, as an operator's log pipeline sees them: one "listening" line at
 // startup carrying the URL, and nothing at info level for requests that succeed.
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { captureLogger } from "./helpers/capture-logger.js";
 import { postJson, request, startTestServer } from "./helpers/test-server.js";
 
 interface Line {
   level: number;
   msg: string;
   url?: string;
-}
-
-function captureLogger(lines: Line[]) {
-  return pino(
-    { level: "info" },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
-        done();
-      },
-    }),
-  );
 }
 
 describe("the server's own log lines", () => {

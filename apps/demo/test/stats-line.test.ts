@@ -1,8 +1,7 @@
 // The periodic "batch statistics" line, on a real server: it reports intervals in which something
 // happened, and an idle server does not print a line of zeros (with stale percentiles) every minute.
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { captureLogger } from "./helpers/capture-logger.js";
 import { eventually, postJson, startTestServer } from "./helpers/test-server.js";
 
 interface Line {
@@ -13,15 +12,7 @@ interface Line {
 describe("the batch statistics line", () => {
   it("Should be logged for an interval with writes and skipped while the server is idle", async () => {
     const lines: Line[] = [];
-    const logger = pino(
-      { level: "info" },
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          for (const line of chunk.toString().split("\n")) if (line !== "") lines.push(JSON.parse(line));
-          done();
-        },
-      }),
-    );
+    const logger = captureLogger(lines);
     const statistics = () => lines.filter((l) => l.msg === "batch statistics");
     const server = await startTestServer({ BATCHLOG_STATS_INTERVAL_MS: "100" }, { logger });
     let afterWrites = -1;
