@@ -94,10 +94,19 @@ export class LogReader implements LogReads {
     // inlined (validated integer above): a bound JS number would make the division real-valued
     const bucketMs = sql.raw(String(query.bucketMs));
     const bucket = sql<number>`(${logEntries.timestamp} / ${bucketMs}) * ${bucketMs}`;
+    const conditions = this.#conditions(query);
+    // Only a time range (the UI's histogram): every level, named, lets the planner read the
+    // (level, timestamp) index alone, which holds all this needs, instead of the timestamp index
+    // and each row behind it: on the bench's 1M entries over a week, 527–534 → 272–290 ms, and
+    // 71–76 → 42–48 ms for its last day (three alternating runs).
+    // The CHECK constraint keeps every row's level among them.
+    if (filtersOnlyTime(query)) {
+      conditions.push(inArray(logEntries.level, LOG_LEVELS.map(levelToNumber)));
+    }
     const rows = await this.#db
       .select({ bucketStart: bucket, level: logEntries.level, count: sql<number>`count(*)` })
       .from(logEntries)
-      .where(and(...this.#conditions(query)))
+      .where(and(...conditions))
       .groupBy(bucket, logEntries.level)
       .orderBy(bucket)
       .catch(queryErrorHandler(query));
@@ -350,6 +359,16 @@ function narrowed(query: Filters): boolean {
     levelSet(query) !== null ||
     (query.sources !== undefined && query.sources.length > 0) ||
     Object.keys(query.fields ?? {}).length > 0
+  );
+}
+
+/** No filter but `from`/`to`. */
+function filtersOnlyTime(query: Filters): boolean {
+  return (
+    !hasText(query) &&
+    levelSet(query) === null &&
+    (query.sources ?? []).length === 0 &&
+    Object.keys(query.fields ?? {}).length === 0
   );
 }
 
