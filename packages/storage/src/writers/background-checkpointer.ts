@@ -20,6 +20,17 @@ export interface CheckpointResult {
 /** While checkpoints fail: the pause between attempts (each may start a new thread). */
 const FAILING_INTERVAL_MS = 5000;
 
+export interface CheckpointerOptions {
+  /** The least time between the starts of two checkpoints while they succeed. */
+  minIntervalMs: number;
+  logger?: Logger | undefined;
+  /**
+   * The least time between the starts of two attempts while checkpoints fail. For tests and
+   * tuning only: the storage keeps the default. @default 5000
+   */
+  failingIntervalMs?: number | undefined;
+}
+
 /**
  * Checkpoints a local WAL from a thread of its own, after commits.
  *
@@ -40,6 +51,7 @@ const FAILING_INTERVAL_MS = 5000;
 export class BackgroundCheckpointer {
   readonly #thread: ThreadClient;
   readonly #minIntervalMs: number;
+  readonly #failingIntervalMs: number;
   readonly #logger: Logger | undefined;
   #running: Promise<void> | null = null;
   #timer: NodeJS.Timeout | undefined;
@@ -50,8 +62,9 @@ export class BackgroundCheckpointer {
   #completed = 0;
   #failed = 0;
 
-  constructor(init: CheckpointerInit, options: { minIntervalMs: number; logger?: Logger | undefined }) {
+  constructor(init: CheckpointerInit, options: CheckpointerOptions) {
     this.#minIntervalMs = options.minIntervalMs;
+    this.#failingIntervalMs = options.failingIntervalMs ?? FAILING_INTERVAL_MS;
     this.#logger = options.logger;
     // Started with the first commit: a store that is only read never pays for the thread.
     this.#thread = ThreadClient.lazy({
@@ -86,7 +99,7 @@ export class BackgroundCheckpointer {
 
   #schedule(): void {
     if (this.#running !== null || this.#timer !== undefined || !this.#commitSinceStart) return;
-    const interval = this.#failing ? FAILING_INTERVAL_MS : this.#minIntervalMs;
+    const interval = this.#failing ? this.#failingIntervalMs : this.#minIntervalMs;
     const wait = this.#lastStartedAt + interval - performance.now();
     if (wait <= 0) {
       this.#start();
