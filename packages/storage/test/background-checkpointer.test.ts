@@ -18,8 +18,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const entries = (count: number, tag: string) =>
-  Array.from({ length: count }, (_, i) => ({ message: `${tag} ${i} ${"x".repeat(100)}`, source: "ckpt" }));
+const entries = (count: number, tag: string, bytes = 100) =>
+  Array.from({ length: count }, (_, i) => ({ message: `${tag} ${i} ${"x".repeat(bytes)}`, source: "ckpt" }));
 
 /**
  * Bytes the database file (not its WAL) gained after 5,000 entries were committed, within
@@ -165,6 +165,47 @@ describe("background checkpointer", () => {
     const wal = `${filePathOf(url)}-wal`;
     expect(existsSync(wal) ? statSync(wal).size : 0).toBe(0);
     expect(countRowsInFile(url)).toBe(10_000);
+  });
+
+  it("close() waits for a checkpoint in flight before its final TRUNCATE, which then empties the WAL", async () => {
+    const url = temp.url("close-in-flight.db");
+    const path = filePathOf(url);
+    const attempts = recordAttempts();
+    // The writer never checkpoints before close(), and one transaction holds the whole last batch.
+    const storage = await openLogStorage({
+      url,
+      walAutocheckpoint: 0,
+      checkpointIntervalMs: 0,
+      diskReserveBytes: 0,
+      maxBatchSize: 30_000,
+    });
+    // Another connection keeps the file open (another process reading it, say): closing the
+    // storage's last connection then does not checkpoint and delete the WAL, which would hide a
+    // TRUNCATE that did nothing. Idle, it holds no snapshot, so the TRUNCATE need not wait for it.
+    const other = new Database(path);
+    try {
+      other.prepare("SELECT count(*) FROM log_entries").get();
+      await storage.storeMany(entries(10, "warm"));
+      // the thread is started (ThreadClient.lazy) and its first checkpoint over
+      await until(() => attempts.length === 1 && attempts[0]!.outcome === "ok", "the first checkpoint");
+      await sleep(50);
+      // ~40 MB of WAL in one commit: copying it takes the checkpoint tens of ms
+      await storage.storeMany(entries(30_000, "big", 1000));
+      // its commit started a checkpoint, still running as close() begins
+      const inFlight = attempts.at(-1)!;
+      expect(attempts.length).toBeGreaterThanOrEqual(2);
+      expect(inFlight.outcome).toBeUndefined();
+      const wal = `${path}-wal`;
+      expect(statSync(wal).size).toBeGreaterThan(30_000_000);
+      await storage.close();
+      expect(inFlight.outcome).toBe("ok");
+      // a TRUNCATE that found the checkpointer's checkpoint running would have left it whole
+      expect(statSync(wal).size).toBe(0);
+    } finally {
+      other.close();
+      await storage.close();
+    }
+    expect(countRowsInFile(url)).toBe(30_010);
   });
 });
 
