@@ -209,6 +209,41 @@ describe("background checkpointer", () => {
   });
 });
 
+describe("close()'s final checkpoint", () => {
+  // A reader's open snapshot keeps the TRUNCATE from finishing: close() must say so, not close
+  // as if the WAL had been emptied (the pragma answers busy, it does not throw).
+  for (const blocked of [true, false]) {
+    it(`${blocked ? "warns when another connection's snapshot blocks it" : "control: says nothing when it completes"}`, async () => {
+      const url = temp.url(`final-${blocked}.db`);
+      const log = captureLogs();
+      const storage = await openLogStorage({ url, busyTimeoutMs: 100, logger: log.logger });
+      const reader = new Database(filePathOf(url));
+      try {
+        await storage.storeMany(entries(100, "final"));
+        if (blocked) {
+          reader.exec("BEGIN");
+          reader.prepare("SELECT count(*) FROM log_entries").get(); // the snapshot is taken here
+        }
+        await storage.close();
+        const warnings = log.messages("final WAL checkpoint failed");
+        if (blocked) {
+          expect(warnings).toHaveLength(1);
+          expect(warnings[0]!.err).toMatchObject({
+            message: expect.stringMatching(/blocked by another connection/),
+          });
+          expect(statSync(`${filePathOf(url)}-wal`).size).toBeGreaterThan(0);
+        } else {
+          expect(warnings).toEqual([]);
+        }
+      } finally {
+        if (reader.inTransaction) reader.exec("COMMIT");
+        reader.close();
+      }
+      expect(countRowsInFile(url)).toBe(100);
+    });
+  }
+});
+
 describe("background checkpointer while its checkpoints fail", () => {
   it("on a file that is not a database: one warning, every attempt counted, one per failing interval and only after a commit; then works again at its normal pace", async () => {
     const path = temp.path("not-a-db.db");

@@ -136,8 +136,10 @@ export class SqliteBatchWriter {
   }
 
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): void {
+    let busy = false;
     try {
-      this.#db.exec(`PRAGMA wal_checkpoint(${mode})`);
+      const row = this.#db.prepare(`PRAGMA wal_checkpoint(${mode})`).get() as { busy?: number } | undefined;
+      busy = row?.busy === 1;
     } catch (error) {
       const info = toDriverErrorInfo(error);
       if (!isDiskFull(info)) throw error;
@@ -145,6 +147,16 @@ export class SqliteBatchWriter {
       if (wayOut.checkpoint !== "done") {
         throw Object.assign(new Error(wayOut.message), { code: info.code, rawCode: info.rawCode });
       }
+    }
+    // A PASSIVE one may find another running; a TRUNCATE that could not finish (a reader's
+    // snapshot, another checkpoint) leaves the WAL whole: say so rather than close as if it had.
+    if (busy && mode === "TRUNCATE") {
+      throw Object.assign(
+        new Error(
+          "WAL checkpoint (TRUNCATE) blocked by another connection (a reader's snapshot): the WAL is left to a later checkpoint",
+        ),
+        { code: "SQLITE_BUSY" },
+      );
     }
     this.#restoreReserve(false);
   }
