@@ -31,8 +31,9 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
  * Mapping: level from severityNumber/severityText (see `severityToLevel`); source ← the resource
  * attribute `service.name` (else `unknown`); fields ← resource, then scope, then record attributes
  * (a later one wins on a clash) plus `otel.scope.name`, `otel.scope.version`, `trace_id`, `span_id`
- * (hex), `event_name`, `flags` and `dropped_attributes_count` when set; message ← body (a string as is, an empty one as "", any other
- * AnyValue as JSON); timestamp ← timeUnixNano, else observedTimeUnixNano, else the time of receipt.
+ * (hex), `event_name`, `flags` and `dropped_attributes_count` when set; message ← body (a string
+ * as is, an empty one as "", any other AnyValue as JSON); timestamp ← timeUnixNano, else
+ * observedTimeUnixNano, else the time of receipt.
  * A structurally broken request is a BadRequestError; a bad record only rejects that record.
  * Records copying more resource and scope attributes than `budget` allows are a 413.
  */
@@ -103,7 +104,7 @@ function recordRawItem(
   if (typeof eventName === "string" && eventName.length > 0) fields.event_name = eventName;
   // Kept under Loki's names when set: the W3C trace flags (sampled or not) and how many
   // attributes the SDK dropped, which says the record arrived incomplete.
-  const flags = count(pick(record, "flags", "flags"));
+  const flags = count(record.flags);
   if (flags !== undefined) fields.flags = flags;
   const dropped = count(pick(record, "droppedAttributesCount", "dropped_attributes_count"));
   if (dropped !== undefined) fields.dropped_attributes_count = dropped;
