@@ -489,6 +489,16 @@ export const OPTIONS = [
     schema: int(1),
   }),
   spec({
+    key: "retentionMaxBytes",
+    env: "BATCHLOG_RETENTION_MAX_BYTES",
+    flag: "--retention-max-bytes <size>",
+    default: undefined,
+    description:
+      "keep the database under this size (its pages in use; the WAL and the disk reserve are apart), deleting the oldest entries; approximate (10gb…); unset = no limit",
+    expected: SIZE,
+    schema: byteSize(1),
+  }),
+  spec({
     key: "retentionInterval",
     env: "BATCHLOG_RETENTION_INTERVAL",
     flag: "--retention-interval <duration>",

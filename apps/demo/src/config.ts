@@ -15,6 +15,7 @@ export type ServerLogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fa
 export interface RetentionConfig {
   maxAgeMs?: number;
   maxEntries?: number;
+  maxBytes?: number;
   intervalMs: number;
 }
 
@@ -226,11 +227,15 @@ function queueTooSmall(
 function assemble(values: Record<string, unknown>, configFile: string | undefined): Config {
   const v = values as Record<OptionKey, unknown>;
   const num = (key: OptionKey) => v[key] as number;
-  const hasRetention = v.retentionMaxAge !== undefined || v.retentionMaxEntries !== undefined;
+  const hasRetention =
+    v.retentionMaxAge !== undefined ||
+    v.retentionMaxEntries !== undefined ||
+    v.retentionMaxBytes !== undefined;
   const retention: RetentionConfig | undefined = hasRetention
     ? {
         ...(v.retentionMaxAge !== undefined && { maxAgeMs: num("retentionMaxAge") }),
         ...(v.retentionMaxEntries !== undefined && { maxEntries: num("retentionMaxEntries") }),
+        ...(v.retentionMaxBytes !== undefined && { maxBytes: num("retentionMaxBytes") }),
         intervalMs: num("retentionInterval"),
       }
     : undefined;

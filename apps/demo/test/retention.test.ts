@@ -38,4 +38,33 @@ describe("retention configured by environment", () => {
       await server.dispose();
     }
   });
+
+  it("Should keep the database under BATCHLOG_RETENTION_MAX_BYTES, oldest entries first", async () => {
+    const server = await startTestServer({
+      BATCHLOG_RETENTION_MAX_BYTES: "256kb",
+      BATCHLOG_RETENTION_INTERVAL: "200ms",
+    });
+    try {
+      // ~4000 entries of ~400 bytes: well over 256 KiB with their indexes
+      for (let i = 0; i < 4; i++) {
+        const body = Array.from({ length: 1000 }, (_, j) => ({
+          source: "size",
+          message: `entry ${i * 1000 + j} ${"x".repeat(400)}`,
+        }));
+        expect((await postJson(server.url, "/api/logs", body)).status).toBe(201);
+      }
+      const kept = await eventually(
+        async () => {
+          const entries = await search(server.url, { source: "size", limit: "1000" });
+          return entries.length < 1000 ? entries : undefined;
+        },
+        10_000,
+        "retention to run",
+      );
+      expect(kept[0]?.message).toMatch(/^entry 3999 /); // the newest stay
+      expect(kept.length).toBeGreaterThan(100);
+    } finally {
+      await server.dispose();
+    }
+  });
 });

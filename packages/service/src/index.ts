@@ -60,7 +60,7 @@ export type { SubscribeOptions, TailSubscription } from "./live-tail.js";
  *   BadRequestError whose `param` names it.
  * - `subscribe(filter, onEntries, { maxBuffered? = 1000 })`: live tail after each commit; each
  *   subscriber is bounded (drop-oldest, `dropped()`) and can `pause()`/`resume()` for backpressure.
- * - `startRetention({ maxAgeMs?, maxEntries?, intervalMs, initialDelayMs? = 1000 })` →
+ * - `startRetention({ maxAgeMs?, maxEntries?, maxBytes?, intervalMs, initialDelayMs? = 1000 })` →
  *   `{ stop(), runNow() }`: `storage.cleanup` on a timer, runs never overlap.
  * - `stats()`: counters for metrics; `close()`: stops retention, ends tails, awaits wait=false writes.
  */

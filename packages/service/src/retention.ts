@@ -6,6 +6,8 @@ export interface RetentionOptions {
   maxAgeMs?: number;
   /** Keep at most this many newest entries. */
   maxEntries?: number;
+  /** Keep the database's pages in use under this many bytes, oldest entries first (approximate: see CleanupPolicy). */
+  maxBytes?: number;
   /** Time between the end of one run and the start of the next. */
   intervalMs: number;
   /** Delay before the first run. @default 1000 (capped at intervalMs) */
@@ -35,12 +37,12 @@ export interface RetentionHandle {
 export function startRetention(
   storage: LogStorage,
   logger: ServiceLogger,
-  { maxAgeMs, maxEntries, intervalMs, initialDelayMs = 1000 }: RetentionOptions,
+  { maxAgeMs, maxEntries, maxBytes, intervalMs, initialDelayMs = 1000 }: RetentionOptions,
   now: () => number = Date.now,
   onRun: (run: RetentionRun) => void = () => {},
 ): RetentionHandle {
-  if (maxAgeMs === undefined && maxEntries === undefined) {
-    throw new RangeError("Expected `maxAgeMs` or `maxEntries` to be set for retention");
+  if (maxAgeMs === undefined && maxEntries === undefined && maxBytes === undefined) {
+    throw new RangeError("Expected `maxAgeMs`, `maxEntries` or `maxBytes` to be set for retention");
   }
   checkPositive("intervalMs", intervalMs);
   if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
@@ -50,18 +52,22 @@ export function startRetention(
   if (maxEntries !== undefined && (!Number.isInteger(maxEntries) || maxEntries < 0)) {
     throw new RangeError(`Expected \`maxEntries\` to be an integer >= 0, got \`${maxEntries}\``);
   }
+  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes <= 0)) {
+    throw new RangeError(`Expected \`maxBytes\` to be an integer > 0, got \`${maxBytes}\``);
+  }
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> = Promise.resolve(0);
 
   const runOnce = async (): Promise<number> => {
-    const policy: { olderThan?: Date; maxEntries?: number } = {};
+    const policy: { olderThan?: Date; maxEntries?: number; maxBytes?: number } = {};
     if (maxAgeMs !== undefined) policy.olderThan = new Date(now() - maxAgeMs);
     if (maxEntries !== undefined) policy.maxEntries = maxEntries;
+    if (maxBytes !== undefined) policy.maxBytes = maxBytes;
     const started = Date.now();
     try {
       const deleted = await storage.cleanup(policy);
-      const log = { deleted, durationMs: Date.now() - started, maxAgeMs, maxEntries };
+      const log = { deleted, durationMs: Date.now() - started, maxAgeMs, maxEntries, maxBytes };
       if (deleted > 0) logger.info(log, "retention deleted old log entries");
       else logger.debug(log, "retention found nothing to delete");
       onRun({ ok: true, deleted, at: Date.now() });

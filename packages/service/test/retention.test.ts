@@ -87,6 +87,28 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
     await handle.stop();
   });
 
+  it("keeps the database under maxBytes, deleting the oldest entries, and logs the limit", async () => {
+    const { logger, lines } = recordingLogger();
+    fx = await openService(impl, { logger });
+    const ids: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const batch = Array.from({ length: 500 }, (_, j) => ({
+        message: `m${i * 500 + j} ${"x".repeat(300)}`,
+      }));
+      ids.push(...(await fx.storage.storeMany(batch)));
+    }
+    // 2000 entries of ~330 bytes, with their indexes: well over 256 KiB
+    const maxBytes = 256 * 1024;
+    const handle = fx.service.startRetention({ maxBytes, intervalMs: 60_000, initialDelayMs: 60_000 });
+    const deleted = await handle.runNow();
+    // most go (the share the database is over), the oldest; some stay
+    expect(deleted).toBeGreaterThan(1000);
+    expect(deleted).toBeLessThan(2000);
+    expect((await allEntries(fx.storage)).map((e) => e.id)).toEqual(ids.slice(deleted));
+    expect(lines.find((l) => l.level === "info")?.obj).toMatchObject({ deleted, maxBytes });
+    await handle.stop();
+  });
+
   it("never overlaps runs, even when runNow is called while the timer fires", async () => {
     temp = await openTempStorage(impl);
     const { wrapped, calls } = timedCleanup(temp.storage);
@@ -119,7 +141,8 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
   it("validates its options", async () => {
     fx = await openService(impl);
     const service = fx.service;
-    expect(() => service.startRetention({ intervalMs: 1000 })).toThrow(/maxAgeMs.*maxEntries/);
+    expect(() => service.startRetention({ intervalMs: 1000 })).toThrow(/maxAgeMs.*maxEntries.*maxBytes/);
+    expect(() => service.startRetention({ maxBytes: 0, intervalMs: 10 })).toThrow(/maxBytes/);
     expect(() => service.startRetention({ maxEntries: 10, intervalMs: 0 })).toThrow(/intervalMs/);
     expect(() => service.startRetention({ maxAgeMs: -1, intervalMs: 10 })).toThrow(/maxAgeMs/);
     expect(() => service.startRetention({ maxEntries: 1.5, intervalMs: 10 })).toThrow(/maxEntries/);

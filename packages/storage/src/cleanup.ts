@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { LogReads } from "./log-reader.js";
-import type { CleanupPolicy } from "./types.js";
+import type { CleanupPolicy, Footprint } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
 /** Rows deleted per transaction: keeps each delete short so ingestion is never blocked for long. */
@@ -10,7 +10,7 @@ export const CLEANUP_CHUNK = 5000;
 export const RELEASE_CHUNK_PAGES = 2048;
 
 /**
- * Deletes by age, then by count, in bounded chunks on the writer; FTS stays consistent via
+ * Deletes by age, then by count, then by size, in bounded chunks on the writer; FTS stays consistent via
  * triggers. Then gives the freed pages back to the filesystem (files created with
  * auto_vacuum=INCREMENTAL), also in bounded chunks; a failure there is logged, not thrown: the
  * rows are deleted and their pages are reused by later writes anyway. Once `stopped()` (the
@@ -48,13 +48,46 @@ async function deleteRows(
     deleted += await deleteAll(writer, scope, stopped);
   }
   if (policy.maxEntries !== undefined && !stopped()) {
-    // newest as search orders them (timestamp, id): what remains is the head of every search
-    const cutoff = await reader.cutoffToKeep(policy.maxEntries);
-    if (cutoff !== null && !stopped()) {
-      deleted += await deleteAll(writer, { kind: "notNewerThan", ...cutoff }, stopped);
-    }
+    deleted += await keepNewest(writer, reader, policy.maxEntries, stopped);
+  }
+  // Measured again after each round: the full-text index gives back less than the rows' share
+  // of its pages (deleted rows leave markers until its segments merge), so one estimate falls short.
+  for (let round = 0; policy.maxBytes !== undefined && round < MAX_BYTES_ROUNDS && !stopped(); round++) {
+    const keep = entriesWithin(await reader.footprint(), policy.maxBytes);
+    if (keep === null) break;
+    const removed = await keepNewest(writer, reader, keep, stopped);
+    deleted += removed;
+    if (removed === 0) break;
   }
   return deleted;
+}
+
+/** Deletes all but the `keep` newest entries. */
+async function keepNewest(
+  writer: BatchWriter,
+  reader: LogReads,
+  keep: number,
+  stopped: () => boolean,
+): Promise<number> {
+  // newest as search orders them (timestamp, id): what remains is the head of every search
+  const cutoff = await reader.cutoffToKeep(keep);
+  if (cutoff === null || stopped()) return 0;
+  return deleteAll(writer, { kind: "notNewerThan", ...cutoff }, stopped);
+}
+
+/** Rounds of measure-and-delete for maxBytes in one run. */
+const MAX_BYTES_ROUNDS = 3;
+
+/** Below maxBytes by this share, so that a run is not followed at once by another for a few rows. */
+const MAX_BYTES_HEADROOM = 0.05;
+
+/**
+ * How many of the newest entries fit in `maxBytes` at the database's bytes per entry (its tables,
+ * indexes and full-text index together); null when it is within `maxBytes` already.
+ */
+function entriesWithin({ usedBytes, entries }: Footprint, maxBytes: number): number | null {
+  if (usedBytes <= maxBytes || entries === 0) return null;
+  return Math.floor((entries * maxBytes * (1 - MAX_BYTES_HEADROOM)) / usedBytes);
 }
 
 async function releaseFreePages(writer: BatchWriter): Promise<number> {

@@ -15,6 +15,7 @@ import type {
   BucketQuery,
   CommittedAfter,
   CommittedAfterQuery,
+  Footprint,
   LogEntry,
   SearchPage,
   SearchQuery,
@@ -32,6 +33,7 @@ export interface LogReads {
   countByBucket(query: BucketQuery): Promise<BucketCount[]>;
   committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter>;
   cutoffToKeep(keep: number): Promise<CursorPosition | null>;
+  footprint(): Promise<Footprint>;
   /** Ends what the reader owns (its thread); the storage closes its own client. */
   close(): Promise<void>;
 }
@@ -202,6 +204,16 @@ export class LogReader implements LogReads {
       .offset(keep);
     const row = rows[0];
     return row === undefined ? null : { timestamp: Number(row.timestamp), id: Number(row.id) };
+  }
+
+  /** Pages in use (free ones excluded) in bytes, and the entries: retention's maxBytes. */
+  async footprint(): Promise<Footprint> {
+    const [row] = await this.#db.values<[number, number, number, number]>(
+      sql`SELECT (SELECT page_count FROM pragma_page_count()), (SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_size FROM pragma_page_size()), (SELECT count(*) FROM log_entries)`,
+    );
+    // positional, not .map(): @libsql/client's rows are array-like, not arrays
+    const at = (i: number) => Number(row?.[i] ?? 0);
+    return { usedBytes: (at(0) - at(1)) * at(2), entries: at(3) };
   }
 
   /**

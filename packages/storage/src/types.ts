@@ -83,6 +83,20 @@ export interface BucketCount {
 export interface CleanupPolicy {
   olderThan?: Date;
   maxEntries?: number;
+  /**
+   * Keep the database's pages in use (the file without its free pages; the WAL and the disk
+   * reserve are apart) under this many bytes, deleting the oldest entries. Approximate: one run
+   * deletes the share of entries the excess is of the bytes in use, and the full-text index
+   * gives the space of deleted rows back only as its segments merge, so a run may leave the
+   * database a little over, and the next one takes more.
+   */
+  maxBytes?: number;
+}
+
+/** What a database holds: its pages in use, in bytes, and its entries. */
+export interface Footprint {
+  usedBytes: number;
+  entries: number;
 }
 
 export interface LatencySummary {

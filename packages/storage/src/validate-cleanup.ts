@@ -11,4 +11,7 @@ export function validateCleanupPolicy(policy: CleanupPolicy): void {
   if (policy.maxEntries !== undefined && !(Number.isInteger(policy.maxEntries) && policy.maxEntries >= 0)) {
     throw new ValidationError("maxEntries", "must be a non-negative integer");
   }
+  if (policy.maxBytes !== undefined && !(Number.isSafeInteger(policy.maxBytes) && policy.maxBytes > 0)) {
+    throw new ValidationError("maxBytes", "must be a positive integer");
+  }
 }

@@ -143,6 +143,58 @@ describe("cleanup returns the space it frees", () => {
   });
 });
 
+describe("cleanup by size (maxBytes)", () => {
+  const size = (path: string) => {
+    const db = new Database(path, { readonly: true });
+    try {
+      const one = (sql: string) => (db.prepare(sql).raw().get() as number[])[0] as number;
+      return (one("PRAGMA page_count") - one("PRAGMA freelist_count")) * one("PRAGMA page_size");
+    } finally {
+      db.close();
+    }
+  };
+  const variantsWithDirect: [string, BatchConfigInput][] = [
+    ...variants,
+    ["direct", { implementation: "direct" }],
+  ];
+  for (const [name, config] of variantsWithDirect) {
+    it(`${name}: deletes the oldest entries by the share the database is over, then nothing while under`, async () => {
+      const url = temp.url(`bytes-${name.replace(/\W+/g, "-")}.db`);
+      const path = filePathOf(url);
+      const s = await openLogStorage({ ...config, url });
+      try {
+        for (let i = 0; i < 6; i++) await s.storeMany(entries(i * 1000, 1000));
+        const before = size(path);
+        const maxBytes = Math.floor(before / 2);
+        // at least the first round's share (keep 6000 × ½ × 0.95: 2850), then more while the
+        // pages in use are still over (the full-text index gives back less than its share)
+        const deleted = await s.cleanup({ maxBytes });
+        expect(deleted).toBeGreaterThanOrEqual(3150);
+        expect(deleted).toBeLessThan(6000);
+        expect(size(path)).toBeLessThanOrEqual(maxBytes);
+        // the oldest went: what is left starts at the first entry not deleted
+        const left = await s.search({ to: new Date(base + (deleted + 1) * 1000), limit: 5 });
+        expect(left.entries.map((e) => e.message.split(" ")[1])).toEqual([String(deleted)]);
+        expect((await s.search({ limit: 1 })).entries[0]?.message).toMatch(/^entry 5999 /);
+        expect(await s.cleanup({ maxBytes })).toBe(0); // under it now: nothing
+        expect(await s.cleanup({ maxBytes: before })).toBe(0);
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it("refuses a maxBytes that is not a positive integer", async () => {
+    const s = await openLogStorage({ url: temp.url("bytes-invalid.db") });
+    try {
+      await expect(s.cleanup({ maxBytes: 0 })).rejects.toThrow(/maxBytes: must be a positive integer/);
+      await expect(s.cleanup({ maxBytes: 1.5 })).rejects.toThrow(/maxBytes/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("cleanup while the storage closes", () => {
   const closing: [string, BatchConfigInput][] = [
     ...variants,

@@ -6,6 +6,7 @@ import type {
   BucketQuery,
   CommittedAfter,
   CommittedAfterQuery,
+  Footprint,
   LogEntry,
   SearchPage,
   SearchQuery,
@@ -45,6 +46,11 @@ export class DeadlineReads implements LogReads {
   /** Retention's read: not timed (see ProcessLogReader). */
   cutoffToKeep(keep: number): Promise<CursorPosition | null> {
     return this.#inner.cutoffToKeep(keep);
+  }
+
+  /** Retention's read: not timed either. */
+  footprint(): Promise<Footprint> {
+    return this.#inner.footprint();
   }
 
   close(): Promise<void> {

@@ -7,6 +7,7 @@ import type {
   BucketQuery,
   CommittedAfter,
   CommittedAfterQuery,
+  Footprint,
   LogEntry,
   SearchPage,
   SearchQuery,
@@ -84,6 +85,11 @@ export class ProcessLogReader implements LogReads {
   /** Retention's read: not timed, or a large maxEntries might never be enforced. */
   cutoffToKeep(keep: number): Promise<CursorPosition | null> {
     return this.#read({ op: "cutoffToKeep", keep }, false) as Promise<CursorPosition | null>;
+  }
+
+  /** Retention's read too: not timed. */
+  footprint(): Promise<Footprint> {
+    return this.#read({ op: "footprint" }, false) as Promise<Footprint>;
   }
 
   /** After the reads already asked (each bounded by its timeout): closes every process. */

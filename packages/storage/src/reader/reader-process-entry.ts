@@ -37,6 +37,8 @@ serveThread(
         return reader.committedAfter(request.query);
       case "cutoffToKeep":
         return reader.cutoffToKeep(request.keep);
+      case "footprint":
+        return reader.footprint();
       case "close":
         connection.close();
         return null;

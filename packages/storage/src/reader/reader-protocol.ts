@@ -13,4 +13,5 @@ export type ReaderRequest =
   | { op: "countByBucket"; query: BucketQuery }
   | { op: "committedAfter"; query: CommittedAfterQuery }
   | { op: "cutoffToKeep"; keep: number }
+  | { op: "footprint" }
   | { op: "close" };
