@@ -244,16 +244,22 @@ describe("close()'s final checkpoint", () => {
   }
 });
 
+/** A checkpointer on `path` at the test paces, with its log lines and its attempts recorded. */
+function watchedCheckpointer(path: string) {
+  const log = captureLogs();
+  const attempts = recordAttempts();
+  const checkpointer = new BackgroundCheckpointer(
+    { path, pragmas: connectionPragmas(resolveBatchConfig({})) },
+    { minIntervalMs: MIN_INTERVAL_MS, failingIntervalMs: FAILING_INTERVAL_MS, logger: log.logger },
+  );
+  return { log, attempts, checkpointer };
+}
+
 describe("background checkpointer while its checkpoints fail", () => {
   it("on a file that is not a database: one warning, every attempt counted, one per failing interval and only after a commit; then works again at its normal pace", async () => {
     const path = temp.path("not-a-db.db");
     writeFileSync(path, Buffer.alloc(8192, "not a database "));
-    const log = captureLogs();
-    const attempts = recordAttempts();
-    const checkpointer = new BackgroundCheckpointer(
-      { path, pragmas: connectionPragmas(resolveBatchConfig({})) },
-      { minIntervalMs: MIN_INTERVAL_MS, failingIntervalMs: FAILING_INTERVAL_MS, logger: log.logger },
-    );
+    const { log, attempts, checkpointer } = watchedCheckpointer(path);
     let stopCommits = () => {};
     let wal: ReturnType<typeof walDatabase> | undefined;
     try {
@@ -320,12 +326,7 @@ describe("background checkpointer while its checkpoints fail", () => {
     const path = temp.path("spells.db");
     const db = walDatabase(path);
     const walPath = `${path}-wal`;
-    const log = captureLogs();
-    const attempts = recordAttempts();
-    const checkpointer = new BackgroundCheckpointer(
-      { path, pragmas: connectionPragmas(resolveBatchConfig({})) },
-      { minIntervalMs: MIN_INTERVAL_MS, failingIntervalMs: FAILING_INTERVAL_MS, logger: log.logger },
-    );
+    const { log, attempts, checkpointer } = watchedCheckpointer(path);
     let stopCommits = () => {};
     // commits arrive; until the checkpointer has answered `answers` more times
     const commitUntil = async (answers: number, commit: () => void) => {
