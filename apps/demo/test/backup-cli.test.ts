@@ -2,10 +2,9 @@
 // server runs, as an operator's cron job would; it holds what was acknowledged and opens.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { openLogStorage } from "@batchlog/storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScript } from "./helpers/child-server.js";
-import { postJson, startTestServer, type TestServer } from "./helpers/test-server.js";
+import { postJson, search, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -33,15 +32,19 @@ describe("backup CLI", () => {
       /^batchlog: backup written to .*copy\.db: 2000 entries \(last id 2000\), [\d.]+ MiB, in [\d.]+ s\n$/,
     );
 
-    const copy = await openLogStorage({ url: `file:${to}` });
-    try {
-      const page = await copy.search({ sources: ["cron"], limit: 1 });
-      expect(page.entries[0]?.message).toBe("line 3-499");
-    } finally {
-      await copy.close();
-    }
     // the server is untouched and goes on
     expect((await postJson(server.url, "/api/logs", [{ message: "after" }])).body.ids).toEqual([2001]);
+
+    // restored: a server started on the copy serves what it holds and goes on from there
+    const restored = await startTestServer({ BATCHLOG_DB_URL: `file:${to}` });
+    try {
+      const newest = await search(restored.url, { source: "cron", limit: "1" });
+      expect(newest[0]?.message).toBe("line 3-499");
+      expect((await search(restored.url, { source: "cron", limit: "1000" })).length).toBe(1000);
+      expect((await postJson(restored.url, "/api/logs", [{ message: "restored" }])).body.ids).toEqual([2001]);
+    } finally {
+      await restored.dispose();
+    }
 
     const again = await backup([to]);
     expect(again.code).toBe(2);
