@@ -485,6 +485,22 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       });
     });
 
+    describe("cleanup by size", () => {
+      it("deletes the oldest entries while the database is over maxBytes, nothing once under", async () => {
+        const s = await open();
+        await s.storeMany(
+          Array.from({ length: 3000 }, (_, i) => entry(i, { message: `sized ${i} ${"x".repeat(300)}` })),
+        );
+        // far under what 3000 entries of ~300 bytes take, far over one
+        const deleted = await s.cleanup({ maxBytes: 256 * 1024 });
+        expect(deleted).toBeGreaterThan(1000);
+        expect(deleted).toBeLessThan(3000);
+        expect((await s.search({ limit: 1 })).entries[0]?.message).toMatch(/^sized 2999 /);
+        expect((await s.search({ to: new Date(base + deleted * 1000), limit: 1 })).entries).toEqual([]);
+        expect(await s.cleanup({ maxBytes: 1024 ** 4 })).toBe(0);
+      });
+    });
+
     describe("cleanup by count", () => {
       it("keeps the maxEntries newest by timestamp, as search orders them, whatever order they arrived in", async () => {
         const s = await open();
