@@ -4,6 +4,7 @@
 // committed entry on the main thread just to count them); ingest-to-commit time is observed per
 // HTTP request.
 
+import { readFileSync } from "node:fs";
 import type { Server } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { LogService } from "@batchlog/service";
@@ -45,6 +46,11 @@ export type QueryKind = "search" | "full_text" | "recent" | "stats";
 /** timeout: BATCHLOG_QUERY_TIMEOUT_MS stopped it (504); error: any other failure (503, 500). */
 export type QueryOutcome = "ok" | "timeout" | "error";
 
+/** The demo package's version (src/ and dist/ both sit beside package.json). */
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
 /** An item's refusal code → the reason label (the same names as batchlog_entries_rejected_total). */
 const REFUSAL_REASONS: Readonly<Record<string, string>> = {
   BATCHLOG_VALIDATION: "validation",
@@ -61,6 +67,15 @@ export function createMetrics(
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Which build answers: dashboards tell versions apart across a rollout, and alerts can join on it.
+  new Gauge({
+    name: "batchlog_build_info",
+    help: "Always 1; the labels say which batchlog and which Node.js runtime answer",
+    labelNames: ["version", "node"],
+    registers: [registry],
+  })
+    .labels(VERSION, process.versions.node)
+    .set(1);
   let snapshot: StorageStats = storage.stats();
 
   const gauge = (name: string, help: string, read: (s: StorageStats) => number | null) =>

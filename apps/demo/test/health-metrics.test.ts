@@ -86,6 +86,7 @@ describe("GET /metrics", () => {
       "process_cpu_user_seconds_total",
       "nodejs_eventloop_lag_seconds",
       "batchlog_event_loop_busy_seconds_total",
+      `batchlog_build_info{version="0.1.0",node="${process.versions.node}"} 1`,
     ]) {
       expect(res.text, name).toContain(name);
     }
