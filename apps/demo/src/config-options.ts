@@ -495,8 +495,9 @@ export const OPTIONS = [
     default: undefined,
     description:
       "keep the database under this size (its pages in use; the WAL and the disk reserve are apart), deleting the oldest entries; approximate (10gb…); unset = no limit",
-    expected: SIZE,
-    schema: byteSize(1),
+    // A bare number is bytes: "10" meant as 10 GB would delete every entry at each run.
+    expected: "a size of at least 1mb, such as 500mb or 10gb",
+    schema: byteSize(1024 * 1024),
   }),
   spec({
     key: "retentionInterval",

@@ -131,6 +131,11 @@ describe("loadConfig", () => {
     ["BATCHLOG_RETENTION_MAX_AGE", "a week", 'BATCHLOG_RETENTION_MAX_AGE="a week": expected a duration'],
     ["BATCHLOG_RETENTION_MAX_ENTRIES", "lots", 'BATCHLOG_RETENTION_MAX_ENTRIES="lots"'],
     ["BATCHLOG_RETENTION_INTERVAL", "0", 'BATCHLOG_RETENTION_INTERVAL="0": expected a duration'],
+    [
+      "BATCHLOG_RETENTION_MAX_BYTES",
+      "10",
+      'BATCHLOG_RETENTION_MAX_BYTES="10": expected a size of at least 1mb',
+    ],
     ["BATCHLOG_BODY_LIMIT", "10 parsecs", 'BATCHLOG_BODY_LIMIT="10 parsecs": expected a size'],
     ["BATCHLOG_LOG_LEVEL", "loud", 'BATCHLOG_LOG_LEVEL="loud": expected one of trace, debug, info'],
     ["BATCHLOG_STATS_INTERVAL_MS", "soon", 'BATCHLOG_STATS_INTERVAL_MS="soon": expected an integer >= 0'],

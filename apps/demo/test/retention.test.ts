@@ -41,15 +41,15 @@ describe("retention configured by environment", () => {
 
   it("Should keep the database under BATCHLOG_RETENTION_MAX_BYTES, oldest entries first", async () => {
     const server = await startTestServer({
-      BATCHLOG_RETENTION_MAX_BYTES: "256kb",
+      BATCHLOG_RETENTION_MAX_BYTES: "1mb",
       BATCHLOG_RETENTION_INTERVAL: "200ms",
     });
     try {
-      // ~4000 entries of ~400 bytes: well over 256 KiB with their indexes
+      // 4000 entries of ~2 KB: ~8 MB, far over 1 MiB
       for (let i = 0; i < 4; i++) {
         const body = Array.from({ length: 1000 }, (_, j) => ({
           source: "size",
-          message: `entry ${i * 1000 + j} ${"x".repeat(400)}`,
+          message: `entry ${i * 1000 + j} ${"x".repeat(2000)}`,
         }));
         expect((await postJson(server.url, "/api/logs", body)).status).toBe(201);
       }
