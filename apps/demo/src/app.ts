@@ -2,6 +2,7 @@
 // `startServer` (server.ts) wires storage, service and app together and listens.
 import type { LogService } from "@batchlog/service";
 import type { LogStorage } from "@batchlog/storage";
+import compress from "@fastify/compress";
 import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import { trackAllowedMethods } from "./allowed-methods.js";
@@ -53,6 +54,10 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
   });
+  // Responses over 1 KiB in the encoding the client asks for: a 1000-entry search page or the UI
+  // shrink to a tenth over a network. Not request bodies: the service decodes those itself, within
+  // the body limit after decompression (a compressed bomb is refused, not inflated), nor SSE.
+  app.register(compress, { global: true, globalDecompression: false, threshold: 1024 });
   limitConnections(app.server, config.http.maxConnections, logger);
   metrics?.trackConnections(app.server);
   const streams = new TailStreams();
