@@ -136,10 +136,9 @@ export class SqliteBatchWriter {
   }
 
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): void {
-    let busy = false;
+    let outcome: "done" | "busy" = "done";
     try {
-      const row = this.#db.prepare(`PRAGMA wal_checkpoint(${mode})`).get() as { busy?: number } | undefined;
-      busy = row?.busy === 1;
+      outcome = this.#walCheckpoint(mode);
     } catch (error) {
       const info = toDriverErrorInfo(error);
       if (!isDiskFull(info)) throw error;
@@ -150,7 +149,7 @@ export class SqliteBatchWriter {
     }
     // A PASSIVE one may find another running; a TRUNCATE that could not finish (a reader's
     // snapshot, another checkpoint) leaves the WAL whole: say so rather than close as if it had.
-    if (busy && mode === "TRUNCATE") {
+    if (outcome === "busy" && mode === "TRUNCATE") {
       throw Object.assign(
         new Error(
           "WAL checkpoint (TRUNCATE) blocked by another connection (a reader's snapshot): the WAL is left to a later checkpoint",
@@ -196,10 +195,15 @@ export class SqliteBatchWriter {
     return { checkpoint: state, message: `${error.message} (${notes.join("; ")})` };
   }
 
+  /** "busy" when another connection (a reader's snapshot, another checkpoint) kept it from finishing. */
+  #walCheckpoint(mode: "PASSIVE" | "TRUNCATE"): "done" | "busy" {
+    const row = this.#db.prepare(`PRAGMA wal_checkpoint(${mode})`).get() as { busy?: number } | undefined;
+    return row?.busy ? "busy" : "done";
+  }
+
   #checkpointTruncate(): "done" | "busy" | DriverErrorInfo {
     try {
-      const row = this.#db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get() as { busy?: number } | undefined;
-      return row?.busy ? "busy" : "done";
+      return this.#walCheckpoint("TRUNCATE");
     } catch (error) {
       return toDriverErrorInfo(error);
     }
