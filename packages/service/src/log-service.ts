@@ -11,7 +11,7 @@ import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
-import { createEntrySchema, DEFAULT_ENTRY_LIMITS, type EntryLimits } from "./native-entry.js";
+import { createEntryValidator, DEFAULT_ENTRY_LIMITS, type EntryLimits } from "./native-entry.js";
 import { otlpEncoding, otlpRawItems } from "./otlp-logs.js";
 import {
   type RetentionHandle,
@@ -148,7 +148,7 @@ export function createLogService({
       throw new RangeError(`Expected \`limits.${name}\` to be an integer >= 1, got \`${value}\``);
     }
   }
-  const schema = createEntrySchema(entryLimits);
+  const validator = createEntryValidator(entryLimits);
   const tail = new LiveTail(storage, logger);
   const retentions = new Set<RetentionHandle>();
   const pending = new Set<Promise<unknown>>();
@@ -209,13 +209,13 @@ export function createLogService({
   return {
     async ingestNative(body, contentType, options) {
       const items = parseNativeBody(await decode(body, undefined), contentType);
-      return ingest(await validateItems(schema, items), options);
+      return ingest(await validateItems(validator, items), options);
     },
 
     async ingestLoki(body, request, options) {
       const decoded = await decode(body, request.contentEncoding);
       const items = await lokiRawItems(decoded, request.contentType, maxBodyBytes);
-      return ingest(await validateItems(schema, items), options);
+      return ingest(await validateItems(validator, items), options);
     },
 
     async ingestOtlp(body, request, options) {
@@ -227,7 +227,7 @@ export function createLogService({
         now(),
         new ExpansionBudget(EXPANSION_FACTOR * maxBodyBytes),
       );
-      const result = await ingest(await validateItems(schema, items), options);
+      const result = await ingest(await validateItems(validator, items), options);
       return { ...result, partialSuccess: partialSuccessOf(result), encoding };
     },
 

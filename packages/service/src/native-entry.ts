@@ -31,6 +31,9 @@ export interface ItemIssue {
 const MAX_DATE_MS = 8.64e15;
 const TIMESTAMP_HINT = "must be an ISO-8601 string, epoch milliseconds or a Date";
 const TOO_DEEP = `nested more than ${MAX_JSON_DEPTH} levels deep`;
+const MAX_SOURCE_CHARS = 256;
+
+// The rules of an entry, each one function that both the zod schema and acceptPlainEntry call.
 
 /** Date | epoch ms number | digit string | ISO-8601 (UTC when it has no offset) → Date. */
 function toDate(value: unknown): Date | undefined {
@@ -43,17 +46,47 @@ function toDate(value: unknown): Date | undefined {
   return ms === undefined ? undefined : new Date(ms);
 }
 
+/** The time a `timestamp` stands for, or what is wrong with it. */
+function readTimestamp(value: unknown): Date | string {
+  const date = toDate(value);
+  if (date === undefined) return TIMESTAMP_HINT;
+  const ms = date.getTime();
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? date : "not a valid time";
+}
+
+/** UTF-8 takes at most 3 bytes per UTF-16 unit: bytes are counted only when that could exceed `max`. */
+function fitsBytes(text: string, max: number): boolean {
+  return text.length * 3 <= max || Buffer.byteLength(text) <= max;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** What is wrong with a `fields` object as stored (size, depth), or undefined. */
+function fieldsIssue(fields: Record<string, unknown>, maxBytes: number): string | undefined {
+  const json = serialized(fields);
+  // Parsed JSON always serializes unless it nests so deep that JSON.stringify runs out of stack.
+  if (json === undefined) return TOO_DEEP;
+  if (!fitsBytes(json, maxBytes)) return `larger than ${maxBytes} bytes serialized`;
+  // The same depth rule as a large body's (json-depth.ts), whatever the body's size; nesting
+  // needs two characters a level, so short JSON is not scanned.
+  if (json.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(json, MAX_JSON_DEPTH)) return TOO_DEEP;
+  return undefined;
+}
+
+function hasKeys(fields: Record<string, unknown> | null | undefined): boolean {
+  if (fields == null) return false;
+  for (const _ in fields) return true;
+  return false;
+}
+
 // One transform rather than a union: a union builds an issue for every branch it rejects, which
 // costs more than the rest of the entry's validation put together.
 const timestampSchema = z.unknown().transform((value, ctx): Date => {
-  const date = toDate(value);
-  if (date === undefined) {
-    ctx.addIssue({ code: "custom", message: TIMESTAMP_HINT });
-    return z.NEVER;
-  }
-  const ms = date.getTime();
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) {
-    ctx.addIssue({ code: "custom", message: "not a valid time" });
+  const date = readTimestamp(value);
+  if (typeof date === "string") {
+    ctx.addIssue({ code: "custom", message: date });
     return z.NEVER;
   }
   return date;
@@ -73,33 +106,21 @@ const levelSchema = z.string({ error: "must be a string" }).transform((value, ct
 
 const sourceSchema = z
   .string({ error: "must be a string" })
-  .min(1, { error: "must be 1–256 characters" })
-  .max(256, { error: "must be 1–256 characters" });
+  .min(1, { error: `must be 1–${MAX_SOURCE_CHARS} characters` })
+  .max(MAX_SOURCE_CHARS, { error: `must be 1–${MAX_SOURCE_CHARS} characters` });
 
 /** Builds the zod schema of one native entry (SPEC §1) for the given size limits. */
-export function createEntrySchema(limits: EntryLimits = DEFAULT_ENTRY_LIMITS) {
+function createEntrySchema(limits: EntryLimits) {
   const messageSchema = z
     .string({ error: "is required and must be a string" })
-    .refine((m) => m.length * 3 <= limits.maxMessageBytes || Buffer.byteLength(m) <= limits.maxMessageBytes, {
+    .refine((m) => fitsBytes(m, limits.maxMessageBytes), {
       error: `longer than ${limits.maxMessageBytes} bytes`,
     });
   const fieldsSchema = z
-    .custom<Record<string, unknown>>((v) => v !== null && typeof v === "object" && !Array.isArray(v), {
-      error: "must be a JSON object",
-    })
+    .custom<Record<string, unknown>>(isJsonObject, { error: "must be a JSON object" })
     .superRefine((fields, ctx) => {
-      const json = serialized(fields);
-      // Parsed JSON always serializes unless it nests so deep that JSON.stringify runs out of stack.
-      if (json === undefined) ctx.addIssue({ code: "custom", message: TOO_DEEP });
-      // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when that could exceed the limit
-      else if (json.length * 3 > limits.maxFieldsBytes && Buffer.byteLength(json) > limits.maxFieldsBytes) {
-        ctx.addIssue({ code: "custom", message: `larger than ${limits.maxFieldsBytes} bytes serialized` });
-      }
-      // The same depth rule as a large body's (json-depth.ts), whatever the body's size; nesting
-      // needs two characters a level, so short JSON is not scanned.
-      else if (json.length > 2 * MAX_JSON_DEPTH && nestsDeeperThan(json, MAX_JSON_DEPTH)) {
-        ctx.addIssue({ code: "custom", message: TOO_DEEP });
-      }
+      const issue = fieldsIssue(fields, limits.maxFieldsBytes);
+      if (issue !== undefined) ctx.addIssue({ code: "custom", message: issue });
     });
   return z
     .strictObject(
@@ -113,7 +134,7 @@ export function createEntrySchema(limits: EntryLimits = DEFAULT_ENTRY_LIMITS) {
       { error: (issue) => (issue.code === "unrecognized_keys" ? undefined : "must be a JSON object") },
     )
     .superRefine((entry, ctx) => {
-      if (entry.message.length === 0 && (entry.fields == null || Object.keys(entry.fields).length === 0)) {
+      if (entry.message.length === 0 && !hasKeys(entry.fields)) {
         ctx.addIssue({
           code: "custom",
           path: ["message"],
@@ -123,18 +144,73 @@ export function createEntrySchema(limits: EntryLimits = DEFAULT_ENTRY_LIMITS) {
     });
 }
 
-export type EntrySchema = ReturnType<typeof createEntrySchema>;
+/** The entry rules for given size limits: the zod schema, and the limits its fast path checks. */
+export interface EntryValidator {
+  readonly limits: EntryLimits;
+  readonly schema: ReturnType<typeof createEntrySchema>;
+}
 
-/** Validates one decoded JSON item; returns the entry or the first problem found. */
-export function validateEntry(schema: EntrySchema, item: unknown): ValidEntry | ItemIssue {
-  const result = schema.safeParse(item);
+export function createEntryValidator(limits: EntryLimits = DEFAULT_ENTRY_LIMITS): EntryValidator {
+  return { limits, schema: createEntrySchema(limits) };
+}
+
+const ENTRY_KEYS = new Set(["timestamp", "level", "source", "message", "fields"]);
+
+/**
+ * Validates one decoded JSON item; returns the entry or the first problem found. An entry that
+ * passes every rule as it is takes the fast path; anything else goes through the zod schema,
+ * which decides and words the problem.
+ */
+export function validateEntry(validator: EntryValidator, item: unknown): ValidEntry | ItemIssue {
+  const plain = acceptPlainEntry(item, validator.limits);
+  return plain ?? validateBySchema(validator, item);
+}
+
+/** The zod schema's verdict on one item: the entry, or its first issue. */
+export function validateBySchema(validator: EntryValidator, item: unknown): ValidEntry | ItemIssue {
+  const result = validator.schema.safeParse(item);
   if (!result.success) return issueOf(result.error.issues[0]);
   const { timestamp, level, source, message, fields } = result.data;
   const entry: ValidEntry = { message };
   if (timestamp != null) entry.timestamp = timestamp;
   if (level != null) entry.level = level;
   if (source != null) entry.source = source;
-  if (fields != null && Object.keys(fields).length > 0) entry.fields = fields;
+  if (fields != null && hasKeys(fields)) entry.fields = fields;
+  return entry;
+}
+
+/**
+ * The entry the zod schema would return for `item`, checked by the same rule functions without
+ * zod's per-call machinery, or undefined whenever anything is off (the schema then decides).
+ * Why: on the ingest route zod's safeParse made 4–10× the old-generation promotion and ~40% more
+ * main-thread CPU per entry (README, Architecture). entry-fast-path.test.ts holds it to the
+ * schema: it accepts exactly what the schema accepts, as the same entry.
+ */
+export function acceptPlainEntry(item: unknown, limits: EntryLimits): ValidEntry | undefined {
+  if (item === null || typeof item !== "object") return;
+  for (const key in item) if (!ENTRY_KEYS.has(key)) return;
+  const { timestamp, level, source, message, fields } = item as Record<string, unknown>;
+  if (typeof message !== "string" || !fitsBytes(message, limits.maxMessageBytes)) return;
+  const entry: ValidEntry = { message };
+  if (timestamp != null) {
+    const date = readTimestamp(timestamp);
+    if (typeof date === "string") return;
+    entry.timestamp = date;
+  }
+  if (level != null) {
+    const parsed = typeof level === "string" ? parseLevel(level) : undefined;
+    if (parsed === undefined) return;
+    entry.level = parsed;
+  }
+  if (source != null) {
+    if (typeof source !== "string" || source.length < 1 || source.length > MAX_SOURCE_CHARS) return;
+    entry.source = source;
+  }
+  if (fields != null) {
+    if (!isJsonObject(fields) || fieldsIssue(fields, limits.maxFieldsBytes) !== undefined) return;
+    if (hasKeys(fields)) entry.fields = fields;
+  }
+  if (message.length === 0 && entry.fields === undefined) return;
   return entry;
 }
 

@@ -1,7 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { BadRequestError } from "./errors.js";
 import { refuseDeepJson } from "./json-depth.js";
-import { type EntrySchema, type ItemIssue, validateEntry } from "./native-entry.js";
+import { type EntryValidator, type ItemIssue, validateEntry } from "./native-entry.js";
 import type { Candidate } from "./store-entries.js";
 
 /**
@@ -18,17 +18,17 @@ export const VALIDATION_CHUNK = 1000;
  * VALIDATION_CHUNK items so that a large request does not stall other requests (health checks,
  * live tail) for its whole duration.
  */
-export async function validateItems(schema: EntrySchema, items: RawItem[]): Promise<Candidate[]> {
+export async function validateItems(validator: EntryValidator, items: RawItem[]): Promise<Candidate[]> {
   const out: Candidate[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
     if (i > 0 && i % VALIDATION_CHUNK === 0) await yieldToEventLoop();
-    out[i] = validateOne(schema, items[i] as RawItem);
+    out[i] = validateOne(validator, items[i] as RawItem);
   }
   return out;
 }
 
-function validateOne(schema: EntrySchema, item: RawItem): Candidate {
-  if ("raw" in item) return validateEntry(schema, item.raw);
+function validateOne(validator: EntryValidator, item: RawItem): Candidate {
+  if ("raw" in item) return validateEntry(validator, item.raw);
   if ("line" in item) {
     let json: unknown;
     try {
@@ -38,7 +38,7 @@ function validateOne(schema: EntrySchema, item: RawItem): Candidate {
       if (error instanceof BadRequestError) return { error: error.message };
       return { error: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}` };
     }
-    return validateEntry(schema, json);
+    return validateEntry(validator, json);
   }
   return item;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createEntrySchema } from "../src/native-entry.js";
+import { createEntryValidator } from "../src/native-entry.js";
 import { VALIDATION_CHUNK, validateItems } from "../src/validate-items.js";
 
 describe("validateItems", () => {
@@ -7,14 +7,14 @@ describe("validateItems", () => {
     const items = Array.from({ length: VALIDATION_CHUNK * 5 }, (_, i) => ({ raw: { message: `m${i}` } }));
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
-    const results = await validateItems(createEntrySchema(), items);
+    const results = await validateItems(createEntryValidator(), items);
     clearInterval(timer);
     expect(results).toHaveLength(items.length);
     expect(ticks).toBeGreaterThanOrEqual(1);
   });
 
   it("parses NDJSON lines as it validates them and passes earlier refusals through", async () => {
-    const results = await validateItems(createEntrySchema(), [
+    const results = await validateItems(createEntryValidator(), [
       { line: '{"message":"ok","level":"WARN"}' },
       { line: "{nope" },
       { error: "refused by the adapter", field: "labels" },
@@ -27,8 +27,8 @@ describe("validateItems", () => {
   });
 
   it("measures fields in UTF-8 bytes, also when their text is short in characters", async () => {
-    const schema = createEntrySchema({ maxMessageBytes: 1000, maxFieldsBytes: 100 });
-    const results = await validateItems(schema, [
+    const validator = createEntryValidator({ maxMessageBytes: 1000, maxFieldsBytes: 100 });
+    const results = await validateItems(validator, [
       { raw: { message: "m", fields: { k: "€".repeat(30) } } }, // {"k":"…"} = 98 bytes, 38 characters
       { raw: { message: "m", fields: { k: "€".repeat(31) } } }, // 101 bytes, 39 characters
       { raw: { message: "m", fields: { k: "x".repeat(93) } } }, // 101 bytes
