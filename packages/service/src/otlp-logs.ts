@@ -31,7 +31,9 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
  * Mapping: level from severityNumber/severityText (see `severityToLevel`); source ← the resource
  * attribute `service.name` (else `unknown`); fields ← resource, then scope, then record attributes
  * (a later one wins on a clash) plus `otel.scope.name`, `otel.scope.version`, `trace_id`, `span_id`
- * (hex), `event_name`, `flags` and `dropped_attributes_count` when set; message ← body (a string
+ * (hex), `event_name`, `flags` and `dropped_attributes_count` when set (and the resource's and
+ * scope's own dropped counts as `otel.resource.dropped_attributes_count`,
+ * `otel.scope.dropped_attributes_count`); message ← body (a string
  * as is, an empty one as "", any other AnyValue as JSON); timestamp ← timeUnixNano, else
  * observedTimeUnixNano, else the time of receipt.
  * A structurally broken request is a BadRequestError; a bad record only rejects that record.
@@ -51,6 +53,8 @@ export function otlpRawItems(
     const resource = (resourceLogs as Record<string, unknown>).resource;
     const resourceAttributes = isObject(resource) ? attributes(resource) : {};
     const serviceName = resourceAttributes["service.name"];
+    if (isObject(resource))
+      keepDropped(resource, resourceAttributes, "otel.resource.dropped_attributes_count");
     const source =
       typeof serviceName === "string" && serviceName.length > 0 ? clipSource(serviceName) : undefined;
     for (const scopeLogs of list(resourceLogs, "scopeLogs", "scope_logs")) {
@@ -62,6 +66,7 @@ export function otlpRawItems(
         if (typeof scope.version === "string" && scope.version.length > 0) {
           scopeFields["otel.scope.version"] = scope.version;
         }
+        keepDropped(scope, scopeFields, "otel.scope.dropped_attributes_count");
       }
       const inherited = { ...resourceAttributes, ...scopeFields };
       const inheritedBytes = sharedBytes(inherited);
@@ -124,6 +129,12 @@ function recordRawItem(
   };
   if (source !== undefined) entry.source = source;
   return { raw: entry };
+}
+
+/** A resource's or scope's count of attributes the SDK dropped, when non-zero: its attributes are incomplete. */
+function keepDropped(holder: Record<string, unknown>, fields: Record<string, unknown>, key: string): void {
+  const dropped = count(pick(holder, "droppedAttributesCount", "dropped_attributes_count"));
+  if (dropped !== undefined) fields[key] = dropped;
 }
 
 function timestampOf(record: Record<string, unknown>, now: number): number | undefined {

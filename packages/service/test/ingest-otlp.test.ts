@@ -36,6 +36,7 @@ function otlpJsonRequest() {
             { key: "host.name", value: { stringValue: "node-7" } },
             { key: "shadowed", value: { stringValue: "resource" } },
           ],
+          droppedAttributesCount: 2, // kept: the resource arrived incomplete
         },
         scopeLogs: [
           {
@@ -43,6 +44,7 @@ function otlpJsonRequest() {
               name: "@acme/logger",
               version: "2.1.0",
               attributes: [{ key: "shadowed", value: { stringValue: "scope" } }],
+              droppedAttributesCount: 1,
             },
             logRecords: [
               ...banded,
@@ -139,6 +141,8 @@ function expectMapped(stored: LogEntry[]) {
     shadowed: "scope",
     "otel.scope.name": "@acme/logger",
     "otel.scope.version": "2.1.0",
+    "otel.resource.dropped_attributes_count": 2,
+    "otel.scope.dropped_attributes_count": 1,
   });
   const rich = stored[12];
   expect(rich).toMatchObject({ level: "warn", message: "text fallback", timestamp: new Date(T0 + 100) });
@@ -148,6 +152,8 @@ function expectMapped(stored: LogEntry[]) {
     shadowed: "record",
     "otel.scope.name": "@acme/logger",
     "otel.scope.version": "2.1.0",
+    "otel.resource.dropped_attributes_count": 2,
+    "otel.scope.dropped_attributes_count": 1,
     big: "9007199254740993",
     small: 42,
     neg: -7,
