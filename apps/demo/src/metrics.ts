@@ -313,15 +313,12 @@ export function createMetrics(
         this.labels("failure").inc(retentionFailures);
       },
     });
-    new Counter({
-      name: "batchlog_retention_deleted_entries_total",
-      help: "Entries deleted by retention runs",
-      registers: [registry],
-      collect() {
-        this.reset();
-        this.inc(service.stats().retentionDeleted);
-      },
-    });
+    // The storage's count moves as each chunk of a run commits; the run's own total comes at its end.
+    counter(
+      "batchlog_retention_deleted_entries_total",
+      "Entries deleted by retention, counted as each chunk of a run commits",
+      (s) => s.entriesDeleted,
+    );
     new Gauge({
       name: "batchlog_retention_last_success_timestamp_seconds",
       help: "Unix time the last successful retention run ended (absent before the first)",

@@ -3,6 +3,9 @@ import type { LogReads } from "./log-reader.js";
 import type { CleanupPolicy, Footprint } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
+/** What cleanup needs of the writer. */
+type Deletes = Pick<BatchWriter, "deleteChunk" | "releaseFreePages" | "checkpoint">;
+
 /** Rows deleted per transaction: keeps each delete short so ingestion is never blocked for long. */
 export const CLEANUP_CHUNK = 5000;
 
@@ -17,7 +20,7 @@ export const RELEASE_CHUNK_PAGES = 2048;
  * storage is closing), it ends after the current chunk with the rows deleted so far.
  */
 export async function runCleanup(
-  writer: BatchWriter,
+  writer: Deletes,
   reader: LogReads,
   policy: CleanupPolicy,
   { logger, stopped }: { logger?: Logger | undefined; stopped: () => boolean },
@@ -37,7 +40,7 @@ export async function runCleanup(
 }
 
 async function deleteRows(
-  writer: BatchWriter,
+  writer: Deletes,
   reader: LogReads,
   policy: CleanupPolicy,
   stopped: () => boolean,
@@ -64,7 +67,7 @@ async function deleteRows(
 
 /** Deletes all but the `keep` newest entries. */
 async function keepNewest(
-  writer: BatchWriter,
+  writer: Deletes,
   reader: LogReads,
   keep: number,
   stopped: () => boolean,
@@ -90,7 +93,7 @@ function entriesWithin({ usedBytes, entries }: Footprint, maxBytes: number): num
   return Math.floor((entries * maxBytes * (1 - MAX_BYTES_HEADROOM)) / usedBytes);
 }
 
-async function releaseFreePages(writer: BatchWriter): Promise<number> {
+async function releaseFreePages(writer: Deletes): Promise<number> {
   let total = 0;
   for (;;) {
     const bytes = await writer.releaseFreePages(RELEASE_CHUNK_PAGES);
@@ -104,7 +107,7 @@ async function releaseFreePages(writer: BatchWriter): Promise<number> {
 }
 
 async function deleteAll(
-  writer: BatchWriter,
+  writer: Deletes,
   scope: Parameters<BatchWriter["deleteChunk"]>[0],
   stopped: () => boolean,
 ): Promise<number> {

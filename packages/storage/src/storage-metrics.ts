@@ -10,6 +10,7 @@ export class StorageMetrics {
   entriesEnqueued = 0;
   entriesStored = 0;
   entriesFailed = 0;
+  entriesDeleted = 0;
   batches = 0;
   retries = 0;
   consecutiveFailures = 0;
@@ -64,6 +65,7 @@ export class StorageMetrics {
       entriesStored: this.entriesStored,
       entriesFailed: this.entriesFailed,
       entriesRejected: Object.values(this.rejected).reduce((a, b) => a + b, 0),
+      entriesDeleted: this.entriesDeleted,
       rejectedByReason: { ...this.rejected },
       batches: this.batches,
       retries: this.retries,

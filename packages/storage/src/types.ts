@@ -113,6 +113,8 @@ export interface StorageStats {
   entriesStored: number;
   entriesFailed: number;
   entriesRejected: number;
+  /** Entries deleted by cleanup() (retention), counted as each chunk of a run commits. */
+  entriesDeleted: number;
   /** Rejections by reason: queue_full, closed, validation, timeout. */
   rejectedByReason: Record<string, number>;
   batches: number;

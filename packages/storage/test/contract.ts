@@ -482,6 +482,26 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(gone.entries).toHaveLength(0);
         if (backend.countRows) expect(backend.countRows(url)).toBe(4000);
         await expect(s.cleanup({ maxEntries: -1 })).rejects.toBeInstanceOf(ValidationError);
+        expect(s.stats().entriesDeleted).toBe(8000);
+      });
+
+      it("counts deleted entries in stats as each chunk of a run commits, not at its end", async () => {
+        const s = await open();
+        await s.storeMany(Array.from({ length: 12_000 }, (_, i) => entry(i)));
+        const seen = new Set<number>();
+        let running = true;
+        const watch = (async () => {
+          while (running) {
+            seen.add(s.stats().entriesDeleted);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        })();
+        const deleted = await s.cleanup({ maxEntries: 1000 }); // chunks of 5,000, 5,000 and 1,000
+        running = false;
+        await watch;
+        expect(deleted).toBe(11_000);
+        expect(s.stats().entriesDeleted).toBe(11_000);
+        expect([...seen].filter((n) => n > 0 && n < 11_000)).toContain(5000);
       });
     });
 
