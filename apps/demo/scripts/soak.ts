@@ -13,7 +13,10 @@
 // Every 10 s it samples the server (RSS, heap, fds, handles, WAL and database size, event-loop delay,
 // queue depth) and its own ingest and search latency, and checks that every entry acknowledged
 // 40–100 s ago is in the database. Samples go to DIR/samples.jsonl; the summary (first minutes after
-// warm-up against the last, per-minute slopes, the integrity checks) is printed at the end.
+// warm-up against the last, per-minute slopes, the integrity checks) is printed at the end. It
+// exits 1, listing why, when an acknowledged entry is missing, the rows present are not those
+// stored minus those retention deleted, an answer was unexpected, or the server did not exit 0.
+// Trends are for a reader to judge: the summary gives them, the verdict does not.
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -630,8 +633,11 @@ async function main() {
   await sleep(2000);
   const now = Date.now();
   const finalCheck = await integrity(server, now - 100_000, now);
-  let conservation: Record<string, number | null> | undefined;
-  for (let attempt = 0; attempt < 5 && conservation === undefined; attempt++) {
+  // The deleted count moves as each chunk of a retention run commits: count between runs (one
+  // every 20 s), retrying for up to a minute; `null` says no quiet moment was found.
+  let conservation: Record<string, number | null> | null = null;
+  for (let attempt = 0; attempt < 60 && conservation === null; attempt++) {
+    if (attempt > 0) await sleep(1000);
     const before = await (await fetch(`${url}/metrics`)).text();
     const count = (await (
       await fetch(`${url}/api/stats?from=${startedAt - 3_600_000}&to=${Date.now() + 60_000}&bucket=1d`)
@@ -664,6 +670,35 @@ async function main() {
   appendFileSync(join(outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   if (!args["keep-db"]) rmSync(dbDir, { recursive: true, force: true });
+  const problems = verdict(summary);
+  if (problems.length === 0) process.stdout.write("soak passed\n");
+  else {
+    process.stderr.write(`soak FAILED:\n${problems.map((p) => `- ${p}`).join("\n")}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** What makes a soak fail: lost entries, rows unaccounted for, unexpected answers, a bad exit. */
+function verdict(summary: {
+  finalCheck: Record<string, { acked: number; present: number }>;
+  conservation: Record<string, number | null> | null;
+  unexpectedCount: number;
+  exitCode: number | null;
+}): string[] {
+  const problems: string[] = [];
+  for (const [source, { acked, present }] of Object.entries(summary.finalCheck)) {
+    if (present < acked)
+      problems.push(`${source}: ${acked} acknowledged in the last 100 s, ${present} present`);
+  }
+  const c = summary.conservation;
+  if (c === null) problems.push("conservation: no moment between retention chunks to count in");
+  else if (c.present !== c.storedMinusDeleted) {
+    problems.push(`conservation: ${c.present} rows present, stored − deleted = ${c.storedMinusDeleted}`);
+  }
+  if (summary.unexpectedCount > 0)
+    problems.push(`${summary.unexpectedCount} unexpected answers or lost entries`);
+  if (summary.exitCode !== 0) problems.push(`the server exited with ${summary.exitCode}`);
+  return problems;
 }
 
 main().catch((error: unknown) => {
