@@ -9,7 +9,13 @@
  *   node --conditions=@batchlog/source --import tsx src/http-server.ts <database path>
  */
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import {
+  constants,
+  type EventLoopUtilization,
+  monitorEventLoopDelay,
+  type PerformanceEntry,
+  PerformanceObserver,
+} from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { openLogStorage } from "@batchlog/storage";
 
@@ -59,11 +65,21 @@ app.post("/bench/noop", async (request, reply) =>
 const url = await app.listen({ host: "127.0.0.1", port: 0 });
 process.send?.({ url });
 
-// The server's own view during a load phase: event-loop delay (what /healthz waits behind) and
-// CPU time of the process (main thread + writer thread).
+// The server's own view during a load phase: event-loop delay (what /healthz waits behind), CPU
+// time of the process (main thread + writer thread), how busy the main thread's event loop was,
+// and the main thread's GC pauses (young generation: scavenges; old: mark-compacts).
 const loopDelay = monitorEventLoopDelay({ resolution: 1 });
 let cpuAtMark = process.cpuUsage();
 let markedAt = performance.now();
+let eluAtMark: EventLoopUtilization = performance.eventLoopUtilization();
+const gcPauses = { minor: [] as number[], major: [] as number[] };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcPauses.minor.push(entry.duration);
+    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.major.push(entry.duration);
+  }
+});
 
 process.on("message", async (message: { cmd?: string }) => {
   if (message.cmd === "mark") {
@@ -71,15 +87,29 @@ process.on("message", async (message: { cmd?: string }) => {
     loopDelay.enable();
     cpuAtMark = process.cpuUsage();
     markedAt = performance.now();
+    eluAtMark = performance.eventLoopUtilization();
+    gcPauses.minor = [];
+    gcPauses.major = [];
+    gcObserver.observe({ entryTypes: ["gc"] });
     process.send?.({ marked: true });
     return;
   }
   if (message.cmd === "report") {
     loopDelay.disable();
+    gcObserver.disconnect();
     const cpu = process.cpuUsage(cpuAtMark);
+    const elu = performance.eventLoopUtilization(eluAtMark);
     const ms = (ns: number) => ns / 1e6;
+    const sum = (pauses: number[]) => pauses.reduce((a, b) => a + b, 0);
     process.send?.({
       report: {
+        mainThreadBusyMs: elu.active,
+        mainThreadUtilization: elu.utilization,
+        scavenges: gcPauses.minor.length,
+        scavengeMs: sum(gcPauses.minor),
+        markCompacts: gcPauses.major.length,
+        markCompactMs: sum(gcPauses.major),
+        gcMaxPauseMs: Math.max(0, ...gcPauses.minor, ...gcPauses.major),
         loopDelayP50Ms: ms(loopDelay.percentile(50)),
         loopDelayP99Ms: ms(loopDelay.percentile(99)),
         loopDelayMaxMs: ms(loopDelay.max),

@@ -51,6 +51,15 @@ interface ServerReport {
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
   cpuPercentOfOneCore: number;
+  /** The main thread's event loop: time not idle, and its share of the phase. */
+  mainThreadBusyMs: number;
+  mainThreadUtilization: number;
+  /** The main thread's GC pauses: young generation (scavenges) and old (mark-compacts). */
+  scavenges: number;
+  scavengeMs: number;
+  markCompacts: number;
+  markCompactMs: number;
+  gcMaxPauseMs: number;
 }
 
 /** Sends a command to the server child and waits for the reply carrying `key`. */
@@ -208,6 +217,20 @@ export const http: Suite = {
         value: serverView.cpuPercentOfOneCore,
         n: 1,
       };
+      const phaseEntries = loaded["2xx"] * BODY_ENTRIES;
+      const gcMs = serverView.scavengeMs + serverView.markCompactMs;
+      out.figures.mainThreadMicrosPerEntry = {
+        kind: "value",
+        unit: "µs",
+        value: (1000 * serverView.mainThreadBusyMs) / Math.max(1, phaseEntries),
+        n: phaseEntries,
+      };
+      out.figures.mainThreadGcPercent = {
+        kind: "value",
+        unit: "%",
+        value: (100 * gcMs) / Math.max(1, serverView.mainThreadBusyMs),
+        n: serverView.scavenges + serverView.markCompacts,
+      };
       out.figures.healthzMax = {
         kind: "value",
         unit: "ms",
@@ -235,7 +258,7 @@ export const http: Suite = {
         );
       }
       out.notes.push(
-        `Server during the /healthz phase: event-loop delay p50 ${serverView.loopDelayP50Ms.toFixed(1)} ms, p99 ${serverView.loopDelayP99Ms.toFixed(1)} ms, max ${serverView.loopDelayMaxMs.toFixed(0)} ms; process CPU ${serverView.cpuPercentOfOneCore.toFixed(0)}% of one core (main + writer thread) while autocannon shares the 2 cores.${
+        `Server during the /healthz phase: event-loop delay p50 ${serverView.loopDelayP50Ms.toFixed(1)} ms, p99 ${serverView.loopDelayP99Ms.toFixed(1)} ms, max ${serverView.loopDelayMaxMs.toFixed(0)} ms; process CPU ${serverView.cpuPercentOfOneCore.toFixed(0)}% of one core (main + writer thread) while autocannon shares the 2 cores; the main thread busy ${(100 * serverView.mainThreadUtilization).toFixed(0)}% of the time, ${out.figures.mainThreadMicrosPerEntry.value.toFixed(1)} µs per entry ingested, of which GC ${out.figures.mainThreadGcPercent.value.toFixed(0)}% (${serverView.scavenges} scavenges, ${serverView.scavengeMs.toFixed(0)} ms; ${serverView.markCompacts} mark-compacts, ${serverView.markCompactMs.toFixed(0)} ms; longest pause ${serverView.gcMaxPauseMs.toFixed(1)} ms).${
           health.latency.p99 < HEALTHZ_P99_TARGET_MS
             ? ""
             : serverView.cpuPercentOfOneCore < 70
