@@ -6,6 +6,19 @@ import type { BatchWriter } from "./writers/batch-writer.js";
 /** What cleanup needs of the writer. */
 type Deletes = Pick<BatchWriter, "deleteChunk" | "releaseFreePages" | "checkpoint">;
 
+/** The writer's deletes, each chunk's row count reported once it has committed. */
+export function countingDeletes(writer: Deletes, onDeleted: (rows: number) => void): Deletes {
+  return {
+    async deleteChunk(scope, chunkSize) {
+      const rows = await writer.deleteChunk(scope, chunkSize);
+      onDeleted(rows);
+      return rows;
+    },
+    releaseFreePages: (maxPages) => writer.releaseFreePages(maxPages),
+    checkpoint: (mode) => writer.checkpoint(mode),
+  };
+}
+
 /** Rows deleted per transaction: keeps each delete short so ingestion is never blocked for long. */
 export const CLEANUP_CHUNK = 5000;
 

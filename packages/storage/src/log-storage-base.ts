@@ -1,4 +1,4 @@
-import { runCleanup } from "./cleanup.js";
+import { countingDeletes, runCleanup } from "./cleanup.js";
 import { CommitListeners } from "./commit-listeners.js";
 import type { BatchConfig } from "./config.js";
 import type { OpenedDatabase } from "./database.js";
@@ -72,18 +72,11 @@ export abstract class LogStorageBase {
   cleanup(policy: CleanupPolicy): Promise<number> {
     return this.whileOpen(() => {
       validateCleanupPolicy(policy);
-      const writer = this.cleanupWriter;
       // Counted as each chunk commits: a run deleting a million rows takes a while, and the count
       // (stats, the demo's metric) should say what the database holds while it runs.
-      const deletes = {
-        deleteChunk: async (...args: Parameters<BatchWriter["deleteChunk"]>) => {
-          const deleted = await writer.deleteChunk(...args);
-          this.metrics.entriesDeleted += deleted;
-          return deleted;
-        },
-        releaseFreePages: (maxPages: number) => writer.releaseFreePages(maxPages),
-        checkpoint: (mode: "PASSIVE" | "TRUNCATE") => writer.checkpoint(mode),
-      };
+      const deletes = countingDeletes(this.cleanupWriter, (rows) => {
+        this.metrics.entriesDeleted += rows;
+      });
       const run = runCleanup(deletes, this.reader, policy, {
         logger: this.config.logger,
         stopped: () => this.isClosed,
