@@ -262,7 +262,7 @@ export const http: Suite = {
           health.latency.p99 < HEALTHZ_P99_TARGET_MS
             ? ""
             : serverView.cpuPercentOfOneCore < 70
-              ? ` The server used well under one core, so its stalls are not a saturated main thread: GC pauses (26% of main-thread CPU in a profile of this load) and waiting for a CPU on the shared machine (load average ${loadAverage} during the probe).`
+              ? ` The server used well under one core, so its stalls are not a saturated main thread: GC pauses (the longest ${serverView.gcMaxPauseMs.toFixed(1)} ms, above) and waiting for a CPU on the shared machine (load average ${loadAverage} during the probe).`
               : " /healthz p99 tracks the event-loop delay: the probe waits behind ingest requests' synchronous work on the main thread (body decode, validation, encoding of 100 entries per request, promise settlement) and GC pauses."
         }`,
       );
