@@ -88,10 +88,9 @@ export interface LogServiceStats {
   tailSubscribers: number;
   /** Entries dropped for slow tail subscribers. */
   tailDropped: number;
-  /** Retention runs finished, by outcome, and the rows they deleted. */
+  /** Retention runs finished, by outcome (the rows they delete: the storage's `stats().entriesDeleted`). */
   retentionRuns: number;
   retentionFailures: number;
-  retentionDeleted: number;
   /** When the last successful retention run ended, epoch ms (null before the first). */
   retentionLastSuccessAt: number | null;
 }
@@ -156,12 +155,10 @@ export function createLogService({
   const retention = {
     retentionRuns: 0,
     retentionFailures: 0,
-    retentionDeleted: 0,
     retentionLastSuccessAt: null as number | null,
   };
   const onRetentionRun = (run: RetentionRun) => {
     retention.retentionRuns++;
-    retention.retentionDeleted += run.deleted;
     if (run.ok) retention.retentionLastSuccessAt = run.at;
     else retention.retentionFailures++;
   };
