@@ -66,7 +66,8 @@ export class InsertQueue {
   readonly #onCommitted: (batch: CommittedBatch) => void;
   readonly #writer: BatchWriter;
 
-  #queue: PendingEntry[] = [];
+  /** Waiting entries are [#head, length); the slots before #head were taken (undefined). */
+  #queue: (PendingEntry | undefined)[] = [];
   #head = 0;
   /** The batch being written or retried. */
   #current: PendingEntry[] = [];
@@ -216,14 +217,19 @@ export class InsertQueue {
           continue;
         }
       }
-      const batch = sent?.items ?? this.#take(this.#config.maxBatchSize);
-      this.#current = batch;
-      this.#currentMayHaveCommitted = false;
-      await this.#commit(sent);
-      this.#current = [];
-      this.#bytes -= sumBytes(batch);
-      this.#admitWaiters();
+      await this.#write(sent);
     }
+  }
+
+  // Its own frame: a suspended #run must not keep the last batch (and its callers' entries) alive.
+  async #write(sent: SentBatch | null): Promise<void> {
+    const batch = sent?.items ?? this.#take(this.#config.maxBatchSize);
+    this.#current = batch;
+    this.#currentMayHaveCommitted = false;
+    await this.#commit(sent);
+    this.#current = [];
+    this.#bytes -= sumBytes(batch);
+    this.#admitWaiters();
   }
 
   /**
@@ -300,7 +306,15 @@ export class InsertQueue {
 
   #take(max: number): PendingEntry[] {
     const end = Math.min(this.#queue.length, this.#head + max);
-    const batch = this.#queue.slice(this.#head, end);
+    const batch = this.#queue.slice(this.#head, end) as PendingEntry[];
+    if (end === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+      return batch;
+    }
+    // Taken slots must not keep their entries alive: each one holds the caller's entry, its row
+    // buffer and its promise, and a young-generation GC would copy them (then promote them).
+    this.#queue.fill(undefined, this.#head, end);
     this.#head = end;
     // Compact once the consumed prefix dominates, so the array does not grow without bound.
     if (this.#head > 4096 && this.#head * 2 > this.#queue.length) {
@@ -494,7 +508,8 @@ export class InsertQueue {
       }
     }
     while (this.#head < this.#queue.length && this.#queue[this.#head]!.enqueuedAt <= cutoff) {
-      const item = this.#queue[this.#head++]!;
+      const item = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = undefined;
       this.#bytes -= item.bytes;
       this.#metrics.reject("timeout");
       this.#settle(item, new WriteTimeoutError(timeout, true));
