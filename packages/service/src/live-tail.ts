@@ -59,7 +59,8 @@ class Subscriber implements TailSubscription {
   #scheduled = false;
   #dropped = 0;
   #droppedIsLowerBound = false;
-  #buffer: LogEntry[] = [];
+  /** Entries to deliver are [#head, length); the slots before #head were dropped (undefined). */
+  #buffer: (LogEntry | undefined)[] = [];
   #head = 0;
   readonly #matches: (entry: LogEntry) => boolean;
   readonly #onEntries: (entries: LogEntry[]) => void;
@@ -107,7 +108,7 @@ class Subscriber implements TailSubscription {
     this.#catchingUp = false;
     if (this.closed) return;
     const newestRead = history.at(-1)?.id ?? Number.NEGATIVE_INFINITY;
-    const live = this.#buffer.slice(this.#head).filter((e) => e.id > newestRead);
+    const live = this.#pending().filter((e) => e.id > newestRead);
     this.#buffer = [...history, ...live];
     this.#head = 0;
     this.#dropped += skipped;
@@ -119,6 +120,8 @@ class Subscriber implements TailSubscription {
   #dropOldest(): void {
     const excess = this.buffered() - this.#max;
     if (excess > 0) {
+      // dropped entries must not stay reachable from here until the next compaction
+      this.#buffer.fill(undefined, this.#head, this.#head + excess);
       this.#head += excess;
       this.#dropped += excess;
     }
@@ -139,7 +142,7 @@ class Subscriber implements TailSubscription {
 
   #deliver(): void {
     if (this.#paused || this.#catchingUp || this.closed || this.buffered() === 0) return;
-    const batch = this.#buffer.slice(this.#head);
+    const batch = this.#pending();
     this.#buffer = [];
     this.#head = 0;
     try {
@@ -163,6 +166,10 @@ class Subscriber implements TailSubscription {
 
   droppedIsLowerBound(): boolean {
     return this.#droppedIsLowerBound;
+  }
+
+  #pending(): LogEntry[] {
+    return this.#buffer.slice(this.#head) as LogEntry[];
   }
 
   buffered(): number {

@@ -1,9 +1,14 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { LogEntry } from "@batchlog/storage";
 import { afterEach, describe, expect, it } from "vitest";
 import { compileTailFilter } from "../src/index.js";
 import { eventually } from "./helpers/eventually.js";
 import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
+
+setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
 
 const entry = (over: Partial<LogEntry>): LogEntry => ({
   id: 1,
@@ -112,6 +117,28 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
     expect(sub.buffered()).toBe(0);
     expect(fx.service.stats().tailDropped).toBe(40);
     expect(fast).toEqual(messages);
+  });
+
+  it("a paused subscriber keeps only the entries it still holds reachable, not the dropped ones", async () => {
+    fx = await openService(impl);
+    const sub = fx.service.subscribe({}, () => {}, { maxBuffered: 10 });
+    const delivered: WeakRef<LogEntry>[] = [];
+    fx.service.subscribe({}, (entries) => {
+      for (const e of entries) delivered.push(new WeakRef(e));
+    });
+    sub.pause();
+    for (let i = 0; i < 50; i += 5) {
+      await fx.service.ingestNative(
+        json(Array.from({ length: 5 }, (_, j) => ({ message: `m${i + j}` }))),
+        undefined,
+      );
+    }
+    await eventually(() => expect(delivered).toHaveLength(50));
+    collectGarbage();
+    expect(sub.dropped()).toBe(40);
+    // the same entry objects go to every subscriber: only the paused one's 10 may be alive
+    expect(delivered.filter((ref) => ref.deref() !== undefined).length).toBeLessThanOrEqual(10);
+    sub.unsubscribe();
   });
 
   it("a throwing subscriber neither breaks the others nor the writes", async () => {
