@@ -184,3 +184,101 @@ describe("a batch sent ahead, whose thread dies after its COMMIT", () => {
     }
   });
 });
+
+describe("a lost batch while another process writes the same file", () => {
+  const otherRows = (db: Database.Database, n: number) => {
+    const insert = db.prepare(
+      "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (9, 3, 'other', ?, NULL)",
+    );
+    db.transaction(() => {
+      for (let i = 0; i < n; i++) insert.run(`other ${i}`);
+    })();
+  };
+  const messagesInFile = (url: string) => {
+    const db = new Database(filePathOf(url));
+    try {
+      return (
+        db.prepare("SELECT id, message FROM log_entries ORDER BY id").raw().all() as [number, string][]
+      ).map(([id, message]) => `${id}:${message}`);
+    } finally {
+      db.close();
+    }
+  };
+
+  it("that committed is answered with its ids, not written again, when the other's rows follow it", async () => {
+    const url = temp.url("lost-other-after.db");
+    const marker = temp.path("lost-other-after-marker");
+    await (await openLogStorage({ url })).close();
+    const writer = await WorkerBatchWriter.start(
+      { path: filePathOf(url), pragmas: ["PRAGMA journal_mode = WAL"], exitAfterCommitMarker: marker },
+      { heapLimitMb: 256 },
+    );
+    expect(await writer.write(rowsToWrite([[1, 3, "a", "first", null]]))).toMatchObject({
+      ok: true,
+      ids: [1],
+    });
+    await writeFile(marker, "");
+    const rows = rowsToWrite([
+      [2, 3, "a", "lost 1", '{"k":1}'],
+      [2, 3, "a", "lost 2", null],
+    ]);
+    expect(await writer.write(rows)).toMatchObject({ ok: false, mayHaveCommitted: true });
+    // before the retry, another process appends rows of its own
+    const other = new Database(filePathOf(url));
+    otherRows(other, 3);
+    other.close();
+    expect(await writer.write(rows)).toEqual({ ok: true, ids: [2, 3] });
+    await writer.close();
+    expect(messagesInFile(url)).toEqual([
+      "1:first",
+      "2:lost 1",
+      "3:lost 2",
+      "4:other 0",
+      "5:other 1",
+      "6:other 2",
+    ]);
+  });
+
+  it("that rolled back is written, not taken for the other's rows when their number matches", async () => {
+    const url = temp.url("lost-other-rollback.db");
+    await (await openLogStorage({ url })).close();
+    const writer = await WorkerBatchWriter.start(
+      { path: filePathOf(url), pragmas: ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 30000"] },
+      { heapLimitMb: 256 },
+    );
+    expect(await writer.write(rowsToWrite([[1, 3, "a", "first", null]]))).toMatchObject({
+      ok: true,
+      ids: [1],
+    });
+    // the other process holds the write lock, so the batch waits for it inside the thread…
+    const other = new Database(filePathOf(url));
+    other.exec("BEGIN IMMEDIATE");
+    const rows = rowsToWrite([
+      [2, 3, "a", "rolled back 1", null],
+      [2, 3, "a", "rolled back 2", null],
+    ]);
+    const inFlight = writer.write(rows);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // …when the thread dies; then the other process writes exactly as many rows and commits
+    const killed = writer.kill();
+    const insert = other.prepare(
+      "INSERT INTO log_entries (timestamp, level, source, message, fields) VALUES (9, 3, 'other', ?, NULL)",
+    );
+    insert.run("other 0");
+    insert.run("other 1");
+    other.exec("COMMIT");
+    other.close();
+    await killed;
+    expect(await inFlight).toMatchObject({ ok: false, mayHaveCommitted: true });
+    expect(messagesInFile(url)).toEqual(["1:first", "2:other 0", "3:other 1"]); // the batch did not commit
+    expect(await writer.write(rows)).toEqual({ ok: true, ids: [4, 5] });
+    await writer.close();
+    expect(messagesInFile(url)).toEqual([
+      "1:first",
+      "2:other 0",
+      "3:other 1",
+      "4:rolled back 1",
+      "5:rolled back 2",
+    ]);
+  });
+});

@@ -88,21 +88,29 @@ export class SqliteBatchWriter {
   }
 
   /**
-   * What a lost attempt committed. This connection is the only writer and a transaction's rows
-   * take consecutive ids, so the sequence tells: still at `lostAfter`, it rolled back (null: write
-   * the rows now); `count` higher, it committed whole (those ids). In between, it went row by row
-   * for bad rows: the rows are replayed one by one in a transaction that is rolled back, to learn
-   * which ones the database refuses, and the rest get the committed ids in order — when their
-   * number matches. Anything else cannot be told apart from another writer's rows: null.
+   * What a lost attempt committed, found by content: a transaction's rows take consecutive ids,
+   * so the attempt committed whole if the batch's rows are stored, in order, at consecutive ids
+   * after `lostAfter` (those ids); if it went row by row for bad rows, the rows are replayed one
+   * by one in a transaction that is rolled back, to learn which ones the database refuses, and
+   * the good ones are looked for the same way. Found neither way, it rolled back: null, write the
+   * rows now. Content, not the sequence alone, decides: another process writing the same file
+   * moves the sequence too, and its rows must neither pass for these (which would lose them) nor
+   * hide them (which would write them twice).
    */
   #recoverLost(batch: Uint8Array, count: number, lostAfter: number): WriteResult | null {
-    const committed = this.sequence() - lostAfter;
-    if (committed === count)
-      return { ok: true, ids: Array.from({ length: count }, (_, i) => lostAfter + 1 + i) };
-    if (committed <= 0 || committed > count) return null;
+    const newest = this.sequence();
+    if (newest - lostAfter <= 0) return null;
+    let rows: EncodedRow[];
+    try {
+      rows = JSON.parse(utf8.decode(batch)) as EncodedRow[];
+    } catch {
+      return null;
+    }
+    if (rows.length !== count) return null;
+    const first = this.#findCommitted(rows, lostAfter, newest);
+    if (first !== null) return { ok: true, ids: Array.from({ length: count }, (_, i) => first + i) };
     let outcomes: RowOutcome[];
     try {
-      const rows = JSON.parse(utf8.decode(batch)) as EncodedRow[];
       this.#db.exec("BEGIN IMMEDIATE");
       try {
         outcomes = rows.map((row) => this.#insertIsolated(row));
@@ -112,12 +120,39 @@ export class SqliteBatchWriter {
     } catch {
       return null;
     }
-    if (outcomes.filter((outcome) => typeof outcome === "number").length !== committed) return null;
-    let next = lostAfter + 1;
+    const good = rows.filter((_, i) => typeof outcomes[i] === "number");
+    if (good.length === 0 || good.length === count) return null;
+    const firstGood = this.#findCommitted(good, lostAfter, newest);
+    if (firstGood === null) return null;
+    let next = firstGood;
     return {
       ok: true,
       outcomes: outcomes.map((outcome) => (typeof outcome === "number" ? next++ : outcome)),
     };
+  }
+
+  /** The first of consecutive ids in (after, newest] holding exactly `rows`, in order; else null. */
+  #findCommitted(rows: EncodedRow[], after: number, newest: number): number | null {
+    const [timestamp, level, source, message, fields] = rows[0] as EncodedRow;
+    const starts = this.#db
+      .prepare(
+        "SELECT id FROM log_entries WHERE id > ? AND id <= ? AND timestamp = ? AND level = ? " +
+          "AND source = ? AND message = ? AND fields IS ? ORDER BY id",
+      )
+      .raw()
+      .all(after, newest - rows.length + 1, timestamp, level, source, message, fields) as [number][];
+    const run = this.#db
+      .prepare(
+        "SELECT timestamp, level, source, message, fields FROM log_entries WHERE id >= ? AND id < ? ORDER BY id",
+      )
+      .raw();
+    for (const [start] of starts) {
+      const stored = run.all(start, Number(start) + rows.length) as unknown[][];
+      if (stored.length === rows.length && stored.every((row, i) => sameRow(row, rows[i] as EncodedRow))) {
+        return Number(start);
+      }
+    }
+    return null;
   }
 
   deleteChunk(scope: DeleteScope, chunkSize: number): number {
@@ -275,6 +310,10 @@ export class SqliteBatchWriter {
       throw error;
     }
   }
+}
+
+function sameRow(stored: unknown[], row: EncodedRow): boolean {
+  return row.every((value, i) => (value === null ? stored[i] === null : String(value) === String(stored[i])));
 }
 
 function mib(bytes: number): string {
