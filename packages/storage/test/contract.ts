@@ -450,6 +450,51 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         await expect(s.getRecent(0)).rejects.toBeInstanceOf(ValidationError);
       });
 
+      it("counts per bucket and level as a brute force does: any width, levels or other filter, before 1970 too", async () => {
+        const s = await open();
+        const levels = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
+        // 600 entries over ~7 h around the epoch and ~7 h around `base`, pseudo-random
+        let seedValue = 7;
+        const random = (n: number) => {
+          seedValue = (seedValue * 1103515245 + 12345) % 2 ** 31;
+          return seedValue % n;
+        };
+        const stored = Array.from({ length: 600 }, (_, i) => ({
+          timestamp: (i % 2 === 0 ? 0 : base) + (random(50_000) - 25_000) * 1000 + random(1000),
+          level: levels[random(6)]!,
+          source: `svc-${random(3)}`,
+          message: `m${i}`,
+        }));
+        await s.storeMany(stored);
+        const cases: { from: number; to: number; bucketMs: number; minLevel?: "warn"; sources?: string[] }[] =
+          [
+            { from: -30_000_000, to: 30_000_000, bucketMs: 60_000 },
+            { from: -25_000_123, to: 7_000_001, bucketMs: 3_600_000 },
+            { from: -1, to: 1, bucketMs: 7 },
+            { from: base - 25_000_000, to: base + 25_000_000, bucketMs: 300_000, minLevel: "warn" },
+            { from: base - 9_999_999, to: base + 3_333_333, bucketMs: 1_000_000, sources: ["svc-1"] },
+            { from: -30_000_000, to: base + 30_000_000, bucketMs: 86_400_000 },
+            // past the per-bucket statement's 10,000 buckets: the rows are grouped instead
+            { from: -30_000_000, to: 30_000_000, bucketMs: 1000 },
+          ];
+        for (const c of cases) {
+          const expected = new Map<string, number>();
+          for (const e of stored) {
+            if (e.timestamp < c.from || e.timestamp >= c.to) continue;
+            if (c.minLevel && levels.indexOf(e.level) < levels.indexOf(c.minLevel)) continue;
+            if (c.sources && !c.sources.includes(e.source)) continue;
+            const key = `${Math.floor(e.timestamp / c.bucketMs) * c.bucketMs}/${e.level}`;
+            expected.set(key, (expected.get(key) ?? 0) + 1);
+          }
+          const counted = await s.countByBucket({ ...c, from: new Date(c.from), to: new Date(c.to) });
+          const got = new Map(counted.map((b) => [`${b.bucketStart}/${b.level}`, b.count]));
+          expect(got, JSON.stringify(c)).toEqual(expected);
+          const starts = counted.map((b) => b.bucketStart);
+          expect(starts).toEqual([...starts].sort((a, b) => a - b));
+        }
+        expect(await s.countByBucket({ from: new Date(5), to: new Date(5), bucketMs: 10 })).toEqual([]);
+      });
+
       it("counts entries per time bucket and level", async () => {
         const s = await seed();
         const buckets = await s.countByBucket({
