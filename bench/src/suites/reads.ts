@@ -134,6 +134,23 @@ function cases(): ReadCase[] {
       ],
     },
     {
+      key: "volume",
+      label: "volume histogram, 7 days in 3 h buckets (`/api/stats`)",
+      run: (s) =>
+        s.countByBucket({
+          from: new Date(FIXTURE_END_MS - 7 * 24 * HOUR),
+          to: new Date(FIXTURE_END_MS),
+          bucketMs: 3 * HOUR,
+        }),
+      // run per bucket and level, as a subquery of one statement (log-reader.ts, #countPerBucket)
+      statements: [
+        {
+          sql: "SELECT count(*) FROM log_entries WHERE level = ? AND timestamp >= ? AND timestamp < ?",
+          params: [3, FIXTURE_END_MS - 3 * HOUR, FIXTURE_END_MS],
+        },
+      ],
+    },
+    {
       key: "page50",
       label: "page 50 of a cursor walk (100/page)",
       run: (s, cursors) => s.search({ limit: 100, cursor: cursors.page50 }),
