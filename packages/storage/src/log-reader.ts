@@ -129,9 +129,9 @@ export class LogReader implements LogReads {
    */
   async #countPerBucket(query: BucketQuery, first: number, from: number, to: number): Promise<BucketCount[]> {
     const width = sql.raw(String(query.bucketMs));
-    const levels = sql.raw(
-      (levelSet(query) ?? LOG_LEVELS.map(levelToNumber)).map((l) => `(${l})`).join(", "),
-    );
+    // each level once: a level named twice would count its rows twice
+    const levelNumbers = new Set(levelSet(query) ?? LOG_LEVELS.map(levelToNumber));
+    const levels = sql.raw([...levelNumbers].map((l) => `(${l})`).join(", "));
     const rows = await this.#db.values<[number, number, number]>(sql`
       WITH RECURSIVE buckets(b) AS (
         SELECT CAST(${first} AS INTEGER) UNION ALL SELECT b + ${width} FROM buckets WHERE b + ${width} < CAST(${to} AS INTEGER)

@@ -466,28 +466,42 @@ export function describeStorageContract(name: string, backend: ContractBackend):
           message: `m${i}`,
         }));
         await s.storeMany(stored);
-        const cases: { from: number; to: number; bucketMs: number; minLevel?: "warn"; sources?: string[] }[] =
-          [
-            { from: -30_000_000, to: 30_000_000, bucketMs: 60_000 },
-            { from: -25_000_123, to: 7_000_001, bucketMs: 3_600_000 },
-            { from: -1, to: 1, bucketMs: 7 },
-            { from: base - 25_000_000, to: base + 25_000_000, bucketMs: 300_000, minLevel: "warn" },
-            { from: base - 9_999_999, to: base + 3_333_333, bucketMs: 1_000_000, sources: ["svc-1"] },
-            { from: -30_000_000, to: base + 30_000_000, bucketMs: 86_400_000 },
-            // past the per-bucket statement's 10,000 buckets: the rows are grouped instead
-            { from: -30_000_000, to: 30_000_000, bucketMs: 1000 },
-          ];
+        const cases: {
+          from: number;
+          to: number;
+          bucketMs: number;
+          minLevel?: "warn";
+          levels?: ("info" | "error")[];
+          sources?: string[];
+        }[] = [
+          { from: -30_000_000, to: 30_000_000, bucketMs: 60_000 },
+          {
+            from: base - 20_000_000,
+            to: base + 20_000_000,
+            bucketMs: 600_000,
+            levels: ["error", "info", "error"],
+          },
+          { from: -25_000_123, to: 7_000_001, bucketMs: 3_600_000 },
+          { from: -1, to: 1, bucketMs: 7 },
+          { from: base - 25_000_000, to: base + 25_000_000, bucketMs: 300_000, minLevel: "warn" },
+          { from: base - 9_999_999, to: base + 3_333_333, bucketMs: 1_000_000, sources: ["svc-1"] },
+          { from: -30_000_000, to: base + 30_000_000, bucketMs: 86_400_000 },
+          // past the per-bucket statement's 10,000 buckets: the rows are grouped instead
+          { from: -30_000_000, to: 30_000_000, bucketMs: 1000 },
+        ];
         for (const c of cases) {
           const expected = new Map<string, number>();
           for (const e of stored) {
             if (e.timestamp < c.from || e.timestamp >= c.to) continue;
             if (c.minLevel && levels.indexOf(e.level) < levels.indexOf(c.minLevel)) continue;
+            if (c.levels && !(c.levels as string[]).includes(e.level)) continue;
             if (c.sources && !c.sources.includes(e.source)) continue;
             const key = `${Math.floor(e.timestamp / c.bucketMs) * c.bucketMs}/${e.level}`;
             expected.set(key, (expected.get(key) ?? 0) + 1);
           }
           const counted = await s.countByBucket({ ...c, from: new Date(c.from), to: new Date(c.to) });
           const got = new Map(counted.map((b) => [`${b.bucketStart}/${b.level}`, b.count]));
+          expect(got.size, "one row per bucket and level").toBe(counted.length);
           expect(got, JSON.stringify(c)).toEqual(expected);
           const starts = counted.map((b) => b.bucketStart);
           expect(starts).toEqual([...starts].sort((a, b) => a - b));
