@@ -17,6 +17,18 @@ import { makeTempDir } from "./helpers/temp-dir.js";
 const temp = makeTempDir();
 afterAll(() => temp.cleanup());
 
+/** A migrated file and a writer thread on it that exits right after its next COMMIT once `marker` exists. */
+async function writerWithExitMarker(name: string) {
+  const url = temp.url(`${name}.db`);
+  const marker = temp.path(`${name}-marker`);
+  await (await openLogStorage({ url })).close();
+  const writer = await WorkerBatchWriter.start(
+    { path: filePathOf(url), pragmas: ["PRAGMA journal_mode = WAL"], exitAfterCommitMarker: marker },
+    { heapLimitMb: 256 },
+  );
+  return { url, marker, writer };
+}
+
 describe("writer thread", () => {
   it("starts a new thread when the old one dies, and the batch it held is retried", async () => {
     const url = temp.url("restart.db");
@@ -108,13 +120,7 @@ describe("writer thread", () => {
 
 describe("a lost batch that had gone row by row", () => {
   it("is answered with the outcomes it committed: ids for the good rows, the error for the bad one", async () => {
-    const url = temp.url("lost-row-by-row.db");
-    const marker = temp.path("lost-row-by-row-marker");
-    await (await openLogStorage({ url })).close();
-    const writer = await WorkerBatchWriter.start(
-      { path: filePathOf(url), pragmas: ["PRAGMA journal_mode = WAL"], exitAfterCommitMarker: marker },
-      { heapLimitMb: 256 },
-    );
+    const { url, marker, writer } = await writerWithExitMarker("lost-row-by-row");
     // fields nested 1,500 deep: valid JSON to JSON.stringify, refused by the fields CHECK (json_valid)
     let deep = '{"leaf":true}';
     for (let i = 0; i < 1500; i++) deep = `{"a":${deep}}`;
@@ -206,13 +212,7 @@ describe("a lost batch while another process writes the same file", () => {
   };
 
   it("that committed is answered with its ids, not written again, when the other's rows follow it", async () => {
-    const url = temp.url("lost-other-after.db");
-    const marker = temp.path("lost-other-after-marker");
-    await (await openLogStorage({ url })).close();
-    const writer = await WorkerBatchWriter.start(
-      { path: filePathOf(url), pragmas: ["PRAGMA journal_mode = WAL"], exitAfterCommitMarker: marker },
-      { heapLimitMb: 256 },
-    );
+    const { url, marker, writer } = await writerWithExitMarker("lost-other-after");
     expect(await writer.write(rowsToWrite([[1, 3, "a", "first", null]]))).toMatchObject({
       ok: true,
       ids: [1],
