@@ -36,15 +36,24 @@ export const anatomy: Suite = {
       await (await openLogStorage({ url: ctx.temp.url(template), fullText })).close();
       templates.set(fullText, template);
     }
-    const cases = [
+    const cases: readonly Case[] = [
       { txRows: 64, statement: "batch", checkpointer: false },
       { txRows: 1000, statement: "batch", checkpointer: false },
       { txRows: 1000, statement: "batch", checkpointer: true },
       { txRows: 1000, statement: "per row", checkpointer: false },
-    ] as const;
+    ];
     for (const fullText of [false, true]) {
-      for (const c of cases) {
-        const label = `${c.txRows}-row tx, ${c.statement === "batch" ? "one INSERT … json_each (as the storage)" : "one prepared INSERT per row"}${c.checkpointer ? ", checkpointer thread alongside" : ""}`;
+      // Schema alternatives for small commits, FTS off (the ceiling's missed cell): what each
+      // secondary index costs a 64-row commit, and the bound of deferring the two composite ones.
+      const alternatives: readonly Case[] = fullText
+        ? []
+        : [
+            { txRows: 64, statement: "batch", checkpointer: false, schema: WITHOUT_SOURCE_INDEX },
+            { txRows: 64, statement: "batch", checkpointer: false, schema: WITHOUT_LEVEL_INDEX },
+            { txRows: 64, statement: "batch", checkpointer: false, schema: DEFERRED_INDEXES },
+          ];
+      for (const c of [...cases, ...alternatives]) {
+        const label = `${c.txRows}-row tx, ${c.statement === "batch" ? "one INSERT … json_each (as the storage)" : "one prepared INSERT per row"}${c.checkpointer ? ", checkpointer thread alongside" : ""}${c.schema ? `, ${c.schema.label}` : ""}`;
         ctx.progress(`FTS ${fullText ? "on" : "off"}: ${label}`);
         const copy = ctx.temp.copy(templates.get(fullText)!, "anatomy");
         const budget = (ctx.quick ? 60_000 : 240_000) / (fullText ? 2 : 1);
@@ -52,10 +61,10 @@ export const anatomy: Suite = {
         const loop = c.checkpointer ? startCheckpointLoop(copy) : null;
         if (loop !== null) await new Promise((resolve) => setTimeout(resolve, 100));
         // the page count is the row above's: a concurrent checkpoint would only blur the probe
-        const p = measure(copy, rows, c.txRows, c.statement === "batch", budget, loop === null);
+        const p = measure(copy, rows, c, budget, loop === null);
         await loop?.stop();
         ctx.temp.remove(copy);
-        const key = `fts-${fullText ? "on" : "off"}.${c.txRows}.${c.statement === "batch" ? "batch" : "perRow"}${c.checkpointer ? "Checkpointer" : ""}`;
+        const key = `fts-${fullText ? "on" : "off"}.${c.txRows}.${c.statement === "batch" ? "batch" : "perRow"}${c.checkpointer ? "Checkpointer" : ""}${c.schema ? `.${c.schema.key}` : ""}`;
         out.figures[`${key}.rowsPerSecond`] = { kind: "value", unit: "rows/s", value: p.rowsPerSecond };
         out.figures[`${key}.commitUs`] = { kind: "value", unit: "µs", value: p.commitUs };
         out.table.push({
@@ -94,6 +103,9 @@ export const anatomy: Suite = {
       `Every core writing at once: ${cores} threads, each the raw driver on its own copy of the file with 1000-row one-statement transactions: ${capacity.join("; ")}. Roughly the most this machine writes into SQLite with this schema however the writes are spread (sharding included), before any HTTP parsing or validation.`,
     );
     out.notes.push(
+      `Schema alternatives (FTS off, not the storage's schema): "${WITHOUT_SOURCE_INDEX.label}" and "${WITHOUT_LEVEL_INDEX.label}" show what each composite index adds to a small commit (a hot leaf per source or level, and the splits of leaves in the middle of an index, which rewrite their siblings too). "${DEFERRED_INDEXES.label}" is the bound of a design not shipped: rows are committed outside the (level, timestamp) and (source, timestamp) indexes (partial indexes on an \`indexed\` column) and brought into them ${DEFERRED_EVERY} rows at a time by one UPDATE in a transaction of its own, timed into COMMIT; reads would have to search the not-yet-indexed newest rows apart.`,
+    );
+    out.notes.push(
       `Raw \`libsql\` on a fresh copy of the migrated file, the storage's pragmas (WAL, synchronous=FULL, wal_autocheckpoint ${resolveBatchConfig({}).walAutocheckpoint}); each phase timed apart and averaged over the transactions of one run. \`fixed share\`: BEGIN + COMMIT, the part of a transaction that does not shrink with fewer rows.`,
       "COMMIT writes every page the transaction dirtied to the WAL and fsyncs it, and runs the checkpoints the WAL's growth triggers (wal_autocheckpoint, amortized in the figure). WAL pages/commit is counted apart, over 8 commits after a truncating checkpoint. A small transaction dirties nearly as many pages as a large one: the table's last leaf, the last leaf of each level's and each source's range in the two composite indexes, the FTS5 segment, sqlite_sequence.",
       "One INSERT per row (what a prepared-statement loop does) pays the FTS5 trigger's fixed cost per statement: compare the INSERT µs/row of the 1000-row rows with FTS on.",
@@ -103,16 +115,75 @@ export const anatomy: Suite = {
   },
 };
 
+interface Case {
+  txRows: number;
+  statement: "batch" | "per row";
+  checkpointer: boolean;
+  schema?: SchemaAlternative;
+}
+
+interface SchemaAlternative {
+  label: string;
+  key: string;
+  /** DDL run on the copy before the timing. */
+  ddl: string;
+  /** Run after every commit of `rows` rows, timed into COMMIT. */
+  afterCommit?: (db: Database.Database, rows: number) => void;
+}
+
+const WITHOUT_SOURCE_INDEX: SchemaAlternative = {
+  label: "without the (source, timestamp) index",
+  key: "noSourceIndex",
+  ddl: "DROP INDEX log_entries_source_timestamp_idx",
+};
+
+const WITHOUT_LEVEL_INDEX: SchemaAlternative = {
+  label: "without the (level, timestamp) index",
+  key: "noLevelIndex",
+  ddl: "DROP INDEX log_entries_level_timestamp_idx",
+};
+
+const DEFERRED_EVERY = 2048;
+
+const DEFERRED_INDEXES: SchemaAlternative = {
+  label: `level/source indexes deferred, caught up every ${DEFERRED_EVERY} rows`,
+  key: "deferredIndexes",
+  ddl: [
+    "ALTER TABLE log_entries ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0",
+    "DROP INDEX log_entries_level_timestamp_idx",
+    "DROP INDEX log_entries_source_timestamp_idx",
+    "CREATE INDEX deferred_level_idx ON log_entries (level, timestamp) WHERE indexed = 1",
+    "CREATE INDEX deferred_source_idx ON log_entries (source, timestamp) WHERE indexed = 1",
+  ].join(";"),
+  afterCommit: (() => {
+    const state = new WeakMap<Database.Database, { pending: number; indexedTo: number }>();
+    return (db, rows) => {
+      const s = state.get(db) ?? { pending: 0, indexedTo: 0 };
+      state.set(db, s);
+      s.pending += rows;
+      if (s.pending < DEFERRED_EVERY) return;
+      const last = (db.prepare("SELECT max(id) AS id FROM log_entries").get() as { id: number }).id;
+      db.exec("BEGIN IMMEDIATE");
+      db.prepare("UPDATE log_entries SET indexed = 1 WHERE id > ? AND id <= ?").run(s.indexedTo, last);
+      db.exec("COMMIT");
+      s.indexedTo = last;
+      s.pending = 0;
+    };
+  })(),
+};
+
 function measure(
   path: string,
   rows: readonly string[],
-  txRows: number,
-  oneStatement: boolean,
+  c: Case,
   rowBudget: number,
   probeFrames: boolean,
 ): Phases {
+  const { txRows } = c;
+  const oneStatement = c.statement === "batch";
   const db = new Database(path);
   try {
+    if (c.schema) db.exec(c.schema.ddl);
     for (const pragma of storagePragmas("full")) db.exec(pragma);
     const bulk = db.prepare(BULK_INSERT_SQL);
     const single = db.prepare(INSERT_SQL);
@@ -132,6 +203,7 @@ function measure(
       else for (let r = offset; r < offset + txRows; r++) single.run(parsed[r]);
       const t2 = performance.now();
       db.exec("COMMIT");
+      c.schema?.afterCommit?.(db, txRows);
       const t3 = performance.now();
       begin += t1 - t0;
       insert += t2 - t1;
@@ -145,8 +217,9 @@ function measure(
       rowsPerSecond: (transactions * txRows * 1000) / (begin + insert + commit),
     };
     if (!probeFrames) return { ...phases, framesPerCommit: null };
-    // Pages a commit writes: a few commits into an emptied WAL, no checkpoint in between.
-    const probe = 8;
+    // Pages a commit writes: a few commits into an emptied WAL, no checkpoint in between (as many
+    // as one deferred catch-up spans, when there is one, so that its pages are counted too).
+    const probe = c.schema?.afterCommit ? Math.ceil(DEFERRED_EVERY / txRows) : 8;
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     db.exec("PRAGMA wal_autocheckpoint = 0");
     for (let i = 0; i < probe; i++) transaction();
