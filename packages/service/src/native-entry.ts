@@ -1,5 +1,6 @@
 import { type LogLevel, parseLevel } from "@batchlog/storage";
 import { z } from "zod";
+import { implausibleEpochMs } from "./epoch-ms.js";
 import { parseIsoMs } from "./iso-time.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
 
@@ -32,6 +33,7 @@ const MAX_DATE_MS = 8.64e15;
 const TIMESTAMP_HINT = "must be an ISO-8601 string, epoch milliseconds or a Date";
 const TOO_DEEP = `nested more than ${MAX_JSON_DEPTH} levels deep`;
 const MAX_SOURCE_CHARS = 256;
+const EPOCH_DIGITS = /^\d{1,16}$/;
 
 // The rules of an entry, each one function that both the zod schema and acceptPlainEntry call.
 
@@ -40,7 +42,7 @@ function toDate(value: unknown): Date | undefined {
   if (value instanceof Date) return value;
   if (typeof value === "number") return new Date(Math.trunc(value));
   if (typeof value !== "string") return undefined;
-  if (/^\d{1,16}$/.test(value)) return new Date(Number(value));
+  if (EPOCH_DIGITS.test(value)) return new Date(Number(value));
   // UTC without an offset, not the server's local time; a day that does not exist is refused
   const ms = parseIsoMs(value);
   return ms === undefined ? undefined : new Date(ms);
@@ -48,6 +50,14 @@ function toDate(value: unknown): Date | undefined {
 
 /** The time a `timestamp` stands for, or what is wrong with it. */
 function readTimestamp(value: unknown): Date | string {
+  // A number (or digits in a string) is taken for epoch milliseconds only when it plausibly is
+  // (epoch-ms.ts): epoch seconds read as milliseconds would be stored in January 1970, outside
+  // every recent search and first in line for age-based retention, with nothing to say why.
+  if (typeof value === "number" || (typeof value === "string" && EPOCH_DIGITS.test(value))) {
+    const n = Number(value);
+    const issue = Number.isFinite(n) ? implausibleEpochMs(n) : "is not a number of milliseconds";
+    if (issue !== undefined) return `${clip(String(value))} ${issue}`;
+  }
   const date = toDate(value);
   if (date === undefined) return TIMESTAMP_HINT;
   const ms = date.getTime();

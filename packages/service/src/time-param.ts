@@ -1,15 +1,9 @@
 import { parseDuration } from "./duration.js";
+import { implausibleEpochMs } from "./epoch-ms.js";
 import { BadRequestError } from "./errors.js";
 import { parseIsoMs } from "./iso-time.js";
 
 const ISO_START = /^\d{4}-\d{2}-\d{2}/;
-/**
- * Epoch milliseconds a query can mean: 1973-03-03 to 5138 (and 0). Below, the number is far
- * likelier epoch seconds (1732600000) or a date without dashes (20261126), which read as
- * milliseconds would silently mean January 1970; above, microseconds or nanoseconds.
- */
-const MIN_EPOCH_MS = 1e11;
-const MAX_EPOCH_MS = 1e14;
 
 /**
  * A time in a query parameter: `now`, epoch milliseconds (`1732600000000`), ISO-8601
@@ -39,15 +33,11 @@ export function parseTimeParam(param: string, value: string, now: number): Date 
   return new Date(ms);
 }
 
+/** Epoch milliseconds as a query may write them: a plausible time (epoch-ms.ts), or 0 for "from the start". */
 function epochMs(param: string, value: string, n: number): number {
-  if (n === 0 || (n >= MIN_EPOCH_MS && n < MAX_EPOCH_MS)) return n;
-  const reason =
-    n >= 1e9 && n < MIN_EPOCH_MS
-      ? `looks like epoch seconds; epoch milliseconds are expected (${value.trim()}000)`
-      : n >= MAX_EPOCH_MS
-        ? "looks like epoch microseconds or nanoseconds; epoch milliseconds are expected"
-        : "is not epoch milliseconds of a plausible time (1973 to 5138; use ISO-8601 for others)";
-  throw new BadRequestError(`${param}: "${clip(value)}" ${reason}`, { param });
+  const issue = n === 0 ? undefined : implausibleEpochMs(n);
+  if (issue !== undefined) throw new BadRequestError(`${param}: "${clip(value)}" ${issue}`, { param });
+  return n;
 }
 
 function clip(s: string): string {

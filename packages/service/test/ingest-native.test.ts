@@ -101,6 +101,57 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     expect(stored[3]).toMatchObject({ level: "fatal", timestamp: new Date(1764150000001) });
   });
 
+  it("refuses a numeric timestamp that is not plausibly epoch milliseconds, saying which unit it looks like", async () => {
+    fx = await open();
+    const items = [
+      { message: "seconds", timestamp: 1732600000 },
+      { message: "seconds, Python's time.time()", timestamp: 1732600000.25 },
+      { message: "seconds as digits", timestamp: "1732600000" },
+      { message: "microseconds", timestamp: 1764237600000123 },
+      { message: "zero", timestamp: 0 },
+      { message: "negative", timestamp: -5 },
+      { message: "ok: milliseconds", timestamp: 1732600000000 },
+      { message: "ok: an ISO time before 1973", timestamp: "1969-07-20T20:17:40Z" },
+    ];
+    const result = await fx.service.ingestNative(json(items), "application/json");
+    expect(result.errors.map((e) => [e.index, e.field, e.error])).toEqual([
+      [
+        0,
+        "timestamp",
+        expect.stringContaining("looks like epoch seconds; epoch milliseconds are expected (1732600000000)"),
+      ],
+      [
+        1,
+        "timestamp",
+        expect.stringContaining("looks like epoch seconds; epoch milliseconds are expected (1732600000250)"),
+      ],
+      [2, "timestamp", expect.stringContaining("looks like epoch seconds")],
+      [3, "timestamp", expect.stringContaining("looks like epoch microseconds or nanoseconds")],
+      [4, "timestamp", expect.stringContaining("is not epoch milliseconds of a plausible time")],
+      [5, "timestamp", expect.stringContaining("is not epoch milliseconds of a plausible time")],
+    ]);
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => [e.message, e.timestamp.toISOString()])).toEqual([
+      ["ok: milliseconds", "2024-11-26T05:46:40.000Z"],
+      ["ok: an ISO time before 1973", "1969-07-20T20:17:40.000Z"],
+    ]);
+  });
+
+  it("names a time outside the storable range in ISO-8601 and gives the range", async () => {
+    fx = await open();
+    const result = await fx.service.ingestNative(
+      json([{ message: "too late", timestamp: "2200-01-01T00:00:00Z" }]),
+      "application/json",
+    );
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        index: 0,
+        field: "timestamp",
+        error: expect.stringContaining("2200-01-01T00:00:00.000Z (storable: 1840-01-01 to 2100-01-01)"),
+      }),
+    ]);
+  });
+
   it("enforces the 64 KiB message and fields limits in bytes, not characters", async () => {
     fx = await open();
     const euro = "€"; // 3 bytes in UTF-8

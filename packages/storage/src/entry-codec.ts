@@ -23,6 +23,7 @@ const INFO = levelToNumber("info");
 const MAX_SOURCE_CHARS = 256;
 // ±100 years around the epoch: anything outside is certainly a unit mistake (seconds vs ns).
 const MAX_ABS_TIMESTAMP_MS = 100 * 365.25 * 24 * 3600 * 1000 + Date.UTC(2000, 0, 1);
+const STORABLE_TIMES = `${new Date(-MAX_ABS_TIMESTAMP_MS).toISOString().slice(0, 10)} to ${new Date(MAX_ABS_TIMESTAMP_MS).toISOString().slice(0, 10)}`;
 
 /**
  * Validates an entry and encodes it for the database. Throws ValidationError naming the field.
@@ -56,9 +57,18 @@ function encodeTimestamp(value: NewLogEntry["timestamp"], now: number): number {
   else if (typeof value === "string") ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   else throw new ValidationError("timestamp", "must be an ISO-8601 string, epoch milliseconds or a Date");
   if (!Number.isFinite(ms) || Math.abs(ms) > MAX_ABS_TIMESTAMP_MS) {
-    throw new ValidationError("timestamp", `not a valid time: ${truncate(String(value))}`);
+    throw new ValidationError(
+      "timestamp",
+      `not a valid time: ${describeTime(value)} (storable: ${STORABLE_TIMES})`,
+    );
   }
   return ms;
+}
+
+/** A refused time as its sender would recognize it: a Date as ISO-8601 (not the server's local form). */
+function describeTime(value: Date | number | string): string {
+  if (!(value instanceof Date)) return truncate(String(value));
+  return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
 }
 
 function encodeLevel(value: NewLogEntry["level"]): number {
