@@ -474,7 +474,8 @@ export const OPTIONS = [
     env: "BATCHLOG_RETENTION_MAX_AGE",
     flag: "--retention-max-age <duration>",
     default: undefined,
-    description: "delete entries older than this (7d, 12h…); unset keeps everything",
+    description:
+      "delete entries older than this (7d, 12h…), and refuse at ingest entries already that old; unset keeps everything",
     expected: "a duration such as 7d, 12h, 30m",
     schema: duration(),
   }),

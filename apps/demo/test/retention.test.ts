@@ -10,11 +10,17 @@ describe("retention configured by environment", () => {
     });
     try {
       const now = Date.now();
-      const old = await postJson(server.url, "/api/logs", [
+      // Entries that aged past the limit (stored before it was set): the server refuses to take
+      // such entries in (a 400 naming the retention), so they go in through the storage API.
+      await server.storage.storeMany([
         { source: "ret", message: "two hours old", timestamp: now - 2 * 3_600_000 },
         { source: "ret", message: "one day old", timestamp: now - 86_400_000 },
       ]);
-      expect(old.status).toBe(201);
+      const refused = await postJson(server.url, "/api/logs", [
+        { source: "ret", message: "two hours old, sent now", timestamp: now - 2 * 3_600_000 },
+      ]);
+      expect(refused.status).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain("is older than the retention period (1h)");
       const fresh = await postJson(
         server.url,
         "/api/logs",

@@ -8,6 +8,7 @@ import {
 import { decodeBody } from "./decode-body.js";
 import { BadRequestError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
+import { refuseExpired } from "./expired-entries.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
@@ -150,6 +151,8 @@ export function createLogService({
   const validator = createEntryValidator(entryLimits);
   const tail = new LiveTail(storage, logger);
   const retentions = new Set<RetentionHandle>();
+  // The age limit of each running retention that has one: older entries are refused at ingest.
+  const ageLimits = new Map<RetentionHandle, number>();
   const pending = new Set<Promise<unknown>>();
   const counters = { accepted: 0, rejected: 0, invalid: 0, lateFailures: 0 };
   const retention = {
@@ -180,6 +183,7 @@ export function createLogService({
 
   // Not async: a suspended frame would keep the candidates (parsed entries) alive until the commit.
   function ingest(candidates: Candidate[], options: IngestOptions | undefined): Promise<IngestResult> {
+    if (ageLimits.size > 0) refuseExpired(candidates, Math.min(...ageLimits.values()), now());
     const submitted =
       options?.wait === false
         ? enqueueCandidates(storage, candidates, tracker, queueCapacity)
@@ -247,10 +251,12 @@ export function createLogService({
     startRetention(options) {
       const handle = startRetention(storage, logger, options, now, onRetentionRun);
       retentions.add(handle);
+      if (options.maxAgeMs !== undefined) ageLimits.set(handle, options.maxAgeMs);
       return {
         runNow: handle.runNow,
         stop: () => {
           retentions.delete(handle);
+          ageLimits.delete(handle);
           return handle.stop();
         },
       };
@@ -267,6 +273,7 @@ export function createLogService({
     async close() {
       await Promise.all([...retentions].map((r) => r.stop()));
       retentions.clear();
+      ageLimits.clear();
       tail.close();
       await Promise.allSettled([...pending]);
     },

@@ -188,7 +188,8 @@ function toRawItem(
   if (typeof line !== "string") return { field: "message", error: "message: the log line must be a string" };
   const fields: Record<string, string> = { ...labels, ...metadata };
   const entry: Record<string, unknown> = {
-    timestamp: ms,
+    // A Date, not a number: a number is judged as native JSON's epoch milliseconds (epoch-ms.ts)
+    timestamp: new Date(ms),
     level: levelFrom(metadata, LEVEL_KEYS) ?? levelFrom(labels, LEVEL_KEYS) ?? "info",
     message: line,
     fields,

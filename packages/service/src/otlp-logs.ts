@@ -119,7 +119,8 @@ function recordRawItem(
     return { field: "timestamp", error: "timestamp: timeUnixNano must be nanoseconds since the epoch" };
   }
   const entry: Record<string, unknown> = {
-    timestamp: time,
+    // A Date, not a number: a number is judged as native JSON's epoch milliseconds (epoch-ms.ts)
+    timestamp: new Date(time),
     level: severityToLevel(
       pick(record, "severityNumber", "severity_number"),
       pick(record, "severityText", "severity_text"),

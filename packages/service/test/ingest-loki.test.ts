@@ -26,6 +26,16 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   const { open, refusing } = useServiceFixtures(impl);
   let fx: ServiceFixture;
 
+  it("takes a nanosecond timestamp as sent, however early: epoch-ms plausibility is native JSON's rule", async () => {
+    fx = await open();
+    const body = json({
+      streams: [{ stream: { app: "a" }, values: [["1000000000", "one second after the epoch"]] }],
+    });
+    const result = await fx.service.ingestLoki(body, { contentType: "application/json" });
+    expect(result.errors).toEqual([]);
+    expect((await allEntries(fx.storage)).map((e) => e.timestamp.getTime())).toEqual([1000]);
+  });
+
   it("stores a pino-loki style JSON push (one stream per line, level label)", async () => {
     fx = await open();
     const lines = [

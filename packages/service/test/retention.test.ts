@@ -2,7 +2,7 @@ import type { LogStorage } from "@batchlog/storage";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogService, type ServiceLogger } from "../src/index.js";
 import { eventually } from "./helpers/eventually.js";
-import { allEntries, openService, type ServiceFixture } from "./helpers/service.js";
+import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS, openTempStorage, type TempStorage } from "./helpers/temp-storage.js";
 
 const HOUR = 3_600_000;
@@ -85,6 +85,70 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
     expect(await handle.runNow()).toBe(2);
     expect((await allEntries(fx.storage)).map((e) => e.message)).toEqual(["fresh", "future"]);
     await handle.stop();
+  });
+
+  it("refuses entries already older than an age retention on every ingest route, while it runs", async () => {
+    const now = Date.UTC(2026, 10, 26, 12);
+    fx = await openService(impl, { now: () => now });
+    const handle = fx.service.startRetention({ maxAgeMs: HOUR, intervalMs: 60_000, initialDelayMs: 60_000 });
+    const twoHoursAgo = new Date(now - 2 * HOUR).toISOString();
+    const native = await fx.service.ingestNative(
+      json([
+        { message: "native, 2 h old", timestamp: twoHoursAgo },
+        { message: "native, 30 min old", timestamp: new Date(now - HOUR / 2).toISOString() },
+        { message: "native, no timestamp" },
+      ]),
+      "application/json",
+    );
+    expect(native.errors).toEqual([
+      {
+        index: 0,
+        field: "timestamp",
+        code: "BATCHLOG_VALIDATION",
+        error: `timestamp: 2026-11-26T10:00:00.000Z is older than the retention period (1h); it would be deleted at the next retention run`,
+      },
+    ]);
+    const ns = (ms: number) => `${ms}000000`;
+    const loki = await fx.service.ingestLoki(
+      json({
+        streams: [
+          {
+            stream: { app: "a" },
+            values: [
+              [ns(now - 2 * HOUR), "loki, 2 h old"],
+              [ns(now), "loki, now"],
+            ],
+          },
+        ],
+      }),
+      { contentType: "application/json" },
+    );
+    expect(loki.errors.map((e) => [e.index, e.field])).toEqual([[0, "timestamp"]]);
+    const record = (ms: number, body: string) => ({ timeUnixNano: ns(ms), body: { stringValue: body } });
+    const otlp = await fx.service.ingestOtlp(
+      json({
+        resourceLogs: [
+          {
+            scopeLogs: [{ logRecords: [record(now - 2 * HOUR, "otlp, 2 h old"), record(now, "otlp, now")] }],
+          },
+        ],
+      }),
+      { contentType: "application/json" },
+    );
+    expect(otlp.partialSuccess).toMatchObject({ rejectedLogRecords: 1 });
+    await handle.stop();
+    const afterStop = await fx.service.ingestNative(
+      json({ message: "native, 2 h old, no retention", timestamp: twoHoursAgo }),
+      "application/json",
+    );
+    expect(afterStop.errors).toEqual([]);
+    expect((await allEntries(fx.storage)).map((e) => e.message).sort()).toEqual([
+      "loki, now",
+      "native, 2 h old, no retention",
+      "native, 30 min old",
+      "native, no timestamp",
+      "otlp, now",
+    ]);
   });
 
   it("keeps the database under maxBytes, deleting the oldest entries, and logs the limit", async () => {
