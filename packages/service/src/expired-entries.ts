@@ -20,7 +20,7 @@ export function refuseExpired(candidates: (ValidEntry | ItemIssue)[], maxAgeMs: 
 }
 
 /** 604800000 → "7d", 5400000 → "90m": the largest unit that divides the age exactly. */
-export function formatAge(ms: number): string {
+function formatAge(ms: number): string {
   for (const [unit, size] of [
     ["d", 86_400_000],
     ["h", 3_600_000],
