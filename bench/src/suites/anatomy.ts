@@ -127,8 +127,8 @@ interface SchemaAlternative {
   key: string;
   /** DDL run on the copy before the timing. */
   ddl: string;
-  /** Run after every commit of `rows` rows, timed into COMMIT. */
-  afterCommit?: (db: Database.Database, rows: number) => void;
+  /** For one connection: what runs after each commit of `rows` rows, timed into COMMIT. */
+  onCommit?: (db: Database.Database) => (rows: number) => void;
 }
 
 const WITHOUT_SOURCE_INDEX: SchemaAlternative = {
@@ -155,21 +155,22 @@ const DEFERRED_INDEXES: SchemaAlternative = {
     "CREATE INDEX deferred_level_idx ON log_entries (level, timestamp) WHERE indexed = 1",
     "CREATE INDEX deferred_source_idx ON log_entries (source, timestamp) WHERE indexed = 1",
   ].join(";"),
-  afterCommit: (() => {
-    const state = new WeakMap<Database.Database, { pending: number; indexedTo: number }>();
-    return (db, rows) => {
-      const s = state.get(db) ?? { pending: 0, indexedTo: 0 };
-      state.set(db, s);
-      s.pending += rows;
-      if (s.pending < DEFERRED_EVERY) return;
-      const last = (db.prepare("SELECT max(id) AS id FROM log_entries").get() as { id: number }).id;
+  onCommit: (db) => {
+    const newest = db.prepare("SELECT max(id) AS id FROM log_entries");
+    const catchUp = db.prepare("UPDATE log_entries SET indexed = 1 WHERE id > ? AND id <= ?");
+    let pending = 0;
+    let indexedTo = 0;
+    return (rows) => {
+      pending += rows;
+      if (pending < DEFERRED_EVERY) return;
+      const last = (newest.get() as { id: number }).id;
       db.exec("BEGIN IMMEDIATE");
-      db.prepare("UPDATE log_entries SET indexed = 1 WHERE id > ? AND id <= ?").run(s.indexedTo, last);
+      catchUp.run(indexedTo, last);
       db.exec("COMMIT");
-      s.indexedTo = last;
-      s.pending = 0;
+      indexedTo = last;
+      pending = 0;
     };
-  })(),
+  },
 };
 
 function measure(
@@ -185,6 +186,7 @@ function measure(
   try {
     if (c.schema) db.exec(c.schema.ddl);
     for (const pragma of storagePragmas("full")) db.exec(pragma);
+    const afterCommit = c.schema?.onCommit?.(db);
     const bulk = db.prepare(BULK_INSERT_SQL);
     const single = db.prepare(INSERT_SQL);
     const parsed = oneStatement ? [] : rows.map((r) => JSON.parse(r) as unknown[]);
@@ -203,7 +205,7 @@ function measure(
       else for (let r = offset; r < offset + txRows; r++) single.run(parsed[r]);
       const t2 = performance.now();
       db.exec("COMMIT");
-      c.schema?.afterCommit?.(db, txRows);
+      afterCommit?.(txRows);
       const t3 = performance.now();
       begin += t1 - t0;
       insert += t2 - t1;
@@ -219,7 +221,7 @@ function measure(
     if (!probeFrames) return { ...phases, framesPerCommit: null };
     // Pages a commit writes: a few commits into an emptied WAL, no checkpoint in between (as many
     // as one deferred catch-up spans, when there is one, so that its pages are counted too).
-    const probe = c.schema?.afterCommit ? Math.ceil(DEFERRED_EVERY / txRows) : 8;
+    const probe = afterCommit ? Math.ceil(DEFERRED_EVERY / txRows) : 8;
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     db.exec("PRAGMA wal_autocheckpoint = 0");
     for (let i = 0; i < probe; i++) transaction();

@@ -54,8 +54,7 @@ function readTimestamp(value: unknown): Date | string {
   // (epoch-ms.ts): epoch seconds read as milliseconds would be stored in January 1970, outside
   // every recent search and first in line for age-based retention, with nothing to say why.
   if (typeof value === "number" || (typeof value === "string" && EPOCH_DIGITS.test(value))) {
-    const n = Number(value);
-    const issue = Number.isFinite(n) ? implausibleEpochMs(n) : "is not a number of milliseconds";
+    const issue = implausibleEpochMs(Number(value));
     if (issue !== undefined) return `${clip(String(value))} ${issue}`;
   }
   const date = toDate(value);
