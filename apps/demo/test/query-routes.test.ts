@@ -96,6 +96,29 @@ describe("GET /api/logs", () => {
     ).toEqual(["payment declined for order", "slow query on orders"]);
   });
 
+  it("Should leave out what a q starting with NOT matches, in search and stats alike", async () => {
+    expect(messages(await search(base, { q: "NOT orders" }))).toEqual([
+      "worker crashed: out of memory",
+      "job picked",
+      "payment declined for order", // whole words: order is not orders
+    ]);
+    expect(messages(await search(base, { q: "orders AND NOT GET" }))).toEqual(["slow query on orders"]);
+    expect(messages(await search(base, { q: "NOT order* NOT job", minLevel: "warn" }))).toEqual([
+      "worker crashed: out of memory",
+    ]);
+    const stats = await request<{ total: number }>(
+      base,
+      `/api/stats?from=${now - 2 * 3_600_000}&to=${now + 1000}&bucket=10m&q=${encodeURIComponent("NOT order*")}`,
+    );
+    expect(stats.body.total).toBe(2);
+    const widened = await request<{ error: string }>(
+      base,
+      `/api/logs?q=${encodeURIComponent("orders AND NOT GET OR NOT job")}`,
+    );
+    expect(widened.status).toBe(400);
+    expect(widened.body.error).toMatch(/^q: OR between two searches .* split it into two searches/);
+  });
+
   it("Should page with limit and cursor without gaps or repeats", async () => {
     const seen: number[] = [];
     let cursor: string | null = null;
@@ -121,6 +144,7 @@ describe("GET /api/logs", () => {
     ["cursor=%%%"],
     ["q=%22unterminated"],
     ["q=AND%20OR"],
+    ["q=NOT"],
     ["q=NEAR("],
     ["limit=1&limit=2"],
   ])("Should answer 400 naming the parameter for %s", async (query) => {

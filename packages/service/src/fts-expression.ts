@@ -9,11 +9,14 @@ export interface FtsPhrase {
 
 /**
  * A parsed FTS5 query. `near` is a phrase (one phrase, no distance) or a NEAR group; `nothing`
- * is what FTS5 makes of a phrase without tokens (`""`, `"-"`): it matches no row.
+ * is what FTS5 makes of a phrase without tokens (`""`, `"-"`): it matches no row. `everything`
+ * is the missing left side of a NOT that starts an operand (`NOT a`, `x AND NOT a`): not FTS5
+ * syntax, parsed only with `bareNot` (see fts-negation.ts).
  */
 export type FtsNode =
   | { kind: "near"; phrases: FtsPhrase[]; distance: number }
   | { kind: "nothing" }
+  | { kind: "everything" }
   | { kind: "and" | "or" | "not"; left: FtsNode; right: FtsNode };
 
 type Token = FtsToken;
@@ -26,9 +29,10 @@ const NEAR_DEFAULT_DISTANCE = 10;
  * OR, all left-associative; words side by side are an implicit AND that binds tighter still
  * (`a NOT b c` is `a NOT (b AND c)`) and never touches a parenthesis (`(a) b` is an error); a
  * word followed by `(` must be `NEAR`. Empty phrases are dropped from an implicit AND and from a
- * NEAR group, as FTS5 drops them. Throws FtsQueryError where FTS5 reports a syntax error.
+ * NEAR group, as FTS5 drops them. Throws FtsQueryError where FTS5 reports a syntax error, except
+ * that with `bareNot` a NOT where an operand should be reads as "everything NOT …".
  */
-export function parseFtsExpression(query: string): FtsNode {
+export function parseFtsExpression(query: string, { bareNot = false } = {}): FtsNode {
   const tokens = lexFtsQuery(query);
   let at = 0;
   const peek = (): Token => tokens[at] as Token;
@@ -36,7 +40,8 @@ export function parseFtsExpression(query: string): FtsNode {
   const syntaxError = () => new FtsQueryError("syntax error in the full-text query");
 
   const binary = (kind: "OR" | "AND" | "NOT", operand: () => FtsNode) => (): FtsNode => {
-    let left = operand();
+    let left: FtsNode =
+      bareNot && kind === "NOT" && peek().kind === "NOT" ? { kind: "everything" } : operand();
     while (peek().kind === kind) {
       next();
       left = { kind: kind === "OR" ? "or" : kind === "AND" ? "and" : "not", left, right: operand() };

@@ -1,6 +1,7 @@
 import { type LogLevel, parseLevel, type SearchQuery } from "@batchlog/storage";
 import { BadRequestError } from "./errors.js";
 import { type FtsToken, lexFtsQuery } from "./fts-lexer.js";
+import { splitNegation, type TextFilter } from "./fts-negation.js";
 import { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 import { parseTimeParam } from "./time-param.js";
 
@@ -22,7 +23,8 @@ const MAX_FIELD_FILTERS = 32;
 /**
  * Reads a search from URL parameters:
  * - `q`: full-text query (FTS5: words, "phrases", prefix*, AND/OR/NOT), normalized so that a word
- *   holding punctuation is a phrase (`order-1` → `"order-1"`: see normalizeFtsQuery);
+ *   holding punctuation is a phrase (`order-1` → `"order-1"`: see normalizeFtsQuery); a NOT with
+ *   nothing on its left (`NOT healthcheck`) becomes `notText` (see splitNegation);
  * - `level`: levels, comma-separated and/or repeated (aliases accepted); `minLevel`: a floor;
  * - `source`: sources, comma-separated and/or repeated;
  * - `from` (inclusive) / `to` (exclusive): ISO-8601, epoch ms, `now`, or `15m`/`1h`/`7d` before now;
@@ -37,7 +39,7 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
   const q = single(params, "q");
   if (q !== undefined && q.trim().length > 0) {
     if (q.length > MAX_TEXT_CHARS) throw bad("q", `longer than ${MAX_TEXT_CHARS} characters`);
-    query.text = textParam(q);
+    Object.assign(query, textParam(q));
   }
   const levels = listParam(params, "level").map((name) => levelParam("level", name));
   if (levels.length > 0) query.levels = [...new Set(levels)];
@@ -69,12 +71,14 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
   return query;
 }
 
-function textParam(q: string): string {
+function textParam(q: string): TextFilter {
   let text: string;
   let tokens: FtsToken[];
+  let filter: TextFilter;
   try {
     text = normalizeFtsQuery(q);
     tokens = lexFtsQuery(text);
+    filter = splitNegation(text);
   } catch (error) {
     if (error instanceof FtsQueryError) throw bad("q", error.message);
     throw error;
@@ -86,7 +90,7 @@ function textParam(q: string): string {
   let words = 0;
   for (const token of tokens) if (token.kind === "string") words += wordCount(token.text);
   if (words > MAX_TEXT_WORDS) throw bad("q", `${words} words; at most ${MAX_TEXT_WORDS}`);
-  return text;
+  return filter;
 }
 
 /** Words of a bareword or phrase as the index splits them (a phrase costs one lookup per word). */

@@ -6,12 +6,13 @@ import { compileTextMatch } from "./text-match.js";
 /**
  * What a live-tail subscriber wants to see; `parseSearchQuery`'s result fits as it is.
  * `text` is the search's FTS5 query, matched on each message as the storage's index matches it
- * (see `compileTextMatch`: whole tokens, prefix*, "phrases", NEAR, AND/OR/NOT, parentheses);
+ * (see `compileTextMatch`: whole tokens, prefix*, "phrases", NEAR, AND/OR/NOT, parentheses), and
+ * `notText` one it must not match;
  * `fields` compares the value's text as search does; `from`/`to` bound the entry timestamp.
  */
 export type TailFilter = Pick<
   SearchQuery,
-  "levels" | "minLevel" | "sources" | "text" | "fields" | "from" | "to"
+  "levels" | "minLevel" | "sources" | "text" | "notText" | "fields" | "from" | "to"
 >;
 
 /**
@@ -36,6 +37,10 @@ export function compileTailFilter(filter: TailFilter): (entry: LogEntry) => bool
   if (filter.text !== undefined && filter.text.trim().length > 0) {
     const matches = compileText(filter.text);
     tests.push((e) => matches(e.message));
+  }
+  if (filter.notText !== undefined && filter.notText.trim().length > 0) {
+    const excluded = compileText(filter.notText);
+    tests.push((e) => !excluded(e.message));
   }
   const from = filter.from?.getTime();
   if (from !== undefined) tests.push((e) => e.timestamp.getTime() >= from);

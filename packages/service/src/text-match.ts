@@ -10,10 +10,11 @@ import { tokenizeUnicode61 } from "./unicode61.js";
  * tokenizer makes them (`tokenizeUnicode61`): a term matches a whole token, `term*` a token it
  * starts, `"a b"` consecutive tokens, `NEAR(a b, N)` phrases at most N tokens apart.
  * test/tail-text-match.test.ts checks it against the storage's real FTS5 index.
- * Throws FtsQueryError for a query FTS5 would reject.
+ * Throws FtsQueryError for a query FTS5 would reject; with `bareNot`, a NOT with nothing on its
+ * left is "every message but" (what the search makes of it with `notText`: see splitNegation).
  */
-export function compileTextMatch(query: string): (message: string) => boolean {
-  const tree = parseFtsExpression(normalizeFtsQuery(query));
+export function compileTextMatch(query: string, { bareNot = false } = {}): (message: string) => boolean {
+  const tree = parseFtsExpression(normalizeFtsQuery(query), { bareNot });
   return (message) => matches(tree, tokenizeUnicode61(message));
 }
 
@@ -21,6 +22,8 @@ function matches(node: FtsNode, tokens: readonly string[]): boolean {
   switch (node.kind) {
     case "nothing":
       return false;
+    case "everything":
+      return true;
     case "and":
       return matches(node.left, tokens) && matches(node.right, tokens);
     case "or":

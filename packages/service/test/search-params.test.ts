@@ -162,7 +162,7 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
     ["pay", "pay"],
     ["pay*", "pay*"],
     ['"order 1"*', '"order 1"*'],
-    ["disk AND full OR NOT x", "disk AND full OR NOT x"],
+    ["disk AND full OR x", "disk AND full OR x"],
     ["retry_count café 東京", "retry_count café 東京"],
     ['"say ""hi"""', '"say ""hi"""'],
   ])("%j → %j", (q, expected) => {
@@ -185,5 +185,41 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("parseSearchQuery reads a NOT with nothing on its left as notText", () => {
+  const parse = (q: string) => {
+    const { text, notText } = parseSearchQuery(new URLSearchParams({ q }));
+    return { text, notText };
+  };
+
+  it.each([
+    ["NOT pay", undefined, '"pay"'],
+    ["NOT pay*", undefined, '"pay"*'],
+    ["NOT order-1", undefined, '"order 1"'],
+    ["NOT Café", undefined, '"cafe"'],
+    ["timeout AND NOT db", '"timeout"', '"db"'],
+    ["(NOT a) b", '"b"', '"a"'],
+    ["NOT a b", undefined, '("a") AND ("b")'],
+    ["NOT a NOT b", undefined, '("a") OR ("b")'],
+    ["NOT a OR NOT b", undefined, '("a") AND ("b")'],
+    ["disk AND full OR NOT x", undefined, '("x") NOT (("disk") AND ("full"))'],
+    ["NOT NEAR(a b, 3)", undefined, 'NEAR("a" "b", 3)'],
+    // every NOT has a left side: the query is FTS5's as it is
+    ["disk NOT full", "disk NOT full", undefined],
+    ["(a OR b) NOT c", "(a OR b) NOT c", undefined],
+  ])("%j → text %j, notText %j", (q, text, notText) => {
+    expect(parse(q)).toEqual({ text, notText });
+  });
+
+  it.each([
+    ["NOT (NOT a)", /NOT \(NOT …\) cannot be searched/],
+    ["a AND NOT b OR NOT c", /OR between two searches .* split it into two searches/],
+    ["NOT", /syntax error/],
+    ["a AND NOT", /syntax error/],
+  ])("refuses %j naming q", (q, reason) => {
+    expect(() => parse(q)).toThrow(BadRequestError);
+    expect(() => parse(q)).toThrow(new RegExp(`^q: ${reason.source}`));
   });
 });

@@ -28,6 +28,8 @@ export interface LogEntry {
 export interface SearchQuery {
   /** FTS5 query over `message`: words, "phrases", prefix*, AND/OR/NOT. */
   text?: string;
+  /** FTS5 query over `message` that an entry must NOT match (with `text`: both hold). */
+  notText?: string;
   levels?: LogLevel[];
   minLevel?: LogLevel;
   sources?: string[];

@@ -212,6 +212,53 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(both.entries.map((e) => e.fields?.i)).toEqual([4998, 4994, 4990, 4986, 4982]);
       });
 
+      it("leaves out what notText matches: alone, beside text and filters, across pages, in counts and after an id", async () => {
+        const s = await seed();
+        const ids = (entries: { fields: Record<string, unknown> | null }[]) =>
+          entries.map((e) => e.fields?.i);
+        const every = ids((await s.search({ limit: 1000 })).entries);
+        // "7 OR 17": request 7 (7 ms), 17, and 57 (57 % 50 = 7 ms)
+        const kept = every.filter((i) => ![7, 17, 57].includes(i as number));
+        expect(ids((await s.search({ notText: "7 OR 17", limit: 1000 })).entries)).toEqual(kept);
+        const seen: unknown[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await s.search({
+            notText: "7 OR 17",
+            limit: 7,
+            ...(cursor !== undefined && { cursor }),
+          });
+          seen.push(...ids(page.entries));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        expect(seen).toEqual(kept);
+        // the same cursor with another notText (or none) would page through another result set
+        const first = await s.search({ notText: "7", limit: 5 });
+        for (const other of [{}, { notText: "17" }, { text: "7" }]) {
+          const error = await s
+            .search({ ...other, limit: 5, cursor: first.nextCursor! })
+            .catch((e: unknown) => e);
+          expect((error as ValidationError).field, JSON.stringify(other)).toBe("cursor");
+        }
+        const without = await s.search({ notText: "request", limit: 1000 });
+        expect(ids(without.entries)).toEqual([102, 101, 100]);
+        const both = await s.search({ text: "gateway", notText: "timeout" });
+        expect(both.entries.map((e) => e.source)).toEqual(["billing"]);
+        const errors = await s.search({ levels: ["error"], notText: "request OR payment" });
+        expect(errors.entries).toEqual([]);
+        const buckets = await s.countByBucket({
+          from: new Date(base),
+          to: new Date(base + 60_000),
+          bucketMs: 20_000,
+          notText: "7 OR 17",
+        });
+        expect(buckets.reduce((n, b) => n + b.count, 0)).toBe(57);
+        const after = await s.committedAfter({ afterId: 0, notText: "request", limit: 1000 });
+        expect(ids(after.entries)).toEqual([100, 101, 102]);
+        const error = await s.search({ notText: '"open' }).catch((e: unknown) => e);
+        expect((error as ValidationError).field).toBe("notText");
+      });
+
       it("rejects malformed full-text queries with a ValidationError", async () => {
         const s = await seed();
         for (const text of ['"unterminated', "AND OR", "foo:bar(", "*"]) {

@@ -103,6 +103,8 @@ describe("fullText switch", () => {
     const off = await openLogStorage({ url, fullText: false });
     await off.storeMany([{ message: "written while the index was off" }]);
     await expect(off.search({ text: "written" })).rejects.toBeInstanceOf(ValidationError);
+    // with the index off, a notText would exclude nothing the index never saw: refused as text is
+    await expect(off.search({ notText: "written" })).rejects.toThrow(/full-text search is disabled/);
     await off.close();
     expect(objects(url)).not.toContain("trigger:log_entries_fts_insert");
 
