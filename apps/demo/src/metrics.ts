@@ -54,6 +54,7 @@ const VERSION = (
 /** An item's refusal code → the reason label (the same names as batchlog_entries_rejected_total). */
 const REFUSAL_REASONS: Readonly<Record<string, string>> = {
   BATCHLOG_VALIDATION: "validation",
+  BATCHLOG_TOO_OLD: "too_old",
   BATCHLOG_QUEUE_FULL: "queue_full",
   BATCHLOG_CLOSED: "closed",
   BATCHLOG_WRITE_TIMEOUT: "timeout",
@@ -175,6 +176,7 @@ export function createMetrics(
     name: "batchlog_entries_rejected_total",
     help:
       "Entries refused, by reason: validation = invalid items of ingest requests (service or storage checks); " +
+      "too_old = items older than the age retention (BATCHLOG_RETENTION_MAX_AGE); " +
       "queue_full, closed, timeout, unavailable = refused by the storage",
     labelNames: ["reason"],
     registers: [registry],
@@ -183,6 +185,7 @@ export function createMetrics(
       for (const [reason, n] of Object.entries(snapshot.rejectedByReason)) {
         this.labels(reason).inc(reason === "validation" && service ? service.stats().invalid : n);
       }
+      if (service) this.labels("too_old").inc(service.stats().tooOld);
     },
   });
   // True histograms, observed per committed batch through the storage's onBatch hook (sizes and
@@ -231,8 +234,8 @@ export function createMetrics(
   const ingestRefused = new Counter({
     name: "batchlog_ingest_rejected_entries_total",
     help:
-      "Items of ingest requests not stored, by route and reason (validation, queue_full, closed, timeout, " +
-      "unavailable, other); requests refused whole are in batchlog_http_responses_total",
+      "Items of ingest requests not stored, by route and reason (validation, too_old, queue_full, closed, " +
+      "timeout, unavailable, other); requests refused whole are in batchlog_http_responses_total",
     labelNames: ["route", "reason"],
     registers: [registry],
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventually, postJson, search, startTestServer } from "./helpers/test-server.js";
+import { eventually, postJson, request, search, startTestServer } from "./helpers/test-server.js";
 
 describe("retention configured by environment", () => {
   it("Should delete entries older than BATCHLOG_RETENTION_MAX_AGE and beyond BATCHLOG_RETENTION_MAX_ENTRIES", async () => {
@@ -21,6 +21,11 @@ describe("retention configured by environment", () => {
       ]);
       expect(refused.status).toBe(400);
       expect(JSON.stringify(refused.body)).toContain("is older than the retention period (1h)");
+      expect(refused.body).toMatchObject({ code: "BATCHLOG_VALIDATION", errors: [{ code: "BATCHLOG_TOO_OLD" }] });
+      const metrics = (await request(server.url, "/metrics")).text;
+      expect(metrics).toContain('batchlog_entries_rejected_total{reason="too_old"} 1');
+      expect(metrics).toContain('batchlog_entries_rejected_total{reason="validation"} 0');
+      expect(metrics).toContain('batchlog_ingest_rejected_entries_total{route="/api/logs",reason="too_old"} 1');
       const fresh = await postJson(
         server.url,
         "/api/logs",

@@ -1,5 +1,8 @@
 import { type ItemIssue, isItemIssue, type ValidEntry } from "./native-entry.js";
 
+/** The item error's code: counted apart from invalid items (`reason="too_old"` in the metrics). */
+export const TOO_OLD = "BATCHLOG_TOO_OLD";
+
 /**
  * Turns every entry already older than an age retention's limit into an item error. Stored, it
  * would be acknowledged and then deleted by the next retention run, within minutes, with nothing
@@ -14,6 +17,7 @@ export function refuseExpired(candidates: (ValidEntry | ItemIssue)[], maxAgeMs: 
     if (candidate.timestamp.getTime() >= oldest) continue;
     candidates[i] = {
       field: "timestamp",
+      code: TOO_OLD,
       error: `timestamp: ${candidate.timestamp.toISOString()} is older than the retention period (${formatAge(maxAgeMs)}); it would be deleted at the next retention run`,
     };
   }

@@ -8,7 +8,7 @@ import {
 import { decodeBody } from "./decode-body.js";
 import { BadRequestError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
-import { refuseExpired } from "./expired-entries.js";
+import { refuseExpired, TOO_OLD } from "./expired-entries.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
@@ -82,6 +82,8 @@ export interface LogServiceStats {
   rejected: number;
   /** Of those, items refused as invalid (the service's checks or the storage's). */
   invalid: number;
+  /** Of those, items refused as older than a running age retention's limit (not counted as invalid). */
+  tooOld: number;
   /** wait=false items that failed after the response. */
   lateFailures: number;
   /** wait=false items not yet settled. */
@@ -154,7 +156,7 @@ export function createLogService({
   // The age limit of each running retention that has one: older entries are refused at ingest.
   const ageLimits = new Map<RetentionHandle, number>();
   const pending = new Set<Promise<unknown>>();
-  const counters = { accepted: 0, rejected: 0, invalid: 0, lateFailures: 0 };
+  const counters = { accepted: 0, rejected: 0, invalid: 0, tooOld: 0, lateFailures: 0 };
   const retention = {
     retentionRuns: 0,
     retentionFailures: 0,
@@ -196,7 +198,10 @@ export function createLogService({
       const result = await submitted;
       counters.accepted += result.accepted;
       counters.rejected += result.errors.length;
-      for (const e of result.errors) if (e.code === "BATCHLOG_VALIDATION") counters.invalid++;
+      for (const e of result.errors) {
+        if (e.code === "BATCHLOG_VALIDATION") counters.invalid++;
+        else if (e.code === TOO_OLD) counters.tooOld++;
+      }
       return result;
     } catch (error) {
       counters.rejected += items;
@@ -309,6 +314,7 @@ function partialSuccessOf(result: IngestResult): OtlpPartialSuccess {
 /** Query parameter names for the storage's ValidationError fields. */
 const PARAM_OF_FIELD: Readonly<Record<string, string>> = {
   text: "q",
+  notText: "q",
   levels: "level",
   sources: "source",
   bucketMs: "bucket",

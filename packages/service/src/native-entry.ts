@@ -26,6 +26,8 @@ export interface ValidEntry {
 export interface ItemIssue {
   error: string;
   field?: string;
+  /** The item error's code; `BATCHLOG_VALIDATION` when absent. */
+  code?: string;
 }
 
 // The range a JavaScript Date can hold; storage narrows it further.

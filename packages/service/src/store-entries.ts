@@ -19,7 +19,10 @@ export interface IngestError {
   error: string;
   /** The entry field at fault, for validation errors. */
   field?: string;
-  /** Stable code: `BATCHLOG_VALIDATION`, or the storage error's code (`BATCHLOG_QUEUE_FULL` …). */
+  /**
+   * Stable code: `BATCHLOG_VALIDATION`, `BATCHLOG_TOO_OLD` (older than the age retention), or the
+   * storage error's code (`BATCHLOG_QUEUE_FULL` …).
+   */
   code?: string;
   /**
    * True when sending the same item again later may succeed and cannot store it twice (a
@@ -170,7 +173,7 @@ function splitCandidates(candidates: Candidate[]) {
   const errors: IngestError[] = [];
   const valid: { index: number; entry: ValidEntry }[] = [];
   candidates.forEach((candidate, index) => {
-    if (isItemIssue(candidate)) errors.push({ index, ...candidate, code: "BATCHLOG_VALIDATION" });
+    if (isItemIssue(candidate)) errors.push({ index, ...candidate, code: candidate.code ?? "BATCHLOG_VALIDATION" });
     else valid.push({ index, entry: candidate });
   });
   return { ids, errors, valid };

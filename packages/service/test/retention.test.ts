@@ -104,7 +104,7 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
       {
         index: 0,
         field: "timestamp",
-        code: "BATCHLOG_VALIDATION",
+        code: "BATCHLOG_TOO_OLD",
         error: `timestamp: 2026-11-26T10:00:00.000Z is older than the retention period (1h); it would be deleted at the next retention run`,
       },
     ]);
@@ -136,6 +136,8 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
       { contentType: "application/json" },
     );
     expect(otlp.partialSuccess).toMatchObject({ rejectedLogRecords: 1 });
+    // counted apart from invalid items: a sender's clock or backfill, not a malformed request
+    expect(fx.service.stats()).toMatchObject({ tooOld: 3, invalid: 0, rejected: 3 });
     await handle.stop();
     const afterStop = await fx.service.ingestNative(
       json({ message: "native, 2 h old, no retention", timestamp: twoHoursAgo }),
