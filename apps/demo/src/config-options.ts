@@ -136,6 +136,16 @@ export const OPTIONS = [
     schema: byteSize(1),
   }),
   spec({
+    key: "maxFuture",
+    env: "BATCHLOG_MAX_FUTURE",
+    flag: "--max-future <duration>",
+    default: "10m",
+    description:
+      "refuse at ingest entries stamped more than this ahead of the server's clock (a wrong clock or time zone); off takes them as sent",
+    expected: "a duration such as 10m, 1h, or off",
+    schema: z.union([z.literal("off"), duration()]),
+  }),
+  spec({
     key: "requestTimeoutMs",
     env: "BATCHLOG_REQUEST_TIMEOUT_MS",
     flag: "--request-timeout-ms <ms>",

@@ -26,6 +26,8 @@ export interface Config {
   token: string | undefined;
   /** Largest request body after decompression, in bytes. */
   bodyLimitBytes: number;
+  /** Entries stamped further ahead are refused at ingest; undefined = taken as sent. */
+  maxFutureMs: number | undefined;
   /** Slow-client limits: time to receive a whole request, and its headers (Node's http server). */
   http: Readonly<{ requestTimeoutMs: number; headersTimeoutMs: number; maxConnections: number }>;
   logLevel: ServerLogLevel;
@@ -244,6 +246,7 @@ function assemble(values: Record<string, unknown>, configFile: string | undefine
     port: num("port"),
     token: v.token as string | undefined,
     bodyLimitBytes: num("bodyLimit"),
+    maxFutureMs: v.maxFuture === "off" ? undefined : num("maxFuture"),
     http: {
       requestTimeoutMs: num("requestTimeoutMs"),
       headersTimeoutMs: num("headersTimeoutMs"),

@@ -55,6 +55,7 @@ const VERSION = (
 const REFUSAL_REASONS: Readonly<Record<string, string>> = {
   BATCHLOG_VALIDATION: "validation",
   BATCHLOG_TOO_OLD: "too_old",
+  BATCHLOG_TOO_NEW: "too_new",
   BATCHLOG_QUEUE_FULL: "queue_full",
   BATCHLOG_CLOSED: "closed",
   BATCHLOG_WRITE_TIMEOUT: "timeout",
@@ -177,6 +178,7 @@ export function createMetrics(
     help:
       "Entries refused, by reason: validation = invalid items of ingest requests (service or storage checks); " +
       "too_old = items older than the age retention (BATCHLOG_RETENTION_MAX_AGE); " +
+      "too_new = items stamped further ahead than BATCHLOG_MAX_FUTURE; " +
       "queue_full, closed, timeout, unavailable = refused by the storage",
     labelNames: ["reason"],
     registers: [registry],
@@ -185,7 +187,11 @@ export function createMetrics(
       for (const [reason, n] of Object.entries(snapshot.rejectedByReason)) {
         this.labels(reason).inc(reason === "validation" && service ? service.stats().invalid : n);
       }
-      if (service) this.labels("too_old").inc(service.stats().tooOld);
+      if (service) {
+        const { tooOld, tooNew } = service.stats();
+        this.labels("too_old").inc(tooOld);
+        this.labels("too_new").inc(tooNew);
+      }
     },
   });
   // True histograms, observed per committed batch through the storage's onBatch hook (sizes and
@@ -234,7 +240,7 @@ export function createMetrics(
   const ingestRefused = new Counter({
     name: "batchlog_ingest_rejected_entries_total",
     help:
-      "Items of ingest requests not stored, by route and reason (validation, too_old, queue_full, closed, " +
+      "Items of ingest requests not stored, by route and reason (validation, too_old, too_new, queue_full, closed, " +
       "timeout, unavailable, other); requests refused whole are in batchlog_http_responses_total",
     labelNames: ["route", "reason"],
     registers: [registry],

@@ -59,6 +59,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ...(config.storage.maxFieldsBytes !== undefined && { maxFieldsBytes: config.storage.maxFieldsBytes }),
     },
     logger: logger.child({ component: "service" }),
+    ...(config.maxFutureMs !== undefined && { maxFutureMs: config.maxFutureMs }),
   });
   const metrics = createMetrics(storage, service, config.readyFailureGraceMs);
   const fastify = createApp({

@@ -109,6 +109,40 @@ describe("POST /api/logs", () => {
     expect(stored.map((e) => e.id).sort()).toEqual([res.body.ids?.[0], res.body.ids?.[3]].sort());
   });
 
+  it("Should refuse entries stamped more than BATCHLOG_MAX_FUTURE (10m) ahead, counted as too_new", async () => {
+    const now = Date.now();
+    const res = await postJson(base, "/api/logs", [
+      { source: "native-future", message: "an hour ahead", timestamp: now + 3_600_000 },
+      { source: "native-future", message: "a minute ahead", timestamp: now + 60_000 },
+    ]);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
+      ids: [null, expect.any(Number)],
+      errors: [
+        {
+          index: 0,
+          code: "BATCHLOG_TOO_NEW",
+          error: expect.stringMatching(/is (1h|60m) ahead of the server's clock \(at most 10m/),
+        },
+      ],
+    });
+    const metrics = (await request(base, "/metrics")).text;
+    expect(metrics).toMatch(/batchlog_entries_rejected_total\{reason="too_new"\} [1-9]/);
+    expect(metrics).toMatch(
+      /batchlog_ingest_rejected_entries_total\{route="\/api\/logs",reason="too_new"\} [1-9]/,
+    );
+    const off = await startTestServer({ BATCHLOG_MAX_FUTURE: "off" });
+    try {
+      const taken = await postJson(off.url, "/api/logs", {
+        message: "a day ahead",
+        timestamp: now + 86_400_000,
+      });
+      expect(taken.status).toBe(201);
+    } finally {
+      await off.dispose();
+    }
+  });
+
   it("Should answer 400 for malformed JSON, an empty body, a scalar and a bad wait parameter", async () => {
     for (const body of ["{nope", "", "42", '"text"']) {
       const res = await request(base, "/api/logs", {

@@ -21,11 +21,16 @@ describe("retention configured by environment", () => {
       ]);
       expect(refused.status).toBe(400);
       expect(JSON.stringify(refused.body)).toContain("is older than the retention period (1h)");
-      expect(refused.body).toMatchObject({ code: "BATCHLOG_VALIDATION", errors: [{ code: "BATCHLOG_TOO_OLD" }] });
+      expect(refused.body).toMatchObject({
+        code: "BATCHLOG_VALIDATION",
+        errors: [{ code: "BATCHLOG_TOO_OLD" }],
+      });
       const metrics = (await request(server.url, "/metrics")).text;
       expect(metrics).toContain('batchlog_entries_rejected_total{reason="too_old"} 1');
       expect(metrics).toContain('batchlog_entries_rejected_total{reason="validation"} 0');
-      expect(metrics).toContain('batchlog_ingest_rejected_entries_total{route="/api/logs",reason="too_old"} 1');
+      expect(metrics).toContain(
+        'batchlog_ingest_rejected_entries_total{route="/api/logs",reason="too_old"} 1',
+      );
       const fresh = await postJson(
         server.url,
         "/api/logs",

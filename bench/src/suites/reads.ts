@@ -114,6 +114,18 @@ function cases(): ReadCase[] {
       statements: timeSlice("(timestamp, id) < (?, ?)", [FIXTURE_END_MS - HOUR, 1]),
     },
     {
+      key: "excluded",
+      label: 'excluding "timeout" (q=NOT timeout: ~94% of rows)',
+      run: (s) => s.search({ notText: "timeout", limit: 100 }),
+      // the excluded term's matches listed once, then the time index walked past them
+      statements: [
+        {
+          sql: `SELECT ${COLUMNS} FROM log_entries WHERE id NOT IN (${FTS_SUBQUERY}) ${ORDER}`,
+          params: ["timeout"],
+        },
+      ],
+    },
+    {
       key: "fields",
       label: "fields userId=user-42 (~0.1% of rows)",
       run: (s) => s.search({ fields: { userId: "user-42" }, limit: 100 }),

@@ -8,7 +8,6 @@ import {
 import { decodeBody } from "./decode-body.js";
 import { BadRequestError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
-import { refuseExpired, TOO_OLD } from "./expired-entries.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
@@ -30,6 +29,7 @@ import {
   storeCandidates,
 } from "./store-entries.js";
 import type { TailFilter } from "./tail-filter.js";
+import { refuseOutsideWindow, TOO_NEW, TOO_OLD } from "./timestamp-window.js";
 import { validateItems } from "./validate-items.js";
 import { computeVolume, type VolumeStats } from "./volume.js";
 
@@ -43,6 +43,11 @@ export interface LogServiceOptions {
   logger?: ServiceLogger;
   /** Clock for relative times and default timestamps (tests). @default Date.now */
   now?: () => number;
+  /**
+   * Entries stamped more than this ahead of `now` are item errors (`BATCHLOG_TOO_NEW`).
+   * @default undefined: taken as sent
+   */
+  maxFutureMs?: number;
 }
 
 export interface IngestOptions {
@@ -84,6 +89,8 @@ export interface LogServiceStats {
   invalid: number;
   /** Of those, items refused as older than a running age retention's limit (not counted as invalid). */
   tooOld: number;
+  /** Of those, items refused as stamped more than `maxFutureMs` ahead (not counted as invalid). */
+  tooNew: number;
   /** wait=false items that failed after the response. */
   lateFailures: number;
   /** wait=false items not yet settled. */
@@ -140,7 +147,11 @@ export function createLogService({
   limits,
   logger = silentLogger,
   now = Date.now,
+  maxFutureMs,
 }: LogServiceOptions): LogService {
+  if (maxFutureMs !== undefined && !(Number.isSafeInteger(maxFutureMs) && maxFutureMs > 0)) {
+    throw new RangeError(`Expected \`maxFutureMs\` to be an integer >= 1, got \`${maxFutureMs}\``);
+  }
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new RangeError(`Expected \`maxBodyBytes\` to be an integer >= 1, got \`${maxBodyBytes}\``);
   }
@@ -156,7 +167,7 @@ export function createLogService({
   // The age limit of each running retention that has one: older entries are refused at ingest.
   const ageLimits = new Map<RetentionHandle, number>();
   const pending = new Set<Promise<unknown>>();
-  const counters = { accepted: 0, rejected: 0, invalid: 0, tooOld: 0, lateFailures: 0 };
+  const counters = { accepted: 0, rejected: 0, invalid: 0, tooOld: 0, tooNew: 0, lateFailures: 0 };
   const retention = {
     retentionRuns: 0,
     retentionFailures: 0,
@@ -185,7 +196,10 @@ export function createLogService({
 
   // Not async: a suspended frame would keep the candidates (parsed entries) alive until the commit.
   function ingest(candidates: Candidate[], options: IngestOptions | undefined): Promise<IngestResult> {
-    if (ageLimits.size > 0) refuseExpired(candidates, Math.min(...ageLimits.values()), now());
+    if (ageLimits.size > 0 || maxFutureMs !== undefined) {
+      const maxAgeMs = ageLimits.size > 0 ? Math.min(...ageLimits.values()) : undefined;
+      refuseOutsideWindow(candidates, { maxAgeMs, maxFutureMs }, now());
+    }
     const submitted =
       options?.wait === false
         ? enqueueCandidates(storage, candidates, tracker, queueCapacity)
@@ -201,6 +215,7 @@ export function createLogService({
       for (const e of result.errors) {
         if (e.code === "BATCHLOG_VALIDATION") counters.invalid++;
         else if (e.code === TOO_OLD) counters.tooOld++;
+        else if (e.code === TOO_NEW) counters.tooNew++;
       }
       return result;
     } catch (error) {

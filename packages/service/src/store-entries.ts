@@ -173,7 +173,8 @@ function splitCandidates(candidates: Candidate[]) {
   const errors: IngestError[] = [];
   const valid: { index: number; entry: ValidEntry }[] = [];
   candidates.forEach((candidate, index) => {
-    if (isItemIssue(candidate)) errors.push({ index, ...candidate, code: candidate.code ?? "BATCHLOG_VALIDATION" });
+    if (isItemIssue(candidate))
+      errors.push({ index, ...candidate, code: candidate.code ?? "BATCHLOG_VALIDATION" });
     else valid.push({ index, entry: candidate });
   });
   return { ids, errors, valid };
