@@ -117,12 +117,14 @@ function cases(): ReadCase[] {
       key: "excluded",
       label: 'excluding "timeout" (q=NOT timeout: ~94% of rows)',
       run: (s) => s.search({ notText: "timeout", limit: 100 }),
-      // the excluded term's matches listed once, then the time index walked past them
+      // exclusion-walk.ts: the newest rows a stretch at a time, and the term's newest matches
+      // down through the stretch's ids
       statements: [
         {
-          sql: `SELECT ${COLUMNS} FROM log_entries WHERE id NOT IN (${FTS_SUBQUERY}) ${ORDER}`,
-          params: ["timeout"],
+          sql: `SELECT ${COLUMNS} FROM log_entries WHERE 1 ORDER BY timestamp DESC, id DESC LIMIT 404`,
+          params: [],
         },
+        { sql: `${FTS_SUBQUERY} AND rowid <= ? ORDER BY rowid DESC LIMIT ?`, params: ["timeout", 0, 404] },
       ],
     },
     {

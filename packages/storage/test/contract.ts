@@ -6,6 +6,7 @@ import {
   type LogStorage,
   type NewLogEntry,
   openLogStorage,
+  type SearchQuery,
   StorageClosedError,
   ValidationError,
 } from "../src/index.js";
@@ -257,6 +258,44 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(ids(after.entries)).toEqual([100, 101, 102]);
         const error = await s.search({ notText: '"open' }).catch((e: unknown) => e);
         expect((error as ValidationError).field).toBe("notText");
+      });
+
+      it("pages an exclusion of most entries exactly, entries out of time order included", async () => {
+        const s = await open();
+        // 2,000 entries, 9 in 10 "noise"; every 7th stamped hours earlier than its id suggests
+        const stored = Array.from({ length: 2000 }, (_, i) =>
+          entry(i, {
+            message: `${i % 10 === 3 ? "signal" : "noise"} ${i}`,
+            timestamp: base + (i % 7 === 0 ? -5_000_000 + i : i * 1000),
+            level: i % 20 === 3 ? "error" : "info",
+          }),
+        );
+        await s.storeMany(stored);
+        const expected = (keep: (e: (typeof stored)[number]) => boolean) =>
+          stored
+            .map((e, i) => ({ ...e, id: i + 1 }))
+            .filter((e) => !String(e.message).startsWith("noise") && keep(e))
+            .sort((a, b) => Number(b.timestamp) - Number(a.timestamp) || b.id - a.id)
+            .map((e) => e.id);
+        const cases: [Omit<SearchQuery, "notText">, (e: (typeof stored)[number]) => boolean][] = [
+          [{}, () => true],
+          [{ levels: ["error"] }, (e) => e.level === "error"],
+        ];
+        for (const [filters, keep] of cases) {
+          const seen: number[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await s.search({
+              ...filters,
+              notText: "noise",
+              limit: 30,
+              ...(cursor !== undefined && { cursor }),
+            });
+            seen.push(...page.entries.map((e) => e.id));
+            cursor = page.nextCursor;
+          } while (cursor !== undefined);
+          expect(seen, JSON.stringify(filters)).toEqual(expected(keep));
+        }
       });
 
       it("rejects malformed full-text queries with a ValidationError", async () => {
