@@ -199,8 +199,9 @@ describe("parseSearchQuery reads a NOT with nothing on its left as notText", () 
     ["NOT pay*", undefined, '"pay"*'],
     ["NOT order-1", undefined, '"order 1"'],
     ["NOT Café", undefined, '"cafe"'],
-    ["timeout AND NOT db", '"timeout"', '"db"'],
-    ["(NOT a) b", '"b"', '"a"'],
+    // words and an exclusion: FTS5's own binary NOT
+    ["timeout AND NOT db", '("timeout") NOT ("db")', undefined],
+    ["(NOT a) b", '("b") NOT ("a")', undefined],
     ["NOT a b", undefined, '("a") AND ("b")'],
     ["NOT a NOT b", undefined, '("a") OR ("b")'],
     ["NOT a OR NOT b", undefined, '("a") AND ("b")'],
