@@ -24,7 +24,8 @@ const MAX_FIELD_FILTERS = 32;
  * Reads a search from URL parameters:
  * - `q`: full-text query (FTS5: words, "phrases", prefix*, AND/OR/NOT), normalized so that a word
  *   holding punctuation is a phrase (`order-1` → `"order-1"`: see normalizeFtsQuery); a NOT with
- *   nothing on its left (`NOT healthcheck`) becomes `notText` (see splitNegation);
+ *   nothing on its left is "every entry but": `NOT healthcheck` becomes `notText`, `timeout AND
+ *   NOT db` FTS5's `("timeout") NOT ("db")` (see splitNegation);
  * - `level`: levels, comma-separated and/or repeated (aliases accepted); `minLevel`: a floor;
  * - `source`: sources, comma-separated and/or repeated;
  * - `from` (inclusive) / `to` (exclusive): ISO-8601, epoch ms, `now`, or `15m`/`1h`/`7d` before now;
