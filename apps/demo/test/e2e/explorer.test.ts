@@ -471,6 +471,32 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should show every entry but what a leading NOT excludes, in the results and the live tail", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?q=${encodeURIComponent("NOT payment")}&source=checkout,payments`);
+      await settled(page);
+      // payments' two entries both mention payment; checkout's two do not
+      expect(await rowMessages(page)).toEqual(["cache miss for cart c-77", "order o-1001 placed"]);
+      await expect(page.textContent("#summary")).resolves.toContain("2 entries");
+
+      const tag = `n${Date.now().toString(36)}`;
+      // (a word no other test searches for: these entries stay in the shared store)
+      await page.goto(`${demo.url}/?q=${encodeURIComponent("NOT heartbeat")}&source=e2e-not&live=1`);
+      await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+      await settled(page);
+      await ingest(demo.url, [
+        { level: "debug", source: "e2e-not", message: `heartbeat ${tag} ok` },
+        { level: "info", source: "e2e-not", message: `refund ${tag} sent` },
+      ]);
+      await page.waitForFunction(
+        (m) => document.querySelector("#rows tr.row .c-msg .msg")?.textContent === m,
+        `refund ${tag} sent`,
+        { timeout: 3000 },
+      );
+      expect(await rowMessages(page)).toEqual([`refund ${tag} sent`]);
+      await page.close();
+    });
+
     test("Should live-tail exactly what a search finds (folded diacritics, punctuated terms), and keep the tail closed for a refused q", async () => {
       const page = await browser.newPage();
       const tailRequests: string[] = [];
