@@ -256,6 +256,10 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(buckets.reduce((n, b) => n + b.count, 0)).toBe(57);
         const after = await s.committedAfter({ afterId: 0, notText: "request", limit: 1000 });
         expect(ids(after.entries)).toEqual([100, 101, 102]);
+        // the newest few after an id, and the older ones counted as skipped, both without the excluded
+        const newest = await s.committedAfter({ afterId: 10, notText: "7 OR 17", limit: 5 });
+        expect(ids(newest.entries)).toEqual([58, 59, 100, 101, 102]);
+        expect(newest).toMatchObject({ skipped: 63 - 10 - 2 - 5, skippedIsLowerBound: false });
         const error = await s.search({ notText: '"open' }).catch((e: unknown) => e);
         expect((error as ValidationError).field).toBe("notText");
       });
