@@ -47,27 +47,25 @@ export function refuseOutsideWindow(
   }
 }
 
+const UNITS = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["m", 60_000],
+  ["s", 1000],
+] as const;
+
 /** 604800000 → "7d", 5400000 → "90m": the largest unit that divides the age exactly. */
 function formatAge(ms: number): string {
-  for (const [unit, size] of [
-    ["d", 86_400_000],
-    ["h", 3_600_000],
-    ["m", 60_000],
-    ["s", 1000],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
+  const exact = UNITS.find(([, size]) => ms % size === 0);
+  return exact === undefined ? `${ms}ms` : `${ms / exact[1]}${exact[0]}`;
 }
 
-/** 28_800_123 → "8h", 5_400_000 → "1.5h", 754_000 → "12.6m": the largest unit it holds, to a tenth. */
+/**
+ * 28_800_123 → "8h", 5_400_000 → "1.5h", 754_000 → "13m", 97_632_000_000 → "1130d": the
+ * largest unit it holds, to a tenth below ten of them.
+ */
 function roughly(ms: number): string {
-  for (const [unit, size] of [
-    ["d", 86_400_000],
-    ["h", 3_600_000],
-    ["m", 60_000],
-  ] as const) {
-    if (ms >= size) return `${Math.round((10 * ms) / size) / 10}${unit}`;
-  }
-  return `${Math.round(ms / 100) / 10}s`;
+  const [unit, size] = UNITS.find(([, size]) => ms >= size) ?? UNITS[3];
+  const n = ms / size;
+  return `${n >= 10 ? Math.round(n) : Math.round(n * 10) / 10}${unit}`;
 }
