@@ -6,6 +6,8 @@ import { logEntries } from "./schema.js";
 /** The first stretch read, as a multiple of the rows wanted; each next one is this much larger. */
 const FIRST_STRETCH_FACTOR = 4;
 const STRETCH_GROWTH = 4;
+/** Rows held at once, whatever the depth (~300 bytes each in the reader's memory). */
+const MAX_STRETCH = 20_000;
 
 export interface ExclusionPageQuery {
   /** The FTS5 query the entries must not match. */
@@ -33,9 +35,14 @@ export async function pageExcluding(db: ReadDb, query: ExclusionPageQuery): Prom
     const candidates = await db.values<RowValues>(
       sql`SELECT ${ROW_COLUMNS} FROM ${logEntries} WHERE ${and(...query.filters, after) ?? sql`1`} ORDER BY ${logEntries.timestamp} DESC, ${logEntries.id} DESC LIMIT ${stretch}`,
     );
-    const ids = candidates.map((c) => Number(c[0]));
-    if (ids.length === 0) return found;
-    const excluded = await matchesDownTo(db, query.notText, Math.max(...ids), Math.min(...ids));
+    if (candidates.length === 0) return found;
+    let [lo, hi] = [Number.POSITIVE_INFINITY, 0];
+    for (const candidate of candidates) {
+      const id = Number(candidate[0]);
+      if (id < lo) lo = id;
+      if (id > hi) hi = id;
+    }
+    const excluded = await matchesDownTo(db, query.notText, hi, lo);
     for (const candidate of candidates) {
       if (excluded.has(Number(candidate[0]))) continue;
       found.push(rowFromValues(candidate));
@@ -44,7 +51,7 @@ export async function pageExcluding(db: ReadDb, query: ExclusionPageQuery): Prom
     if (candidates.length < stretch) return found;
     const last = candidates.at(-1) as RowValues;
     after = sql`(${logEntries.timestamp}, ${logEntries.id}) < (${Number(last[1])}, ${Number(last[0])})`;
-    stretch *= STRETCH_GROWTH;
+    stretch = Math.min(stretch * STRETCH_GROWTH, MAX_STRETCH);
   }
 }
 

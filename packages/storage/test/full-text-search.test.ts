@@ -49,8 +49,10 @@ function entries(count: number, seed: number): NewLogEntry[] {
 /** What a search must return, computed without SQL. */
 function expected(all: LogEntry[], query: SearchQuery): { ids: number[]; more: boolean } {
   const words = (query.text ?? "").split(" ").filter(Boolean);
+  const notWords = (query.notText ?? "").split(" ").filter(Boolean);
   const hits = all
     .filter((e) => words.every((w) => e.message.split(" ").includes(w)))
+    .filter((e) => notWords.length === 0 || !notWords.every((w) => e.message.split(" ").includes(w)))
     .filter((e) => query.levels === undefined || query.levels.includes(e.level))
     .filter((e) => query.sources === undefined || query.sources.includes(e.source))
     .filter((e) => query.from === undefined || e.timestamp >= query.from)
@@ -101,6 +103,15 @@ describe("full-text search plans", () => {
             queries.push({ text, limit, to: new Date(base + 1_800_000), levels: ["info"] });
           }
         }
+        // an exclusion alone (exclusion-walk.ts), with the same filters
+        for (const notText of ["common", "plain", "rare", "common n17"]) {
+          for (const limit of [1, 100, 1000]) {
+            queries.push({ notText, limit });
+            queries.push({ notText, limit, levels: ["error"] });
+            queries.push({ notText, limit, from: new Date(base + 1_990_000) });
+            queries.push({ notText, limit, to: new Date(base + 900_000), sources: ["svc-2"] });
+          }
+        }
         for (const query of queries) {
           const result = await storage.search(query);
           const want = expected(all, query);
@@ -118,6 +129,8 @@ describe("full-text search plans", () => {
           // under `from` a time slice ranges its ids from the slice, not from `from`
           { text: "common", limit: 40, from: new Date(base + 1_200_000) },
           { text: "common", limit: 30, from: new Date(base + 300_000), to: new Date(base + 1_700_000) },
+          { notText: "plain", limit: 50 },
+          { notText: "common", limit: 70, to: new Date(base + 1_000_000), levels: ["info" as const] },
         ]) {
           const seen: number[] = [];
           let next: string | undefined;
@@ -133,6 +146,24 @@ describe("full-text search plans", () => {
       }
     },
   );
+
+  it("finds the few entries an exclusion leaves deep in the table, past stretches of the largest size", async () => {
+    const storage = await openLogStorage({ url: temp.url("exclusion-deep.db") });
+    try {
+      // 45,000 entries; only the oldest five lack the excluded word
+      await storage.storeMany(
+        Array.from({ length: 45_000 }, (_, i) => ({
+          timestamp: base + i * 1000,
+          message: i < 5 ? `kept ${i}` : `noise ${i}`,
+        })),
+      );
+      const page = await storage.search({ notText: "noise", limit: 10 });
+      expect(page.entries.map((e) => e.message)).toEqual(["kept 4", "kept 3", "kept 2", "kept 1", "kept 0"]);
+      expect(page.nextCursor).toBeUndefined();
+    } finally {
+      await storage.close();
+    }
+  });
 
   it("answers from the newest matches when entries arrived in time order, adds the few out-of-order ones, and declines when many", async () => {
     await withReadDb("newest.db", async (storage, db) => {
