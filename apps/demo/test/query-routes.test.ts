@@ -103,6 +103,10 @@ describe("GET /api/logs", () => {
       "payment declined for order", // whole words: order is not orders
     ]);
     expect(messages(await search(base, { q: "orders AND NOT GET" }))).toEqual(["slow query on orders"]);
+    expect(messages(await search(base, { q: "orders -GET" }))).toEqual(["slow query on orders"]);
+    expect(messages(await search(base, { q: "-orders" }))).toEqual(
+      messages(await search(base, { q: "NOT orders" })),
+    );
     expect(messages(await search(base, { q: "NOT order* NOT job", minLevel: "warn" }))).toEqual([
       "worker crashed: out of memory",
     ]);

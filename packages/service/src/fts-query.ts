@@ -15,14 +15,31 @@ const OPERATORS = new Set(["AND", "OR", "NOT"]);
  * `"order-1"*`. Quoted phrases, `AND`/`OR`/`NOT`, parentheses, `NEAR(… , N)` and clean words
  * (`pay`, `pay*`) pass unchanged, so the result means to FTS5 what it means to `compileTextMatch`.
  * A parenthesized group side by side with another operand is joined to it by AND
- * (`joinGroupsWithAnd`), where FTS5 alone reports a syntax error. Idempotent. Throws FtsQueryError for an unbalanced `"` or a `*` that ends no word or phrase.
+ * (`joinGroupsWithAnd`), where FTS5 alone reports a syntax error. A `-` that starts a word or a
+ * phrase excludes it, as log search boxes (Datadog, Papertrail) and GitHub read it: `timeout
+ * -db` → `(timeout AND (NOT db))` (see splitNegation for a NOT with nothing on its left); a lone
+ * or doubled hyphen (`- x`, `--verbose`) stays text, and so does `-NEAR(…)`. Idempotent. Throws FtsQueryError for an
+ * unbalanced `"` or a `*` that ends no word or phrase.
  */
 export function normalizeFtsQuery(query: string): string {
   let out = "";
   let inNear = false; // inside NEAR( … ): `,` separates the distance
+  let closeExclusion = false; // a `-word` became `(NOT word`: close it after the word
   let i = 0;
+  const emit = (text: string) => {
+    out += text;
+    if (closeExclusion) out += ")";
+    closeExclusion = false;
+  };
   while (i < query.length) {
     const c = query[i] as string;
+    if (c === "-" && !inNear && startsOperand(out) && startsWordOrPhrase(query, i + 1)) {
+      // the group keeps an implicit AND beside it from binding inside the NOT: `-b a` is a NOT b
+      out += `${out.endsWith('"') ? " " : ""}(NOT `;
+      closeExclusion = true;
+      i++;
+      continue;
+    }
     if (SPACE.test(c) || c === "(" || c === ")" || (inNear && c === ",")) {
       if (c === ")") inNear = false;
       out += c;
@@ -31,12 +48,13 @@ export function normalizeFtsQuery(query: string): string {
     }
     if (c === '"') {
       const end = closingQuote(query, i);
-      out += query.slice(i, end + 1);
+      let phrase = query.slice(i, end + 1);
       i = end + 1;
       if (query[i] === "*" && !isWordChar(query, i + 1, inNear)) {
-        out += "*"; // `"phrase"*`: a prefix phrase
+        phrase += "*"; // `"phrase"*`: a prefix phrase
         i++;
       }
+      emit(phrase);
       continue;
     }
     let end = i;
@@ -47,15 +65,26 @@ export function normalizeFtsQuery(query: string): string {
       // `getUser(id)`: to FTS5 a word followed by `(` is a syntax error unless it is NEAR; in a
       // log it is a call, so the whole of it is a phrase ("getuser id"), its quotes doubled
       const text = query.slice(i, call + 1).replaceAll('"', '""');
-      out += `${out.endsWith('"') ? " " : ""}"${text}"${query[call + 1] === '"' ? " " : ""}`;
+      emit(`${out.endsWith('"') ? " " : ""}"${text}"${query[call + 1] === '"' ? " " : ""}`);
       i = call + 1;
       continue;
     }
     i = end;
     if (word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(end))) inNear = true;
-    out += normalizeWord(word, out.endsWith('"'), query[end] === '"');
+    emit(normalizeWord(word, out.endsWith('"'), query[end] === '"'));
   }
   return joinGroupsWithAnd(out);
+}
+
+/** Whether an operand may start here: at the start, after whitespace or `(`. */
+function startsOperand(out: string): boolean {
+  return out.length === 0 || SPACE.test(out.at(-1) as string) || out.endsWith("(");
+}
+
+/** Whether a word (a bareword character) or a phrase starts at `at`; not a NEAR group. */
+function startsWordOrPhrase(query: string, at: number): boolean {
+  if (/^NEAR[ \t\n\r]*\(/.test(query.slice(at, at + 16))) return false;
+  return query[at] === '"' || (at < query.length && isBarewordChar(query.charCodeAt(at)));
 }
 
 function normalizeWord(word: string, afterQuote: boolean, beforeQuote: boolean): string {

@@ -133,7 +133,10 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
   it.each([
     ["order-1", '"order-1"'],
     ["a:b", '"a:b"'],
-    ["-x", '"-x"'],
+    // a lone or doubled hyphen is text (one that starts a word excludes it: below)
+    ["- x", '"-" x'],
+    ["--verbose", '"--verbose"'],
+    ["-NEAR(a b)", '"-NEAR(a b)"'],
     ["api.example.com", '"api.example.com"'],
     ["order-1*", '"order-1"*'],
     ["GET /v1/users", 'GET "/v1/users"'],
@@ -207,6 +210,11 @@ describe("parseSearchQuery reads a NOT with nothing on its left as notText", () 
     ["NOT a OR NOT b", undefined, '("a") AND ("b")'],
     ["disk AND full OR NOT x", undefined, '("x") NOT (("disk") AND ("full"))'],
     ["NOT NEAR(a b, 3)", undefined, 'NEAR("a" "b", 3)'],
+    // a hyphen that starts a word or phrase: the same, as log search boxes read it
+    ["-healthcheck", undefined, '"healthcheck"'],
+    ["timeout -db", '("timeout") NOT ("db")', undefined],
+    ['-"disk full" x', '("x") NOT ("disk full")', undefined],
+    ["-a -b", undefined, '("a") OR ("b")'],
     // every NOT has a left side: the query is FTS5's as it is
     ["disk NOT full", "disk NOT full", undefined],
     ["(a OR b) NOT c", "(a OR b) NOT c", undefined],

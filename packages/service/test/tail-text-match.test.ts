@@ -296,6 +296,8 @@ describe("live-tail text matching is the search's FTS5 matching", () => {
     ["NOT pay", (words: string[]) => !words.includes("pay")],
     ["NOT pay NOT loan", (words: string[]) => !words.includes("pay") && !words.includes("loan")],
     ["order AND NOT 1", (words: string[]) => words.includes("order") && !words.includes("1")],
+    ["-pay -loan", (words: string[]) => !words.includes("pay") && !words.includes("loan")],
+    ["order -1", (words: string[]) => words.includes("order") && !words.includes("1")],
   ])("reads %j as every message but", async (q, expected) => {
     const found = await searched(q);
     const wanted = entries.filter((e) => expected(tokenizeUnicode61(e.message))).map((e) => e.id);
