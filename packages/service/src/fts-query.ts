@@ -18,8 +18,8 @@ const OPERATORS = new Set(["AND", "OR", "NOT"]);
  * (`joinGroupsWithAnd`), where FTS5 alone reports a syntax error. A `-` that starts a word or a
  * phrase excludes it, as log search boxes (Datadog, Papertrail) and GitHub read it: `timeout
  * -db` → `(timeout AND (NOT db))` (see splitNegation for a NOT with nothing on its left); a lone
- * or doubled hyphen (`- x`, `--verbose`) stays text, and so does `-NEAR(…)`. Idempotent. Throws FtsQueryError for an
- * unbalanced `"` or a `*` that ends no word or phrase.
+ * or doubled hyphen (`- x`, `--verbose`) stays text, and so do `-NEAR(…)` and `-AND`/`-OR`/`-NOT`.
+ * Idempotent. Throws FtsQueryError for an unbalanced `"` or a `*` that ends no word or phrase.
  */
 export function normalizeFtsQuery(query: string): string {
   let out = "";
@@ -35,7 +35,7 @@ export function normalizeFtsQuery(query: string): string {
     const c = query[i] as string;
     if (c === "-" && !inNear && startsOperand(out) && startsWordOrPhrase(query, i + 1)) {
       // the group keeps an implicit AND beside it from binding inside the NOT: `-b a` is a NOT b
-      out += `${out.endsWith('"') ? " " : ""}(NOT `;
+      out += "(NOT ";
       closeExclusion = true;
       i++;
       continue;
@@ -81,10 +81,14 @@ function startsOperand(out: string): boolean {
   return out.length === 0 || SPACE.test(out.at(-1) as string) || out.endsWith("(");
 }
 
-/** Whether a word (a bareword character) or a phrase starts at `at`; not a NEAR group. */
+/** Whether a phrase or a word starts at `at`; not an operator or a NEAR group. */
 function startsWordOrPhrase(query: string, at: number): boolean {
-  if (/^NEAR[ \t\n\r]*\(/.test(query.slice(at, at + 16))) return false;
-  return query[at] === '"' || (at < query.length && isBarewordChar(query.charCodeAt(at)));
+  if (query[at] === '"') return true;
+  let end = at;
+  while (end < query.length && isBarewordChar(query.charCodeAt(end))) end++;
+  const word = query.slice(at, end);
+  if (word.length === 0 || OPERATORS.has(word)) return false;
+  return !(word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(end)));
 }
 
 function normalizeWord(word: string, afterQuote: boolean, beforeQuote: boolean): string {

@@ -137,6 +137,7 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
     ["- x", '"-" x'],
     ["--verbose", '"--verbose"'],
     ["-NEAR(a b)", '"-NEAR(a b)"'],
+    ["a -AND b", 'a "-AND" b'],
     ["api.example.com", '"api.example.com"'],
     ["order-1*", '"order-1"*'],
     ["GET /v1/users", 'GET "/v1/users"'],
