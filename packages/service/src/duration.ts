@@ -33,6 +33,25 @@ export function parseDuration(input: string): number {
   return positiveMs(text.length === 0 ? Number.NaN : Math.round(total), input);
 }
 
+/** The units a duration is written back in, largest first (`1w` reads less plainly than `7d`). */
+const WRITTEN_UNITS = (["d", "h", "m", "s"] as const).map((unit) => [unit, UNIT_MS[unit] as number] as const);
+
+/** 604800000 → "7d", 5400000 → "90m": the largest unit that divides it; parseDuration reads it back. */
+export function formatDuration(ms: number): string {
+  const exact = WRITTEN_UNITS.find(([, size]) => ms % size === 0);
+  return exact === undefined ? `${ms}ms` : `${ms / exact[1]}${exact[0]}`;
+}
+
+/**
+ * 28_800_123 → "8h", 5_400_000 → "1.5h", 754_000 → "13m", 97_632_000_000 → "1130d": about how
+ * long, in the largest unit it holds, to a tenth below ten of them.
+ */
+export function formatRoughDuration(ms: number): string {
+  const [unit, size] = WRITTEN_UNITS.find(([, size]) => ms >= size) ?? ["s", 1000];
+  const n = ms / size;
+  return `${n >= 10 ? Math.round(n) : Math.round(n * 10) / 10}${unit}`;
+}
+
 function positiveMs(ms: number, input: string): number {
   if (!Number.isSafeInteger(ms) || ms <= 0) {
     throw new RangeError(`invalid duration "${clip(input)}": ${INVALID_DURATION_HINT}`);

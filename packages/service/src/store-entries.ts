@@ -20,8 +20,8 @@ export interface IngestError {
   /** The entry field at fault, for validation errors. */
   field?: string;
   /**
-   * Stable code: `BATCHLOG_VALIDATION`, `BATCHLOG_TOO_OLD` (older than the age retention), or the
-   * storage error's code (`BATCHLOG_QUEUE_FULL` …).
+   * Stable code: `BATCHLOG_VALIDATION`, `BATCHLOG_TOO_OLD` / `BATCHLOG_TOO_NEW` (stamped outside
+   * the accepted window, see timestamp-window.ts), or the storage error's code (`BATCHLOG_QUEUE_FULL` …).
    */
   code?: string;
   /**

@@ -1,3 +1,4 @@
+import { formatDuration, formatRoughDuration } from "./duration.js";
 import { type ItemIssue, isItemIssue, type ValidEntry } from "./native-entry.js";
 
 /** Item error codes: counted apart from invalid items (`reason="too_old"`/`"too_new"` in the metrics). */
@@ -35,37 +36,14 @@ export function refuseOutsideWindow(
       candidates[i] = {
         field: "timestamp",
         code: TOO_OLD,
-        error: `timestamp: ${candidate.timestamp.toISOString()} is older than the retention period (${formatAge(maxAgeMs!)}); it would be deleted at the next retention run`,
+        error: `timestamp: ${candidate.timestamp.toISOString()} is older than the retention period (${formatDuration(maxAgeMs!)}); it would be deleted at the next retention run`,
       };
     } else if (ms > newest) {
       candidates[i] = {
         field: "timestamp",
         code: TOO_NEW,
-        error: `timestamp: ${candidate.timestamp.toISOString()} is ${roughly(ms - now)} ahead of the server's clock (at most ${formatAge(maxFutureMs!)} is taken); check the sender's clock and time zone: a time without an offset is UTC`,
+        error: `timestamp: ${candidate.timestamp.toISOString()} is ${formatRoughDuration(ms - now)} ahead of the server's clock (at most ${formatDuration(maxFutureMs!)} is taken); check the sender's clock and time zone: a time without an offset is UTC`,
       };
     }
   }
-}
-
-const UNITS = [
-  ["d", 86_400_000],
-  ["h", 3_600_000],
-  ["m", 60_000],
-  ["s", 1000],
-] as const;
-
-/** 604800000 → "7d", 5400000 → "90m": the largest unit that divides the age exactly. */
-function formatAge(ms: number): string {
-  const exact = UNITS.find(([, size]) => ms % size === 0);
-  return exact === undefined ? `${ms}ms` : `${ms / exact[1]}${exact[0]}`;
-}
-
-/**
- * 28_800_123 → "8h", 5_400_000 → "1.5h", 754_000 → "13m", 97_632_000_000 → "1130d": the
- * largest unit it holds, to a tenth below ten of them.
- */
-function roughly(ms: number): string {
-  const [unit, size] = UNITS.find(([, size]) => ms >= size) ?? UNITS[3];
-  const n = ms / size;
-  return `${n >= 10 ? Math.round(n) : Math.round(n * 10) / 10}${unit}`;
 }

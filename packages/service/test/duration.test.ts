@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { formatDuration, formatRoughDuration } from "../src/duration.js";
 import { parseByteSize, parseDuration } from "../src/index.js";
 
 describe("parseDuration", () => {
@@ -36,6 +37,31 @@ describe("parseDuration", () => {
     "1e3s",
   ])("rejects %j", (input) => {
     expect(() => parseDuration(input)).toThrow(/invalid duration/);
+  });
+});
+
+describe("formatDuration", () => {
+  it.each([
+    [604_800_000, "7d"],
+    [5_400_000, "90m"],
+    [3_600_000, "1h"],
+    [1500, "1500ms"],
+  ])("writes %d as %j, which parseDuration reads back", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
+  });
+});
+
+describe("formatRoughDuration", () => {
+  it.each([
+    [28_800_123, "8h"],
+    [5_400_000, "1.5h"],
+    [754_000, "13m"],
+    [97_632_000_000, "1130d"],
+    [1_500, "1.5s"],
+    [400, "0.4s"],
+  ])("writes %d as about %j", (ms, text) => {
+    expect(formatRoughDuration(ms)).toBe(text);
   });
 });
 
