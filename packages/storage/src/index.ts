@@ -37,6 +37,8 @@ export type {
   CommitListener,
   CommittedAfter,
   CommittedAfterQuery,
+  ContextQuery,
+  EntryContext,
   HealthStatus,
   LatencySummary,
   LogEntry,

@@ -1,4 +1,4 @@
-import { and, desc, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { type CursorPosition, decodeCursor, encodeCursor, fingerprintOf } from "./cursor.js";
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
@@ -16,6 +16,8 @@ import type {
   BucketQuery,
   CommittedAfter,
   CommittedAfterQuery,
+  ContextQuery,
+  EntryContext,
   Footprint,
   LogEntry,
   SearchPage,
@@ -24,6 +26,8 @@ import type {
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
+/** Entries on each side of a context window when the caller does not say. */
+export const DEFAULT_CONTEXT = 10;
 
 type Filters = Omit<SearchQuery, "limit" | "cursor">;
 
@@ -33,6 +37,7 @@ export interface LogReads {
   getRecent(limit: number): Promise<LogEntry[]>;
   countByBucket(query: BucketQuery): Promise<BucketCount[]>;
   committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter>;
+  context(query: ContextQuery): Promise<EntryContext | null>;
   cutoffToKeep(keep: number): Promise<CursorPosition | null>;
   footprint(): Promise<Footprint>;
   /** Ends what the reader owns (its thread); the storage closes its own client. */
@@ -216,6 +221,47 @@ export class LogReader implements LogReads {
       entries: kept.reverse().map(decodeRow),
       skipped,
       skippedIsLowerBound: from > afterId + 1,
+    };
+  }
+
+  /**
+   * The entries around entry `id` in the search order (timestamp, then id): each side is one walk
+   * of the timestamp index from the entry's position, as a cursor page walks it, with one row more
+   * than asked to tell whether more lie beyond. The filters choose the neighbours, not the entry.
+   */
+  async context(query: ContextQuery): Promise<EntryContext | null> {
+    const { id, before = DEFAULT_CONTEXT, after = DEFAULT_CONTEXT, ...filters } = query;
+    if (!Number.isSafeInteger(id) || id < 1) {
+      throw new ValidationError("id", "must be an entry id (an integer >= 1)");
+    }
+    const olderCount = checkCount("before", before);
+    const newerCount = checkCount("after", after);
+    const [anchor] = await this.#db.select().from(logEntries).where(eq(logEntries.id, id)).limit(1);
+    if (anchor === undefined) return null;
+    // with text, walk by time and test each row against the matches, not fetch every match by id
+    const conditions = this.#conditions(filters, true);
+    const position = sql`(${logEntries.timestamp}, ${logEntries.id})`;
+    const at = sql`(${anchor.timestamp}, ${anchor.id})`;
+    const older = await this.#db
+      .select()
+      .from(logEntries)
+      .where(and(...conditions, sql`${position} < ${at}`))
+      .orderBy(desc(logEntries.timestamp), desc(logEntries.id))
+      .limit(olderCount + 1)
+      .catch(queryErrorHandler(filters));
+    const newer = await this.#db
+      .select()
+      .from(logEntries)
+      .where(and(...conditions, sql`${position} > ${at}`))
+      .orderBy(asc(logEntries.timestamp), asc(logEntries.id))
+      .limit(newerCount + 1)
+      .catch(queryErrorHandler(filters));
+    return {
+      entry: decodeRow(anchor),
+      newer: newer.slice(0, newerCount).reverse().map(decodeRow),
+      older: older.slice(0, olderCount).map(decodeRow),
+      moreNewer: newer.length > newerCount,
+      moreOlder: older.length > olderCount,
     };
   }
 
@@ -489,6 +535,14 @@ function checkLimit(limit: number): number {
     throw new ValidationError("limit", `must be an integer from 1 to ${MAX_LIMIT}`);
   }
   return limit;
+}
+
+/** A context side's size: 0 (none, but say whether there are more) up to MAX_LIMIT. */
+function checkCount(field: string, count: number): number {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_LIMIT) {
+    throw new ValidationError(field, `must be an integer from 0 to ${MAX_LIMIT}`);
+  }
+  return count;
 }
 
 function checkDate(field: string, value: Date): number {

@@ -14,6 +14,8 @@ import type {
   CommitListener,
   CommittedAfter,
   CommittedAfterQuery,
+  ContextQuery,
+  EntryContext,
   LogEntry,
   SearchPage,
   SearchQuery,
@@ -66,6 +68,10 @@ export abstract class LogStorageBase {
 
   committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter> {
     return this.whileOpen(() => this.reader.committedAfter(query));
+  }
+
+  context(query: ContextQuery): Promise<EntryContext | null> {
+    return this.whileOpen(() => this.reader.context(query));
   }
 
   /** Stops after its current chunk once close() begins (see cleanupsStopped). */

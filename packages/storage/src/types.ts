@@ -75,6 +75,28 @@ export interface CommittedAfter {
   skippedIsLowerBound: boolean;
 }
 
+/** The entries around one entry, in the search order (timestamp, then id): what a "show context" view lists. */
+export interface ContextQuery extends Omit<SearchQuery, "limit" | "cursor"> {
+  /** The entry to look around. */
+  id: number;
+  /** How many entries just older than it (0–1000). @default 10 */
+  before?: number;
+  /** How many entries just newer than it (0–1000). @default 10 */
+  after?: number;
+}
+
+export interface EntryContext {
+  /** The entry asked for; the filters apply to its neighbours, not to it. */
+  entry: LogEntry;
+  /** Up to `after` entries just newer than it, newest first (`[...newer, entry, ...older]` is the window). */
+  newer: LogEntry[];
+  /** Up to `before` entries just older than it, newest first. */
+  older: LogEntry[];
+  /** More matching entries are newer than the window / older than it. */
+  moreNewer: boolean;
+  moreOlder: boolean;
+}
+
 export interface BucketCount {
   /** Start of the bucket, epoch milliseconds (a multiple of bucketMs). */
   bucketStart: number;
@@ -217,6 +239,8 @@ export interface LogStorage {
   countByBucket(query: BucketQuery): Promise<BucketCount[]>;
   /** Entries committed after `afterId` that pass the filters, in commit order: a live tail's resume. */
   committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter>;
+  /** The entries just newer and older than entry `id` that pass the filters; null if no entry has that id. */
+  context(query: ContextQuery): Promise<EntryContext | null>;
   stats(): StorageStats;
   health(): StorageHealth;
   /** Registers a listener called after each commit with the committed entries; returns an unsubscribe. */

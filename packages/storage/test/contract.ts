@@ -3,6 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { filePathOf } from "../src/database.js";
 import {
   type BatchConfigInput,
+  type ContextQuery,
+  type EntryContext,
+  type LogEntry,
   type LogStorage,
   type NewLogEntry,
   openLogStorage,
@@ -530,6 +533,76 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         const recentErrors = await s.committedAfter({ afterId: ids[1400]!, minLevel: "error", limit: 3 });
         expect(recentErrors.entries.map((e) => e.id)).toEqual(errorsSince.slice(-3));
         expect(recentErrors).toMatchObject({ skipped: errorsSince.length - 3, skippedIsLowerBound: false });
+      });
+
+      it("lists the entries around one in the search order, newest first on each side, the filters choosing only the neighbours", async () => {
+        const s = await open();
+        // 120 entries in three sources; timestamps shuffled and repeated (ties are ordered by id)
+        const stamps = Array.from({ length: 120 }, (_, i) => base + ((i * 37) % 40) * 1000);
+        const ids = await s.storeMany(
+          stamps.map((timestamp, i) =>
+            entry(i, { timestamp, message: i % 7 === 0 ? `context marker ${i}` : `context plain ${i}` }),
+          ),
+        );
+        const all = await s.search({ limit: 1000 });
+        expect(all.entries).toHaveLength(120);
+        // the oracle: the search order over every entry, filtered, around the anchor's position
+        const window = (id: number, before: number, after: number, keep: (e: LogEntry) => boolean) => {
+          const at = all.entries.findIndex((e) => e.id === id);
+          const newer = all.entries.slice(0, at).filter(keep);
+          const older = all.entries.slice(at + 1).filter(keep);
+          return {
+            newer: newer.slice(Math.max(0, newer.length - after)).map((e) => e.id),
+            older: older.slice(0, before).map((e) => e.id),
+            moreNewer: newer.length > after,
+            moreOlder: older.length > before,
+          };
+        };
+        const idsOf = (c: EntryContext | null) =>
+          c && {
+            newer: c.newer.map((e) => e.id),
+            older: c.older.map((e) => e.id),
+            moreNewer: c.moreNewer,
+            moreOlder: c.moreOlder,
+          };
+        const cases: [ContextQuery, (e: LogEntry) => boolean][] = [
+          [{ id: ids[0]! }, () => true],
+          [{ id: ids[59]!, before: 3, after: 5 }, () => true],
+          [{ id: ids[60]!, before: 0, after: 0 }, () => true],
+          [{ id: ids[61]!, before: 1000, after: 1000 }, () => true],
+          [{ id: ids[33]!, sources: ["svc-0"] }, (e) => e.source === "svc-0"],
+          // the anchor is svc-1: its neighbours come from svc-2 alone
+          [{ id: ids[34]!, sources: ["svc-2"], before: 4, after: 4 }, (e) => e.source === "svc-2"],
+          [
+            { id: ids[80]!, minLevel: "warn", before: 6, after: 2 },
+            (e) => e.level === "warn" || e.level === "error",
+          ],
+          [
+            { id: ids[77]!, text: "marker", before: 3, after: 3 },
+            (e) => e.message.startsWith("context marker"),
+          ],
+          [{ id: ids[90]!, fields: { user: "u1" }, before: 2, after: 7 }, (e) => e.fields?.user === "u1"],
+        ];
+        for (const [query, keep] of cases) {
+          const context = await s.context(query);
+          expect(context?.entry.id, JSON.stringify(query)).toBe(query.id);
+          expect(idsOf(context), JSON.stringify(query)).toEqual(
+            window(query.id, query.before ?? 10, query.after ?? 10, keep),
+          );
+        }
+        // whole entries, as search returns them
+        const first = await s.context({ id: ids[5]!, before: 1, after: 1 });
+        expect(first?.entry).toEqual(all.entries.find((e) => e.id === ids[5]));
+        expect(first?.older[0]).toEqual(all.entries.find((e) => e.id === first?.older[0]?.id));
+        // no such entry: null, not an error
+        expect(await s.context({ id: ids.at(-1)! + 1000 })).toBeNull();
+        await expect(s.context({ id: 0 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(s.context({ id: 1.5 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(s.context({ id: ids[0]!, before: -1 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(s.context({ id: ids[0]!, after: 1001 })).rejects.toBeInstanceOf(ValidationError);
+        await expect(s.context({ id: ids[0]!, text: '"unbalanced' })).rejects.toMatchObject({
+          field: "text",
+        });
       });
 
       it("returns recent entries newest first", async () => {

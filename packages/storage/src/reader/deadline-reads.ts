@@ -6,6 +6,8 @@ import type {
   BucketQuery,
   CommittedAfter,
   CommittedAfterQuery,
+  ContextQuery,
+  EntryContext,
   Footprint,
   LogEntry,
   SearchPage,
@@ -41,6 +43,10 @@ export class DeadlineReads implements LogReads {
 
   committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter> {
     return this.#bounded(() => this.#inner.committedAfter(query));
+  }
+
+  context(query: ContextQuery): Promise<EntryContext | null> {
+    return this.#bounded(() => this.#inner.context(query));
   }
 
   /** Retention's read: not timed (see ProcessLogReader). */

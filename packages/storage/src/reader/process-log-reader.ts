@@ -7,6 +7,8 @@ import type {
   BucketQuery,
   CommittedAfter,
   CommittedAfterQuery,
+  ContextQuery,
+  EntryContext,
   Footprint,
   LogEntry,
   SearchPage,
@@ -80,6 +82,10 @@ export class ProcessLogReader implements LogReads {
 
   committedAfter(query: CommittedAfterQuery): Promise<CommittedAfter> {
     return this.#read({ op: "committedAfter", query }) as Promise<CommittedAfter>;
+  }
+
+  context(query: ContextQuery): Promise<EntryContext | null> {
+    return this.#read({ op: "context", query }) as Promise<EntryContext | null>;
   }
 
   /** Retention's read: not timed, or a large maxEntries might never be enforced. */

@@ -35,6 +35,8 @@ serveThread(
         return reader.countByBucket(request.query);
       case "committedAfter":
         return reader.committedAfter(request.query);
+      case "context":
+        return reader.context(request.query);
       case "cutoffToKeep":
         return reader.cutoffToKeep(request.keep);
       case "footprint":

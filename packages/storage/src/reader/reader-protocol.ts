@@ -1,4 +1,4 @@
-import type { BucketQuery, CommittedAfterQuery, SearchQuery } from "../types.js";
+import type { BucketQuery, CommittedAfterQuery, ContextQuery, SearchQuery } from "../types.js";
 
 export interface ReaderInit {
   path: string;
@@ -12,6 +12,7 @@ export type ReaderRequest =
   | { op: "getRecent"; limit: number }
   | { op: "countByBucket"; query: BucketQuery }
   | { op: "committedAfter"; query: CommittedAfterQuery }
+  | { op: "context"; query: ContextQuery }
   | { op: "cutoffToKeep"; keep: number }
   | { op: "footprint" }
   | { op: "close" };
