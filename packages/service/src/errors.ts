@@ -56,6 +56,13 @@ function describeLimit(limit: ConstructorParameters<typeof PayloadTooLargeError>
   return `request holds ${limit.received} entries; the queue holds at most ${limit.entries}: split it`;
 }
 
+/** 404: what the request names does not exist (an entry id never stored, or deleted by retention). */
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, "BATCHLOG_NOT_FOUND", message);
+  }
+}
+
 /** 415: a Content-Type or Content-Encoding this route does not accept. */
 export class UnsupportedMediaTypeError extends HttpError {
   constructor(message: string) {

@@ -12,6 +12,12 @@
  */
 
 /**
+ * Errors with `statusCode` and a stable `code`, whose messages are safe to send to clients:
+ * BadRequestError (400, `param` names the culprit), PayloadTooLargeError (413, `limitBytes` or
+ * `limitEntries`), UnsupportedMediaTypeError (415); HttpError is their base.
+ */
+export { parseContextQuery } from "./context-params.js";
+/**
  * `decodeBody(body, { contentEncoding?, maxBytes }): Promise<Buffer>` undoes gzip / x-gzip /
  * deflate / br / snappy (raw block) / identity. `maxBytes` bounds the DECOMPRESSED size and
  * inflation stops there → PayloadTooLargeError (413); corrupt data → BadRequestError (400);
@@ -23,12 +29,13 @@ export { type DecodeBodyOptions, decodeBody } from "./decode-body.js";
  * `parseByteSize("10mb" | "512kb" | "2048")` → bytes. Both throw a RangeError naming the input.
  */
 export { parseByteSize, parseDuration } from "./duration.js";
-/**
- * Errors with `statusCode` and a stable `code`, whose messages are safe to send to clients:
- * BadRequestError (400, `param` names the culprit), PayloadTooLargeError (413, `limitBytes` or
- * `limitEntries`), UnsupportedMediaTypeError (415); HttpError is their base.
- */
-export { BadRequestError, HttpError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
+export {
+  BadRequestError,
+  HttpError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "./errors.js";
 /** The rule search and tail apply to `q` (punctuated bare words become phrases), for direct `storage.search({ text })` callers. */
 export { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 /**

@@ -1,12 +1,14 @@
 import {
+  type EntryContext,
   type LogEntry,
   type LogStorage,
   type SearchPage,
   type SearchQuery,
   ValidationError,
 } from "@batchlog/storage";
+import { parseContextQuery } from "./context-params.js";
 import { decodeBody } from "./decode-body.js";
-import { BadRequestError } from "./errors.js";
+import { BadRequestError, NotFoundError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
@@ -120,6 +122,11 @@ export interface LogService {
   parseSearchQuery(params: URLSearchParams): SearchQuery;
   /** One page of a search, newest first; `nextCursor` when more may follow. */
   search(params: URLSearchParams): Promise<SearchPage>;
+  /**
+   * The entries just older (`before`) and newer (`after`) than entry `id`, 10 each by default,
+   * filtered like a search; NotFoundError when no entry has that id.
+   */
+  context(id: string, params: URLSearchParams): Promise<EntryContext>;
   /** The newest entries: `limit` 1–1000, default 100. */
   recent(params: URLSearchParams): Promise<RecentResult>;
   /** Counts per time bucket per level between `from` and `to` (`bucket`, search filters). */
@@ -257,6 +264,15 @@ export function createLogService({
     async search(params) {
       const query = parseSearchQuery(params, now());
       return storage.search(query).catch(rethrowAsBadRequest);
+    },
+
+    async context(id, params) {
+      const query = parseContextQuery(id, params, now());
+      const context = await storage.context(query).catch(rethrowAsBadRequest);
+      if (context === null) {
+        throw new NotFoundError(`no entry with id ${query.id} (never stored, or deleted by retention)`);
+      }
+      return context;
     },
 
     async recent(params) {

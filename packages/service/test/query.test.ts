@@ -1,6 +1,6 @@
 import { LOG_LEVELS } from "@batchlog/storage";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BadRequestError } from "../src/index.js";
+import { BadRequestError, NotFoundError } from "../src/index.js";
 import { type SeedEntry, seed } from "./helpers/seed.js";
 import { openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
@@ -95,6 +95,53 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error.param).toBe(param);
     expect(error.message).not.toMatch(/SQLITE|LibsqlError/);
+  });
+
+  it("context lists the neighbours of an entry, filtered like a search, 10 a side by default", async () => {
+    // the search order over everything, and an entry in the middle of it
+    const all = await searchAll("limit=1000");
+    const order = (await fx.service.search(new URLSearchParams("limit=1000"))).entries;
+    expect(order.map((e) => e.message)).toEqual(all.messages);
+    const anchor = order[300]!;
+    const byDefault = await fx.service.context(String(anchor.id), new URLSearchParams());
+    expect(byDefault.entry).toEqual(anchor);
+    expect(byDefault.newer.map((e) => e.id)).toEqual(order.slice(290, 300).map((e) => e.id));
+    expect(byDefault.older.map((e) => e.id)).toEqual(order.slice(301, 311).map((e) => e.id));
+    expect(byDefault).toMatchObject({ moreNewer: true, moreOlder: true });
+    // filters as search reads them, q included: the neighbours only, the entry itself whatever it is
+    const qs = "source=api,cron&minLevel=warn&q=timeout OR payment&before=3&after=1000";
+    const keep = (await searchAll(`${qs.replace(/&before=3&after=1000/, "")}&limit=1000`)).messages;
+    const filtered = await fx.service.context(String(anchor.id), new URLSearchParams(qs));
+    const at = order.findIndex((e) => e.id === anchor.id);
+    const newerKept = order.slice(0, at).filter((e) => keep.includes(e.message));
+    const olderKept = order.slice(at + 1).filter((e) => keep.includes(e.message));
+    expect(newerKept.length).toBeGreaterThan(3);
+    expect(filtered.newer.map((e) => e.message)).toEqual(newerKept.map((e) => e.message));
+    expect(filtered.older.map((e) => e.message)).toEqual(olderKept.slice(0, 3).map((e) => e.message));
+    expect(filtered).toMatchObject({ moreNewer: false, moreOlder: olderKept.length > 3 });
+  });
+
+  it("context of an id no entry has is a 404; a bad id or count, or a page parameter, is a 400 naming it", async () => {
+    const missing = await fx.service.context("999999", new URLSearchParams()).catch((e) => e);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect(missing).toMatchObject({ statusCode: 404, code: "BATCHLOG_NOT_FOUND" });
+    expect(missing.message).toMatch(/no entry with id 999999/);
+    for (const [id, qs, param] of [
+      ["0", "", "id"],
+      ["abc", "", "id"],
+      ["1.5", "", "id"],
+      ["1", "before=-1", "before"],
+      ["1", "after=1001", "after"],
+      ["1", "after=x", "after"],
+      ["1", "limit=5", "limit"],
+      ["1", "cursor=abc", "cursor"],
+      ["1", 'q="unterminated', "q"],
+      ["1", "level=shout", "level"],
+    ] as const) {
+      const error = await fx.service.context(id, new URLSearchParams(qs)).catch((e) => e);
+      expect(error, `${id} ${qs}`).toBeInstanceOf(BadRequestError);
+      expect(error.param, `${id} ${qs}`).toBe(param);
+    }
   });
 
   it("recent returns the newest entries, 100 by default, limit up to 1000", async () => {

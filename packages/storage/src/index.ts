@@ -25,7 +25,7 @@ export {
 } from "./errors.js";
 export { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
 export { LOG_LEVELS, type LogLevel, levelsAtLeast, parseLevel } from "./levels.js";
-export { DEFAULT_LIMIT, MAX_LIMIT } from "./log-reader.js";
+export { DEFAULT_CONTEXT, DEFAULT_LIMIT, MAX_LIMIT } from "./log-reader.js";
 export { openLogStorage } from "./open-log-storage.js";
 export { logEntries } from "./schema.js";
 export type {
