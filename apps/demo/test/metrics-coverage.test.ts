@@ -48,12 +48,18 @@ describe("operational metrics", () => {
         streams: [{ stream: { app: "x" }, values: [["not-a-time", "line"]] }],
       });
       expect(loki.status).toBe(400);
-      for (const path of ["/api/logs?q=a", "/api/logs?level=info", "/api/logs/recent", "/api/stats"]) {
+      for (const path of [
+        "/api/logs?q=a",
+        "/api/logs?level=info",
+        "/api/logs/1/context",
+        "/api/logs/recent",
+        "/api/stats",
+      ]) {
         expect((await request(server.url, path)).status, path).toBe(200);
       }
       expect((await request(server.url, "/api/logs?q=%22")).status).toBe(400);
       const text = await scrape(server.url);
-      for (const kind of ["full_text", "search", "recent", "stats"]) {
+      for (const kind of ["full_text", "search", "context", "recent", "stats"]) {
         expect(sample(text, `batchlog_query_duration_seconds_count{kind="${kind}",outcome="ok"}`), kind).toBe(
           1,
         );

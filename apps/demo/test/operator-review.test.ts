@@ -28,6 +28,8 @@ describe("a wrong method on a known path", () => {
     ["POST", "/metrics", "GET, HEAD"],
     // A HEAD of the live tail would open a stream that never ends (uptime checkers send HEAD).
     ["HEAD", "/api/logs/tail", "GET"],
+    // a parametric path: any id
+    ["DELETE", "/api/logs/42/context", "GET, HEAD"],
   ])("Should answer %s %s with 405 and Allow: %s", async (method, path, allow) => {
     const res = await request(base, path, { method, signal: AbortSignal.timeout(5000) });
     expect(res.status).toBe(405);
@@ -44,6 +46,8 @@ describe("a wrong method on a known path", () => {
     expect(res.status).toBe(404);
     expect(res.headers.get("allow")).toBeNull();
     expect(res.body).toEqual({ error: "no route PUT /api/nope", code: "BATCHLOG_NOT_FOUND" });
+    // a parametric route covers its own shape only
+    expect((await request(base, "/api/logs/42/context/more", { method: "PUT" })).status).toBe(404);
   });
 });
 

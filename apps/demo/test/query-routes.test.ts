@@ -159,6 +159,75 @@ describe("GET /api/logs", () => {
   });
 });
 
+describe("GET /api/logs/:id/context", () => {
+  interface ContextBody {
+    entry: WireEntry;
+    newer: WireEntry[];
+    older: WireEntry[];
+    moreNewer: boolean;
+    moreOlder: boolean;
+  }
+  const idOf = async (message: string) => {
+    const res = await request<{ entries: WireEntry[] }>(
+      base,
+      `/api/logs?q=${encodeURIComponent(`"${message}"`)}`,
+    );
+    return res.body.entries[0]!.id;
+  };
+
+  it("Should list the entries just newer and older than one, newest first, filtered like a search", async () => {
+    const slow = await idOf("slow query on orders");
+    const res = await request<ContextBody>(base, `/api/logs/${slow}/context?source=q-api,q-billing,q-worker`);
+    expect(res.status).toBe(200);
+    expect(res.body.entry).toMatchObject({ id: slow, message: "slow query on orders", level: "warn" });
+    expect(messages(res.body.newer)).toEqual([
+      "worker crashed: out of memory",
+      "job picked",
+      "payment declined for order",
+    ]);
+    expect(messages(res.body.older)).toEqual(["GET /orders 200"]);
+    expect(res.body).toMatchObject({ moreNewer: false, moreOlder: false });
+    // one a side: more lie beyond on the newer side only
+    const one = await request<ContextBody>(
+      base,
+      `/api/logs/${slow}/context?source=q-api,q-billing,q-worker&before=1&after=1`,
+    );
+    expect(messages(one.body.newer)).toEqual(["payment declined for order"]);
+    expect(one.body).toMatchObject({ moreNewer: true, moreOlder: false });
+    // the filters choose the neighbours, not the entry: a warn entry among errors and above
+    const errors = await request<ContextBody>(
+      base,
+      `/api/logs/${slow}/context?source=q-api,q-billing,q-worker&minLevel=error`,
+    );
+    expect(errors.body.entry.message).toBe("slow query on orders");
+    expect(messages(errors.body.newer)).toEqual([
+      "worker crashed: out of memory",
+      "payment declined for order",
+    ]);
+    expect(errors.body.older).toEqual([]);
+  });
+
+  it("Should answer 404 for an id no entry has, and 400 naming a bad parameter", async () => {
+    const missing = await request<{ error: string; code: string }>(base, "/api/logs/987654321/context");
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({
+      error: "no entry with id 987654321 (never stored, or deleted by retention)",
+      code: "BATCHLOG_NOT_FOUND",
+    });
+    for (const [path, param] of [
+      ["/api/logs/abc/context", "id"],
+      ["/api/logs/1/context?before=1001", "before"],
+      ["/api/logs/1/context?limit=5", "limit"],
+      ["/api/logs/1/context?q=%22", "q"],
+    ] as const) {
+      const res = await request<{ error: string; code: string }>(base, path);
+      expect(res.status, path).toBe(400);
+      expect(res.body.code, path).toBe("BATCHLOG_BAD_REQUEST");
+      expect(res.body.error, path).toMatch(new RegExp(`^${param}: `));
+    }
+  });
+});
+
 describe("GET /api/logs/recent", () => {
   it("Should return the newest entries up to limit", async () => {
     const res = await request<{ entries: WireEntry[] }>(base, "/api/logs/recent?limit=2");

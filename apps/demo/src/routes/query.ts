@@ -1,4 +1,4 @@
-// Read routes: search, recent entries, volume statistics. Parameters are read from the raw query
+// Read routes: search, an entry's context, recent entries, volume statistics. Parameters are read from the raw query
 // string so that repeated parameters (level=warn&level=error) keep every value.
 import { type LogService, toHttpError } from "@batchlog/service";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -35,6 +35,11 @@ export async function queryRoutes(
     const page = await timed(kind, () => service.search(params));
     return { entries: page.entries, nextCursor: page.nextCursor ?? null };
   });
+
+  // the entries around one (a UI's "show context"): its neighbours in the search order, filtered
+  app.get<{ Params: { id: string } }>("/api/logs/:id/context", async (request) =>
+    timed("context", () => service.context(request.params.id, searchParamsOf(request))),
+  );
 
   app.get("/api/logs/recent", async (request) => {
     const { entries } = await timed("recent", () => service.recent(searchParamsOf(request)));
