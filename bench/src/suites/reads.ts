@@ -33,6 +33,8 @@ interface Cursors {
 }
 
 const COLUMNS = "id, timestamp, level, source, message, fields";
+/** An entry in the middle of the quick fixture (100k entries) and well inside the full one. */
+const CONTEXT_ID = 50_000;
 const ORDER = "ORDER BY timestamp DESC, id DESC LIMIT 101";
 const FTS_SUBQUERY = "SELECT rowid FROM log_entries_fts WHERE log_entries_fts MATCH ?";
 /** The full-text plans' statements (newest-matches.ts, time-slice-matches.ts) for 100-row pages. */
@@ -161,6 +163,23 @@ function cases(): ReadCase[] {
         {
           sql: "SELECT count(*) FROM log_entries WHERE level = ? AND timestamp >= ? AND timestamp < ?",
           params: [3, FIXTURE_END_MS - 3 * HOUR, FIXTURE_END_MS],
+        },
+      ],
+    },
+    {
+      key: "context",
+      label: "context of entry 50,000: ±10 from its source",
+      run: (s) => s.context({ id: CONTEXT_ID, sources: ["payments"] }),
+      // log-reader.ts, context(): the entry, then a walk of the timestamp index each way from it
+      statements: [
+        { sql: `SELECT ${COLUMNS} FROM log_entries WHERE id = ? LIMIT 1`, params: [CONTEXT_ID] },
+        {
+          sql: `SELECT ${COLUMNS} FROM log_entries WHERE source IN (?) AND (timestamp, id) < (?, ?) ORDER BY timestamp DESC, id DESC LIMIT 11`,
+          params: ["payments", FIXTURE_END_MS - HOUR, CONTEXT_ID],
+        },
+        {
+          sql: `SELECT ${COLUMNS} FROM log_entries WHERE source IN (?) AND (timestamp, id) > (?, ?) ORDER BY timestamp ASC, id ASC LIMIT 11`,
+          params: ["payments", FIXTURE_END_MS - HOUR, CONTEXT_ID],
         },
       ],
     },
