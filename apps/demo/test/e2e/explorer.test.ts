@@ -28,6 +28,15 @@ interface StatsBody {
   total?: number;
 }
 
+/** GET /api/logs/:id/context: both lists newest first. */
+interface ContextBody {
+  entry: { id: number };
+  newer: Array<{ id: number }>;
+  older: Array<{ id: number }>;
+  moreNewer: boolean;
+  moreOlder: boolean;
+}
+
 /** Waits until the page has settled its current query (rows rendered or an error shown). */
 async function settled(page: Page) {
   await page.waitForFunction(
@@ -761,6 +770,186 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       );
       expect(await rowMessages(page)).not.toContain(held);
       expect(new Set(await rowLevels(page))).toEqual(new Set(["error"]));
+      await page.close();
+    });
+
+    test("Should show an entry's context (its neighbours in time, in its source or in all), anchor highlighted, and give the focus back to its row on Escape", async () => {
+      // 40 minutes ago, away from the other tests' entries, in sources and words no other test uses
+      // (these entries stay in the shared store: this test comes last)
+      const tag = `w${Date.now().toString(36)}`;
+      const t0 = Date.now() - 40 * 60_000;
+      const plan: Array<[source: string, message: string]> = [
+        ["ctx-left", "wombat left one"],
+        ["ctx-right", "wombat right one"],
+        ["ctx-left", "wombat left two"],
+        ["ctx-right", "wombat right two"],
+        ["ctx-right", "wombat right three"],
+        ["ctx-left", "wombat anchor"],
+        ["ctx-right", "wombat right four"],
+        ["ctx-left", "wombat left three"],
+        ["ctx-right", "wombat right five"],
+        ["ctx-left", "wombat left four"],
+      ];
+      // oldest first, 4 s apart
+      const ids = await ingest(
+        demo.url,
+        plan.map(([source, message], i) => ({
+          timestamp: new Date(t0 + i * 4000).toISOString(),
+          level: i % 3 === 0 ? "warn" : "info",
+          source,
+          message: `${message} ${tag}`,
+        })),
+      );
+      const anchorId = ids[5]!;
+      const idsOf = (w: ContextBody) => [...w.newer, w.entry, ...w.older].map((e) => e.id);
+      const contextRows = () =>
+        page.$$eval("#context-rows tr.row", (trs) =>
+          trs.map((tr) => ({
+            id: Number(tr.getAttribute("data-id")),
+            source: tr.querySelector(".c-source")?.textContent ?? "",
+            message: tr.querySelector(".msg")?.textContent ?? "",
+            time: tr.querySelector("time")?.dateTime ?? "",
+            anchor: tr.classList.contains("anchor"),
+            current: tr.getAttribute("aria-current"),
+          })),
+        );
+      const ready = () => page.waitForSelector("#context[open][data-state=ready]", { timeout: 5000 });
+      const anchorTop = () =>
+        page.$eval("#context-rows tr.anchor", (tr) => {
+          const scroll = document.querySelector("#context-scroll")!.getBoundingClientRect();
+          const a = tr.getBoundingClientRect();
+          return { top: a.top, visible: a.top >= scroll.top && a.bottom <= scroll.bottom };
+        });
+      const contextRequests: URL[] = [];
+
+      // a short window, so that the all-sources list scrolls
+      const page = await browser.newPage({ height: 600 });
+      page.on("request", (r) => {
+        const u = new URL(r.url());
+        if (/^\/api\/logs\/\d+\/context$/.test(u.pathname)) contextRequests.push(u);
+      });
+      await page.goto(`${demo.url}/?q=${encodeURIComponent(`wombat anchor ${tag}`)}`);
+      await settled(page);
+      expect(await rowMessages(page)).toEqual([`wombat anchor ${tag}`]);
+      await page.click("#rows tr.row");
+      await page.getByRole("button", { name: "context", exact: true }).click();
+      await ready();
+
+      // only the entry's source, by default: its neighbours there, newest first, around it
+      expect(await page.textContent("#context-title")).toBe(`Context of entry #${anchorId}`);
+      expect(await page.textContent("#context-sub")).toBe(
+        `${await page.textContent("#rows tr.row time")} · ctx-left`,
+      );
+      expect(await page.isChecked("#context-only")).toBe(true);
+      expect((await page.textContent(".context-only"))?.trim()).toBe("only ctx-left");
+      expect(contextRequests.at(-1)?.searchParams.get("source")).toBe("ctx-left");
+      const own = await contextRows();
+      expect(own.map((r) => r.id)).toEqual([ids[9], ids[7], ids[5], ids[2], ids[0]]);
+      expect(own.map((r) => r.message)).toEqual([9, 7, 5, 2, 0].map((i) => `${plan[i]![1]} ${tag}`));
+      expect(own.map((r) => [r.anchor, r.current])).toEqual(
+        own.map((r) => (r.id === anchorId ? [true, "true"] : [false, null])),
+      );
+      const ownServer = await apiGet<ContextBody>(
+        demo.url,
+        `/api/logs/${anchorId}/context?before=10&after=10&source=ctx-left`,
+      );
+      expect(own.map((r) => r.id)).toEqual(idsOf(ownServer));
+      expect([ownServer.moreNewer, ownServer.moreOlder]).toEqual([false, false]);
+      expect(await page.isHidden("#context-newer")).toBe(true);
+      expect(await page.isHidden("#context-older")).toBe(true);
+      expect(await page.isVisible("#context-newest")).toBe(true);
+      expect(await page.isVisible("#context-oldest")).toBe(true);
+      expect((await anchorTop()).visible).toBe(true);
+      expect(await page.evaluate(() => document.activeElement?.closest("#context") != null)).toBe(true);
+      // readable in both themes, the highlighted anchor included
+      for (const colorScheme of ["dark", "light"] as const) {
+        await page.emulateMedia({ colorScheme });
+        for (const selector of [
+          "#context h2",
+          "#context-sub",
+          ".context-only",
+          "#context .lvl",
+          "#context time",
+          "#context .c-source",
+          "#context .msg",
+          "#context-status",
+        ]) {
+          expect(await lowContrastText(page, selector), `${colorScheme} ${selector}`).toEqual([]);
+        }
+        await screenshot(page, `context-own-source-${colorScheme}`);
+      }
+      await page.emulateMedia({ colorScheme: "dark" });
+
+      // every source: the other source's entries interleave, in time order, as the server answers
+      await page.click("#context-only");
+      await ready();
+      expect(contextRequests.at(-1)?.searchParams.has("source")).toBe(false);
+      const all = await contextRows();
+      const allServer = await apiGet<ContextBody>(
+        demo.url,
+        `/api/logs/${anchorId}/context?before=10&after=10`,
+      );
+      expect(all.map((r) => r.id)).toEqual(idsOf(allServer));
+      const ours = all.filter((r) => r.message.endsWith(tag));
+      expect(ours.map((r) => r.id)).toEqual([...ids].reverse());
+      expect(ours.map((r) => r.source)).toEqual(plan.map(([s]) => s).reverse());
+      // newest first (the table's order), ids breaking ties
+      const times = all.map((r) => Date.parse(r.time));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(all.filter((r) => r.anchor).map((r) => r.id)).toEqual([anchorId]);
+      expect((await anchorTop()).visible).toBe(true);
+      // at least the 10 entries of the first test are newer: more to show on that side
+      expect(allServer.moreNewer).toBe(true);
+      expect(await page.isHidden("#context-older")).toBe(!allServer.moreOlder);
+      await screenshot(page, "context-all-sources");
+
+      // "newer…" asks for 20 more on that side and leaves the anchor where it was (once the list is
+      // scrolled up to the button, as a user would scroll it: a click scrolls it into view first)
+      await page.locator("#context-newer").scrollIntoViewIfNeeded();
+      const before = await anchorTop();
+      await page.click("#context-newer");
+      await ready();
+      expect(contextRequests.at(-1)?.searchParams.get("after")).toBe("30");
+      expect(contextRequests.at(-1)?.searchParams.get("before")).toBe("10");
+      const more = await apiGet<ContextBody>(demo.url, `/api/logs/${anchorId}/context?before=10&after=30`);
+      expect((await contextRows()).map((r) => r.id)).toEqual(idsOf(more));
+      expect(more.newer.length).toBeGreaterThan(allServer.newer.length);
+      const afterMore = await anchorTop();
+      expect(afterMore.visible).toBe(true);
+      expect(Math.abs(afterMore.top - before.top)).toBeLessThanOrEqual(2);
+
+      // Escape closes it; the focus goes back to the row it was opened from
+      await page.keyboard.press("Escape");
+      await page.waitForSelector("#context[open]", { state: "detached" });
+      await page.waitForFunction(
+        (id) => document.activeElement?.matches(`#rows tr.row[data-id="${id}"]`) === true,
+        anchorId,
+        { timeout: 2000 },
+      );
+
+      // an entry gone in the meantime (retention): said in the dialog
+      const gone = (u: URL) => /^\/api\/logs\/\d+\/context$/.test(u.pathname);
+      await page.route(gone, (route) =>
+        route.fulfill({
+          status: 404,
+          contentType: "application/json",
+          body: JSON.stringify({ error: `no entry ${anchorId}`, code: "BATCHLOG_NOT_FOUND" }),
+        }),
+      );
+      await page.getByRole("button", { name: "context", exact: true }).click();
+      await page.waitForSelector("#context[open][data-state=error]", { timeout: 5000 });
+      expect(await page.textContent("#context-error")).toBe(
+        "This entry no longer exists (deleted by retention?)",
+      );
+      expect(await contextRows()).toEqual([]);
+      await page.unroute(gone);
+      await page.click("#context-close");
+      await page.waitForSelector("#context[open]", { state: "detached" });
+      await page.waitForFunction(
+        (id) => document.activeElement?.matches(`#rows tr.row[data-id="${id}"]`) === true,
+        anchorId,
+        { timeout: 2000 },
+      );
       await page.close();
     });
   });

@@ -50,6 +50,8 @@ export interface DetailActions {
   /** Offer "source = X" unless the query already filters on it. */
   onSource?: (source: string) => void;
   onField: (key: string, value: string) => void;
+  /** Offer "context": the entries just before and after this one. */
+  onContext?: (entry: LogEntry) => void;
 }
 
 /** The expanded view of a row: id, exact time, full message and pretty-printed fields. */
@@ -68,16 +70,18 @@ export function detailFor(entry: LogEntry, actions: DetailActions): HTMLTableRow
   bs[2]!.textContent = entry.source;
   const buttons = document.createElement("span");
   buttons.className = "detail-actions";
-  const action = (label: string, fn: () => void) => {
+  const action = (label: string, fn: () => void, title?: string) => {
     const b = document.createElement("button");
     b.type = "button";
     b.className = "btn small";
     b.textContent = label;
+    if (title) b.title = title;
     b.addEventListener("click", fn);
     buttons.append(b);
   };
-  const { onSource, onField, terms } = actions;
+  const { onSource, onField, onContext, terms } = actions;
   if (onSource) action(`source = ${entry.source}`, () => onSource(entry.source));
+  if (onContext) action("context", () => onContext(entry), "Show the entries just before and after this one");
   action("copy JSON", () => {
     void navigator.clipboard?.writeText(JSON.stringify(entry, null, 2));
   });

@@ -14,6 +14,7 @@ import {
   withToken,
 } from "./api";
 import { installAuthDialog } from "./auth-dialog";
+import { ContextDialog } from "./context-dialog";
 import { detailFor, rowFor } from "./entry-rows";
 import {
   compact,
@@ -89,6 +90,7 @@ const el = {
   authReason: $("auth-reason"),
   authCancel: $<HTMLButtonElement>("auth-cancel"),
   tokenInput: $<HTMLInputElement>("token-input"),
+  context: $<HTMLDialogElement>("context"),
 };
 
 // ---------------------------------------------------------------- state
@@ -339,6 +341,7 @@ function toggleRow(tr: HTMLTableRowElement) {
         terms,
         onSource: query.sources.includes(entry.source) ? undefined : addSource,
         onField: (k, v) => update({ fields: [...query.fields.filter(([fk]) => fk !== k), [k, v]] }),
+        onContext: (e) => contextDialog.show(e, tr),
       }),
     );
     tr.setAttribute("aria-expanded", "true");
@@ -351,6 +354,8 @@ function focusRow(tr: Element | null | undefined) {
   tr.tabIndex = 0;
   tr.focus();
 }
+
+const contextDialog = new ContextDialog(el.context, focusRow);
 
 function siblingRow(tr: Element, dir: 1 | -1): Element | null {
   let n: Element | null = dir === 1 ? tr.nextElementSibling : tr.previousElementSibling;
@@ -694,7 +699,7 @@ async function loadSourceSuggestions() {
 // ---------------------------------------------------------------- keyboard
 
 document.addEventListener("keydown", (ev) => {
-  if (ev.ctrlKey || ev.metaKey || ev.altKey || el.auth.open) return;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || el.auth.open || contextDialog.open) return;
   const t = ev.target as HTMLElement;
   const typing = t.closest("input, textarea, select, [contenteditable='true']");
   if (ev.key === "Escape" && typing) {
