@@ -36,6 +36,7 @@ export {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
+export { DEFAULT_EXPORT_LIMIT, type ExportPages, MAX_EXPORT_LIMIT } from "./export-pages.js";
 /** The rule search and tail apply to `q` (punctuated bare words become phrases), for direct `storage.search({ text })` callers. */
 export { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 /**

@@ -10,6 +10,7 @@ import { parseContextQuery } from "./context-params.js";
 import { decodeBody } from "./decode-body.js";
 import { BadRequestError, NotFoundError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
+import { type ExportPages, exportPages } from "./export-pages.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
@@ -127,6 +128,12 @@ export interface LogService {
    * filtered like a search; NotFoundError when no entry has that id.
    */
   context(id: string, params: URLSearchParams): Promise<EntryContext>;
+  /**
+   * A search's matches for a download, newest first: `limit` entries in all (1–1,000,000, default
+   * 10,000), read a page at a time as `pages` is consumed. Parameter errors and a query the storage
+   * refuses throw here, before the first entry.
+   */
+  exportEntries(params: URLSearchParams): Promise<ExportPages>;
   /** The newest entries: `limit` 1–1000, default 100. */
   recent(params: URLSearchParams): Promise<RecentResult>;
   /** Counts per time bucket per level between `from` and `to` (`bucket`, search filters). */
@@ -274,6 +281,8 @@ export function createLogService({
       }
       return context;
     },
+
+    exportEntries: (params) => exportPages(storage, params, now()).catch(rethrowAsBadRequest),
 
     async recent(params) {
       const limit = parseLimit(params, DEFAULT_RECENT_LIMIT);

@@ -144,6 +144,66 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
     }
   });
 
+  it("exportEntries gives every match newest first, a page at a time, up to limit", async () => {
+    const collect = async (qs: string) => {
+      const { limit, pages } = await fx.service.exportEntries(new URLSearchParams(qs));
+      const sizes: number[] = [];
+      const out: string[] = [];
+      for await (const page of pages) {
+        sizes.push(page.length);
+        out.push(...page.map((e) => e.message));
+      }
+      return { limit, sizes, out };
+    };
+    // all 600 by default (10,000 at most), in one page of the storage (1000 a read)
+    const all = await collect("");
+    expect(all.limit).toBe(10_000);
+    expect(all.out).toEqual(expected(() => true));
+    // filtered as a search is, and cut at limit
+    const errors = await collect("minLevel=error&source=api&limit=7");
+    expect(errors.out).toEqual(
+      expected((e) => ["error", "fatal"].includes(e.level) && e.source === "api").slice(0, 7),
+    );
+    expect(errors.sizes).toEqual([7]);
+    // a parameter error, or a q the storage refuses, before the first entry
+    for (const [qs, param] of [
+      ["limit=0", "limit"],
+      ["limit=1000001", "limit"],
+      ["cursor=abc", "cursor"],
+      ['q="unterminated', "q"],
+    ] as const) {
+      const error = await fx.service.exportEntries(new URLSearchParams(qs)).catch((e) => e);
+      expect(error, qs).toBeInstanceOf(BadRequestError);
+      expect(error.param, qs).toBe(param);
+    }
+  });
+
+  it("exportEntries pages on past 1000 entries, and reads no further once the consumer stops", async () => {
+    await seed(fx.storage, 2100, NOW - 7 * HOUR, HOUR);
+    const { pages } = await fx.service.exportEntries(new URLSearchParams("limit=2500"));
+    const sizes: number[] = [];
+    const ids = new Set<number>();
+    for await (const page of pages) {
+      sizes.push(page.length);
+      for (const e of page) ids.add(e.id);
+    }
+    expect(sizes).toEqual([1000, 1000, 500]);
+    expect(ids.size).toBe(2500);
+    // a consumer that stops after the first page: the storage is not asked for a second
+    let reads = 0;
+    const search = fx.storage.search.bind(fx.storage);
+    fx.storage.search = (query) => {
+      reads++;
+      return search(query);
+    };
+    const early = await fx.service.exportEntries(new URLSearchParams("limit=2500"));
+    for await (const page of early.pages) {
+      expect(page).toHaveLength(1000);
+      break;
+    }
+    expect(reads).toBe(1);
+  });
+
   it("recent returns the newest entries, 100 by default, limit up to 1000", async () => {
     const newest = expected(() => true);
     const byDefault = await fx.service.recent(new URLSearchParams());
