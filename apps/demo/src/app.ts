@@ -14,11 +14,16 @@ import { limitConnections } from "./connection-limit.js";
 import { createErrorHandler, sendError } from "./http-errors.js";
 import type { Metrics } from "./metrics.js";
 import { withoutListenLine } from "./quiet-listen.js";
+import { exportRoutes } from "./routes/export.js";
 import { healthRoutes } from "./routes/health.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { queryRoutes } from "./routes/query.js";
 import { TailStreams, tailRoutes } from "./routes/tail.js";
 import { uiRoutes } from "./routes/ui.js";
+
+/** The plugin's own list (text but SSE, JSON, XML, octet-stream), plus the export's NDJSON. */
+const COMPRESSIBLE_TYPES =
+  /^text\/(?!event-stream)|(?:\+|\/)json(?:;|$)|\/x-ndjson(?:;|$)|(?:\+|\/)text(?:;|$)|(?:\+|\/)xml(?:;|$)|octet-stream(?:;|$)/u;
 
 export interface AppDeps {
   config: Config;
@@ -57,7 +62,12 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   // Responses over 1 KiB in the encoding the client asks for: a 1000-entry search page or the UI
   // shrink to a tenth over a network. Not request bodies: the service decodes those itself, within
   // the body limit after decompression (a compressed bomb is refused, not inflated), nor SSE.
-  app.register(compress, { global: true, globalDecompression: false, threshold: 1024 });
+  app.register(compress, {
+    global: true,
+    globalDecompression: false,
+    threshold: 1024,
+    customTypes: COMPRESSIBLE_TYPES,
+  });
   limitConnections(app.server, config.http.maxConnections, logger);
   metrics?.trackConnections(app.server);
   const streams = new TailStreams();
@@ -95,6 +105,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   app.register(healthRoutes, { storage, metrics, readyFailureGraceMs: config.readyFailureGraceMs });
   app.register(ingestRoutes, { service, metrics, bodyLimitBytes: config.bodyLimitBytes });
   app.register(queryRoutes, { service, metrics });
+  app.register(exportRoutes, { service });
   app.register(tailRoutes, {
     service,
     streams,

@@ -6,8 +6,11 @@ import { sendError } from "./http-errors.js";
 
 /** Routes open without a token: liveness, and the UI shell (it holds no data and asks for the token). */
 const OPEN_ROUTES = new Set(["/healthz", "/"]);
-/** Routes that also accept `?token=` because EventSource cannot send headers. */
-const QUERY_TOKEN_ROUTES = new Set(["/api/logs/tail"]);
+/**
+ * Routes that also accept `?token=`: EventSource cannot send headers, nor can a browser following
+ * a download link.
+ */
+const QUERY_TOKEN_ROUTES = new Set(["/api/logs/tail", "/api/logs/export"]);
 
 const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
 

@@ -16,6 +16,8 @@ describe("with BATCHLOG_TOKEN set", () => {
   it.each([
     ["GET", "/api/logs"],
     ["GET", "/api/logs/recent"],
+    ["GET", "/api/logs/1/context"],
+    ["GET", "/api/logs/export"],
     ["GET", "/api/logs/tail"],
     ["GET", "/api/stats"],
     ["GET", "/readyz"],
@@ -83,7 +85,7 @@ describe("with BATCHLOG_TOKEN set", () => {
     expect([200, 503]).toContain((await request(base, "/")).status);
   });
 
-  it("Should accept ?token= on the live tail only", async () => {
+  it("Should accept ?token= on the live tail and the export (a download link), nowhere else", async () => {
     const wrong = await request(base, "/api/logs/tail?token=nope");
     expect(wrong.status).toBe(401);
     expect((await request(base, `/api/logs?token=${TOKEN}`)).status).toBe(401);
@@ -93,6 +95,13 @@ describe("with BATCHLOG_TOKEN set", () => {
     await stream.waitFor((events) => events.length === 1);
     expect(JSON.parse(stream.events[0]!.data)).toMatchObject({ message: "streamed" });
     stream.close();
+    expect((await request(base, "/api/logs/export?token=nope")).status).toBe(401);
+    const download = await fetch(
+      `${base}/api/logs/export?source=auth-tail&token=${encodeURIComponent(TOKEN)}`,
+    );
+    expect(download.status).toBe(200);
+    expect(JSON.parse(await download.text())).toMatchObject({ message: "streamed", source: "auth-tail" });
+    expect((await request(base, `/api/logs/1/context?token=${TOKEN}`)).status).toBe(401);
   });
 });
 
