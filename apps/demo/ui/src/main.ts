@@ -44,6 +44,8 @@ import { startReadinessBadge } from "./readiness-badge";
 import { initTheme } from "./theme";
 
 const FIRST_PAGE = 100;
+/** The most entries GET /api/logs/export gives in one download. */
+const MAX_EXPORT = 1_000_000;
 const NEXT_PAGE = 200;
 /** Rows kept in the page; live tail drops the oldest beyond this. */
 export const MAX_ROWS = 2000;
@@ -72,6 +74,7 @@ const el = {
   histogram: $("histogram"),
   summary: $("summary"),
   tailInfo: $("tail-info"),
+  download: $<HTMLAnchorElement>("download"),
   pause: $<HTMLButtonElement>("pause"),
   live: $<HTMLButtonElement>("live"),
   error: $("error"),
@@ -470,6 +473,7 @@ function updateSummary() {
   // the header stays: its time column switches the zone, the custom range's too
   el.table.hidden = false;
   if (!rows.length) {
+    updateDownload();
     el.summary.textContent = "No entries";
     el.empty.textContent = query.live
       ? "Waiting for entries… new ones appear here as they are committed."
@@ -483,6 +487,30 @@ function updateSummary() {
       ? ` of ${rangeTotal.toLocaleString("en-US")}`
       : "";
   el.summary.textContent = `${n}${of} ${rows.length === 1 && !of ? "entry" : "entries"}${more}`;
+  updateDownload();
+}
+
+/**
+ * The download link: what the results show, over the same range, every match up to the range's
+ * total (all of it when the histogram has not counted yet, up to the export's maximum); while
+ * live, the preset's window as of the download. A link, so the browser streams the file to disk;
+ * it carries the token as the live tail's URL does.
+ */
+function updateDownload() {
+  el.download.hidden = rows.length === 0;
+  if (el.download.hidden) return;
+  const p = filterParams(query);
+  if (query.live && "preset" in query.range) {
+    // streaming: the last hour (say) as of the download, the entries tailed since included
+    p.set("from", query.range.preset);
+    p.set("limit", String(MAX_EXPORT));
+  } else {
+    const r = lastRangeForPaging ?? resolveRange(query.range);
+    p.set("from", String(r.from));
+    p.set("to", String(r.to));
+    p.set("limit", String(Math.min(MAX_EXPORT, Math.max(1, rangeTotal ?? MAX_EXPORT))));
+  }
+  el.download.href = withToken(`/api/logs/export?${p}`);
 }
 
 function updateMore() {
