@@ -89,6 +89,24 @@ describe("GET /api/logs/export", () => {
     expect(lines(text)).toHaveLength(TOTAL / 2);
   });
 
+  it("Should give lines that POST /api/logs takes back once their ids are dropped", async () => {
+    const text = await (await fetch(`${base}/api/logs/export?source=exp-odd&q=wombat&limit=4`)).text();
+    const exported = lines(text);
+    expect(exported).toHaveLength(4);
+    const body = exported
+      .map(({ id: _id, ...entry }) => JSON.stringify({ ...entry, source: "exp-again" }))
+      .join("\n");
+    const res = await request<{ ids: number[] }>(base, "/api/logs", {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body,
+    });
+    expect(res.status).toBe(201);
+    const again = (await request<{ entries: WireEntry[] }>(base, "/api/logs?source=exp-again")).body.entries;
+    const strip = ({ id: _id, source: _source, ...rest }: WireEntry) => rest;
+    expect(again.map(strip)).toEqual(exported.map(strip));
+  });
+
   it("Should answer 400 naming the parameter before streaming anything", async () => {
     for (const [qs, param] of [
       ["limit=0", "limit"],
