@@ -551,6 +551,11 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         // the row with fields, expanded (its badge then sits on the detail background)
         await page.click("#rows tr.row:has(.fields-hint)");
         await page.waitForSelector("#rows tr.detail");
+        // and a row of every level expanded, on the whole store
+        await page.goto(`${demo.url}/?range=7d`);
+        await settled(page);
+        for (const level of LEVELS) await page.click(`#rows tr.row[data-level=${level}] >> nth=0`);
+        expect(await page.$$eval("#rows tr.row[aria-expanded=true]", (trs) => trs.length)).toBe(LEVELS.length);
         for (const selector of [
           ".btn.primary",
           ".lvl-toggle",
