@@ -37,6 +37,12 @@ export {
   UnsupportedMediaTypeError,
 } from "./errors.js";
 export { DEFAULT_EXPORT_LIMIT, type ExportPages, MAX_EXPORT_LIMIT } from "./export-pages.js";
+export {
+  DEFAULT_FIELD_SAMPLE,
+  type FieldSummaries,
+  type FieldSummary,
+  type FieldValueCount,
+} from "./field-summary.js";
 /** The rule search and tail apply to `q` (punctuated bare words become phrases), for direct `storage.search({ text })` callers. */
 export { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
 /**

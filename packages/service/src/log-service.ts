@@ -11,6 +11,7 @@ import { decodeBody } from "./decode-body.js";
 import { BadRequestError, NotFoundError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
 import { type ExportPages, exportPages } from "./export-pages.js";
+import { type FieldSummaries, summarizeFields } from "./field-summary.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
 import { parseNativeBody } from "./native-body.js";
@@ -134,6 +135,8 @@ export interface LogService {
    * refuses throw here, before the first entry.
    */
   exportEntries(params: URLSearchParams): Promise<ExportPages>;
+  /** The `fields` keys of a search's newest matches (`sample`, default 1000) and their most frequent values. */
+  fields(params: URLSearchParams): Promise<FieldSummaries>;
   /** The newest entries: `limit` 1–1000, default 100. */
   recent(params: URLSearchParams): Promise<RecentResult>;
   /** Counts per time bucket per level between `from` and `to` (`bucket`, search filters). */
@@ -283,6 +286,8 @@ export function createLogService({
     },
 
     exportEntries: (params) => exportPages(storage, params, now()).catch(rethrowAsBadRequest),
+
+    fields: (params) => summarizeFields(storage, params, now()).catch(rethrowAsBadRequest),
 
     async recent(params) {
       const limit = parseLimit(params, DEFAULT_RECENT_LIMIT);

@@ -204,6 +204,62 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
     expect(reads).toBe(1);
   });
 
+  it("fields sums up the keys of the newest matches and offers values that, as filters, find exactly those entries", async () => {
+    // odd values beside the seeded ones: floats SQLite writes otherwise, objects, nulls, long text
+    await fx.storage.storeMany(
+      [0.1 + 0.2, 12.5, 1e21, 7].map((latency, i) => ({
+        timestamp: NOW - 1000 - i,
+        source: "api",
+        message: `odd fields ${i}`,
+        fields: { latency, nested: { a: i }, gone: null, note: i === 0 ? "x".repeat(300) : "short" },
+      })),
+    );
+    const qs = "source=api&from=7h";
+    const summary = await fx.service.fields(new URLSearchParams(qs));
+    const matching = (await searchAll(`${qs}&limit=1000`)).messages;
+    expect(summary.sampled).toBe(matching.length);
+    expect(summary.partial).toBe(false);
+    const byKey = Object.fromEntries(summary.fields.map((f) => [f.key, f]));
+    // the seeded keys are on every seeded entry: most common first
+    expect(
+      summary.fields
+        .slice(0, 3)
+        .map((f) => f.key)
+        .sort(),
+    ).toEqual(["attempt", "ok", "user"]);
+    expect(byKey.user!.count).toBe(matching.length - 4);
+    expect(byKey.user!.values.map((v) => v.value).sort()).toEqual(["u0", "u1", "u2", "u3"]);
+    expect(byKey.user!.values.reduce((n, v) => n + v.count, 0)).toBe(byKey.user!.count);
+    expect(byKey.ok!.values.map((v) => v.value).sort()).toEqual(["false", "true"]);
+    // counted under their key, offered only when a filter can match them
+    expect(byKey.latency).toMatchObject({ count: 4, distinct: 2 });
+    expect(byKey.latency!.values.map((v) => v.value).sort()).toEqual(["12.5", "7"]);
+    expect(byKey.nested).toMatchObject({ count: 4, values: [], distinct: 0 });
+    expect(byKey.gone).toMatchObject({ count: 4, values: [] });
+    expect(byKey.note).toMatchObject({ count: 4, values: [{ value: "short", count: 3 }] });
+    // every value offered is a filter that finds exactly that many of the sampled entries
+    for (const field of summary.fields) {
+      for (const { value, count } of field.values) {
+        const params = new URLSearchParams(`${qs}&limit=1000`);
+        params.set(`field.${field.key}`, value);
+        expect((await fx.service.search(params)).entries, `${field.key}=${value}`).toHaveLength(count);
+      }
+    }
+    // a sample smaller than the matches: the newest ones, and says so
+    const small = await fx.service.fields(new URLSearchParams(`${qs}&sample=10`));
+    expect(small).toMatchObject({ sampled: 10, partial: true });
+    for (const [query, param] of [
+      ["sample=0", "sample"],
+      ["sample=1001", "sample"],
+      ["limit=5", "limit"],
+      ["level=shout", "level"],
+    ] as const) {
+      const error = await fx.service.fields(new URLSearchParams(query)).catch((e) => e);
+      expect(error, query).toBeInstanceOf(BadRequestError);
+      expect(error.param, query).toBe(param);
+    }
+  });
+
   it("recent returns the newest entries, 100 by default, limit up to 1000", async () => {
     const newest = expected(() => true);
     const byDefault = await fx.service.recent(new URLSearchParams());
