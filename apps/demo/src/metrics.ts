@@ -41,8 +41,11 @@ export interface Metrics {
  * `readyFailureGraceMs`: batchlog_health follows /readyz (readiness.ts), which forgives write
  * failures younger than this.
  */
-/** Reads timed apart: full_text is a search with q (FTS5), search one without; context an entry's neighbours. */
-export type QueryKind = "search" | "full_text" | "context" | "recent" | "stats";
+/**
+ * Reads timed apart: full_text is a search with q (FTS5), search one without; context an entry's
+ * neighbours; fields the field suggestions.
+ */
+export type QueryKind = "search" | "full_text" | "context" | "recent" | "fields" | "stats";
 /** timeout: BATCHLOG_QUERY_TIMEOUT_MS stopped it (504); error: any other failure (503, 500). */
 export type QueryOutcome = "ok" | "timeout" | "error";
 
@@ -248,7 +251,7 @@ export function createMetrics(
   const queries = new Histogram({
     name: "batchlog_query_duration_seconds",
     help:
-      "Time a read took, by kind (search, full_text: a search with q, context, recent, stats) and outcome (ok, " +
+      "Time a read took, by kind (search, full_text: a search with q, context, recent, fields, stats) and outcome (ok, " +
       "timeout: stopped by BATCHLOG_QUERY_TIMEOUT_MS, error); refused parameters (400) are not reads",
     labelNames: ["kind", "outcome"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

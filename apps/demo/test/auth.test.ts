@@ -18,6 +18,7 @@ describe("with BATCHLOG_TOKEN set", () => {
     ["GET", "/api/logs/recent"],
     ["GET", "/api/logs/1/context"],
     ["GET", "/api/logs/export"],
+    ["GET", "/api/fields"],
     ["GET", "/api/logs/tail"],
     ["GET", "/api/stats"],
     ["GET", "/readyz"],

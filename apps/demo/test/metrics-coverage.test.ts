@@ -53,13 +53,14 @@ describe("operational metrics", () => {
         "/api/logs?level=info",
         "/api/logs/1/context",
         "/api/logs/recent",
+        "/api/fields",
         "/api/stats",
       ]) {
         expect((await request(server.url, path)).status, path).toBe(200);
       }
       expect((await request(server.url, "/api/logs?q=%22")).status).toBe(400);
       const text = await scrape(server.url);
-      for (const kind of ["full_text", "search", "context", "recent", "stats"]) {
+      for (const kind of ["full_text", "search", "context", "recent", "fields", "stats"]) {
         expect(sample(text, `batchlog_query_duration_seconds_count{kind="${kind}",outcome="ok"}`), kind).toBe(
           1,
         );

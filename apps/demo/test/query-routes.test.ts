@@ -242,6 +242,50 @@ describe("GET /api/logs/recent", () => {
   });
 });
 
+describe("GET /api/fields", () => {
+  it("Should list the fields keys of the matches, most common first, with values that work as filters", async () => {
+    const res = await request<{
+      sampled: number;
+      partial: boolean;
+      fields: { key: string; count: number; values: { value: string; count: number }[]; distinct: number }[];
+    }>(base, "/api/fields?source=q-api,q-billing,q-worker");
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      sampled: 5,
+      partial: false,
+      fields: [
+        {
+          key: "status",
+          count: 3,
+          values: [
+            { value: "200", count: 2 },
+            { value: "402", count: 1 },
+          ],
+          distinct: 2,
+        },
+        {
+          key: "user",
+          count: 3,
+          values: [
+            { value: "ada", count: 2 },
+            { value: "bob", count: 1 },
+          ],
+          distinct: 2,
+        },
+        { key: "job", count: 1, values: [{ value: "resize", count: 1 }], distinct: 1 },
+      ],
+    });
+    const filtered = await request<{ entries: WireEntry[] }>(
+      base,
+      "/api/logs?source=q-api,q-billing,q-worker&field.status=200",
+    );
+    expect(filtered.body.entries).toHaveLength(2);
+    const bad = await request<{ error: string }>(base, "/api/fields?sample=0");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/^sample: /);
+  });
+});
+
 describe("GET /api/stats", () => {
   it("Should count entries per bucket per level, with totals", async () => {
     const res = await request<{

@@ -1,4 +1,4 @@
-// Read routes: search, an entry's context, recent entries, volume statistics. Parameters are read from the raw query
+// Read routes: search, an entry's context, recent entries, field suggestions, volume statistics. Parameters are read from the raw query
 // string so that repeated parameters (level=warn&level=error) keep every value.
 import { type LogService, toHttpError } from "@batchlog/service";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -45,6 +45,9 @@ export async function queryRoutes(
     const { entries } = await timed("recent", () => service.recent(searchParamsOf(request)));
     return { entries };
   });
+
+  // the fields keys of the newest matches and their common values: filter suggestions
+  app.get("/api/fields", async (request) => timed("fields", () => service.fields(searchParamsOf(request))));
 
   app.get("/api/stats", async (request) => {
     const volume = await timed("stats", () => service.volume(searchParamsOf(request)));

@@ -555,7 +555,9 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         await page.goto(`${demo.url}/?range=7d`);
         await settled(page);
         for (const level of LEVELS) await page.click(`#rows tr.row[data-level=${level}] >> nth=0`);
-        expect(await page.$$eval("#rows tr.row[aria-expanded=true]", (trs) => trs.length)).toBe(LEVELS.length);
+        expect(await page.$$eval("#rows tr.row[aria-expanded=true]", (trs) => trs.length)).toBe(
+          LEVELS.length,
+        );
         for (const selector of [
           ".btn.primary",
           ".lvl-toggle",
