@@ -960,6 +960,53 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should suggest field filters from the newest matches, and add the one picked", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?source=checkout,payments`);
+      await settled(page);
+      await page.focus("#field-input");
+      await page.waitForFunction(() => document.querySelectorAll("#field-list option").length > 0);
+      const options = () =>
+        page.$$eval("#field-list option", (os) =>
+          os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).label]),
+        );
+      const offered = await options();
+      // what the server sums up for the same filters and range, every value as key=value
+      const link = new URL((await page.getAttribute("#download", "href"))!, demo.url);
+      const server = await apiGet<{
+        sampled: number;
+        fields: Array<{ key: string; values: Array<{ value: string; count: number }> }>;
+      }>(
+        demo.url,
+        `/api/fields?source=checkout,payments&from=${link.searchParams.get("from")}&to=${link.searchParams.get("to")}`,
+      );
+      expect(offered).toEqual(
+        server.fields.flatMap((f) =>
+          f.values.map((v) => [`${f.key}=${v.value}`, `${v.count} of ${server.sampled}`]),
+        ),
+      );
+      expect(offered.map(([v]) => v)).toContain("orderId=o-1001");
+      // picking a suggestion (what the browser sends for a datalist choice) adds the filter at once
+      await page.fill("#field-input", "orderId=o-1001");
+      await page.dispatchEvent("#field-input", "input", { inputType: "insertReplacementText" });
+      await settled(page);
+      expect(new URL(page.url()).searchParams.get("field.orderId")).toBe("o-1001");
+      expect((await rowMessages(page)).sort()).toEqual([
+        "order o-1001 placed",
+        "payment declined for order o-1001",
+      ]);
+      expect(await page.inputValue("#field-input")).toBe("");
+      // the key filtered on is no longer suggested
+      await page.waitForFunction(
+        () =>
+          document.querySelectorAll("#field-list option").length > 0 &&
+          ![...document.querySelectorAll("#field-list option")].some((o) =>
+            (o as HTMLOptionElement).value.startsWith("orderId="),
+          ),
+      );
+      await page.close();
+    });
+
     test("Should download what the results show as NDJSON, every match of the range, newest first", async () => {
       const tag = `dl${Date.now().toString(36)}`;
       const t0 = Date.now() - 50 * 60_000;

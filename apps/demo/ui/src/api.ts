@@ -12,6 +12,18 @@ export interface LogEntry {
   fields: Record<string, unknown> | null;
 }
 
+/** GET /api/fields: the fields keys of the newest matches and their most frequent values. */
+export interface FieldSummaries {
+  sampled: number;
+  partial: boolean;
+  fields: Array<{
+    key: string;
+    count: number;
+    values: Array<{ value: string; count: number }>;
+    distinct: number;
+  }>;
+}
+
 export interface SearchPage {
   entries: LogEntry[];
   nextCursor?: string | null;

@@ -3,6 +3,7 @@ import "./style.css";
 import {
   allowTokenPrompt,
   entryTime,
+  type FieldSummaries,
   getJson,
   HttpError,
   LEVELS,
@@ -63,6 +64,7 @@ const el = {
   sourceList: $<HTMLDataListElement>("source-list"),
   fieldChips: $("field-chips"),
   fieldInput: $<HTMLInputElement>("field-input"),
+  fieldList: $<HTMLDataListElement>("field-list"),
   presetButtons: [...document.querySelectorAll<HTMLButtonElement>("[data-preset]")],
   customToggle: $<HTMLButtonElement>("custom-toggle"),
   customForm: $<HTMLFormElement>("custom-range"),
@@ -231,7 +233,16 @@ function addField() {
   el.fieldInput.setCustomValidity("");
   el.fieldInput.value = "";
   update({ fields: [...query.fields.filter(([k]) => k !== parsed[0]), parsed] }, { focus: el.fieldInput });
+  // the input keeps the focus (no focus event): suggest for the narrowed query now
+  void loadFieldSuggestions();
 }
+// picking a suggestion adds it, as for sources
+el.fieldInput.addEventListener("input", (ev) => {
+  if ((ev as InputEvent).inputType === "insertReplacementText" || !(ev as InputEvent).inputType) {
+    if (fieldSuggestions.has(el.fieldInput.value)) addField();
+  }
+});
+el.fieldInput.addEventListener("focus", () => void loadFieldSuggestions());
 el.fieldInput.addEventListener("keydown", (ev) => {
   el.fieldInput.setCustomValidity("");
   if (ev.key === "Enter") {
@@ -712,6 +723,44 @@ el.live.addEventListener("click", () => {
   // a live view follows "now": an absolute window would hide what streams in
   update(live && !("preset" in query.range) ? { live, range: { preset: DEFAULT_PRESET } } : { live });
 });
+
+// ---------------------------------------------------------------- field suggestions
+
+/** The `key=value` suggestions on offer, and the query generation they were made for. */
+const fieldSuggestions = new Set<string>();
+let fieldSuggestionsFor = -1;
+
+/** Field filters the current results' newest matches would take (GET /api/fields), once per query. */
+async function loadFieldSuggestions() {
+  if (fieldSuggestionsFor === generation) return;
+  const gen = generation;
+  fieldSuggestionsFor = gen;
+  const p = filterParams(query);
+  const r = lastRangeForPaging ?? resolveRange(query.range);
+  p.set("from", String(r.from));
+  p.set("to", String(r.to));
+  try {
+    const res = await getJson<FieldSummaries>(`/api/fields?${p}`, controller?.signal);
+    if (gen !== generation) return;
+    const options: HTMLOptionElement[] = [];
+    fieldSuggestions.clear();
+    for (const field of res.fields) {
+      // already a filter: suggesting another value of it would replace that one
+      if (query.fields.some(([k]) => k === field.key)) continue;
+      for (const { value, count } of field.values) {
+        const option = document.createElement("option");
+        option.value = `${field.key}=${value}`;
+        option.label = `${count} of ${res.sampled}${res.partial ? " newest" : ""}`;
+        fieldSuggestions.add(option.value);
+        options.push(option);
+      }
+    }
+    el.fieldList.replaceChildren(...options);
+  } catch {
+    // suggestions are optional; the next focus tries again
+    if (gen === generation) fieldSuggestionsFor = -1;
+  }
+}
 
 // ---------------------------------------------------------------- source suggestions
 
