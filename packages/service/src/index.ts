@@ -11,11 +11,7 @@
  * // 201 { ids } when result.errors is empty; 400 { ids, errors } otherwise (good items are stored)
  */
 
-/**
- * Errors with `statusCode` and a stable `code`, whose messages are safe to send to clients:
- * BadRequestError (400, `param` names the culprit), PayloadTooLargeError (413, `limitBytes` or
- * `limitEntries`), UnsupportedMediaTypeError (415); HttpError is their base.
- */
+/** `parseContextQuery(id, params, now)`: the URL form of `storage.context()` (before, after, a search's filters). */
 export { parseContextQuery } from "./context-params.js";
 /**
  * `decodeBody(body, { contentEncoding?, maxBytes }): Promise<Buffer>` undoes gzip / x-gzip /
@@ -29,6 +25,11 @@ export { type DecodeBodyOptions, decodeBody } from "./decode-body.js";
  * `parseByteSize("10mb" | "512kb" | "2048")` → bytes. Both throw a RangeError naming the input.
  */
 export { parseByteSize, parseDuration } from "./duration.js";
+/**
+ * Errors with `statusCode` and a stable `code`, whose messages are safe to send to clients:
+ * BadRequestError (400, `param` names the culprit), NotFoundError (404), PayloadTooLargeError
+ * (413, `limitBytes` or `limitEntries`), UnsupportedMediaTypeError (415); HttpError is their base.
+ */
 export {
   BadRequestError,
   HttpError,
@@ -36,7 +37,9 @@ export {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
+/** A search's matches as pages for a download (`LogService.exportEntries`): 10,000 by default, 1,000,000 at most. */
 export { DEFAULT_EXPORT_LIMIT, type ExportPages, MAX_EXPORT_LIMIT } from "./export-pages.js";
+/** Field suggestions (`LogService.fields`): the keys of a search's newest matches and their common values. */
 export {
   DEFAULT_FIELD_SAMPLE,
   type FieldSummaries,

@@ -1,5 +1,6 @@
-// Read routes: search, an entry's context, recent entries, field suggestions, volume statistics. Parameters are read from the raw query
-// string so that repeated parameters (level=warn&level=error) keep every value.
+// Read routes: search, an entry's context, recent entries, field suggestions, volume statistics.
+// Parameters are read from the raw query string so that repeated parameters
+// (level=warn&level=error) keep every value.
 import { type LogService, toHttpError } from "@batchlog/service";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Metrics, QueryKind } from "../metrics.js";
