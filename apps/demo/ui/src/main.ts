@@ -644,6 +644,7 @@ function run(opts: { push: boolean }) {
       el.table.hidden = true;
       el.summary.textContent = "";
       updateMore();
+      updateDownload();
       showError(err);
       // the tail would refuse the same q (400): keep it closed until the query changes
       if (err instanceof HttpError && err.status === 400) {
