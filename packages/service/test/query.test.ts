@@ -8,6 +8,18 @@ import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const HOUR = 3_600_000;
 
+/** Each query string, given to `call`, is a BadRequestError naming the parameter beside it. */
+async function expectRefused(
+  call: (params: URLSearchParams) => Promise<unknown>,
+  cases: ReadonlyArray<readonly [query: string, param: string]>,
+): Promise<void> {
+  for (const [query, param] of cases) {
+    const error = await call(new URLSearchParams(query)).catch((e: unknown) => e);
+    expect(error, query).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).param, query).toBe(param);
+  }
+}
+
 describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
   let fx: ServiceFixture;
   let seeded: SeedEntry[];
@@ -166,16 +178,15 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
     );
     expect(errors.sizes).toEqual([7]);
     // a parameter error, or a q the storage refuses, before the first entry
-    for (const [qs, param] of [
-      ["limit=0", "limit"],
-      ["limit=1000001", "limit"],
-      ["cursor=abc", "cursor"],
-      ['q="unterminated', "q"],
-    ] as const) {
-      const error = await fx.service.exportEntries(new URLSearchParams(qs)).catch((e) => e);
-      expect(error, qs).toBeInstanceOf(BadRequestError);
-      expect(error.param, qs).toBe(param);
-    }
+    await expectRefused(
+      (params) => fx.service.exportEntries(params),
+      [
+        ["limit=0", "limit"],
+        ["limit=1000001", "limit"],
+        ["cursor=abc", "cursor"],
+        ['q="unterminated', "q"],
+      ],
+    );
   });
 
   it("exportEntries pages on past 1000 entries, and reads no further once the consumer stops", async () => {
@@ -248,16 +259,15 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
     // a sample smaller than the matches: the newest ones, and says so
     const small = await fx.service.fields(new URLSearchParams(`${qs}&sample=10`));
     expect(small).toMatchObject({ sampled: 10, partial: true });
-    for (const [query, param] of [
-      ["sample=0", "sample"],
-      ["sample=1001", "sample"],
-      ["limit=5", "limit"],
-      ["level=shout", "level"],
-    ] as const) {
-      const error = await fx.service.fields(new URLSearchParams(query)).catch((e) => e);
-      expect(error, query).toBeInstanceOf(BadRequestError);
-      expect(error.param, query).toBe(param);
-    }
+    await expectRefused(
+      (params) => fx.service.fields(params),
+      [
+        ["sample=0", "sample"],
+        ["sample=1001", "sample"],
+        ["limit=5", "limit"],
+        ["level=shout", "level"],
+      ],
+    );
   });
 
   it("recent returns the newest entries, 100 by default, limit up to 1000", async () => {
