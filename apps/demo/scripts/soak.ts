@@ -213,6 +213,9 @@ function ingestBody(protocol: Protocol, n: number, at: number, seq: number): { p
   return { path: "/v1/logs", body: JSON.stringify({ resourceLogs }) };
 }
 
+/** The newest id a native ingest was answered with: what the context reads look around. */
+let newestNativeId: number | undefined;
+
 /** One protocol's steady ingest: `perRequest` entries every `everyMs`, at most 8 requests in flight. */
 async function ingestLoop(protocol: Protocol, perRequest: number, everyMs: number) {
   let inFlight = 0;
@@ -232,15 +235,17 @@ async function ingestLoop(protocol: Protocol, perRequest: number, everyMs: numbe
       }).then((res) => {
         inFlight--;
         if (res === undefined) return;
-        if (res.status >= 200 && res.status < 300) ack(`soak-${protocol}`, at, perRequest);
-        else note(`${protocol} ingest answered ${res.status}`);
+        if (res.status >= 200 && res.status < 300) {
+          ack(`soak-${protocol}`, at, perRequest);
+          if (protocol === "native") newestNativeId = (JSON.parse(res.body) as { ids: number[] }).ids.at(-1);
+        } else note(`${protocol} ingest answered ${res.status}`);
       });
     } else skippedTicks[protocol]++; // the server is behind: this client does not pile on more
     await sleep(Math.max(0, next - performance.now()));
   }
 }
 
-function searchPath(): { window: Window; path: string; pages?: number } {
+function searchPath(): { window: Window; path: string; pages?: number; ndjson?: boolean } {
   const range = "from=5m";
   const kind = pick([
     "fullText",
@@ -252,6 +257,9 @@ function searchPath(): { window: Window; path: string; pages?: number } {
     "pages",
     "stats",
     "recent",
+    "context",
+    "fields",
+    "export",
   ]);
   switch (kind) {
     case "fullText":
@@ -273,14 +281,28 @@ function searchPath(): { window: Window; path: string; pages?: number } {
       return { window: windows.search, path: `/api/logs?limit=200&${range}`, pages: 3 };
     case "stats":
       return { window: windows.stats, path: `/api/stats?from=${pick(["5m", "15m", "1h"])}` };
-    default:
-      return { window: windows.search, path: "/api/logs/recent?limit=100" };
+    case "context":
+      if (newestNativeId === undefined) break;
+      return {
+        window: windows.search,
+        path: `/api/logs/${newestNativeId}/context?before=20&after=20${pick(["", "&source=soak-native"])}`,
+      };
+    case "fields":
+      return { window: windows.search, path: `/api/fields?source=soak-otlp&${range}` };
+    case "export":
+      return {
+        window: windows.search,
+        path: `/api/logs/export?minLevel=error&${range}&limit=2000`,
+        ndjson: true,
+      };
   }
+  // "recent", and a context before the first native answer
+  return { window: windows.search, path: "/api/logs/recent?limit=100" };
 }
 
 async function searchLoop() {
   while (!stopping) {
-    const { window, path, pages = 1 } = searchPath();
+    const { window, path, pages = 1, ndjson = false } = searchPath();
     let cursor: string | null = null;
     for (let page = 0; page < pages; page++) {
       const res = await timed(
@@ -290,6 +312,13 @@ async function searchLoop() {
       if (res === undefined) break;
       if (res.status !== 200) {
         note(`search ${path} answered ${res.status}`);
+        break;
+      }
+      if (ndjson) {
+        // a download: every line an entry, the last one whole
+        const lines = res.body.split("\n").filter((l) => l.length > 0);
+        if (!lines.every((l) => l.startsWith("{") && l.endsWith("}")))
+          note(`export ${path}: a line is not an entry`);
         break;
       }
       cursor = (JSON.parse(res.body) as { nextCursor?: string | null }).nextCursor ?? null;
