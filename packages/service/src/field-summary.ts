@@ -8,6 +8,12 @@ const MAX_KEYS = 100;
 const MAX_VALUES = 10;
 /** Values longer than this are not offered (a stack trace is not a filter anyone types). */
 const MAX_VALUE_CHARS = 200;
+/**
+ * A key seen this often with a different value every time is an identifier (request and trace
+ * ids): its values are not offered, each would match one entry (the entry's own detail offers
+ * its value as a filter).
+ */
+const IDENTIFIER_AFTER = 20;
 
 export interface FieldValueCount {
   /** As a `field.KEY=VALUE` filter matches it: text, a number as JSON writes it, true/false. */
@@ -19,7 +25,10 @@ export interface FieldSummary {
   key: string;
   /** Sampled entries that have the key. */
   count: number;
-  /** The most frequent filterable values, most frequent first (ties: first seen, newest first). */
+  /**
+   * The most frequent filterable values, most frequent first (ties: first seen, newest first);
+   * none for an identifier (a different value in each of 20 or more entries).
+   */
   values: FieldValueCount[];
   /** Distinct filterable values seen for the key in the sample. */
   distinct: number;
@@ -80,10 +89,13 @@ function tally(entries: LogEntry[]): FieldSummary[] {
     .map(([key, { count, values }]) => ({
       key,
       count,
-      values: [...values]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, MAX_VALUES)
-        .map(([value, n]) => ({ value, count: n })),
+      values:
+        values.size >= IDENTIFIER_AFTER && values.size === count
+          ? []
+          : [...values]
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, MAX_VALUES)
+              .map(([value, n]) => ({ value, count: n })),
       distinct: values.size,
     }));
 }

@@ -216,13 +216,22 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
   });
 
   it("fields sums up the keys of the newest matches and offers values that, as filters, find exactly those entries", async () => {
-    // odd values beside the seeded ones: floats SQLite writes otherwise, objects, nulls, long text
+    // odd values beside the seeded ones: floats SQLite writes otherwise, objects, nulls, long text;
+    // and an identifier, a different value on each of 30 entries
     await fx.storage.storeMany(
       [0.1 + 0.2, 12.5, 1e21, 7].map((latency, i) => ({
         timestamp: NOW - 1000 - i,
         source: "api",
         message: `odd fields ${i}`,
         fields: { latency, nested: { a: i }, gone: null, note: i === 0 ? "x".repeat(300) : "short" },
+      })),
+    );
+    await fx.storage.storeMany(
+      Array.from({ length: 30 }, (_, i) => ({
+        timestamp: NOW - 2000 - i,
+        source: "api",
+        message: `traced ${i}`,
+        fields: { traceId: `t-${i}`, attempt: 9 },
       })),
     );
     const qs = "source=api&from=7h";
@@ -232,13 +241,16 @@ describe.each(IMPLEMENTATIONS)("search and recent on %s storage", (impl) => {
     expect(summary.partial).toBe(false);
     const byKey = Object.fromEntries(summary.fields.map((f) => [f.key, f]));
     // the seeded keys are on every seeded entry: most common first
+    expect(summary.fields[0]!.key).toBe("attempt");
     expect(
       summary.fields
-        .slice(0, 3)
+        .slice(1, 3)
         .map((f) => f.key)
         .sort(),
-    ).toEqual(["attempt", "ok", "user"]);
-    expect(byKey.user!.count).toBe(matching.length - 4);
+    ).toEqual(["ok", "user"]);
+    expect(byKey.user!.count).toBe(matching.length - 34);
+    // an identifier: counted, its values not offered
+    expect(byKey.traceId).toMatchObject({ count: 30, distinct: 30, values: [] });
     expect(byKey.user!.values.map((v) => v.value).sort()).toEqual(["u0", "u1", "u2", "u3"]);
     expect(byKey.user!.values.reduce((n, v) => n + v.count, 0)).toBe(byKey.user!.count);
     expect(byKey.ok!.values.map((v) => v.value).sort()).toEqual(["false", "true"]);
