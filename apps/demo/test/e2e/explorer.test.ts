@@ -960,6 +960,55 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should open an entry's context from a link to it, name the entry in the URL while open, and say when it is gone", async () => {
+      const tag = `lnk${Date.now().toString(36)}`;
+      const t0 = Date.now() - 45 * 60_000;
+      const ids = await ingest(
+        demo.url,
+        Array.from({ length: 5 }, (_, i) => ({
+          timestamp: new Date(t0 + i * 2000).toISOString(),
+          level: "info",
+          source: "link-src",
+          message: `linked line ${i} ${tag}`,
+        })),
+      );
+      const page = await browser.newPage();
+      const entryParam = () => new URL(page.url()).searchParams.get("entry");
+      // a link to the middle one: its context opens over the page
+      await page.goto(`${demo.url}/?q=${tag}&entry=${ids[2]}`);
+      await page.waitForSelector("#context[open][data-state=ready]", { timeout: 5000 });
+      expect(await page.textContent("#context-title")).toBe(`Context of entry #${ids[2]}`);
+      expect(
+        await page.$$eval("#context-rows tr.row", (trs) =>
+          trs.map((tr) => Number(tr.getAttribute("data-id"))),
+        ),
+      ).toEqual([...ids].reverse());
+      expect(entryParam()).toBe(String(ids[2]));
+      // the page behind keeps its own query
+      expect(new URL(page.url()).searchParams.get("q")).toBe(tag);
+      const link = new URL((await page.getAttribute("#context-link", "href"))!, demo.url);
+      expect(link.searchParams.get("entry")).toBe(String(ids[2]));
+      expect(link.searchParams.get("q")).toBe(tag);
+      // closed: the URL names no entry any more (the dialog's close event comes a task later)
+      await page.keyboard.press("Escape");
+      await page.waitForSelector("#context[open]", { state: "detached" });
+      await page.waitForFunction(() => !new URLSearchParams(location.search).has("entry"));
+      expect(new URL(page.url()).searchParams.get("q")).toBe(tag);
+      // opened from a row: the URL names it
+      await settled(page);
+      await page.click(`#rows tr.row[data-id="${ids[4]}"]`);
+      await page.getByRole("button", { name: "context", exact: true }).click();
+      await page.waitForSelector("#context[open][data-state=ready]", { timeout: 5000 });
+      expect(entryParam()).toBe(String(ids[4]));
+      await page.keyboard.press("Escape");
+      // a link to an entry that is gone (never stored, or deleted by retention)
+      await page.goto(`${demo.url}/?entry=987654321`);
+      await page.waitForSelector("#error:not([hidden])");
+      expect(await page.textContent("#error")).toContain("Entry #987654321 no longer exists");
+      expect(await page.$("#context[open]")).toBeNull();
+      await page.close();
+    });
+
     test("Should suggest field filters from the newest matches, and add the one picked", async () => {
       const page = await browser.newPage();
       await page.goto(`${demo.url}/?source=checkout,payments`);

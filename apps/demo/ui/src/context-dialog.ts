@@ -13,6 +13,17 @@ export interface ContextWindow {
   moreOlder: boolean;
 }
 
+/** What the page does around the dialog: the page URL names the entry while it is open. */
+export interface ContextDialogHooks {
+  /** Puts the focus back on the row the dialog was opened from, once it closes. */
+  returnFocus(row: HTMLElement): void;
+  /** The page's own link to `entry` with its context open (the dialog's "link"). */
+  linkFor(entry: LogEntry): string;
+  /** Called when the dialog opens on `entry`, and when it closes. */
+  onShown?(entry: LogEntry): void;
+  onClosed?(): void;
+}
+
 /** Neighbours asked for on each side at first; "newer…"/"older…" add STEP, up to what the route takes. */
 const FIRST = 10;
 const STEP = 20;
@@ -25,7 +36,7 @@ export class ContextDialog {
   private after = FIRST;
   private controller: AbortController | null = null;
   private readonly dialog: HTMLDialogElement;
-  private readonly returnFocus: (row: HTMLElement) => void;
+  private readonly hooks: ContextDialogHooks;
   private readonly el: {
     id: HTMLElement;
     sub: HTMLElement;
@@ -39,12 +50,12 @@ export class ContextDialog {
     older: HTMLButtonElement;
     oldest: HTMLElement;
     status: HTMLElement;
+    link: HTMLAnchorElement;
   };
 
-  /** `returnFocus` puts the focus back on the row the dialog was opened from, once it closes. */
-  constructor(dialog: HTMLDialogElement, returnFocus: (row: HTMLElement) => void) {
+  constructor(dialog: HTMLDialogElement, hooks: ContextDialogHooks) {
     this.dialog = dialog;
-    this.returnFocus = returnFocus;
+    this.hooks = hooks;
     const $ = <T extends HTMLElement = HTMLElement>(id: string) => dialog.querySelector<T>(`#${id}`)!;
     this.el = {
       id: $("context-id"),
@@ -59,6 +70,7 @@ export class ContextDialog {
       older: $<HTMLButtonElement>("context-older"),
       oldest: $("context-oldest"),
       status: $("context-status"),
+      link: $<HTMLAnchorElement>("context-link"),
     };
     $<HTMLButtonElement>("context-close").addEventListener("click", () => dialog.close());
     // Escape closes a modal <dialog> by itself (a "cancel" then a "close")
@@ -91,10 +103,12 @@ export class ContextDialog {
     time.textContent = formatTime(entryTime(entry));
     this.el.sub.replaceChildren(time, ` · ${entry.source}`);
     this.el.source.textContent = entry.source;
+    this.el.link.href = this.hooks.linkFor(entry);
     this.el.only.checked = true; // as Grafana does: the entry's own source first
     this.el.rows.replaceChildren();
     this.el.error.hidden = true;
     if (!this.dialog.open) this.dialog.showModal();
+    this.hooks.onShown?.(entry);
     this.el.scroll.focus();
     void this.load(false);
   }
@@ -106,7 +120,8 @@ export class ContextDialog {
     delete this.dialog.dataset.state;
     const row = this.returnTo;
     this.returnTo = null;
-    if (row?.isConnected) this.returnFocus(row);
+    this.hooks.onClosed?.();
+    if (row?.isConnected) this.hooks.returnFocus(row);
   }
 
   /** Fetches the window; `keepAnchor` leaves the anchor where it is on screen, else it is centred. */

@@ -15,7 +15,7 @@ import {
   withToken,
 } from "./api";
 import { installAuthDialog } from "./auth-dialog";
-import { ContextDialog } from "./context-dialog";
+import { ContextDialog, type ContextWindow } from "./context-dialog";
 import { detailFor, rowFor } from "./entry-rows";
 import {
   compact,
@@ -369,7 +369,44 @@ function focusRow(tr: Element | null | undefined) {
   tr.focus();
 }
 
-const contextDialog = new ContextDialog(el.context, focusRow);
+// ---------------------------------------------------------------- an entry's context, linkable
+
+/** The page URL's parameter naming the entry whose context is open: a link to one entry. */
+const ENTRY_PARAM = "entry";
+
+/** This page's URL with `entry` set to `id`, or removed (null). */
+function urlWithEntry(id: number | null): string {
+  const p = new URLSearchParams(location.search);
+  if (id === null) p.delete(ENTRY_PARAM);
+  else p.set(ENTRY_PARAM, String(id));
+  return `${location.pathname}${p.size ? `?${p}` : ""}${location.hash}`;
+}
+
+const contextDialog = new ContextDialog(el.context, {
+  returnFocus: focusRow,
+  linkFor: (entry) => urlWithEntry(entry.id),
+  // replaced, not pushed: the dialog is a view of the page, not a page of its own in the history
+  onShown: (entry) => history.replaceState(null, "", urlWithEntry(entry.id)),
+  onClosed: () => history.replaceState(null, "", urlWithEntry(null)),
+});
+
+/** The `entry` a link names, if any: an id. */
+function linkedEntry(): number | null {
+  const value = new URLSearchParams(location.search).get(ENTRY_PARAM);
+  return value !== null && /^\d{1,15}$/.test(value) && Number(value) > 0 ? Number(value) : null;
+}
+
+/** Opens the context of entry `id` (a link to it); says so in the page when it is gone. */
+async function openLinkedEntry(id: number) {
+  try {
+    const win = await getJson<ContextWindow>(`/api/logs/${id}/context?before=0&after=0`);
+    contextDialog.show(win.entry);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 404) {
+      showError(new Error(`Entry #${id} no longer exists (deleted by retention?).`));
+    } else showError(err);
+  }
+}
 
 function siblingRow(tr: Element, dir: 1 | -1): Element | null {
   let n: Element | null = dir === 1 ? tr.nextElementSibling : tr.previousElementSibling;
@@ -669,8 +706,11 @@ function run(opts: { push: boolean }) {
 
 window.addEventListener("popstate", () => {
   query = parseQuery(location.search);
+  const linked = linkedEntry();
   setCustomFormOpen(!("preset" in query.range));
   run({ push: false });
+  if (linked !== null) void openLinkedEntry(linked);
+  else if (contextDialog.open) el.context.close();
 });
 
 // ---------------------------------------------------------------- live tail
@@ -834,7 +874,9 @@ setCustomFormOpen(!("preset" in query.range));
 el.presetButtons.forEach((b) => {
   if (!(b.dataset.preset! in PRESETS)) b.remove();
 });
+const linked = linkedEntry();
 run({ push: false });
+if (linked !== null) void openLinkedEntry(linked);
 startReadinessBadge(el.status, $("status-live"), READY_POLL_MS);
 void loadSourceSuggestions();
 setInterval(() => {
