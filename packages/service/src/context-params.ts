@@ -1,5 +1,5 @@
 import type { ContextQuery } from "@batchlog/storage";
-import { bad, MAX_LIMIT, parseSearchQuery, single } from "./search-params.js";
+import { bad, integerParam, MAX_LIMIT, parseSearchQuery } from "./search-params.js";
 
 /**
  * Reads a context request: the entry's id from the path, `before` (older entries) and `after`
@@ -13,9 +13,9 @@ export function parseContextQuery(id: string, params: URLSearchParams, now: numb
     if (params.has(name)) throw bad(name, "a context has no pages: ask for more with before= and after=");
   }
   const query: ContextQuery = { ...parseSearchQuery(params, now), id: entryId(id) };
-  const before = countParam(params, "before");
+  const before = integerParam(params, "before", 0, MAX_LIMIT);
   if (before !== undefined) query.before = before;
-  const after = countParam(params, "after");
+  const after = integerParam(params, "after", 0, MAX_LIMIT);
   if (after !== undefined) query.after = after;
   return query;
 }
@@ -24,12 +24,4 @@ function entryId(value: string): number {
   const id = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!(id >= 1)) throw bad("id", "must be an entry id (a positive integer)");
   return id;
-}
-
-function countParam(params: URLSearchParams, name: string): number | undefined {
-  const value = single(params, name);
-  if (value === undefined || value.trim() === "") return undefined;
-  const n = /^\s*\d{1,7}\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 0 && n <= MAX_LIMIT)) throw bad(name, `must be an integer from 0 to ${MAX_LIMIT}`);
-  return n;
 }

@@ -1,5 +1,5 @@
 import type { LogEntry, LogStorage, SearchQuery } from "@batchlog/storage";
-import { bad, parseSearchQuery, single } from "./search-params.js";
+import { bad, integerParam, parseSearchQuery } from "./search-params.js";
 
 /** Entries an export holds when `limit` is not given, and the most it may ask for. */
 export const DEFAULT_EXPORT_LIMIT = 10_000;
@@ -28,7 +28,7 @@ export async function exportPages(
 ): Promise<ExportPages> {
   if (params.has("cursor"))
     throw bad("cursor", "an export starts from the newest match; narrow it with from/to");
-  const limit = exportLimit(params);
+  const limit = integerParam(params, "limit", 1, MAX_EXPORT_LIMIT) ?? DEFAULT_EXPORT_LIMIT;
   const withoutLimit = new URLSearchParams(params);
   withoutLimit.delete("limit");
   const filters = parseSearchQuery(withoutLimit, now);
@@ -49,14 +49,4 @@ export async function exportPages(
     }
   }
   return { limit, pages: pages() };
-}
-
-function exportLimit(params: URLSearchParams): number {
-  const value = single(params, "limit");
-  if (value === undefined || value.trim() === "") return DEFAULT_EXPORT_LIMIT;
-  const n = /^\s*\d{1,7}\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 1 && n <= MAX_EXPORT_LIMIT)) {
-    throw bad("limit", `must be an integer from 1 to ${MAX_EXPORT_LIMIT} (entries in the export)`);
-  }
-  return n;
 }

@@ -1,5 +1,5 @@
 import type { LogEntry, LogStorage } from "@batchlog/storage";
-import { bad, MAX_LIMIT, parseSearchQuery, single } from "./search-params.js";
+import { bad, integerParam, MAX_LIMIT, parseSearchQuery } from "./search-params.js";
 
 /** Entries summed up when `sample` is not given: the newest page a search can return. */
 export const DEFAULT_FIELD_SAMPLE = MAX_LIMIT;
@@ -59,7 +59,7 @@ export async function summarizeFields(
   for (const name of ["limit", "cursor"]) {
     if (params.has(name)) throw bad(name, "a field summary reads one sample: size it with sample=");
   }
-  const sample = sampleSize(params);
+  const sample = integerParam(params, "sample", 1, MAX_LIMIT) ?? DEFAULT_FIELD_SAMPLE;
   const page = await storage.search({ ...parseSearchQuery(params, now), limit: sample });
   return {
     sampled: page.entries.length,
@@ -114,12 +114,4 @@ function filterValue(raw: unknown): string | undefined {
     Number.isSafeInteger(raw) ||
     (!/e/i.test(text) && text.replace(/[-.]/g, "").replace(/^0+/, "").length <= 15);
   return sameInSqlite ? text : undefined;
-}
-
-function sampleSize(params: URLSearchParams): number {
-  const value = single(params, "sample");
-  if (value === undefined || value.trim() === "") return DEFAULT_FIELD_SAMPLE;
-  const n = /^\s*\d{1,7}\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 1 && n <= MAX_LIMIT)) throw bad("sample", `must be an integer from 1 to ${MAX_LIMIT}`);
-  return n;
 }

@@ -62,7 +62,7 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
   const fields = fieldParams(params);
   if (fields !== undefined) query.fields = fields;
   const limit = single(params, "limit");
-  if (limit !== undefined) query.limit = limitParam("limit", limit, MAX_LIMIT);
+  if (limit !== undefined) query.limit = checkedInteger("limit", limit, 1, MAX_LIMIT);
   const cursor = single(params, "cursor");
   if (cursor !== undefined && cursor.length > 0) {
     if (cursor.length > 256 || !/^[A-Za-z0-9_-]+={0,2}$/.test(cursor))
@@ -101,13 +101,25 @@ function wordCount(text: string): number {
 
 /** `limit` for recent(): an integer from 1 to `max`; `fallback` when absent. */
 export function parseLimit(params: URLSearchParams, fallback: number, max: number = MAX_LIMIT): number {
-  const value = single(params, "limit");
-  return value === undefined ? fallback : limitParam("limit", value, max);
+  return integerParam(params, "limit", 1, max) ?? fallback;
 }
 
-function limitParam(param: string, value: string, max: number): number {
+/** An integer parameter from `min` to `max` (a 400 naming it otherwise); undefined when absent. */
+export function integerParam(
+  params: URLSearchParams,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = single(params, name);
+  return value === undefined ? undefined : checkedInteger(name, value, min, max);
+}
+
+function checkedInteger(param: string, value: string, min: number, max: number): number {
   const n = /^\s*\d{1,7}\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw bad(param, `must be an integer from 1 to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw bad(param, `must be an integer from ${min} to ${max}`);
+  }
   return n;
 }
 
