@@ -49,7 +49,7 @@ export interface FieldSummaries {
  * search's (q, level, minLevel, source, from, to, field.KEY) and `sample` (1–1000, default 1000):
  * one page of the search, so the cost is a page's whatever the store's size. Values are given as a
  * `field.KEY=VALUE` filter compares them; objects, arrays and null are counted under their key but
- * not offered as values (no filter matches them).
+ * not offered as values.
  */
 export async function summarizeFields(
   storage: LogStorage,
@@ -101,17 +101,11 @@ function tally(entries: LogEntry[]): FieldSummary[] {
 }
 
 /**
- * A value as `field.KEY=VALUE` matches it, or undefined when no filter can: objects, arrays,
- * null, long text, and numbers SQLite writes otherwise as text (the filter compares its text: it
- * gives 15 significant digits and its own exponent form, `0.3` for 0.30000000000000004, `1.0e+21`).
+ * A value as `field.KEY=VALUE` matches it (as the entry shows it), or undefined when it is not
+ * offered: objects, arrays and null (nobody types those) and long text.
  */
 function filterValue(raw: unknown): string | undefined {
   if (typeof raw === "string") return raw.length <= MAX_VALUE_CHARS ? raw : undefined;
-  if (typeof raw === "boolean") return String(raw);
-  if (typeof raw !== "number") return undefined;
-  const text = String(raw);
-  const sameInSqlite =
-    Number.isSafeInteger(raw) ||
-    (!/e/i.test(text) && text.replace(/[-.]/g, "").replace(/^0+/, "").length <= 15);
-  return sameInSqlite ? text : undefined;
+  if (typeof raw === "boolean" || typeof raw === "number") return String(raw);
+  return undefined;
 }

@@ -9,7 +9,22 @@ const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const HOUR = 3_600_000;
 const WORDS = ["alpha", "beta", "gamma", "épée", "order-1", "user=5"];
 const SOURCES = ["api", "wörker", "x=y", "cron"];
-const FIELD_VALUES: unknown[] = ["v", "a=b", "ü", "5", 5, true, null];
+// numbers SQLite would print otherwise (15 digits, its own exponent form), "true" as text and as
+// a boolean, an object: the tail's rendering of each is what a field filter must match
+const FIELD_VALUES: unknown[] = [
+  "v",
+  "a=b",
+  "ü",
+  "5",
+  5,
+  true,
+  "true",
+  null,
+  0.30000000000000004,
+  0.3,
+  1e21,
+  { o: [1, "x"] },
+];
 
 /** Deterministic entries: out of time order across calls, with timestamp ties and odd characters. */
 function entries(call: number, count: number): NewLogEntry[] {
@@ -54,6 +69,11 @@ const queryArb = fc.record({
         ["field.k", "5"],
         ["field.k", "true"],
         ["field.k", "ü"],
+        ["field.k", "0.3"],
+        ["field.k", "0.30000000000000004"],
+        ["field.k", "1e+21"],
+        ["field.k", '{"o":[1,"x"]}'],
+        ["field.k", "null"],
         ["field.a=b", "1"],
       ] as const),
     ),

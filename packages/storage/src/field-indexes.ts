@@ -3,12 +3,18 @@ import type { Client } from "@libsql/client";
 const PREFIX = "log_entries_field_";
 
 /**
- * The SQL text that extracts a top-level `fields` key as text: the reader's filter and the
- * expression index use this same text, which is what lets SQLite match the one to the other
- * (an expression index is used only for an identical expression, with the path as a literal).
+ * The SQL text of a top-level `fields` key's value as a `fields` filter compares it: a string as
+ * it is; a number, boolean, object or array as its JSON text, as stored (JSON.stringify wrote it,
+ * so a number reads as JavaScript prints it: `0.30000000000000004`, `1e+21`, not SQLite's
+ * 15-digit `0.3`); null or a missing key as NULL, which matches nothing. The same rendering as
+ * the live tail's (`String(value)`), so a filter finds what the tail shows and the UI offers.
+ * The reader's filter and the expression index use this same text, which is what lets SQLite
+ * match the one to the other (an expression index is used only for an identical expression,
+ * with the path as a literal).
  */
 export function fieldValueSql(key: string): string {
-  return `CAST(json_extract(fields, '${fieldPath(key).replaceAll("'", "''")}') AS TEXT)`;
+  const path = `'${fieldPath(key).replaceAll("'", "''")}'`;
+  return `CASE json_type(fields, ${path}) WHEN 'text' THEN fields ->> ${path} WHEN 'null' THEN NULL ELSE fields -> ${path} END`;
 }
 
 /**
@@ -16,7 +22,7 @@ export function fieldValueSql(key: string): string {
  * (`$."a\\b"` is the key `a\b`), so the key is written JSON-escaped; but the label ends at the
  * first `"`, escaped or not, so a key containing `"` has no path: see `addressableByPath`.
  */
-export function fieldPath(key: string): string {
+function fieldPath(key: string): string {
   return `$."${JSON.stringify(key).slice(1, -1)}"`;
 }
 

@@ -3,7 +3,7 @@ import { type CursorPosition, decodeCursor, encodeCursor, fingerprintOf } from "
 import { decodeRow } from "./entry-codec.js";
 import { ValidationError } from "./errors.js";
 import { pageExcluding } from "./exclusion-walk.js";
-import { addressableByPath, fieldPath, fieldValueSql } from "./field-indexes.js";
+import { addressableByPath, fieldValueSql } from "./field-indexes.js";
 import type { Row } from "./fts-candidates.js";
 import { LOG_LEVELS, type LogLevel, levelFromNumber, levelToNumber } from "./levels.js";
 import { countWalked, matchesAfter } from "./matches-after.js";
@@ -414,20 +414,20 @@ export class LogReader implements LogReads {
   }
 }
 
-/** `fields.<key>` equals `value` as text; "true"/"false" match JSON booleans. */
+/** `fields.<key>` equals `value`, the field written as fieldValueSql renders it. */
 function fieldCondition(key: string, value: string): SQL {
-  const boolean = value === "true" || value === "false";
-  if (!addressableByPath(key)) {
-    // no JSON path names a key containing `"`: look it up among the object's members instead
-    const member = sql`SELECT 1 FROM json_each(${logEntries.fields}) WHERE json_each.key = ${key}`;
-    return boolean
-      ? sql`EXISTS (${member} AND json_each.type = ${value})`
-      : sql`EXISTS (${member} AND CAST(json_each.value AS TEXT) = ${value})`;
-  }
-  return boolean
-    ? sql`json_type(${logEntries.fields}, ${fieldPath(key)}) = ${value}`
-    : // the path as a literal, in the text an indexedFields index was created with
-      sql`${sql.raw(fieldValueSql(key))} = ${value}`;
+  // the path as a literal, in the text an indexedFields index was created with
+  if (addressableByPath(key)) return sql`${sql.raw(fieldValueSql(key))} = ${value}`;
+  // No JSON path names a key containing `"`: look it up among the object's members instead.
+  // json_each gives a number as an SQL number, not its JSON text: it matches a value that is
+  // that number as JavaScript prints it (the stored text's form), compared as a number.
+  const member = sql`SELECT 1 FROM json_each(${logEntries.fields}) WHERE json_each.key = ${key}`;
+  const alternatives = [sql`(json_each.type IN ('text', 'object', 'array') AND json_each.value = ${value})`];
+  if (value === "true" || value === "false") alternatives.push(sql`json_each.type = ${value}`);
+  const number = Number(value);
+  if (Number.isFinite(number) && String(number) === value)
+    alternatives.push(sql`(json_each.type IN ('integer', 'real') AND json_each.value = ${number})`);
+  return sql`EXISTS (${member} AND (${sql.join(alternatives, sql` OR `)}))`;
 }
 
 /** `from` (inclusive) and `to` (exclusive) as conditions on the timestamp. */

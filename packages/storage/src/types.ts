@@ -35,7 +35,10 @@ export interface SearchQuery {
   sources?: string[];
   from?: Date;
   to?: Date;
-  /** Exact match on top-level keys of `fields` (values compared as text). */
+  /**
+   * Exact match on top-level keys of `fields`: a string value as it is, any other as its JSON
+   * (`"500"` matches 500 and "500"; `"true"` true and "true"); null and missing keys never match.
+   */
   fields?: Record<string, string>;
   /** Default 100, max 1000. */
   limit?: number;

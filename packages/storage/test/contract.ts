@@ -380,6 +380,51 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect((await s.search({ fields: { 'is "on"': "false" } })).entries).toEqual([]);
       });
 
+      it("matches a field as an entry shows it: text as it is, any other value as its JSON", async () => {
+        const s = await open();
+        // numbers SQLite prints otherwise (15 digits, its own exponent form), a number and a
+        // boolean beside the same text, containers, null (matches nothing), a missing key
+        const values: unknown[] = [
+          0.30000000000000004,
+          0.3,
+          1e21,
+          -1.5e-7,
+          2 ** 53 + 2,
+          500,
+          "500",
+          true,
+          "true",
+          false,
+          { a: [1, "x"] },
+          [1, 2],
+          'ü "q" \\',
+          null,
+          undefined,
+        ];
+        const shown = (value: unknown) =>
+          value === null || value === undefined
+            ? undefined
+            : typeof value === "object"
+              ? JSON.stringify(value)
+              : String(value);
+        // an ordinary key (a JSON path) and one no path can name (looked up with json_each)
+        for (const key of ["v", 'say "v"']) {
+          const ids = await s.storeMany(
+            values.map((value, i) => ({ message: `${key} ${i}`, fields: { [key]: value, i } })),
+          );
+          for (const value of values) {
+            const filter = shown(value) ?? "null";
+            const page = await s.search({ fields: { [key]: filter }, limit: 100 });
+            const want = ids.filter((_, j) => shown(values[j]) === filter).reverse();
+            expect(
+              page.entries.map((e) => e.id),
+              `${key}=${filter}`,
+            ).toEqual(want);
+          }
+          expect((await s.search({ fields: { [key]: "0.30000000000000004" } })).entries).toHaveLength(1);
+        }
+      });
+
       it("returns newest first and validates the limit", async () => {
         const s = await seed();
         const page = await s.search({ limit: 5 });
