@@ -1056,6 +1056,28 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should find an entry by the field value its detail offers, a number JavaScript prints with 17 digits included", async () => {
+      const tag = `nf${Date.now().toString(36)}`;
+      await ingest(demo.url, [
+        { level: "info", source: tag, message: `${tag} rounded`, fields: { latency: 0.3, ok: "true" } },
+        { level: "info", source: tag, message: `${tag} computed`, fields: { latency: 0.1 + 0.2, ok: true } },
+      ]);
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?source=${tag}`);
+      await settled(page);
+      expect(await rowMessages(page)).toEqual([`${tag} computed`, `${tag} rounded`]);
+      await page.click("#rows tr.row >> nth=0");
+      await page.click('#rows tr.detail button:has-text("+ latency=0.30000000000000004")');
+      await settled(page);
+      expect(new URL(page.url()).searchParams.get("field.latency")).toBe("0.30000000000000004");
+      expect(await rowMessages(page)).toEqual([`${tag} computed`]);
+      // the boolean and the text "true" show alike, and the filter finds both
+      await page.goto(`${demo.url}/?source=${tag}&field.ok=true`);
+      await settled(page);
+      expect(await rowMessages(page)).toEqual([`${tag} computed`, `${tag} rounded`]);
+      await page.close();
+    });
+
     test("Should download what the results show as NDJSON, every match of the range, newest first", async () => {
       const tag = `dl${Date.now().toString(36)}`;
       const t0 = Date.now() - 50 * 60_000;
