@@ -30,6 +30,8 @@ const MAX_FIELD_FILTERS = 32;
  * - `source`: sources, comma-separated and/or repeated;
  * - `from` (inclusive) / `to` (exclusive): ISO-8601, epoch ms, `now`, or `15m`/`1h`/`7d` before now;
  * - `field.KEY=VALUE`: exact match on a top-level key of `fields` (repeat for several keys);
+ *   `field.KEY!=VALUE` leaves out the entries where it has that value (repeat for several values;
+ *   entries without the key stay), so a key whose name ends in `!` cannot be filtered on;
  * - `limit`: 1–1000 (storage default 100); `cursor`: the `nextCursor` of the previous page.
  * Unknown parameters are ignored (clients add their own, such as cache busters), except near
  * misses of `field.KEY` (`fields.KEY`, `field_KEY`…), which would silently match everything.
@@ -59,8 +61,9 @@ export function parseSearchQuery(params: URLSearchParams, now: number = Date.now
   if (query.from && query.to && query.from.getTime() > query.to.getTime()) {
     throw new BadRequestError("from: must not be after to", { param: "from" });
   }
-  const fields = fieldParams(params);
+  const { fields, notFields } = fieldParams(params);
   if (fields !== undefined) query.fields = fields;
+  if (notFields !== undefined) query.notFields = notFields;
   const limit = single(params, "limit");
   if (limit !== undefined) query.limit = checkedInteger("limit", limit, 1, MAX_LIMIT);
   const cursor = single(params, "cursor");
@@ -131,8 +134,10 @@ function levelParam(param: string, name: string): LogLevel {
   return level;
 }
 
-function fieldParams(params: URLSearchParams): Record<string, string> | undefined {
+function fieldParams(params: URLSearchParams): Pick<SearchQuery, "fields" | "notFields"> {
   let fields: Record<string, string> | undefined;
+  let notFields: Record<string, string[]> | undefined;
+  let count = 0;
   for (const [name, value] of params) {
     // a near miss of field.KEY would otherwise be ignored like any unknown parameter: all entries
     const typo = /^(fields?|f)[.:[_]/i.exec(name);
@@ -143,17 +148,21 @@ function fieldParams(params: URLSearchParams): Record<string, string> | undefine
       );
     }
     if (!name.startsWith("field.")) continue;
-    const key = name.slice("field.".length);
+    const excluded = name.endsWith("!");
+    const key = name.slice("field.".length, excluded ? -1 : undefined);
     if (key.length === 0 || key.length > 256)
       throw bad(name, "the field name after 'field.' must be 1–256 characters");
-    fields ??= {};
-    if (Object.hasOwn(fields, key)) throw bad(name, "given more than once");
-    fields[key] = value;
-    if (Object.keys(fields).length > MAX_FIELD_FILTERS) {
-      throw bad("field.KEY", `more than ${MAX_FIELD_FILTERS} fields filters`);
+    if (excluded) {
+      notFields ??= {};
+      notFields[key] = [...(notFields[key] ?? []), value];
+    } else {
+      fields ??= {};
+      if (Object.hasOwn(fields, key)) throw bad(name, "given more than once");
+      fields[key] = value;
     }
+    if (++count > MAX_FIELD_FILTERS) throw bad("field.KEY", `more than ${MAX_FIELD_FILTERS} fields filters`);
   }
-  return fields;
+  return { ...(fields && { fields }), ...(notFields && { notFields }) };
 }
 
 /** A parameter that may appear at most once. */

@@ -8,11 +8,12 @@ import { compileTextMatch } from "./text-match.js";
  * `text` is the search's FTS5 query, matched on each message as the storage's index matches it
  * (see `compileTextMatch`: whole tokens, prefix*, "phrases", NEAR, AND/OR/NOT, parentheses), and
  * `notText` one it must not match;
- * `fields` compares the value's text as search does; `from`/`to` bound the entry timestamp.
+ * `fields` compares the value's text as search does, `notFields` leaves those values out (an
+ * entry without the key stays); `from`/`to` bound the entry timestamp.
  */
 export type TailFilter = Pick<
   SearchQuery,
-  "levels" | "minLevel" | "sources" | "text" | "notText" | "fields" | "from" | "to"
+  "levels" | "minLevel" | "sources" | "text" | "notText" | "fields" | "notFields" | "from" | "to"
 >;
 
 /**
@@ -48,6 +49,13 @@ export function compileTailFilter(filter: TailFilter): (entry: LogEntry) => bool
   if (to !== undefined) tests.push((e) => e.timestamp.getTime() < to);
   for (const [key, expected] of Object.entries(filter.fields ?? {})) {
     tests.push((e) => fieldText(e.fields?.[key]) === expected);
+  }
+  for (const [key, excluded] of Object.entries(filter.notFields ?? {})) {
+    const values = new Set(excluded);
+    tests.push((e) => {
+      const text = fieldText(e.fields?.[key]);
+      return text === undefined || !values.has(text);
+    });
   }
   return (entry) => tests.every((test) => test(entry));
 }

@@ -37,6 +37,10 @@ describe("compileTailFilter", () => {
     expect(compileTailFilter({ fields: { host: "h2" } })(e)).toBe(false);
     expect(compileTailFilter({ fields: { missing: "" } })(e)).toBe(false);
     expect(compileTailFilter({ fields: { tags: '["a"]' } })(e)).toBe(true);
+    expect(compileTailFilter({ notFields: { host: ["h2", "h1"] } })(e)).toBe(false);
+    expect(compileTailFilter({ notFields: { n: ["4"], ok: ["false"] } })(e)).toBe(true);
+    expect(compileTailFilter({ notFields: { n: ["5"] } })(e)).toBe(false);
+    expect(compileTailFilter({ notFields: { missing: ["", "x"] } })(e)).toBe(true);
     expect(compileTailFilter({ from: new Date(1000), to: new Date(1001) })(e)).toBe(true);
     expect(compileTailFilter({ to: new Date(1000) })(e)).toBe(false);
     expect(

@@ -78,6 +78,22 @@ const queryArb = fc.record({
       ] as const),
     ),
   ),
+  // exclusions, one value or several (repeated), beside or against the field filter above
+  notField: fc.option(
+    fc.constantFrom(
+      [["field.k!", "5"]],
+      [
+        ["field.k!", "true"],
+        ["field.k!", "v"],
+      ],
+      [["field.k!", "0.30000000000000004"]],
+      [
+        ["field.a=b!", "1"],
+        ["field.k!", '{"o":[1,"x"]}'],
+      ],
+      [["field.k!", "null"]],
+    ),
+  ),
   limit: fc.constantFrom(1, 7, 100, 1000),
 });
 
@@ -99,6 +115,7 @@ describe.each(IMPLEMENTATIONS)("search against a brute-force filter on %s storag
         for (const pair of [spec.q, spec.level, spec.minLevel, spec.source, spec.from, spec.to, spec.field]) {
           if (pair !== null) params.set(pair[0], pair[1]);
         }
+        for (const [name, value] of spec.notField ?? []) params.append(name, value);
         const parsed = fx.service.parseSearchQuery(params);
         if (parsed.from && parsed.to && parsed.from > parsed.to) return;
         const matches = compileTailFilter(parsed);

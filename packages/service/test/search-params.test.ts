@@ -48,6 +48,19 @@ describe("parseSearchQuery", () => {
     );
   });
 
+  it("reads field.KEY!=VALUE as an exclusion, repeatable, beside a filter on the same key", () => {
+    expect(parse("field.route!=%2Fhealthz&field.route!=%2Fmetrics&field.route=%2Fapi&field.x!=1")).toEqual({
+      fields: { route: "/api" },
+      notFields: { route: ["/healthz", "/metrics"], x: ["1"] },
+    });
+    // what a form or URLSearchParams writes: the ! percent-encoded
+    expect(parse("field.ok%21=true").notFields).toEqual({ ok: ["true"] });
+    // 32 filters at most, exclusions counted
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `field.k${i % 3}!=${i}`).join("&");
+    expect(Object.values(parse(many(32)).notFields ?? {}).flat()).toHaveLength(32);
+    expect(badParam(many(33))).toBe("field.KEY");
+  });
+
   it("reads relative times as durations before now", () => {
     expect(parse("from=15m").from).toEqual(new Date(NOW - 15 * 60_000));
     expect(parse("from=now-1h&to=now")).toEqual({ from: new Date(NOW - 3_600_000), to: new Date(NOW) });
@@ -113,6 +126,7 @@ describe("parseSearchQuery", () => {
     ["limit=-3", "limit"],
     ["cursor=not%20a%20cursor!", "cursor"],
     ["field.=x", "field."],
+    ["field.!=x", "field.!"],
     ["field.a=1&field.a=2", "field.a"],
     [`q=${"x".repeat(1025)}`, "q"],
     ["q=a&q=b", "q"],

@@ -410,6 +410,10 @@ export class LogReader implements LogReads {
     conditions.push(...timeBounds(query));
     for (const [key, value] of Object.entries(query.fields ?? {}))
       conditions.push(fieldCondition(key, value));
+    for (const [key, values] of Object.entries(query.notFields ?? {})) {
+      if (!Array.isArray(values)) throw new ValidationError("notFields", "each key takes a list of values");
+      if (values.length > 0) conditions.push(notFieldCondition(key, values));
+    }
     return conditions;
   }
 }
@@ -418,16 +422,34 @@ export class LogReader implements LogReads {
 function fieldCondition(key: string, value: string): SQL {
   // the path as a literal, in the text an indexedFields index was created with
   if (addressableByPath(key)) return sql`${sql.raw(fieldValueSql(key))} = ${value}`;
-  // No JSON path names a key containing `"`: look it up among the object's members instead.
-  // json_each gives a number as an SQL number, not its JSON text: it matches a value that is
-  // that number as JavaScript prints it (the stored text's form), compared as a number.
-  const member = sql`SELECT 1 FROM json_each(${logEntries.fields}) WHERE json_each.key = ${key}`;
-  const alternatives = [sql`(json_each.type IN ('text', 'object', 'array') AND json_each.value = ${value})`];
-  if (value === "true" || value === "false") alternatives.push(sql`json_each.type = ${value}`);
-  const number = Number(value);
-  if (Number.isFinite(number) && String(number) === value)
-    alternatives.push(sql`(json_each.type IN ('integer', 'real') AND json_each.value = ${number})`);
-  return sql`EXISTS (${member} AND (${sql.join(alternatives, sql` OR `)}))`;
+  return sql`EXISTS (${memberMatching(key, [value])})`;
+}
+
+/** `fields.<key>` is none of `values`; a missing key or null (NULL in SQL) is none of them. */
+function notFieldCondition(key: string, values: readonly string[]): SQL {
+  if (!addressableByPath(key)) return sql`NOT EXISTS (${memberMatching(key, values)})`;
+  const list = sql.join(
+    values.map((value) => sql`${value}`),
+    sql`, `,
+  );
+  return sql`coalesce(${sql.raw(fieldValueSql(key))} NOT IN (${list}), 1)`;
+}
+
+/**
+ * The member `key` of `fields` when it equals one of `values`: for a key containing `"`, which
+ * no JSON path names. json_each gives a number as an SQL number, not its JSON text: it matches a
+ * value that is that number as JavaScript prints it (the stored text's form), compared as a number.
+ */
+function memberMatching(key: string, values: readonly string[]): SQL {
+  const alternatives = values.flatMap((value) => {
+    const matches = [sql`(json_each.type IN ('text', 'object', 'array') AND json_each.value = ${value})`];
+    if (value === "true" || value === "false") matches.push(sql`json_each.type = ${value}`);
+    const number = Number(value);
+    if (Number.isFinite(number) && String(number) === value)
+      matches.push(sql`(json_each.type IN ('integer', 'real') AND json_each.value = ${number})`);
+    return matches;
+  });
+  return sql`SELECT 1 FROM json_each(${logEntries.fields}) WHERE json_each.key = ${key} AND (${sql.join(alternatives, sql` OR `)})`;
 }
 
 /** `from` (inclusive) and `to` (exclusive) as conditions on the timestamp. */
@@ -474,6 +496,7 @@ function filterFingerprint(query: Filters): string {
       Object.entries(query.fields ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
       // last and only when given: cursors issued before notText existed stay valid
       ...(hasNotText(query) ? [query.notText.trim()] : []),
+      ...(hasNotFields(query) ? [notFieldsFingerprint(query)] : []),
     ]),
   );
 }
@@ -497,8 +520,21 @@ function onlyTimeAndLevel(query: Filters): boolean {
     !hasText(query) &&
     !hasNotText(query) &&
     (query.sources ?? []).length === 0 &&
-    Object.keys(query.fields ?? {}).length === 0
+    Object.keys(query.fields ?? {}).length === 0 &&
+    !hasNotFields(query)
   );
+}
+
+function hasNotFields(query: Filters): boolean {
+  return Object.values(query.notFields ?? {}).some((values) => values.length > 0);
+}
+
+/** The exclusions in a canonical form: keys and each key's values sorted, repeats dropped. */
+function notFieldsFingerprint(query: Filters): [string, string[]][] {
+  return Object.entries(query.notFields ?? {})
+    .filter(([, values]) => values.length > 0)
+    .map(([key, values]): [string, string[]] => [key, [...new Set(values)].sort()])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Past this many buckets a histogram groups the rows instead (the API allows 2000). */

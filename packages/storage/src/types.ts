@@ -40,6 +40,11 @@ export interface SearchQuery {
    * (`"500"` matches 500 and "500"; `"true"` true and "true"); null and missing keys never match.
    */
   fields?: Record<string, string>;
+  /**
+   * Leaves out the entries whose `fields.<key>` equals one of the values (compared as `fields`
+   * compares); entries without the key, or with null there, are kept.
+   */
+  notFields?: Record<string, readonly string[]>;
   /** Default 100, max 1000. */
   limit?: number;
   /** Opaque `nextCursor` of a previous page. */

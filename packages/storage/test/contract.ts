@@ -425,6 +425,102 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         }
       });
 
+      it("leaves out entries by field value (notFields), keeping those without the key", async () => {
+        const s = await open();
+        const base = Date.UTC(2026, 0, 1);
+        // route under an ordinary key and under one no JSON path names, missing or null on some
+        const routes: unknown[] = ["/healthz", "/api", "/metrics", 500, "500", null, undefined, { r: 1 }];
+        const ids = await s.storeMany(
+          Array.from({ length: 80 }, (_, i) => ({
+            timestamp: base + i * 1000,
+            level: i % 4 === 0 ? ("error" as const) : ("info" as const),
+            message: `request ${i}`,
+            fields: { route: routes[i % routes.length], 'r "q"': routes[i % routes.length], i },
+          })),
+        );
+        const shown = (value: unknown) =>
+          value === null || value === undefined
+            ? undefined
+            : typeof value === "object"
+              ? JSON.stringify(value)
+              : String(value);
+        for (const key of ["route", 'r "q"']) {
+          for (const left of [["/healthz", "/metrics"], ["500"], ['{"r":1}', "/api", "/api"], ["nothing"]]) {
+            const kept = ids.filter((_, i) => !left.includes(shown(routes[i % routes.length]) ?? "\u0000"));
+            const all = await s.search({ notFields: { [key]: left }, limit: 1000 });
+            expect(
+              all.entries.map((e) => e.id),
+              `${key} ${left}`,
+            ).toEqual(kept.toReversed());
+            // pages of 7: none skipped or repeated
+            const paged: number[] = [];
+            let cursor: string | undefined;
+            do {
+              const page = await s.search({
+                notFields: { [key]: left },
+                limit: 7,
+                ...(cursor && { cursor }),
+              });
+              paged.push(...page.entries.map((e) => e.id));
+              cursor = page.nextCursor;
+            } while (cursor !== undefined);
+            expect(paged).toEqual(kept.toReversed());
+            const buckets = await s.countByBucket({
+              from: new Date(base),
+              to: new Date(base + 80_000),
+              bucketMs: 20_000,
+              notFields: { [key]: left },
+            });
+            expect(buckets.reduce((n, b) => n + b.count, 0)).toBe(kept.length);
+          }
+        }
+        // with other filters: errors, without /api or /healthz, and with a positive field filter
+        const errors = await s.search({
+          levels: ["error"],
+          notFields: { route: ["/healthz"] },
+          fields: { i: "12" },
+        });
+        expect(errors.entries.map((e) => e.fields?.i)).toEqual([12]);
+        const excluded = await s.search({
+          levels: ["error"],
+          notFields: { route: ["/healthz"] },
+          limit: 1000,
+        });
+        expect(excluded.entries.every((e) => e.fields?.route !== "/healthz")).toBe(true);
+        expect(excluded.entries).toHaveLength(10);
+        // a cursor is bound to its exclusions: other ones, or none, would page another result set
+        const first = await s.search({ notFields: { route: ["/api"] }, limit: 5 });
+        for (const other of [
+          {},
+          { notFields: { route: ["/metrics"] } },
+          { notFields: { 'r "q"': ["/api"] } },
+        ]) {
+          const error = await s
+            .search({ ...other, limit: 5, cursor: first.nextCursor! })
+            .catch((e: unknown) => e);
+          expect((error as ValidationError).field, JSON.stringify(other)).toBe("cursor");
+        }
+        // the same exclusions written in another order are the same search
+        const reordered = await s.search({
+          notFields: { route: ["/api", "/api"] },
+          limit: 5,
+          cursor: first.nextCursor!,
+        });
+        expect(reordered.entries).toHaveLength(5);
+        // what the tail resumes from: commits after an id, without the excluded
+        const after = await s.committedAfter({
+          afterId: ids[70]!,
+          notFields: { route: ["/metrics", "/healthz"] },
+          limit: 100,
+        });
+        expect(after.entries.map((e) => e.id)).toEqual(
+          ids.filter(
+            (id, i) =>
+              id > ids[70]! && !["/metrics", "/healthz"].includes(routes[i % routes.length] as string),
+          ),
+        );
+      });
+
       it("returns newest first and validates the limit", async () => {
         const s = await seed();
         const page = await s.search({ limit: 5 });

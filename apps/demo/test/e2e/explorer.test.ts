@@ -1078,6 +1078,46 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should leave out entries by a field value from the detail's − button and from key!=value typed", async () => {
+      const tag = `nx${Date.now().toString(36)}`;
+      await ingest(demo.url, [
+        { level: "info", source: tag, message: `${tag} probe 1`, fields: { route: "/healthz" } },
+        { level: "info", source: tag, message: `${tag} order`, fields: { route: "/api/order" } },
+        { level: "info", source: tag, message: `${tag} no route` },
+        { level: "info", source: tag, message: `${tag} metrics`, fields: { route: "/metrics" } },
+        { level: "info", source: tag, message: `${tag} probe 2`, fields: { route: "/healthz" } },
+      ]);
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?source=${tag}`);
+      await settled(page);
+      expect(await rowMessages(page)).toHaveLength(5);
+      await page.click("#rows tr.row >> nth=0"); // probe 2
+      await page.click('#rows tr.detail button:has-text("− route")');
+      await settled(page);
+      expect(new URL(page.url()).searchParams.getAll("field.route!")).toEqual(["/healthz"]);
+      // entries without the key stay
+      expect(await rowMessages(page)).toEqual([`${tag} metrics`, `${tag} no route`, `${tag} order`]);
+      expect(await page.textContent("#field-chips")).toContain("route!=/healthz");
+      // a second value, typed with spaces around !=
+      await page.fill("#field-input", "route != /metrics");
+      await page.press("#field-input", "Enter");
+      await settled(page);
+      expect(new URL(page.url()).searchParams.getAll("field.route!")).toEqual(["/healthz", "/metrics"]);
+      expect(await rowMessages(page)).toEqual([`${tag} no route`, `${tag} order`]);
+      // the histogram counts what the list shows
+      const range = new URL((await page.getAttribute("#download", "href"))!, demo.url).searchParams;
+      range.delete("limit");
+      const stats = await apiGet<{ total: number }>(demo.url, `/api/stats?${range}`);
+      expect(stats.total).toBe(2);
+      // asking for the value itself drops its exclusion
+      await page.fill("#field-input", "route=/metrics");
+      await page.press("#field-input", "Enter");
+      await settled(page);
+      expect(new URL(page.url()).searchParams.getAll("field.route!")).toEqual(["/healthz"]);
+      expect(await rowMessages(page)).toEqual([`${tag} metrics`]);
+      await page.close();
+    });
+
     test("Should download what the results show as NDJSON, every match of the range, newest first", async () => {
       const tag = `dl${Date.now().toString(36)}`;
       const t0 = Date.now() - 50 * 60_000;

@@ -96,15 +96,20 @@ export function detailFor(entry: LogEntry, actions: DetailActions): HTMLTableRow
     fieldsHead.textContent = "fields";
     const filters = document.createElement("span");
     filters.className = "detail-actions";
-    for (const [k, v] of Object.entries(entry.fields)) {
-      if (v === null || typeof v === "object") continue;
+    const fieldButton = (label: string, title: string, key: string, value: string) => {
       const b = document.createElement("button");
       b.type = "button";
       b.className = "btn small ghost";
-      b.textContent = `+ ${k}=${String(v)}`.slice(0, 60);
-      b.title = "Add as a field filter";
-      b.addEventListener("click", () => onField(k, String(v)));
+      b.textContent = label.slice(0, 60);
+      b.title = title;
+      b.addEventListener("click", () => onField(key, value));
       filters.append(b);
+    };
+    for (const [k, v] of Object.entries(entry.fields)) {
+      if (v === null || typeof v === "object") continue;
+      const text = String(v);
+      fieldButton(`+ ${k}=${text}`, "Show only entries with this value", k, text);
+      fieldButton(`− ${k}`, `Leave out entries with ${k}=${text}`.slice(0, 200), `${k}!`, text);
     }
     fieldsHead.append(filters);
     td.append(fieldsHead, renderJson(entry.fields));

@@ -40,6 +40,7 @@ import {
   type Query,
   queryToSearch,
   resolveRange,
+  withFieldFilter,
 } from "./query";
 import { startReadinessBadge } from "./readiness-badge";
 import { initTheme } from "./theme";
@@ -226,13 +227,13 @@ el.sourceInput.addEventListener("input", (ev) => {
 function addField() {
   const parsed = parseFieldFilter(el.fieldInput.value);
   if (!parsed) {
-    el.fieldInput.setCustomValidity("Use key=value");
+    el.fieldInput.setCustomValidity("Use key=value, or key!=value to leave those out");
     el.fieldInput.reportValidity();
     return;
   }
   el.fieldInput.setCustomValidity("");
   el.fieldInput.value = "";
-  update({ fields: [...query.fields.filter(([k]) => k !== parsed[0]), parsed] }, { focus: el.fieldInput });
+  update({ fields: withFieldFilter(query.fields, parsed) }, { focus: el.fieldInput });
   // the input keeps the focus (no focus event): suggest for the narrowed query now
   void loadFieldSuggestions();
 }
@@ -354,7 +355,7 @@ function toggleRow(tr: HTMLTableRowElement) {
       detailFor(entry, {
         terms,
         onSource: query.sources.includes(entry.source) ? undefined : addSource,
-        onField: (k, v) => update({ fields: [...query.fields.filter(([fk]) => fk !== k), [k, v]] }),
+        onField: (k, v) => update({ fields: withFieldFilter(query.fields, [k, v]) }),
         onContext: (e) => contextDialog.show(e, tr),
       }),
     );

@@ -103,11 +103,30 @@ export function pickBucket(spanMs: number, maxBuckets = 120): number {
   return Math.ceil(spanMs / maxBuckets / 86_400_000) * 86_400_000;
 }
 
-/** Parses "key=value" (value may contain '='); null when there is no key. */
+/**
+ * Parses "key=value", or "key!=value" (an exclusion: the key is kept as "key!", as the URL
+ * parameter `field.key!` names it); the value may contain '='. Null when there is no key.
+ */
 export function parseFieldFilter(text: string): [string, string] | null {
   const i = text.indexOf("=");
   if (i <= 0) return null;
-  const key = text.slice(0, i).trim();
+  const key = text.slice(0, i).trim().replace(/\s+!$/, "!");
   const value = text.slice(i + 1).trim();
-  return key ? [key, value] : null;
+  return key && key !== "!" ? [key, value] : null;
+}
+
+/**
+ * The field filters with one more: a filter replaces the one on its key (one value per key), an
+ * exclusion ("key!") adds to the key's others; either drops its opposite (key=v against key!=v).
+ */
+export function withFieldFilter(
+  fields: Array<[string, string]>,
+  [key, value]: [string, string],
+): Array<[string, string]> {
+  const excluded = key.endsWith("!");
+  const opposite = excluded ? key.slice(0, -1) : `${key}!`;
+  const kept = fields.filter(
+    ([k, v]) => !(k === opposite && v === value) && (excluded ? !(k === key && v === value) : k !== key),
+  );
+  return [...kept, [key, value]];
 }
