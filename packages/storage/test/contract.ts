@@ -490,11 +490,12 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(excluded.entries).toHaveLength(10);
         // a cursor is bound to its exclusions: other ones, or none, would page another result set
         const first = await s.search({ notFields: { route: ["/api"] }, limit: 5 });
-        for (const other of [
+        const others: SearchQuery[] = [
           {},
           { notFields: { route: ["/metrics"] } },
           { notFields: { 'r "q"': ["/api"] } },
-        ]) {
+        ];
+        for (const other of others) {
           const error = await s
             .search({ ...other, limit: 5, cursor: first.nextCursor! })
             .catch((e: unknown) => e);
