@@ -275,7 +275,10 @@ function searchPath(): { window: Window; path: string; pages?: number; ndjson?: 
     case "field":
       return {
         window: windows.search,
-        path: `/api/logs?field.user_id=u_${Math.floor(Math.random() * 50)}&${range}`,
+        path: pick([
+          `/api/logs?field.user_id=u_${Math.floor(Math.random() * 50)}&${range}`,
+          `/api/logs?field.user_id!=u_${Math.floor(Math.random() * 50)}&minLevel=warn&${range}`,
+        ]),
       };
     case "pages":
       return { window: windows.search, path: `/api/logs?limit=200&${range}`, pages: 3 };
@@ -292,7 +295,7 @@ function searchPath(): { window: Window; path: string; pages?: number; ndjson?: 
     case "export":
       return {
         window: windows.search,
-        path: `/api/logs/export?minLevel=error&${range}&limit=2000`,
+        path: `/api/logs/export?minLevel=error&field.user_id!=u_1&${range}&limit=2000`,
         ndjson: true,
       };
   }
