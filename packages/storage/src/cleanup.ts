@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { LOG_LEVELS, levelToNumber } from "./levels.js";
 import type { LogReads } from "./log-reader.js";
 import type { CleanupPolicy, Footprint } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
@@ -26,7 +27,7 @@ export const CLEANUP_CHUNK = 5000;
 export const RELEASE_CHUNK_PAGES = 2048;
 
 /**
- * Deletes by age, then by count, then by size, in bounded chunks on the writer; FTS stays consistent via
+ * Deletes by age (per level, then the rest), then by count, then by size, in bounded chunks on the writer; FTS stays consistent via
  * triggers. Then gives the freed pages back to the filesystem (files created with
  * auto_vacuum=INCREMENTAL), also in bounded chunks; a failure there is logged, not thrown: the
  * rows are deleted and their pages are reused by later writes anyway. Once `stopped()` (the
@@ -59,9 +60,18 @@ async function deleteRows(
   stopped: () => boolean,
 ): Promise<number> {
   let deleted = 0;
-  if (policy.olderThan !== undefined) {
-    const scope = { kind: "olderThan", beforeMs: policy.olderThan.getTime() } as const;
-    deleted += await deleteAll(writer, scope, stopped);
+  const byLevel = policy.olderThanByLevel ?? {};
+  const named = LOG_LEVELS.filter((level) => byLevel[level] !== undefined);
+  for (const level of named) {
+    if (stopped()) break;
+    const beforeMs = byLevel[level]!.getTime();
+    deleted += await deleteAll(writer, { kind: "olderThan", beforeMs, levels: [levelToNumber(level)] }, stopped);
+  }
+  const rest = LOG_LEVELS.filter((level) => byLevel[level] === undefined);
+  if (policy.olderThan !== undefined && rest.length > 0 && !stopped()) {
+    const beforeMs = policy.olderThan.getTime();
+    const levels = named.length === 0 ? undefined : rest.map(levelToNumber);
+    deleted += await deleteAll(writer, { kind: "olderThan", beforeMs, ...(levels && { levels }) }, stopped);
   }
   if (policy.maxEntries !== undefined && !stopped()) {
     deleted += await keepNewest(writer, reader, policy.maxEntries, stopped);

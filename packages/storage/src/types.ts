@@ -113,7 +113,13 @@ export interface BucketCount {
 }
 
 export interface CleanupPolicy {
+  /** Entries stamped before this are deleted (of every level not in `olderThanByLevel`). */
   olderThan?: Date;
+  /**
+   * A cutoff per level, in place of `olderThan` for the levels named: keep debug for a day and
+   * errors for 90 days (`{ debug: dayAgo, error: ninetyDaysAgo }`) with `olderThan` for the rest.
+   */
+  olderThanByLevel?: Partial<Record<LogLevel, Date>>;
   maxEntries?: number;
   /**
    * Keep the database's pages in use (the file without its free pages; the WAL and the disk

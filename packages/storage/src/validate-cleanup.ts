@@ -1,4 +1,5 @@
 import { ValidationError } from "./errors.js";
+import { LOG_LEVELS } from "./levels.js";
 import type { CleanupPolicy } from "./types.js";
 
 export function validateCleanupPolicy(policy: CleanupPolicy): void {
@@ -7,6 +8,16 @@ export function validateCleanupPolicy(policy: CleanupPolicy): void {
     !(policy.olderThan instanceof Date && Number.isFinite(policy.olderThan.getTime()))
   ) {
     throw new ValidationError("olderThan", "must be a valid Date");
+  }
+  if (policy.olderThanByLevel !== undefined) {
+    if (typeof policy.olderThanByLevel !== "object" || policy.olderThanByLevel === null)
+      throw new ValidationError("olderThanByLevel", "must be an object of levels to Dates");
+    for (const [level, date] of Object.entries(policy.olderThanByLevel)) {
+      if (!(LOG_LEVELS as readonly string[]).includes(level))
+        throw new ValidationError("olderThanByLevel", `unknown level "${level}" (${LOG_LEVELS.join(", ")})`);
+      if (date !== undefined && !(date instanceof Date && Number.isFinite(date.getTime())))
+        throw new ValidationError("olderThanByLevel", `${level}: must be a valid Date`);
+    }
   }
   if (policy.maxEntries !== undefined && !(Number.isInteger(policy.maxEntries) && policy.maxEntries >= 0)) {
     throw new ValidationError("maxEntries", "must be a non-negative integer");

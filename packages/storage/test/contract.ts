@@ -849,6 +849,49 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         expect(s.stats().entriesDeleted).toBe(8000);
       });
 
+      it("deletes by age per level: each named level at its own cutoff, the others at olderThan", async () => {
+        const s = await open();
+        const levels = ["debug", "info", "error", "trace"] as const;
+        // 12,000 entries a second apart, the levels in turn: more than a 5,000-row chunk per level
+        await s.storeMany(
+          Array.from({ length: 12_000 }, (_, i) => entry(i, { level: levels[i % 4], message: `lvl ${i}` })),
+        );
+        const at = (second: number) => new Date(base + second * 1000);
+        const cutoff = { debug: 9000, error: 500, trace: 11_000, other: 3000 };
+        const deleted = await s.cleanup({
+          olderThan: at(cutoff.other),
+          olderThanByLevel: { debug: at(cutoff.debug), error: at(cutoff.error), trace: at(cutoff.trace) },
+        });
+        const kept = (i: number) => {
+          const level = levels[i % 4]!;
+          return i >= (level === "info" ? cutoff.other : cutoff[level]);
+        };
+        const want = Array.from({ length: 12_000 }, (_, i) => i).filter(kept);
+        expect(deleted).toBe(12_000 - want.length);
+        const seen: number[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await s.search({ limit: 1000, ...(cursor && { cursor }) });
+          seen.push(...page.entries.map((e) => e.fields?.i as number));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        expect(seen.reverse()).toEqual(want);
+        // the full-text index lost the same rows
+        expect((await s.search({ text: '"lvl 8999"' })).entries).toHaveLength(0);
+        expect((await s.search({ text: '"lvl 9001"' })).entries).toHaveLength(1);
+        // only levels named: olderThan's levels stay whole
+        expect(await s.cleanup({ olderThanByLevel: { info: at(12_000) } })).toBe(
+          want.filter((i) => levels[i % 4] === "info").length,
+        );
+        for (const policy of [
+          { olderThanByLevel: { loud: at(1) } },
+          { olderThanByLevel: { debug: new Date(Number.NaN) } },
+        ]) {
+          const error = await s.cleanup(policy as never).catch((e: unknown) => e);
+          expect((error as ValidationError).field).toBe("olderThanByLevel");
+        }
+      });
+
       it("counts deleted entries in stats as each chunk of a run commits, not at its end", async () => {
         const s = await open();
         await s.storeMany(Array.from({ length: 12_000 }, (_, i) => entry(i)));

@@ -18,9 +18,12 @@ export type WriteResult =
 /** A row to write: a span of JSON text (see row-spans.ts). Retries pass the same objects again (see ClientBatchWriter). */
 export type RowToWrite = RowSpan;
 
-/** Rows to delete: older than a time, or at and below a (timestamp, id) position in search order. */
+/**
+ * Rows to delete: older than a time (of the given level numbers only, when `levels` is set), or
+ * at and below a (timestamp, id) position in search order.
+ */
 export type DeleteScope =
-  | { kind: "olderThan"; beforeMs: number }
+  | { kind: "olderThan"; beforeMs: number; levels?: readonly number[] }
   | { kind: "notNewerThan"; timestamp: number; id: number };
 
 /**
@@ -60,10 +63,17 @@ export interface BatchWriter {
  * lists first, late arrivals with old timestamps included among the oldest.
  */
 export function deleteChunkSql(scope: DeleteScope, chunkSize: number): { sql: string; args: number[] } {
-  const [where, args] =
-    scope.kind === "olderThan"
-      ? ["timestamp < ?", [scope.beforeMs]]
-      : ["(timestamp, id) <= (?, ?)", [scope.timestamp, scope.id]];
+  const [where, args]: [string, number[]] =
+    scope.kind === "notNewerThan"
+      ? ["(timestamp, id) <= (?, ?)", [scope.timestamp, scope.id]]
+      : scope.levels === undefined
+        ? ["timestamp < ?", [scope.beforeMs]]
+        : scope.levels.length === 1
+          ? // a walk of the (level, timestamp) index, oldest first
+            ["level = ? AND timestamp < ?", [scope.levels[0]!, scope.beforeMs]]
+          : // a walk of the timestamp index (+ keeps the planner off the level index, which
+            // would list every row of those levels to sort them before the LIMIT)
+            [`+level IN (${scope.levels.map(() => "?").join(", ")}) AND timestamp < ?`, [...scope.levels, scope.beforeMs]];
   return {
     sql: `DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE ${where} ORDER BY timestamp, id LIMIT ?)`,
     args: [...args, chunkSize],
