@@ -65,7 +65,11 @@ async function deleteRows(
   for (const level of named) {
     if (stopped()) break;
     const beforeMs = byLevel[level]!.getTime();
-    deleted += await deleteAll(writer, { kind: "olderThan", beforeMs, levels: [levelToNumber(level)] }, stopped);
+    deleted += await deleteAll(
+      writer,
+      { kind: "olderThan", beforeMs, levels: [levelToNumber(level)] },
+      stopped,
+    );
   }
   const rest = LOG_LEVELS.filter((level) => byLevel[level] === undefined);
   if (policy.olderThan !== undefined && rest.length > 0 && !stopped()) {

@@ -73,7 +73,10 @@ export function deleteChunkSql(scope: DeleteScope, chunkSize: number): { sql: st
             ["level = ? AND timestamp < ?", [scope.levels[0]!, scope.beforeMs]]
           : // a walk of the timestamp index (+ keeps the planner off the level index, which
             // would list every row of those levels to sort them before the LIMIT)
-            [`+level IN (${scope.levels.map(() => "?").join(", ")}) AND timestamp < ?`, [...scope.levels, scope.beforeMs]];
+            [
+              `+level IN (${scope.levels.map(() => "?").join(", ")}) AND timestamp < ?`,
+              [...scope.levels, scope.beforeMs],
+            ];
   return {
     sql: `DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE ${where} ORDER BY timestamp, id LIMIT ?)`,
     args: [...args, chunkSize],
