@@ -77,8 +77,9 @@ export type { SubscribeOptions, TailSubscription } from "./live-tail.js";
  *   BadRequestError whose `param` names it.
  * - `subscribe(filter, onEntries, { maxBuffered? = 1000 })`: live tail after each commit; each
  *   subscriber is bounded (drop-oldest, `dropped()`) and can `pause()`/`resume()` for backpressure.
- * - `startRetention({ maxAgeMs?, maxEntries?, maxBytes?, intervalMs, initialDelayMs? = 1000 })` →
- *   `{ stop(), runNow() }`: `storage.cleanup` on a timer, runs never overlap.
+ * - `startRetention({ maxAgeMs?, maxAgeByLevel?, maxEntries?, maxBytes?, intervalMs, initialDelayMs? = 1000 })`
+ *   → `{ stop(), runNow() }`: `storage.cleanup` on a timer, runs never overlap; while it runs,
+ *   ingest refuses entries already older than their level's age.
  * - `stats()`: counters for metrics; `close()`: stops retention, ends tails, awaits wait=false writes.
  */
 export {

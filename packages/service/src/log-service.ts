@@ -1,6 +1,8 @@
 import {
   type EntryContext,
+  LOG_LEVELS,
   type LogEntry,
+  type LogLevel,
   type LogStorage,
   type SearchPage,
   type SearchQuery,
@@ -182,7 +184,8 @@ export function createLogService({
   const tail = new LiveTail(storage, logger);
   const retentions = new Set<RetentionHandle>();
   // The age limit of each running retention that has one: older entries are refused at ingest.
-  const ageLimits = new Map<RetentionHandle, number>();
+  /** Each running retention's age limit per level: entries older are refused at ingest. */
+  const ageLimits = new Map<RetentionHandle, Partial<Record<LogLevel, number>>>();
   const pending = new Set<Promise<unknown>>();
   const counters = { accepted: 0, rejected: 0, invalid: 0, tooOld: 0, tooNew: 0, lateFailures: 0 };
   const retention = {
@@ -214,8 +217,11 @@ export function createLogService({
   // Not async: a suspended frame would keep the candidates (parsed entries) alive until the commit.
   function ingest(candidates: Candidate[], options: IngestOptions | undefined): Promise<IngestResult> {
     if (ageLimits.size > 0 || maxFutureMs !== undefined) {
-      const maxAgeMs = ageLimits.size > 0 ? Math.min(...ageLimits.values()) : undefined;
-      refuseOutsideWindow(candidates, { maxAgeMs, maxFutureMs }, now());
+      refuseOutsideWindow(
+        candidates,
+        { maxAgeMs: smallestAgeLimits(ageLimits.values()), maxFutureMs },
+        now(),
+      );
     }
     const submitted =
       options?.wait === false
@@ -301,7 +307,8 @@ export function createLogService({
     startRetention(options) {
       const handle = startRetention(storage, logger, options, now, onRetentionRun);
       retentions.add(handle);
-      if (options.maxAgeMs !== undefined) ageLimits.set(handle, options.maxAgeMs);
+      const limits = ageLimitsOf(options);
+      if (Object.keys(limits).length > 0) ageLimits.set(handle, limits);
       return {
         runNow: handle.runNow,
         stop: () => {
@@ -374,4 +381,28 @@ function rethrowAsBadRequest(error: unknown): never {
     throw new BadRequestError(`${param}: ${reason}`, { param, cause: error });
   }
   throw error;
+}
+
+/** A retention's age limit for each level it deletes by age. */
+function ageLimitsOf({ maxAgeMs, maxAgeByLevel }: RetentionOptions): Partial<Record<LogLevel, number>> {
+  const limits: Partial<Record<LogLevel, number>> = {};
+  for (const level of LOG_LEVELS) {
+    const limit = maxAgeByLevel?.[level] ?? maxAgeMs;
+    if (limit !== undefined) limits[level] = limit;
+  }
+  return limits;
+}
+
+/** The smallest limit per level among the running retentions. */
+function smallestAgeLimits(
+  all: Iterable<Partial<Record<LogLevel, number>>>,
+): Partial<Record<LogLevel, number>> {
+  const smallest: Partial<Record<LogLevel, number>> = {};
+  for (const limits of all) {
+    for (const level of LOG_LEVELS) {
+      const limit = limits[level];
+      if (limit !== undefined) smallest[level] = Math.min(limit, smallest[level] ?? limit);
+    }
+  }
+  return smallest;
 }

@@ -1,9 +1,11 @@
-import type { LogStorage } from "@batchlog/storage";
+import { type CleanupPolicy, LOG_LEVELS, type LogLevel, type LogStorage } from "@batchlog/storage";
 import type { ServiceLogger } from "./service-logger.js";
 
 export interface RetentionOptions {
-  /** Delete entries whose timestamp is older than this many ms. */
+  /** Delete entries whose timestamp is older than this many ms (of the levels not in maxAgeByLevel). */
   maxAgeMs?: number;
+  /** An age per level, in place of maxAgeMs for the levels named (`{ debug: DAY, error: 90 * DAY }`). */
+  maxAgeByLevel?: Partial<Record<LogLevel, number>>;
   /** Keep at most this many newest entries. */
   maxEntries?: number;
   /** Keep the database's pages in use under this many bytes, oldest entries first (approximate: see CleanupPolicy). */
@@ -37,12 +39,23 @@ export interface RetentionHandle {
 export function startRetention(
   storage: LogStorage,
   logger: ServiceLogger,
-  { maxAgeMs, maxEntries, maxBytes, intervalMs, initialDelayMs = 1000 }: RetentionOptions,
+  { maxAgeMs, maxAgeByLevel, maxEntries, maxBytes, intervalMs, initialDelayMs = 1000 }: RetentionOptions,
   now: () => number = Date.now,
   onRun: (run: RetentionRun) => void = () => {},
 ): RetentionHandle {
-  if (maxAgeMs === undefined && maxEntries === undefined && maxBytes === undefined) {
-    throw new RangeError("Expected `maxAgeMs`, `maxEntries` or `maxBytes` to be set for retention");
+  const byLevel = Object.entries(maxAgeByLevel ?? {}).filter(([, ms]) => ms !== undefined);
+  if (maxAgeMs === undefined && byLevel.length === 0 && maxEntries === undefined && maxBytes === undefined) {
+    throw new RangeError(
+      "Expected `maxAgeMs`, `maxAgeByLevel`, `maxEntries` or `maxBytes` to be set for retention",
+    );
+  }
+  for (const [level, ms] of byLevel) {
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new RangeError(
+        `Expected \`maxAgeByLevel\` keys to be levels (${LOG_LEVELS.join(", ")}), got \`${level}\``,
+      );
+    }
+    checkPositive(`maxAgeByLevel.${level}`, ms as number);
   }
   checkPositive("intervalMs", intervalMs);
   if (!Number.isFinite(initialDelayMs) || initialDelayMs < 0) {
@@ -60,14 +73,26 @@ export function startRetention(
   let running: Promise<number> = Promise.resolve(0);
 
   const runOnce = async (): Promise<number> => {
-    const policy: { olderThan?: Date; maxEntries?: number; maxBytes?: number } = {};
+    const policy: CleanupPolicy = {};
     if (maxAgeMs !== undefined) policy.olderThan = new Date(now() - maxAgeMs);
+    if (byLevel.length > 0) {
+      policy.olderThanByLevel = Object.fromEntries(
+        byLevel.map(([level, ms]) => [level, new Date(now() - ms!)]),
+      );
+    }
     if (maxEntries !== undefined) policy.maxEntries = maxEntries;
     if (maxBytes !== undefined) policy.maxBytes = maxBytes;
     const started = Date.now();
     try {
       const deleted = await storage.cleanup(policy);
-      const log = { deleted, durationMs: Date.now() - started, maxAgeMs, maxEntries, maxBytes };
+      const log = {
+        deleted,
+        durationMs: Date.now() - started,
+        maxAgeMs,
+        maxAgeByLevel,
+        maxEntries,
+        maxBytes,
+      };
       if (deleted > 0) logger.info(log, "retention deleted old log entries");
       else logger.debug(log, "retention found nothing to delete");
       onRun({ ok: true, deleted, at: Date.now() });

@@ -1,3 +1,4 @@
+import { LOG_LEVELS, type LogLevel } from "@batchlog/storage";
 import { formatDuration, formatRoughDuration } from "./duration.js";
 import { type ItemIssue, isItemIssue, type ValidEntry } from "./native-entry.js";
 
@@ -7,8 +8,8 @@ export const TOO_NEW = "BATCHLOG_TOO_NEW";
 
 /** How far from the service's clock an entry's timestamp may be; unset bounds accept anything. */
 export interface TimestampWindow {
-  /** The smallest age limit of the running retentions. */
-  maxAgeMs?: number;
+  /** The smallest age limit of the running retentions for each level (unset: no limit). */
+  maxAgeMs?: Partial<Record<LogLevel, number>>;
   maxFutureMs?: number;
 }
 
@@ -26,17 +27,22 @@ export function refuseOutsideWindow(
   { maxAgeMs, maxFutureMs }: TimestampWindow,
   now: number,
 ): void {
-  const oldest = maxAgeMs === undefined ? Number.NEGATIVE_INFINITY : now - maxAgeMs;
+  // the message names the level only when levels have different periods
+  const sameForAll = new Set(LOG_LEVELS.map((level) => maxAgeMs?.[level])).size === 1;
   const newest = maxFutureMs === undefined ? Number.POSITIVE_INFINITY : now + maxFutureMs;
   for (let i = 0; i < candidates.length; i++) {
     const candidate = candidates[i]!;
     if (isItemIssue(candidate) || candidate.timestamp === undefined) continue;
     const ms = candidate.timestamp.getTime();
-    if (ms < oldest) {
+    // an entry without a level is stored as info
+    const level = candidate.level ?? "info";
+    const maxAge = maxAgeMs?.[level];
+    if (maxAge !== undefined && ms < now - maxAge) {
+      const period = sameForAll ? "" : ` of ${level} entries`;
       candidates[i] = {
         field: "timestamp",
         code: TOO_OLD,
-        error: `timestamp: ${candidate.timestamp.toISOString()} is older than the retention period (${formatDuration(maxAgeMs!)}); it would be deleted at the next retention run`,
+        error: `timestamp: ${candidate.timestamp.toISOString()} is older than the retention period${period} (${formatDuration(maxAge)}); it would be deleted at the next retention run`,
       };
     } else if (ms > newest) {
       candidates[i] = {

@@ -153,6 +153,61 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
     ]);
   });
 
+  it("deletes and refuses by age per level: maxAgeByLevel for the levels it names, maxAgeMs for the rest", async () => {
+    const now = Date.UTC(2026, 10, 26, 12);
+    fx = await openService(impl, { now: () => now });
+    const stamp = (hours: number) => new Date(now - hours * HOUR).toISOString();
+    await fx.storage.storeMany(
+      (["debug", "info", "error"] as const).flatMap((level) =>
+        [0.5, 3, 30, 100].map((hours) => ({ level, message: `${level} ${hours}h`, timestamp: stamp(hours) })),
+      ),
+    );
+    // debug: 1 h, error: 50 h, everything else: 24 h
+    const handle = fx.service.startRetention({
+      maxAgeMs: 24 * HOUR,
+      maxAgeByLevel: { debug: HOUR, error: 50 * HOUR },
+      intervalMs: 60_000,
+      initialDelayMs: 60_000,
+    });
+    expect(await handle.runNow()).toBe(3 + 2 + 1);
+    expect((await allEntries(fx.storage)).map((e) => e.message).sort()).toEqual([
+      "debug 0.5h",
+      "error 0.5h",
+      "error 30h",
+      "error 3h",
+      "info 0.5h",
+      "info 3h",
+    ]);
+    // at ingest, each level against its own period; a level-less entry is info
+    const result = await fx.service.ingestNative(
+      json([
+        { level: "debug", message: "debug 2h", timestamp: stamp(2) },
+        { level: "error", message: "error 40h", timestamp: stamp(40) },
+        { level: "warning", message: "warn 30h", timestamp: stamp(30) },
+        { message: "no level 30h", timestamp: stamp(30) },
+        { level: "error", message: "error 60h", timestamp: stamp(60) },
+      ]),
+      "application/json",
+    );
+    expect(result.errors.map((e) => [e.index, e.code])).toEqual([
+      [0, "BATCHLOG_TOO_OLD"],
+      [2, "BATCHLOG_TOO_OLD"],
+      [3, "BATCHLOG_TOO_OLD"],
+      [4, "BATCHLOG_TOO_OLD"],
+    ]);
+    expect(result.errors[0]?.error).toBe(
+      `timestamp: ${stamp(2)} is older than the retention period of debug entries (1h); it would be deleted at the next retention run`,
+    );
+    expect(result.errors[3]?.error).toContain("of error entries (50h)");
+    await handle.stop();
+    expect(() =>
+      fx!.service.startRetention({ maxAgeByLevel: { loud: HOUR } as never, intervalMs: 10 }),
+    ).toThrow(/maxAgeByLevel.*loud/);
+    expect(() => fx!.service.startRetention({ maxAgeByLevel: { debug: 0 }, intervalMs: 10 })).toThrow(
+      /maxAgeByLevel\.debug/,
+    );
+  });
+
   it("keeps the database under maxBytes, deleting the oldest entries, and logs the limit", async () => {
     const { logger, lines } = recordingLogger();
     fx = await openService(impl, { logger });
@@ -207,7 +262,9 @@ describe.each(IMPLEMENTATIONS)("retention on %s storage", (impl) => {
   it("validates its options", async () => {
     fx = await openService(impl);
     const service = fx.service;
-    expect(() => service.startRetention({ intervalMs: 1000 })).toThrow(/maxAgeMs.*maxEntries.*maxBytes/);
+    expect(() => service.startRetention({ intervalMs: 1000 })).toThrow(
+      /maxAgeMs.*maxAgeByLevel.*maxEntries.*maxBytes/,
+    );
     expect(() => service.startRetention({ maxBytes: 0, intervalMs: 10 })).toThrow(/maxBytes/);
     expect(() => service.startRetention({ maxEntries: 10, intervalMs: 0 })).toThrow(/intervalMs/);
     expect(() => service.startRetention({ maxAgeMs: -1, intervalMs: 10 })).toThrow(/maxAgeMs/);
