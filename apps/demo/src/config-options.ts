@@ -2,6 +2,7 @@
 // JSON config-file key, default, description and zod schema. config.ts, cli.ts and the README
 // table are all derived from this list.
 import { parseByteSize, parseDuration } from "@batchlog/service";
+import { parseLevel } from "@batchlog/storage";
 import { z } from "zod";
 
 /** Parses a textual value (env var, flag) or passes a JSON value (config file) through. */
@@ -52,6 +53,47 @@ const duration = () =>
       return z.NEVER;
     }
   });
+
+/** `debug=1d,error=90d` (or a JSON object of levels to durations) → milliseconds by level. */
+const agesByLevel = () =>
+  z
+    .preprocess(
+      fromText((t) =>
+        Object.fromEntries(
+          t
+            .split(",")
+            .map((pair) => pair.trim())
+            .filter((pair) => pair !== "")
+            .map((pair) => {
+              const i = pair.indexOf("=");
+              return i < 0 ? [pair, ""] : [pair.slice(0, i).trim(), pair.slice(i + 1).trim()];
+            }),
+        ),
+      ),
+      z.record(z.string(), z.union([z.number().int().positive(), z.string()])),
+    )
+    .transform((pairs, ctx) => {
+      const ages: Record<string, number> = {};
+      for (const [name, age] of Object.entries(pairs)) {
+        const level = parseLevel(name);
+        let ms: number | undefined;
+        try {
+          ms = typeof age === "number" ? age : parseDuration(age);
+        } catch {
+          ms = undefined;
+        }
+        if (level === undefined || ms === undefined) {
+          ctx.addIssue({ code: "custom", message: `not a level=duration pair: ${name}` });
+          return z.NEVER;
+        }
+        ages[level] = ms;
+      }
+      if (Object.keys(ages).length === 0) {
+        ctx.addIssue({ code: "custom", message: "no level=duration pair" });
+        return z.NEVER;
+      }
+      return ages;
+    });
 
 /** A size such as `10mb`, `512kb`, `1gb` or a byte count → bytes (binary multiples: 1kb = 1024). */
 const sizeText = (text: string): unknown => {
@@ -488,6 +530,17 @@ export const OPTIONS = [
       "delete entries older than this (7d, 12h…), and refuse at ingest entries already that old; unset keeps everything",
     expected: "a duration such as 7d, 12h, 30m",
     schema: duration(),
+  }),
+  spec({
+    key: "retentionMaxAgeByLevel",
+    env: "BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL",
+    flag: "--retention-max-age-by-level <level=duration,…>",
+    default: undefined,
+    description:
+      "an age per level in place of the max age for the levels named (debug=1d,error=90d); refused at ingest likewise",
+    expected:
+      "level=duration pairs, comma-separated, such as debug=1d,error=90d (levels: trace, debug, info, warn, error, fatal)",
+    schema: agesByLevel(),
   }),
   spec({
     key: "retentionMaxEntries",

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import {
   type BatchConfigInput,
   LARGEST_ENTRY_FIXED_BYTES,
+  type LogLevel,
   largestEntryBytes,
   resolveBatchConfig,
   ConfigError as StorageConfigError,
@@ -14,6 +15,7 @@ export type ServerLogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fa
 
 export interface RetentionConfig {
   maxAgeMs?: number;
+  maxAgeByLevel?: Partial<Record<LogLevel, number>>;
   maxEntries?: number;
   maxBytes?: number;
   intervalMs: number;
@@ -231,11 +233,15 @@ function assemble(values: Record<string, unknown>, configFile: string | undefine
   const num = (key: OptionKey) => v[key] as number;
   const hasRetention =
     v.retentionMaxAge !== undefined ||
+    v.retentionMaxAgeByLevel !== undefined ||
     v.retentionMaxEntries !== undefined ||
     v.retentionMaxBytes !== undefined;
   const retention: RetentionConfig | undefined = hasRetention
     ? {
         ...(v.retentionMaxAge !== undefined && { maxAgeMs: num("retentionMaxAge") }),
+        ...(v.retentionMaxAgeByLevel !== undefined && {
+          maxAgeByLevel: v.retentionMaxAgeByLevel as Partial<Record<LogLevel, number>>,
+        }),
         ...(v.retentionMaxEntries !== undefined && { maxEntries: num("retentionMaxEntries") }),
         ...(v.retentionMaxBytes !== undefined && { maxBytes: num("retentionMaxBytes") }),
         intervalMs: num("retentionInterval"),

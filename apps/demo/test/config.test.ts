@@ -130,6 +130,18 @@ describe("loadConfig", () => {
     ["BATCHLOG_FULL_TEXT", "maybe", 'BATCHLOG_FULL_TEXT="maybe": expected true or false'],
     ["BATCHLOG_RETENTION_MAX_AGE", "a week", 'BATCHLOG_RETENTION_MAX_AGE="a week": expected a duration'],
     ["BATCHLOG_RETENTION_MAX_ENTRIES", "lots", 'BATCHLOG_RETENTION_MAX_ENTRIES="lots"'],
+    [
+      "BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL",
+      "debug=1d,loud=2d",
+      'BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL="debug=1d,loud=2d": expected level=duration pairs',
+    ],
+    ["BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL", "debug", 'BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL="debug": expected'],
+    [
+      "BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL",
+      "error=0",
+      'BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL="error=0": expected',
+    ],
+    ["BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL", ",", 'BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL=",": expected'],
     ["BATCHLOG_RETENTION_INTERVAL", "0", 'BATCHLOG_RETENTION_INTERVAL="0": expected a duration'],
     [
       "BATCHLOG_RETENTION_MAX_BYTES",
@@ -148,6 +160,25 @@ describe("loadConfig", () => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(message);
+  });
+
+  it("Should read ages per level as level=duration pairs (aliases taken), or a JSON object from the file", () => {
+    expect(
+      loadConfig({ BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL: " DEBUG=1d, warning = 12h,error=90d ,," }).retention,
+    ).toEqual({
+      maxAgeByLevel: { debug: 86_400_000, warn: 12 * 3_600_000, error: 90 * 86_400_000 },
+      intervalMs: 300_000,
+    });
+    const file = join(dir, "ages.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ retentionMaxAge: "7d", retentionMaxAgeByLevel: { trace: "1h", fatal: 60_000 } }),
+    );
+    expect(loadConfig({ BATCHLOG_CONFIG: file }).retention).toEqual({
+      maxAgeMs: 7 * 86_400_000,
+      maxAgeByLevel: { trace: 3_600_000, fatal: 60_000 },
+      intervalMs: 300_000,
+    });
   });
 
   it("Should check every option's schema against a clearly invalid value", () => {

@@ -55,6 +55,40 @@ describe("retention configured by environment", () => {
     }
   });
 
+  it("Should delete and refuse by level with BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL, keeping the other levels", async () => {
+    const server = await startTestServer({
+      BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL: "debug=1h,trace=1h",
+      BATCHLOG_RETENTION_INTERVAL: "200ms",
+    });
+    try {
+      const now = Date.now();
+      const twoHoursAgo = now - 2 * 3_600_000;
+      await server.storage.storeMany([
+        { source: "lvl", level: "debug", message: "old debug", timestamp: twoHoursAgo },
+        { source: "lvl", level: "error", message: "old error", timestamp: twoHoursAgo },
+      ]);
+      const sent = await postJson(server.url, "/api/logs", [
+        { source: "lvl", level: "debug", message: "old debug, sent now", timestamp: twoHoursAgo },
+        { source: "lvl", level: "info", message: "old info, sent now", timestamp: twoHoursAgo },
+        { source: "lvl", level: "debug", message: "fresh debug", timestamp: now },
+      ]);
+      expect(sent.status).toBe(400);
+      expect(sent.body).toMatchObject({ errors: [{ index: 0, code: "BATCHLOG_TOO_OLD" }] });
+      expect(JSON.stringify(sent.body)).toContain("older than the retention period of debug entries (1h)");
+      const kept = await eventually(
+        async () => {
+          const entries = await search(server.url, { source: "lvl" });
+          return entries.some((e) => e.message === "old debug") ? undefined : entries;
+        },
+        10_000,
+        "retention to run",
+      );
+      expect(kept.map((e) => e.message).sort()).toEqual(["fresh debug", "old error", "old info, sent now"]);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it("Should keep the database under BATCHLOG_RETENTION_MAX_BYTES, oldest entries first", async () => {
     const server = await startTestServer({
       BATCHLOG_RETENTION_MAX_BYTES: "1mb",
