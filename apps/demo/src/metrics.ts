@@ -180,7 +180,7 @@ export function createMetrics(
     name: "batchlog_entries_rejected_total",
     help:
       "Entries refused, by reason: validation = invalid items of ingest requests (service or storage checks); " +
-      "too_old = items older than the age retention (BATCHLOG_RETENTION_MAX_AGE); " +
+      "too_old = items older than the age retention (BATCHLOG_RETENTION_MAX_AGE, or their level's); " +
       "too_new = items stamped further ahead than BATCHLOG_MAX_FUTURE; " +
       "queue_full, closed, timeout, unavailable = refused by the storage",
     labelNames: ["reason"],
