@@ -14,6 +14,7 @@ import { limitConnections } from "./connection-limit.js";
 import { createErrorHandler, sendError } from "./http-errors.js";
 import type { Metrics } from "./metrics.js";
 import { withoutListenLine } from "./quiet-listen.js";
+import { deleteRoutes } from "./routes/delete.js";
 import { exportRoutes } from "./routes/export.js";
 import { healthRoutes } from "./routes/health.js";
 import { ingestRoutes } from "./routes/ingest.js";
@@ -106,6 +107,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   app.register(ingestRoutes, { service, metrics, bodyLimitBytes: config.bodyLimitBytes });
   app.register(queryRoutes, { service, metrics });
   app.register(exportRoutes, { service });
+  app.register(deleteRoutes, { service });
   app.register(tailRoutes, {
     service,
     streams,

@@ -331,6 +331,11 @@ export function createMetrics(
       "Entries deleted by retention, counted as each chunk of a run commits",
       (s) => s.entriesDeleted,
     );
+    counter(
+      "batchlog_erased_entries_total",
+      "Entries deleted by request (DELETE /api/logs), counted as each page of matches commits",
+      (s) => s.entriesErased,
+    );
     new Gauge({
       name: "batchlog_retention_last_success_timestamp_seconds",
       help: "Unix time the last successful retention run ended (absent before the first)",

@@ -20,6 +20,7 @@ export { parseContextQuery } from "./context-params.js";
  * an unknown coding → UnsupportedMediaTypeError (415).
  */
 export { type DecodeBodyOptions, decodeBody } from "./decode-body.js";
+export type { DeleteResult } from "./delete-matching.js";
 /**
  * `parseDuration("7d" | "12h" | "15m" | "30s" | "500ms" | "1h30m")` → milliseconds;
  * `parseByteSize("10mb" | "512kb" | "2048")` → bytes. Both throw a RangeError naming the input.

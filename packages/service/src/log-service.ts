@@ -10,6 +10,7 @@ import {
 } from "@batchlog/storage";
 import { parseContextQuery } from "./context-params.js";
 import { decodeBody } from "./decode-body.js";
+import { type DeleteResult, deleteMatching } from "./delete-matching.js";
 import { BadRequestError, NotFoundError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
 import { type ExportPages, exportPages } from "./export-pages.js";
@@ -137,6 +138,11 @@ export interface LogService {
    * refuses throw here, before the first entry.
    */
   exportEntries(params: URLSearchParams): Promise<ExportPages>;
+  /**
+   * Deletes every entry a search with these filters finds, stamped before `to` (default now);
+   * at least one filter or bound is required. See deleteMatching.
+   */
+  deleteEntries(params: URLSearchParams): Promise<DeleteResult>;
   /** The `fields` keys of a search's newest matches (`sample`, default 1000) and their most frequent values. */
   fields(params: URLSearchParams): Promise<FieldSummaries>;
   /** The newest entries: `limit` 1–1000, default 100. */
@@ -292,6 +298,18 @@ export function createLogService({
     },
 
     exportEntries: (params) => exportPages(storage, params, now()).catch(rethrowAsBadRequest),
+
+    async deleteEntries(params) {
+      const result = await deleteMatching(storage, params, now()).catch(rethrowAsBadRequest);
+      // an audit line: what was erased, and by which filters (never a token given in the URL)
+      const filters = new URLSearchParams(params);
+      filters.delete("token");
+      logger.info(
+        { deleted: result.deleted, filters: filters.toString(), to: result.to },
+        "entries deleted by request",
+      );
+      return result;
+    },
 
     fields: (params) => summarizeFields(storage, params, now()).catch(rethrowAsBadRequest),
 

@@ -2,7 +2,7 @@ import { countingDeletes, runCleanup } from "./cleanup.js";
 import { CommitListeners } from "./commit-listeners.js";
 import type { BatchConfig } from "./config.js";
 import type { OpenedDatabase } from "./database.js";
-import { StorageClosedError } from "./errors.js";
+import { StorageClosedError, ValidationError } from "./errors.js";
 import type { LogReads } from "./log-reader.js";
 import { StorageMetrics } from "./storage-metrics.js";
 import type {
@@ -22,6 +22,9 @@ import type {
 } from "./types.js";
 import { validateCleanupPolicy } from "./validate-cleanup.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
+
+/** Ids one deleteEntries() call takes: one transaction, a JSON array of ~150 KB at most. */
+export const MAX_DELETE_IDS = 10_000;
 
 export interface StorageParts {
   config: BatchConfig;
@@ -87,6 +90,28 @@ export abstract class LogStorageBase {
         logger: this.config.logger,
         stopped: () => this.isClosed,
       });
+      this.#cleanups.add(run);
+      const forget = () => this.#cleanups.delete(run);
+      run.then(forget, forget);
+      return run;
+    });
+  }
+
+  deleteEntries(ids: readonly number[]): Promise<number> {
+    return this.whileOpen(() => {
+      if (
+        !Array.isArray(ids) ||
+        ids.length > MAX_DELETE_IDS ||
+        !ids.every((id) => Number.isSafeInteger(id))
+      ) {
+        throw new ValidationError("ids", `must be an array of at most ${MAX_DELETE_IDS} integer ids`);
+      }
+      if (ids.length === 0) return Promise.resolve(0);
+      const run = this.cleanupWriter.deleteChunk({ kind: "ids", ids }, ids.length).then((rows) => {
+        this.metrics.entriesErased += rows;
+        return rows;
+      });
+      // close() waits for it as for a cleanup: the writer must not close under it
       this.#cleanups.add(run);
       const forget = () => this.#cleanups.delete(run);
       run.then(forget, forget);

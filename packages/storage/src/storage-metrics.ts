@@ -11,6 +11,7 @@ export class StorageMetrics {
   entriesStored = 0;
   entriesFailed = 0;
   entriesDeleted = 0;
+  entriesErased = 0;
   batches = 0;
   retries = 0;
   consecutiveFailures = 0;
@@ -66,6 +67,7 @@ export class StorageMetrics {
       entriesFailed: this.entriesFailed,
       entriesRejected: Object.values(this.rejected).reduce((a, b) => a + b, 0),
       entriesDeleted: this.entriesDeleted,
+      entriesErased: this.entriesErased,
       rejectedByReason: { ...this.rejected },
       batches: this.batches,
       retries: this.retries,

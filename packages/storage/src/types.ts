@@ -153,6 +153,8 @@ export interface StorageStats {
   entriesRejected: number;
   /** Entries deleted by cleanup() (retention), counted as each chunk of a run commits. */
   entriesDeleted: number;
+  /** Entries deleted by deleteEntries() (a request to erase them). */
+  entriesErased: number;
   /** Rejections by reason: queue_full, closed, validation, timeout. */
   rejectedByReason: Record<string, number>;
   batches: number;
@@ -249,6 +251,11 @@ export interface LogStorage {
   search(query: SearchQuery): Promise<SearchPage>;
   getRecent(limit: number): Promise<LogEntry[]>;
   cleanup(policy: CleanupPolicy): Promise<number>;
+  /**
+   * Deletes the entries with these ids (at most 10,000; ids no entry has are skipped) in one
+   * transaction on the writer; resolves with the number deleted. The full-text index follows.
+   */
+  deleteEntries(ids: readonly number[]): Promise<number>;
   /** Entry counts per time bucket per level (for volume histograms); filters as in `search`. */
   countByBucket(query: BucketQuery): Promise<BucketCount[]>;
   /** Entries committed after `afterId` that pass the filters, in commit order: a live tail's resume. */

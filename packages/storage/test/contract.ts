@@ -892,6 +892,25 @@ export function describeStorageContract(name: string, backend: ContractBackend):
         }
       });
 
+      it("deleteEntries deletes the ids given, skips unknown ones, and keeps the full-text index consistent", async () => {
+        const s = await open();
+        const ids = await s.storeMany(
+          Array.from({ length: 50 }, (_, i) => entry(i, { message: `erase ${i}` })),
+        );
+        const doomed = ids.filter((_, i) => i % 3 === 0);
+        expect(await s.deleteEntries([...doomed, 987_654_321])).toBe(doomed.length);
+        expect(await s.deleteEntries(doomed)).toBe(0);
+        expect(await s.deleteEntries([])).toBe(0);
+        const left = (await s.search({ text: "erase", limit: 1000 })).entries.map((e) => e.id);
+        expect(left.toSorted((a, b) => a - b)).toEqual(ids.filter((id) => !doomed.includes(id)));
+        expect((await s.search({ text: '"erase 3"' })).entries).toEqual([]);
+        expect(s.stats()).toMatchObject({ entriesErased: doomed.length, entriesDeleted: 0 });
+        for (const bad of [[1.5], ["1"], Array.from({ length: 10_001 }, (_, i) => i)]) {
+          const error = await s.deleteEntries(bad as number[]).catch((e: unknown) => e);
+          expect((error as ValidationError).field).toBe("ids");
+        }
+      });
+
       it("counts deleted entries in stats as each chunk of a run commits, not at its end", async () => {
         const s = await open();
         await s.storeMany(Array.from({ length: 12_000 }, (_, i) => entry(i)));

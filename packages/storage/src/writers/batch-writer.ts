@@ -24,6 +24,7 @@ export type RowToWrite = RowSpan;
  */
 export type DeleteScope =
   | { kind: "olderThan"; beforeMs: number; levels?: readonly number[] }
+  | { kind: "ids"; ids: readonly number[] }
   | { kind: "notNewerThan"; timestamp: number; id: number };
 
 /**
@@ -62,7 +63,16 @@ export interface BatchWriter {
  * the search order's (timestamp, id), so retention by count keeps exactly the entries a search
  * lists first, late arrivals with old timestamps included among the oldest.
  */
-export function deleteChunkSql(scope: DeleteScope, chunkSize: number): { sql: string; args: number[] } {
+export function deleteChunkSql(
+  scope: DeleteScope,
+  chunkSize: number,
+): { sql: string; args: (number | string)[] } {
+  if (scope.kind === "ids") {
+    return {
+      sql: "DELETE FROM log_entries WHERE id IN (SELECT value FROM json_each(?))",
+      args: [JSON.stringify(scope.ids)],
+    };
+  }
   const [where, args]: [string, number[]] =
     scope.kind === "notNewerThan"
       ? ["(timestamp, id) <= (?, ?)", [scope.timestamp, scope.id]]

@@ -1,0 +1,13 @@
+// Erasing entries by filter (DELETE /api/logs): what an operator reaches for when something was
+// logged that must not stay (a user's data, a leaked secret). Same filters as a search; the
+// service refuses a request that names nothing, and logs each erase (filters and count).
+import type { LogService } from "@batchlog/service";
+import type { FastifyInstance } from "fastify";
+import { searchParamsOf } from "./query.js";
+
+export async function deleteRoutes(app: FastifyInstance, { service }: { service: LogService }) {
+  app.delete("/api/logs", async (request) => {
+    const { deleted, to } = await service.deleteEntries(searchParamsOf(request));
+    return { deleted, to };
+  });
+}
