@@ -26,6 +26,12 @@ export interface ContractBackend {
 
 const base = Date.UTC(2026, 10, 26, 12, 0, 0);
 
+/** A `fields` value as an entry shows it, which is what a fields filter matches; null and missing: nothing. */
+function shownAsFilter(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
 function entry(i: number, extra: Partial<NewLogEntry> = {}): NewLogEntry {
   return {
     timestamp: base + i * 1000,
@@ -401,21 +407,15 @@ export function describeStorageContract(name: string, backend: ContractBackend):
           null,
           undefined,
         ];
-        const shown = (value: unknown) =>
-          value === null || value === undefined
-            ? undefined
-            : typeof value === "object"
-              ? JSON.stringify(value)
-              : String(value);
         // an ordinary key (a JSON path) and one no path can name (looked up with json_each)
         for (const key of ["v", 'say "v"']) {
           const ids = await s.storeMany(
             values.map((value, i) => ({ message: `${key} ${i}`, fields: { [key]: value, i } })),
           );
           for (const value of values) {
-            const filter = shown(value) ?? "null";
+            const filter = shownAsFilter(value) ?? "null";
             const page = await s.search({ fields: { [key]: filter }, limit: 100 });
-            const want = ids.filter((_, j) => shown(values[j]) === filter).reverse();
+            const want = ids.filter((_, j) => shownAsFilter(values[j]) === filter).reverse();
             expect(
               page.entries.map((e) => e.id),
               `${key}=${filter}`,
@@ -438,15 +438,11 @@ export function describeStorageContract(name: string, backend: ContractBackend):
             fields: { route: routes[i % routes.length], 'r "q"': routes[i % routes.length], i },
           })),
         );
-        const shown = (value: unknown) =>
-          value === null || value === undefined
-            ? undefined
-            : typeof value === "object"
-              ? JSON.stringify(value)
-              : String(value);
         for (const key of ["route", 'r "q"']) {
           for (const left of [["/healthz", "/metrics"], ["500"], ['{"r":1}', "/api", "/api"], ["nothing"]]) {
-            const kept = ids.filter((_, i) => !left.includes(shown(routes[i % routes.length]) ?? "\u0000"));
+            const kept = ids.filter(
+              (_, i) => !left.includes(shownAsFilter(routes[i % routes.length]) ?? "\u0000"),
+            );
             const all = await s.search({ notFields: { [key]: left }, limit: 1000 });
             expect(
               all.entries.map((e) => e.id),
