@@ -1,6 +1,5 @@
 import {
   type EntryContext,
-  LOG_LEVELS,
   type LogEntry,
   type LogLevel,
   type LogStorage,
@@ -36,7 +35,7 @@ import {
   storeCandidates,
 } from "./store-entries.js";
 import type { TailFilter } from "./tail-filter.js";
-import { refuseOutsideWindow, TOO_NEW, TOO_OLD } from "./timestamp-window.js";
+import { ageLimitsOf, refuseOutsideWindow, smallestAgeLimits, TOO_NEW, TOO_OLD } from "./timestamp-window.js";
 import { validateItems } from "./validate-items.js";
 import { computeVolume, type VolumeStats } from "./volume.js";
 
@@ -189,8 +188,7 @@ export function createLogService({
   const validator = createEntryValidator(entryLimits);
   const tail = new LiveTail(storage, logger);
   const retentions = new Set<RetentionHandle>();
-  // The age limit of each running retention that has one: older entries are refused at ingest.
-  /** Each running retention's age limit per level: entries older are refused at ingest. */
+  // Each running retention's age limit per level: older entries are refused at ingest.
   const ageLimits = new Map<RetentionHandle, Partial<Record<LogLevel, number>>>();
   const pending = new Set<Promise<unknown>>();
   const counters = { accepted: 0, rejected: 0, invalid: 0, tooOld: 0, tooNew: 0, lateFailures: 0 };
@@ -399,28 +397,4 @@ function rethrowAsBadRequest(error: unknown): never {
     throw new BadRequestError(`${param}: ${reason}`, { param, cause: error });
   }
   throw error;
-}
-
-/** A retention's age limit for each level it deletes by age. */
-function ageLimitsOf({ maxAgeMs, maxAgeByLevel }: RetentionOptions): Partial<Record<LogLevel, number>> {
-  const limits: Partial<Record<LogLevel, number>> = {};
-  for (const level of LOG_LEVELS) {
-    const limit = maxAgeByLevel?.[level] ?? maxAgeMs;
-    if (limit !== undefined) limits[level] = limit;
-  }
-  return limits;
-}
-
-/** The smallest limit per level among the running retentions. */
-function smallestAgeLimits(
-  all: Iterable<Partial<Record<LogLevel, number>>>,
-): Partial<Record<LogLevel, number>> {
-  const smallest: Partial<Record<LogLevel, number>> = {};
-  for (const limits of all) {
-    for (const level of LOG_LEVELS) {
-      const limit = limits[level];
-      if (limit !== undefined) smallest[level] = Math.min(limit, smallest[level] ?? limit);
-    }
-  }
-  return smallest;
 }

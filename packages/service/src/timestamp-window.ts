@@ -1,6 +1,7 @@
 import { LOG_LEVELS, type LogLevel } from "@batchlog/storage";
 import { formatDuration, formatRoughDuration } from "./duration.js";
 import { type ItemIssue, isItemIssue, type ValidEntry } from "./native-entry.js";
+import type { RetentionOptions } from "./retention.js";
 
 /** Item error codes: counted apart from invalid items (`reason="too_old"`/`"too_new"` in the metrics). */
 export const TOO_OLD = "BATCHLOG_TOO_OLD";
@@ -52,4 +53,31 @@ export function refuseOutsideWindow(
       };
     }
   }
+}
+
+/** A retention's age limit for each level it deletes by age. */
+export function ageLimitsOf({
+  maxAgeMs,
+  maxAgeByLevel,
+}: RetentionOptions): Partial<Record<LogLevel, number>> {
+  const limits: Partial<Record<LogLevel, number>> = {};
+  for (const level of LOG_LEVELS) {
+    const limit = maxAgeByLevel?.[level] ?? maxAgeMs;
+    if (limit !== undefined) limits[level] = limit;
+  }
+  return limits;
+}
+
+/** The smallest limit per level among the running retentions. */
+export function smallestAgeLimits(
+  all: Iterable<Partial<Record<LogLevel, number>>>,
+): Partial<Record<LogLevel, number>> {
+  const smallest: Partial<Record<LogLevel, number>> = {};
+  for (const limits of all) {
+    for (const level of LOG_LEVELS) {
+      const limit = limits[level];
+      if (limit !== undefined) smallest[level] = Math.min(limit, smallest[level] ?? limit);
+    }
+  }
+  return smallest;
 }
