@@ -19,9 +19,9 @@ afterAll(() => server.dispose());
 
 describe("a wrong method on a known path", () => {
   it.each([
-    ["PUT", "/api/logs", "GET, HEAD, POST"],
-    ["DELETE", "/api/logs", "GET, HEAD, POST"],
-    ["OPTIONS", "/api/logs", "GET, HEAD, POST"],
+    ["PUT", "/api/logs", "DELETE, GET, HEAD, POST"],
+    ["DELETE", "/api/logs/recent", "GET, HEAD"],
+    ["OPTIONS", "/api/logs", "DELETE, GET, HEAD, POST"],
     ["POST", "/healthz", "GET, HEAD"],
     ["GET", "/loki/api/v1/push", "POST"],
     ["GET", "/v1/logs?x=1", "POST"],
