@@ -1,4 +1,10 @@
-import { type CleanupPolicy, LOG_LEVELS, type LogLevel, type LogStorage } from "@batchlog/storage";
+import {
+  type CleanupPolicy,
+  isLogLevel,
+  LOG_LEVELS,
+  type LogLevel,
+  type LogStorage,
+} from "@batchlog/storage";
 import type { ServiceLogger } from "./service-logger.js";
 
 export interface RetentionOptions {
@@ -50,7 +56,7 @@ export function startRetention(
     );
   }
   for (const [level, ms] of byLevel) {
-    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    if (!isLogLevel(level)) {
       throw new RangeError(
         `Expected \`maxAgeByLevel\` keys to be levels (${LOG_LEVELS.join(", ")}), got \`${level}\``,
       );

@@ -26,7 +26,7 @@ export {
 // For tools that explain the reader's plans (the bench's reads suite): a fields filter's expression.
 export { fieldValueSql } from "./field-indexes.js";
 export { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
-export { LOG_LEVELS, type LogLevel, levelsAtLeast, parseLevel } from "./levels.js";
+export { isLogLevel, LOG_LEVELS, type LogLevel, levelsAtLeast, parseLevel } from "./levels.js";
 export { DEFAULT_CONTEXT, DEFAULT_LIMIT, MAX_LIMIT } from "./log-reader.js";
 export { openLogStorage } from "./open-log-storage.js";
 export { logEntries } from "./schema.js";

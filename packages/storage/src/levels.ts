@@ -27,6 +27,11 @@ const LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
   panic: "fatal",
 };
 
+/** Whether `name` is a canonical level name (not an alias). */
+export function isLogLevel(name: string): name is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(name);
+}
+
 /** Maps a level name or common alias (case-insensitive) to a level, or undefined when unknown. */
 export function parseLevel(input: string): LogLevel | undefined {
   return LEVEL_ALIASES[input.trim().toLowerCase()];

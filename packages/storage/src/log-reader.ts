@@ -487,13 +487,12 @@ function page(rows: Row[], limit: number, fingerprint: string): SearchPage {
  * bounds the walk whatever the window, and a relative `from` (1h) moves between pages.
  */
 function filterFingerprint(query: Filters): string {
-  const sorted = (values: readonly (string | number)[]) => [...new Set(values)].sort();
   return fingerprintOf(
     JSON.stringify([
       hasText(query) ? query.text.trim() : null,
       levelSet(query) === null ? null : sorted(levelSet(query) ?? []),
       query.sources !== undefined && query.sources.length > 0 ? sorted(query.sources) : null,
-      Object.entries(query.fields ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      byKey(Object.entries(query.fields ?? {})),
       // last and only when given: cursors issued before notText existed stay valid
       ...(hasNotText(query) ? [query.notText.trim()] : []),
       ...(hasNotFields(query) ? [notFieldsFingerprint(query)] : []),
@@ -530,11 +529,22 @@ function hasNotFields(query: Filters): boolean {
 }
 
 /** The exclusions in a canonical form: keys and each key's values sorted, repeats dropped. */
-function notFieldsFingerprint(query: Filters): [string, string[]][] {
-  return Object.entries(query.notFields ?? {})
-    .filter(([, values]) => values.length > 0)
-    .map(([key, values]): [string, string[]] => [key, [...new Set(values)].sort()])
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+function notFieldsFingerprint(query: Filters): [string, (string | number)[]][] {
+  return byKey(
+    Object.entries(query.notFields ?? {})
+      .filter(([, values]) => values.length > 0)
+      .map(([key, values]) => [key, sorted(values)]),
+  );
+}
+
+/** Distinct values in order: a list filter's canonical form. */
+function sorted(values: readonly (string | number)[]): (string | number)[] {
+  return [...new Set(values)].sort();
+}
+
+/** Entries ordered by key (code units, as a stable canonical order). */
+function byKey<T>(entries: [string, T][]): [string, T][] {
+  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Past this many buckets a histogram groups the rows instead (the API allows 2000). */

@@ -90,10 +90,7 @@ export abstract class LogStorageBase {
         logger: this.config.logger,
         stopped: () => this.isClosed,
       });
-      this.#cleanups.add(run);
-      const forget = () => this.#cleanups.delete(run);
-      run.then(forget, forget);
-      return run;
+      return this.#untilClose(run);
     });
   }
 
@@ -111,12 +108,16 @@ export abstract class LogStorageBase {
         this.metrics.entriesErased += rows;
         return rows;
       });
-      // close() waits for it as for a cleanup: the writer must not close under it
-      this.#cleanups.add(run);
-      const forget = () => this.#cleanups.delete(run);
-      run.then(forget, forget);
-      return run;
+      return this.#untilClose(run);
     });
+  }
+
+  /** A delete on the writer that close() waits for (see cleanupsStopped). */
+  #untilClose(run: Promise<number>): Promise<number> {
+    this.#cleanups.add(run);
+    const forget = () => this.#cleanups.delete(run);
+    run.then(forget, forget);
+    return run;
   }
 
   /**

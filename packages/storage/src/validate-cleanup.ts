@@ -1,5 +1,5 @@
 import { ValidationError } from "./errors.js";
-import { LOG_LEVELS } from "./levels.js";
+import { isLogLevel, LOG_LEVELS } from "./levels.js";
 import type { CleanupPolicy } from "./types.js";
 
 export function validateCleanupPolicy(policy: CleanupPolicy): void {
@@ -13,7 +13,7 @@ export function validateCleanupPolicy(policy: CleanupPolicy): void {
     if (typeof policy.olderThanByLevel !== "object" || policy.olderThanByLevel === null)
       throw new ValidationError("olderThanByLevel", "must be an object of levels to Dates");
     for (const [level, date] of Object.entries(policy.olderThanByLevel)) {
-      if (!(LOG_LEVELS as readonly string[]).includes(level))
+      if (!isLogLevel(level))
         throw new ValidationError("olderThanByLevel", `unknown level "${level}" (${LOG_LEVELS.join(", ")})`);
       if (date !== undefined && !(date instanceof Date && Number.isFinite(date.getTime())))
         throw new ValidationError("olderThanByLevel", `${level}: must be a valid Date`);
