@@ -106,7 +106,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
   app.register(healthRoutes, { storage, metrics, readyFailureGraceMs: config.readyFailureGraceMs });
   app.register(ingestRoutes, { service, metrics, bodyLimitBytes: config.bodyLimitBytes });
   app.register(queryRoutes, { service, metrics });
-  app.register(exportRoutes, { service });
+  app.register(exportRoutes, { service, metrics });
   app.register(deleteRoutes, { service });
   app.register(tailRoutes, {
     service,

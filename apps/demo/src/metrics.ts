@@ -43,9 +43,10 @@ export interface Metrics {
  */
 /**
  * Reads timed apart: full_text is a search with q (FTS5), search one without; context an entry's
- * neighbours; fields the field suggestions.
+ * neighbours; fields the field suggestions; export each page read of a download (its read only,
+ * not the time the client takes to receive it).
  */
-export type QueryKind = "search" | "full_text" | "context" | "recent" | "fields" | "stats";
+export type QueryKind = "search" | "full_text" | "context" | "recent" | "fields" | "stats" | "export";
 /** timeout: BATCHLOG_QUERY_TIMEOUT_MS stopped it (504); error: any other failure (503, 500). */
 export type QueryOutcome = "ok" | "timeout" | "error";
 
@@ -251,7 +252,8 @@ export function createMetrics(
   const queries = new Histogram({
     name: "batchlog_query_duration_seconds",
     help:
-      "Time a read took, by kind (search, full_text: a search with q, context, recent, fields, stats) and outcome (ok, " +
+      "Time a read took, by kind (search, full_text: a search with q, context, recent, fields, stats, export: each " +
+      "1000-entry page of a download) and outcome (ok, " +
       "timeout: stopped by BATCHLOG_QUERY_TIMEOUT_MS, error); refused parameters (400) are not reads",
     labelNames: ["kind", "outcome"],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],

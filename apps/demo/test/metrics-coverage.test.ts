@@ -77,6 +77,29 @@ describe("operational metrics", () => {
     }
   });
 
+  it("Should time each page read of an export, and only the reads", async () => {
+    const server = await startTestServer();
+    try {
+      const now = Date.now();
+      await Promise.all(
+        Array.from({ length: 2100 }, (_, i) =>
+          server.storage.store({ message: `e${i}`, timestamp: now - i }),
+        ),
+      );
+      const download = await request(server.url, "/api/logs/export?limit=5000");
+      expect(download.status).toBe(200);
+      expect(download.text.trim().split("\n")).toHaveLength(2100);
+      // pages of 1000: three reads, the last one short, and no read after it
+      const text = await scrape(server.url);
+      expect(sample(text, 'batchlog_query_duration_seconds_count{kind="export",outcome="ok"}')).toBe(3);
+      expect((await request(server.url, "/api/logs/export?limit=nope")).status).toBe(400);
+      const after = await scrape(server.url);
+      expect(sample(after, 'batchlog_query_duration_seconds_count{kind="export",outcome="ok"}')).toBe(3);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it("Should expose the event loop's busy time as a counter that rate() turns into utilization", async () => {
     const server = await startTestServer();
     try {

@@ -7,6 +7,9 @@ export const MAX_EXPORT_LIMIT = 1_000_000;
 /** Entries per storage read: the largest search page. */
 const PAGE = 1000;
 
+/** Wraps each storage read of an export (a metrics hook: every page is a read of its own). */
+export type ExportReadTimer = <T>(read: () => Promise<T>) => Promise<T>;
+
 /** A search's matches as pages, newest first, up to `limit` entries. */
 export interface ExportPages {
   limit: number;
@@ -19,12 +22,13 @@ export interface ExportPages {
  * export starts from the newest match. The first page is read before this resolves, so that a
  * query the storage refuses is an error the caller can still answer with a status; the others
  * are read as the consumer pulls them (each a cursor page: stable while entries arrive), and
- * none once it stops.
+ * none once it stops. `eachRead` wraps every read, the first one included.
  */
 export async function exportPages(
   storage: LogStorage,
   params: URLSearchParams,
   now: number,
+  eachRead: ExportReadTimer = (read) => read(),
 ): Promise<ExportPages> {
   if (params.has("cursor"))
     throw bad("cursor", "an export starts from the newest match; narrow it with from/to");
@@ -35,7 +39,7 @@ export async function exportPages(
   const read = (remaining: number, cursor?: string) => {
     const query: SearchQuery = { ...filters, limit: Math.min(PAGE, remaining) };
     if (cursor !== undefined) query.cursor = cursor;
-    return storage.search(query);
+    return eachRead(() => storage.search(query));
   };
   const first = await read(limit);
   async function* pages(): AsyncGenerator<LogEntry[]> {

@@ -39,7 +39,12 @@ export {
   UnsupportedMediaTypeError,
 } from "./errors.js";
 /** A search's matches as pages for a download (`LogService.exportEntries`): 10,000 by default, 1,000,000 at most. */
-export { DEFAULT_EXPORT_LIMIT, type ExportPages, MAX_EXPORT_LIMIT } from "./export-pages.js";
+export {
+  DEFAULT_EXPORT_LIMIT,
+  type ExportPages,
+  type ExportReadTimer,
+  MAX_EXPORT_LIMIT,
+} from "./export-pages.js";
 /** Field suggestions (`LogService.fields`): the keys of a search's newest matches and their common values. */
 export {
   DEFAULT_FIELD_SAMPLE,

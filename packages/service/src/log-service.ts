@@ -12,7 +12,7 @@ import { decodeBody } from "./decode-body.js";
 import { type DeleteResult, deleteMatching } from "./delete-matching.js";
 import { BadRequestError, NotFoundError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget } from "./expansion-budget.js";
-import { type ExportPages, exportPages } from "./export-pages.js";
+import { type ExportPages, type ExportReadTimer, exportPages } from "./export-pages.js";
 import { type FieldSummaries, summarizeFields } from "./field-summary.js";
 import { LiveTail, type SubscribeOptions, type TailSubscription } from "./live-tail.js";
 import { lokiRawItems } from "./loki-push.js";
@@ -136,7 +136,7 @@ export interface LogService {
    * 10,000), read a page at a time as `pages` is consumed. Parameter errors and a query the storage
    * refuses throw here, before the first entry.
    */
-  exportEntries(params: URLSearchParams): Promise<ExportPages>;
+  exportEntries(params: URLSearchParams, eachRead?: ExportReadTimer): Promise<ExportPages>;
   /**
    * Deletes every entry a search with these filters finds, stamped before `to` (default now);
    * at least one filter or bound is required. See deleteMatching.
@@ -295,7 +295,8 @@ export function createLogService({
       return context;
     },
 
-    exportEntries: (params) => exportPages(storage, params, now()).catch(rethrowAsBadRequest),
+    exportEntries: (params, eachRead) =>
+      exportPages(storage, params, now(), eachRead).catch(rethrowAsBadRequest),
 
     async deleteEntries(params) {
       const result = await deleteMatching(storage, params, now()).catch(rethrowAsBadRequest);

@@ -1,9 +1,10 @@
 // Read routes: search, an entry's context, recent entries, field suggestions, volume statistics.
 // Parameters are read from the raw query string so that repeated parameters
 // (level=warn&level=error) keep every value.
-import { type LogService, toHttpError } from "@batchlog/service";
+import type { LogService } from "@batchlog/service";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Metrics, QueryKind } from "../metrics.js";
+import type { Metrics } from "../metrics.js";
+import { readTimer } from "./read-timer.js";
 
 export function searchParamsOf(request: FastifyRequest): URLSearchParams {
   const at = request.url.indexOf("?");
@@ -14,21 +15,7 @@ export async function queryRoutes(
   app: FastifyInstance,
   { service, metrics }: { service: LogService; metrics: Metrics | undefined },
 ) {
-  // Timed around the read only (not serialization). Failed reads too: a latency alert that left
-  // out the queries that timed out would miss the slowest ones. A 400 is not a query.
-  const timed = async <T>(kind: QueryKind, read: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    try {
-      const result = await read();
-      metrics?.observeQuery(kind, seconds(), "ok");
-      return result;
-    } catch (error) {
-      const status = toHttpError(error).statusCode;
-      if (status >= 500) metrics?.observeQuery(kind, seconds(), status === 504 ? "timeout" : "error");
-      throw error;
-    }
-  };
+  const timed = readTimer(metrics);
 
   app.get("/api/logs", async (request) => {
     const params = searchParamsOf(request);
