@@ -2,6 +2,7 @@ import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { uncompress as snappyUncompressAsync } from "snappy";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
+import { framedSnappyUncompress, isFramedSnappy } from "./framed-snappy.js";
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -17,7 +18,8 @@ export interface DecodeBodyOptions {
 
 /**
  * Undoes the `Content-Encoding` of a request body: `gzip`/`x-gzip`, `deflate` (zlib or raw),
- * `br`, `snappy` (the raw block format Loki clients use, not the framed one) and `identity`.
+ * `br`, `snappy` (the raw block format Loki clients use, or the framed format the OpenTelemetry
+ * Collector sends under the same name, told apart by its stream identifier) and `identity`.
  * The `maxBytes` limit applies to the decompressed size and stops inflation as soon as it is
  * passed, so a compression bomb is never expanded in memory.
  *
@@ -56,7 +58,7 @@ async function decodeOne(data: Buffer, coding: string, maxBytes: number): Promis
     case "br":
       return inflated(() => brotliDecompress(data, { maxOutputLength: maxBytes }), coding, maxBytes);
     case "snappy":
-      return snappyUncompress(data, maxBytes);
+      return isFramedSnappy(data) ? framedSnappyUncompress(data, maxBytes) : snappyUncompress(data, maxBytes);
     default:
       throw new UnsupportedMediaTypeError(
         `unsupported Content-Encoding "${coding.slice(0, 40)}" (gzip, deflate, br, snappy, identity)`,

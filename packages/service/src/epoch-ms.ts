@@ -4,7 +4,7 @@
  * date without dashes (`20261126`), which read as milliseconds would mean January 1970; above,
  * microseconds or nanoseconds. One rule for search parameters and ingested entries.
  */
-const MIN_EPOCH_MS = 1e11;
+export const MIN_EPOCH_MS = 1e11;
 const MAX_EPOCH_MS = 1e14;
 
 /** Why `n` is not plausibly epoch milliseconds, or undefined when it is. */

@@ -1,3 +1,5 @@
+import { setOwn } from "./own-key.js";
+
 /**
  * Parses a Prometheus label-set string as Loki's protobuf push carries it:
  * `{job="varlogs", level="warn", msg="say \"hi\"\n"}`. Names are identifiers or quoted strings
@@ -51,7 +53,7 @@ class LabelSetParser {
       this.#skipSpace();
       const value = this.#string();
       if (Object.hasOwn(labels, name)) this.#fail(`duplicate label "${name}"`);
-      labels[name] = value;
+      setOwn(labels, name, value);
       this.#skipSpace();
       const c = this.#peek();
       this.#pos++;

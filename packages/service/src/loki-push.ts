@@ -7,7 +7,8 @@ import { parseLabelSet } from "./label-set.js";
 import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
 import { decodeUtf8 } from "./native-body.js";
-import { nanosToMillis } from "./timestamps.js";
+import { setOwn } from "./own-key.js";
+import { implausibleNanos, nanosToMillis } from "./timestamps.js";
 import type { RawItem } from "./validate-items.js";
 
 /**
@@ -95,7 +96,7 @@ function jsonStream(
   out: RawItem[],
   budget: ExpansionBudget,
 ) {
-  const labels = jsonLabels(stream.stream);
+  const labels = jsonLabels(stream);
   const labelBytes = typeof labels === "string" ? 0 : sharedBytes(labels);
   for (const value of values) {
     if (typeof labels === "string") {
@@ -161,7 +162,7 @@ function fromProto(push: LokiProtoPush, budget: ExpansionBudget): RawItem[] {
         continue;
       }
       const meta: Record<string, string> = {};
-      for (const pair of entry.structuredMetadata ?? []) meta[pair.name ?? ""] = pair.value ?? "";
+      for (const pair of entry.structuredMetadata ?? []) setOwn(meta, pair.name ?? "", pair.value ?? "");
       const seconds = BigInt(entry.timestamp?.seconds ?? "0");
       const nanos = BigInt(entry.timestamp?.nanos ?? 0);
       const ts = seconds * 1_000_000_000n + nanos;
@@ -185,6 +186,8 @@ function toRawItem(
       error: "timestamp: must be nanoseconds since the epoch as a decimal string",
     };
   }
+  const implausible = implausibleNanos(ts as string);
+  if (implausible !== undefined) return { field: "timestamp", error: `timestamp: ${ts} ${implausible}` };
   if (typeof line !== "string") return { field: "message", error: "message: the log line must be a string" };
   const fields: Record<string, string> = { ...labels, ...metadata };
   const entry: Record<string, unknown> = {
@@ -199,7 +202,16 @@ function toRawItem(
   return { raw: entry };
 }
 
-function jsonLabels(value: unknown): Record<string, string> | string {
+/** A stream's labels: its `stream` object, or (as some clients send) a `labels` selector string. */
+function jsonLabels(stream: Record<string, unknown>): Record<string, string> | string {
+  const value = stream.stream;
+  if ((value === undefined || value === null) && typeof stream.labels === "string") {
+    try {
+      return parseLabelSet(stream.labels);
+    } catch (error) {
+      return `labels: ${(error as Error).message}`;
+    }
+  }
   if (value === undefined || value === null) return {};
   return stringMap(value) ?? "stream labels must be an object of strings";
 }
@@ -209,8 +221,8 @@ function stringMap(value: unknown): Record<string, string> | undefined {
   if (!isObject(value)) return undefined;
   const out: Record<string, string> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (typeof v === "string") out[key] = v;
-    else if (typeof v === "number" || typeof v === "boolean") out[key] = String(v);
+    if (typeof v === "string") setOwn(out, key, v);
+    else if (typeof v === "number" || typeof v === "boolean") setOwn(out, key, String(v));
     else return undefined;
   }
   return out;

@@ -43,10 +43,17 @@ export function parseNativeBody(body: Buffer, contentType: string | undefined): 
   });
 }
 
-/** NDJSON: one item per non-empty line, parsed later with its validation (in chunks). */
+/**
+ * NDJSON: one item per non-empty line, parsed later with its validation (in chunks). A line may
+ * start with the record separator (0x1E) that JSON text sequences (RFC 7464,
+ * application/json-seq) put before each record.
+ */
 function parseLines(text: string): RawItem[] {
   const items: RawItem[] = [];
-  for (const line of text.split("\n")) if (line.trim().length > 0) items.push({ line });
+  for (const raw of text.split("\n")) {
+    const line = raw.charCodeAt(0) === 0x1e ? raw.slice(1) : raw;
+    if (line.trim().length > 0) items.push({ line });
+  }
   return items;
 }
 

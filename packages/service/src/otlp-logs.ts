@@ -7,7 +7,7 @@ import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js
 import { decodeUtf8 } from "./native-body.js";
 import { decodeOtlpLogsRequest } from "./otlp-proto.js";
 import { severityToLevel } from "./severity.js";
-import { nanosToMillis } from "./timestamps.js";
+import { implausibleNanos, nanosToMillis } from "./timestamps.js";
 import type { RawItem } from "./validate-items.js";
 
 /** Which encoding an OTLP request used; the response must use the same. */
@@ -115,9 +115,7 @@ function recordRawItem(
   if (dropped !== undefined) fields.dropped_attributes_count = dropped;
 
   const time = timestampOf(record, now);
-  if (time === undefined) {
-    return { field: "timestamp", error: "timestamp: timeUnixNano must be nanoseconds since the epoch" };
-  }
+  if (typeof time === "string") return { field: "timestamp", error: `timestamp: ${time}` };
   const entry: Record<string, unknown> = {
     // A Date, not a number: a number is judged as native JSON's epoch milliseconds (epoch-ms.ts)
     timestamp: new Date(time),
@@ -138,16 +136,25 @@ function keepDropped(holder: Record<string, unknown>, fields: Record<string, unk
   if (dropped !== undefined) fields[key] = dropped;
 }
 
-function timestampOf(record: Record<string, unknown>, now: number): number | undefined {
+/** The record's time in epoch ms (0 means "not set", as the spec says), or why it cannot be read. */
+function timestampOf(record: Record<string, unknown>, now: number): number | string {
   for (const [camel, snake] of [
     ["timeUnixNano", "time_unix_nano"],
     ["observedTimeUnixNano", "observed_time_unix_nano"],
   ] as const) {
     const value = pick(record, camel, snake);
     if (value === undefined || value === null || value === "0" || value === 0) continue;
-    return nanosToMillis(value);
+    const ms = nanosToMillis(value);
+    if (ms === undefined) return `${camel} must be nanoseconds since the epoch`;
+    const implausible = implausibleNanos(value as string | number);
+    return implausible === undefined ? ms : `${camel} ${clipValue(value)} ${implausible}`;
   }
   return now;
+}
+
+function clipValue(value: unknown): string {
+  const text = String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** A uint32 field (a number, or its decimal string in OTLP/JSON); 0 or anything else means "not set". */

@@ -1,6 +1,7 @@
 import zlib from "node:zlib";
 import snappy from "snappyjs";
 import { describe, expect, it } from "vitest";
+import { maskedCrc32c } from "../src/framed-snappy.js";
 import {
   BadRequestError,
   decodeBody,
@@ -65,6 +66,65 @@ describe("decodeBody", () => {
     await expect(decodeBody(body, { contentEncoding: "snappy", maxBytes: MAX })).rejects.toBeInstanceOf(
       PayloadTooLargeError,
     );
+  });
+
+  /** The snappy framing format, built here chunk by chunk: ["c"ompressed or "u"ncompressed, data]. */
+  function framed(chunks: ["c" | "u" | "pad", Buffer][]): Buffer {
+    const out: Buffer[] = [Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59])];
+    for (const [kind, data] of chunks) {
+      const body =
+        kind === "pad"
+          ? data
+          : Buffer.concat([crcOf(data), kind === "c" ? Buffer.from(snappy.compress(data)) : data]);
+      const header = Buffer.alloc(4);
+      header[0] = kind === "c" ? 0x00 : kind === "u" ? 0x01 : 0xfe;
+      header.writeUIntLE(body.length, 1, 3);
+      out.push(header, body);
+    }
+    return Buffer.concat(out);
+  }
+  const crcOf = (data: Buffer) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(maskedCrc32c(data));
+    return b;
+  };
+
+  it("computes CRC-32C as the framing format masks it", () => {
+    // the standard check value of CRC-32C is 0xe3069283; the mask is the format's own formula
+    const crc = 0xe3069283;
+    expect(maskedCrc32c(Buffer.from("123456789"))).toBe((((crc >>> 15) | (crc << 17)) + 0xa282ead8) >>> 0);
+  });
+
+  it("undoes framed snappy (the OpenTelemetry Collector's `snappy`): compressed, uncompressed and padding chunks", async () => {
+    const big = Buffer.from("framed ".repeat(20_000)); // past one chunk's 64 KiB
+    const parts = [big.subarray(0, 65_536), big.subarray(65_536, 100_000), big.subarray(100_000)];
+    const body = framed([
+      ["c", parts[0] as Buffer],
+      ["pad", Buffer.alloc(9)],
+      ["u", parts[1] as Buffer],
+      ["c", parts[2] as Buffer],
+    ]);
+    const decoded = await decodeBody(body, { contentEncoding: "snappy", maxBytes: MAX });
+    expect(decoded.equals(big)).toBe(true);
+    await expect(decodeBody(body, { contentEncoding: "snappy", maxBytes: 100_000 })).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
+  });
+
+  it("answers 400 for framed snappy with a wrong checksum, a cut chunk or a reserved chunk type", async () => {
+    const good = framed([["c", text]]);
+    const badCrc = Buffer.from(good);
+    badCrc.writeUInt32LE((badCrc.readUInt32LE(14) + 1) >>> 0, 14);
+    const reserved = Buffer.concat([good, Buffer.from([0x02, 0x01, 0x00, 0x00, 0x00])]);
+    for (const [body, reason] of [
+      [badCrc, /checksum does not match/],
+      [good.subarray(0, good.length - 2), /cut short/],
+      [reserved, /unknown chunk type 0x2/],
+    ] as const) {
+      const error = await decodeBody(body, { contentEncoding: "snappy", maxBytes: MAX }).catch((e) => e);
+      expect(error).toBeInstanceOf(BadRequestError);
+      expect(error.message).toMatch(reason);
+    }
   });
 
   it("enforces maxBytes on an identity body", async () => {

@@ -26,14 +26,89 @@ describe.each(IMPLEMENTATIONS)("ingestLoki on %s storage", (impl) => {
   const { open, refusing } = useServiceFixtures(impl);
   let fx: ServiceFixture;
 
-  it("takes a nanosecond timestamp as sent, however early: epoch-ms plausibility is native JSON's rule", async () => {
+  it("refuses a timestamp before 1973 as an item error naming the unit it looks like, keeps the rest", async () => {
     fx = await open();
+    const seconds = String(Math.floor(T0_MS / 1000));
     const body = json({
-      streams: [{ stream: { app: "a" }, values: [["1000000000", "one second after the epoch"]] }],
+      streams: [
+        {
+          stream: { app: "a" },
+          values: [
+            [seconds, "seconds"],
+            [String(T0_MS), "milliseconds"],
+            [String(T0_MS * 1000), "microseconds"],
+            ["0", "zero"],
+            ["1000", "a microsecond after the epoch"],
+            [ns(T0_MS), "nanoseconds"],
+          ],
+        },
+      ],
     });
     const result = await fx.service.ingestLoki(body, { contentType: "application/json" });
-    expect(result.errors).toEqual([]);
-    expect((await allEntries(fx.storage)).map((e) => e.timestamp.getTime())).toEqual([1000]);
+    expect(result.errors.map((e) => e.error)).toEqual([
+      `timestamp: ${seconds} looks like epoch seconds; nanoseconds since the epoch are expected`,
+      `timestamp: ${T0_MS} looks like epoch milliseconds; nanoseconds since the epoch are expected`,
+      `timestamp: ${T0_MS * 1000} looks like epoch microseconds; nanoseconds since the epoch are expected`,
+      "timestamp: 0 is 0 (no time was set)",
+      "timestamp: 1000 is not a plausible time in nanoseconds since the epoch (1973 or later)",
+    ]);
+    expect((await allEntries(fx.storage)).map((e) => [e.message, e.timestamp.getTime()])).toEqual([
+      ["nanoseconds", T0_MS],
+    ]);
+    // a protobuf entry without a timestamp is 0 too, not January 1970
+    const proto = Buffer.from(
+      encode(UpstreamPushRequest, { streams: [{ labels: '{app="p"}', entries: [{ line: "no time" }] }] }),
+    );
+    const unstamped = await fx.service.ingestLoki(proto, { contentType: "application/x-protobuf" });
+    expect(unstamped.errors.map((e) => e.error)).toEqual(["timestamp: 0 is 0 (no time was set)"]);
+  });
+
+  it("reads a stream's labels from a `labels` selector when it has no `stream` object", async () => {
+    fx = await open();
+    const body = json({
+      streams: [
+        { labels: '{job="mixed", level="error"}', values: [[ns(T0_MS), "from labels"]] },
+        { labels: "{job=", values: [[ns(T0_MS), "bad selector"]] },
+      ],
+    });
+    const result = await fx.service.ingestLoki(body, { contentType: "application/json" });
+    expect(result.errors.map((e) => e.field)).toEqual(["stream"]);
+    expect(result.errors[0]?.error).toMatch(/^labels: /);
+    expect(await allEntries(fx.storage)).toMatchObject([
+      { message: "from labels", level: "error", source: "mixed", fields: { job: "mixed", level: "error" } },
+    ]);
+  });
+
+  it("keeps a label or metadata key named __proto__ as a field, from JSON as from protobuf", async () => {
+    fx = await open();
+    const body = Buffer.from(
+      `{"streams":[{"stream":{"app":"a","__proto__":"label"},"values":[["${ns(T0_MS)}","json",{"__proto__":"meta"}]]}]}`,
+    );
+    await fx.service.ingestLoki(body, { contentType: "application/json" });
+    await fx.service.ingestLoki(
+      Buffer.from(
+        encode(UpstreamPushRequest, {
+          streams: [
+            {
+              labels: '{app="b", "__proto__"="label"}',
+              entries: [
+                {
+                  timestamp: { seconds: Math.floor(T0_MS / 1000), nanos: 0 },
+                  line: "proto",
+                  structuredMetadata: [{ name: "__proto__", value: "meta" }],
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+      { contentType: "application/x-protobuf" },
+    );
+    const entries = await allEntries(fx.storage);
+    expect(entries.map((e) => [e.message, JSON.stringify(e.fields)])).toEqual([
+      ["json", '{"app":"a","__proto__":"meta"}'],
+      ["proto", '{"app":"b","__proto__":"meta"}'],
+    ]);
   });
 
   it("stores a pino-loki style JSON push (one stream per line, level label)", async () => {

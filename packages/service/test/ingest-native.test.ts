@@ -190,6 +190,20 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     ]);
   });
 
+  it("reads JSON text sequences (application/json-seq): a record separator before each record", async () => {
+    fx = await open();
+    const body = Buffer.from(
+      '\x1e{"message":"seq1"}\n\x1e{"message":"seq2","fields":{"__proto__":"kept"}}\n',
+    );
+    const result = await fx.service.ingestNative(body, "application/json-seq");
+    expect(result.errors).toEqual([]);
+    const stored = await allEntries(fx.storage);
+    expect(stored.map((e) => [e.message, JSON.stringify(e.fields)])).toEqual([
+      ["seq1", "null"],
+      ["seq2", '{"__proto__":"kept"}'],
+    ]);
+  });
+
   it("refuses fields nested deeper than a large body may nest, whatever the body's size, with a clear item error", async () => {
     fx = await open();
     // JSON text built by hand: JSON.stringify itself runs out of stack on the deepest one

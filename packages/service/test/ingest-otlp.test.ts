@@ -282,6 +282,132 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
     ]);
   });
 
+  it("rejects a record whose body or attribute is not an AnyValue, and a double it cannot read", async () => {
+    fx = await open({ now: () => NOW });
+    const records = [
+      { body: "a bare string" },
+      { body: { stringValue: "x" }, attributes: [{ key: "order", value: "o-42" }] },
+      { body: { stringValue: "x" }, attributes: [{ key: "n", value: { arrayValue: { values: [7] } } }] },
+      { body: { doubleValue: "many" } },
+      { body: { stringvalue: "unknown keys are ignored, as the spec says" } },
+      {
+        body: { doubleValue: "NaN" },
+        attributes: [
+          { key: "inf", value: { doubleValue: "Infinity" } },
+          { key: "ninf", value: { doubleValue: "-Infinity" } },
+          { key: "half", value: { doubleValue: "0.5" } },
+        ],
+      },
+    ];
+    const result = await fx.service.ingestOtlp(
+      json({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }),
+      { contentType: "application/json" },
+    );
+    expect(result.errors.map((e) => [e.index, e.error])).toEqual([
+      [0, 'body: not an AnyValue: got a string, expected an object such as {"stringValue":"…"}'],
+      [
+        1,
+        'attributes: "order": not an AnyValue: got a string, expected an object such as {"stringValue":"…"}',
+      ],
+      [2, 'attributes: "n": not an AnyValue: got a number, expected an object such as {"stringValue":"…"}'],
+      [3, "body: not a double: many"],
+      [4, "message: may be empty only when fields has keys"],
+    ]);
+    expect((await allEntries(fx.storage)).map((e) => ({ message: e.message, fields: e.fields }))).toEqual([
+      { message: "NaN", fields: { inf: "Infinity", ninf: "-Infinity", half: 0.5 } },
+    ]);
+  });
+
+  it("keeps NaN and infinite doubles from protobuf by name, not as null", async () => {
+    fx = await open({ now: () => NOW });
+    const request = {
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  body: { doubleValue: Number.NaN },
+                  attributes: [{ key: "inf", value: { doubleValue: Number.NEGATIVE_INFINITY } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const proto = encode(UpstreamExportLogsServiceRequest, request as Record<string, unknown>);
+    await fx.service.ingestOtlp(Buffer.from(proto), { contentType: "application/x-protobuf" });
+    expect((await allEntries(fx.storage)).map((e) => [e.message, e.fields])).toEqual([
+      ["NaN", { inf: "-Infinity" }],
+    ]);
+  });
+
+  it("refuses a record stamped before 1973 (a unit mistake) and takes 0 as not set", async () => {
+    fx = await open({ now: () => NOW });
+    const records = [
+      { timeUnixNano: String(T0), body: { stringValue: "milliseconds" } },
+      { timeUnixNano: "0", observedTimeUnixNano: String(T0 * 1000), body: { stringValue: "observed µs" } },
+      { timeUnixNano: "0", body: { stringValue: "no time: the time of receipt" } },
+      { timeUnixNano: ns(T0), body: { stringValue: "nanoseconds" } },
+    ];
+    const result = await fx.service.ingestOtlp(
+      json({ resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] }),
+      { contentType: "application/json" },
+    );
+    expect(result.errors.map((e) => [e.index, e.error])).toEqual([
+      [
+        0,
+        `timestamp: timeUnixNano ${T0} looks like epoch milliseconds; nanoseconds since the epoch are expected`,
+      ],
+      [
+        1,
+        `timestamp: observedTimeUnixNano ${T0 * 1000} looks like epoch microseconds; nanoseconds since the epoch are expected`,
+      ],
+    ]);
+    expect((await allEntries(fx.storage)).map((e) => [e.message, e.timestamp.getTime()])).toEqual([
+      ["no time: the time of receipt", NOW],
+      ["nanoseconds", T0],
+    ]);
+  });
+
+  it("keeps an attribute named __proto__ as a field: it never becomes the prototype that service.name is read from", async () => {
+    fx = await open({ now: () => NOW });
+    const body = Buffer.from(
+      JSON.stringify({
+        resourceLogs: [
+          {
+            resource: {
+              attributes: [
+                {
+                  key: "__proto__",
+                  value: {
+                    kvlistValue: { values: [{ key: "service.name", value: { stringValue: "spoofed" } }] },
+                  },
+                },
+              ],
+            },
+            scopeLogs: [
+              {
+                logRecords: [
+                  {
+                    timeUnixNano: ns(T0),
+                    body: { stringValue: "proto" },
+                    attributes: [{ key: "__proto__", value: { stringValue: "kept" } }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    await fx.service.ingestOtlp(body, { contentType: "application/json" });
+    const [entry] = await allEntries(fx.storage);
+    expect(entry?.source).toBe("unknown");
+    expect(JSON.stringify(entry?.fields)).toBe('{"__proto__":"kept"}');
+  });
+
   it("rejects a record nested too deeply, and a whole request whose resource is", async () => {
     fx = await open();
     let deep: Record<string, unknown> = { stringValue: "bottom" };
