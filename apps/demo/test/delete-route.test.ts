@@ -22,10 +22,14 @@ describe("DELETE /api/logs (erase by filter)", () => {
       );
       expect(stored.status).toBe(201);
       const erase = (qs: string, token: string | null = TOKEN) =>
-        request<{ deleted?: number; to?: string; error?: string }>(server.url, `/api/logs?${qs}`, {
-          method: "DELETE",
-          ...(token !== null && { token }),
-        });
+        request<{ deleted?: number; lastId?: number; to?: string; error?: string }>(
+          server.url,
+          `/api/logs?${qs}`,
+          {
+            method: "DELETE",
+            ...(token !== null && { token }),
+          },
+        );
       expect((await erase("q=hunter2", null)).status).toBe(401);
       const bare = await erase("");
       expect(bare.status).toBe(400);
@@ -34,7 +38,15 @@ describe("DELETE /api/logs (erase by filter)", () => {
       const leaked = await erase("q=hunter2&source=erase");
       expect(leaked.status).toBe(200);
       expect(leaked.body.deleted).toBe(3);
-      expect(Date.parse(leaked.body.to!)).toBeGreaterThanOrEqual(now);
+      // bounded by the ids committed when it started, not by a time
+      expect(leaked.body.lastId).toBe(stored.body.ids?.at(-1));
+      expect(leaked.body.to).toBeUndefined();
+      const bounded = await erase(`source=erase&to=${now - 60_000}`);
+      expect(bounded.body).toEqual({
+        deleted: 0,
+        lastId: stored.body.ids?.at(-1),
+        to: new Date(now - 60_000).toISOString(),
+      });
       const byField = await erase("source=erase&field.user=u1&level=error");
       // i % 4 === 1 and i % 3 === 0, minus those already erased (i % 10 === 0): 9 and 21
       expect(byField.body.deleted).toBe(2);

@@ -138,8 +138,8 @@ export interface LogService {
    */
   exportEntries(params: URLSearchParams, eachRead?: ExportReadTimer): Promise<ExportPages>;
   /**
-   * Deletes every entry a search with these filters finds, stamped before `to` (default now);
-   * at least one filter or bound is required. See deleteMatching.
+   * Deletes every entry a search with these filters finds among those committed when it starts
+   * (entries arriving meanwhile stay); at least one filter or bound is required. See deleteMatching.
    */
   deleteEntries(params: URLSearchParams): Promise<DeleteResult>;
   /** The `fields` keys of a search's newest matches (`sample`, default 1000) and their most frequent values. */
@@ -304,7 +304,7 @@ export function createLogService({
       const filters = new URLSearchParams(params);
       filters.delete("token");
       logger.info(
-        { deleted: result.deleted, filters: filters.toString(), to: result.to },
+        { deleted: result.deleted, filters: filters.toString(), lastId: result.lastId },
         "entries deleted by request",
       );
       return result;

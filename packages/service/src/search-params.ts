@@ -3,6 +3,7 @@ import { BadRequestError } from "./errors.js";
 import { type FtsToken, lexFtsQuery } from "./fts-lexer.js";
 import { splitNegation, type TextFilter } from "./fts-negation.js";
 import { FtsQueryError, normalizeFtsQuery } from "./fts-query.js";
+import { setOwn } from "./own-key.js";
 import { parseTimeParam } from "./time-param.js";
 
 export const MAX_LIMIT = 1000;
@@ -152,13 +153,14 @@ function fieldParams(params: URLSearchParams): Pick<SearchQuery, "fields" | "not
     const key = name.slice("field.".length, excluded ? -1 : undefined);
     if (key.length === 0 || key.length > 256)
       throw bad(name, "the field name after 'field.' must be 1–256 characters");
+    // own keys only: field.__proto__ or field.toString! are keys like any other, not the object's
     if (excluded) {
       notFields ??= {};
-      notFields[key] = [...(notFields[key] ?? []), value];
+      setOwn(notFields, key, [...(Object.hasOwn(notFields, key) ? (notFields[key] as string[]) : []), value]);
     } else {
       fields ??= {};
       if (Object.hasOwn(fields, key)) throw bad(name, "given more than once");
-      fields[key] = value;
+      setOwn(fields, key, value);
     }
     if (++count > MAX_FIELD_FILTERS) throw bad("field.KEY", `more than ${MAX_FIELD_FILTERS} fields filters`);
   }

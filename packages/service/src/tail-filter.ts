@@ -48,12 +48,12 @@ export function compileTailFilter(filter: TailFilter): (entry: LogEntry) => bool
   const to = filter.to?.getTime();
   if (to !== undefined) tests.push((e) => e.timestamp.getTime() < to);
   for (const [key, expected] of Object.entries(filter.fields ?? {})) {
-    tests.push((e) => fieldText(e.fields?.[key]) === expected);
+    tests.push((e) => fieldText(ownField(e, key)) === expected);
   }
   for (const [key, excluded] of Object.entries(filter.notFields ?? {})) {
     const values = new Set(excluded);
     tests.push((e) => {
-      const text = fieldText(e.fields?.[key]);
+      const text = fieldText(ownField(e, key));
       return text === undefined || !values.has(text);
     });
   }
@@ -67,6 +67,11 @@ function compileText(text: string): (message: string) => boolean {
     if (error instanceof FtsQueryError) throw bad("q", error.message);
     throw error;
   }
+}
+
+/** The entry's own field `key`: never what Object.prototype has under that name (toString, __proto__). */
+function ownField(entry: LogEntry, key: string): unknown {
+  return entry.fields !== null && Object.hasOwn(entry.fields, key) ? entry.fields[key] : undefined;
 }
 
 function fieldText(value: unknown): string | undefined {

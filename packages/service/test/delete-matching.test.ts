@@ -1,6 +1,6 @@
-import type { LogEntry, NewLogEntry } from "@batchlog/storage";
+import type { NewLogEntry } from "@batchlog/storage";
 import { afterEach, describe, expect, it } from "vitest";
-import { BadRequestError, compileTailFilter } from "../src/index.js";
+import { BadRequestError, compileTailFilter, createLogService } from "../src/index.js";
 import { allEntries, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
@@ -14,7 +14,10 @@ function entries(): NewLogEntry[] {
     level: (["info", "debug", "error", "warn"] as const)[i % 4],
     source: i % 5 === 0 ? "billing" : "api",
     message: i % 7 === 0 ? `card 4111 leaked ${i}` : `request ${i}`,
-    fields: { user: `u${i % 13}`, i },
+    // JSON text parsed: own keys named __proto__ and toString, as an ingested entry has them
+    fields: JSON.parse(
+      `{"user":"u${i % 13}","i":${i}${i % 3 === 0 ? `,"__proto__":"p${i % 2}","toString":"t${i % 2}"` : ""}}`,
+    ),
   }));
 }
 
@@ -30,23 +33,56 @@ describe.each(IMPLEMENTATIONS)("deleteEntries (erase by filter) on %s storage", 
     "level=debug",
     // more than a page: three pages walked while their rows go
     "source=api",
-  ])("deletes exactly what a search with the filters finds, stamped before `to`: %s", async (qs) => {
-    fx = await openService(impl, { now: () => NOW });
+    // keys that name Object.prototype's members are keys like any other
+    "field.__proto__=p1",
+    "field.toString!=t0&level=warn",
+  ])(
+    "deletes exactly what a search with the filters finds, stamped ahead of the clock too: %s",
+    async (qs) => {
+      fx = await openService(impl, { now: () => NOW });
+      await fx.storage.storeMany(entries());
+      const before = await allEntries(fx.storage);
+      const params = new URLSearchParams(qs);
+      const filter = fx.service.parseSearchQuery(params);
+      const doomed = compileTailFilter(filter);
+      const result = await fx.service.deleteEntries(params);
+      expect(result.deleted).toBe(before.filter(doomed).length);
+      expect(result.deleted).toBeGreaterThan(0);
+      expect(result.to?.getTime()).toBe(filter.to?.getTime());
+      expect(result.lastId).toBe(before.at(-1)?.id);
+      expect((await allEntries(fx.storage)).map((e) => e.id)).toEqual(
+        before.filter((e) => !doomed(e)).map((e) => e.id),
+      );
+      expect(fx.storage.stats().entriesErased).toBe(result.deleted);
+    },
+  );
+
+  it("keeps entries committed after it started, whatever their timestamp", async () => {
+    const opened = await openService(impl, { now: () => NOW });
+    fx = opened;
     await fx.storage.storeMany(entries());
     const before = await allEntries(fx.storage);
-    const params = new URLSearchParams(qs);
-    const filter = fx.service.parseSearchQuery(params);
-    const to = (filter.to ?? new Date(NOW)).getTime();
-    const matches = compileTailFilter(filter);
-    const doomed = (e: LogEntry) => matches(e) && e.timestamp.getTime() < to;
-    const result = await fx.service.deleteEntries(params);
-    expect(result.deleted).toBe(before.filter(doomed).length);
-    expect(result.deleted).toBeGreaterThan(0);
-    expect(result.to.getTime()).toBe(to);
-    expect((await allEntries(fx.storage)).map((e) => e.id)).toEqual(
-      before.filter((e) => !doomed(e)).map((e) => e.id),
-    );
-    expect(fx.storage.stats().entriesErased).toBe(result.deleted);
+    // the storage, except that its first search lets a matching entry commit first (as one
+    // arriving while the walk runs would), stamped among the matches
+    let arrived: number | undefined;
+    const storage = new Proxy(opened.storage, {
+      get(target, name) {
+        if (name !== "search") {
+          const value = Reflect.get(target, name, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return async (query: Parameters<typeof target.search>[0]) => {
+          arrived ??= await target.store({ timestamp: NOW - 60 * MINUTE, level: "debug", message: "late" });
+          return target.search(query);
+        };
+      },
+    });
+    const service = createLogService({ storage, now: () => NOW });
+    const result = await service.deleteEntries(new URLSearchParams("level=debug"));
+    expect(result.deleted).toBe(before.filter((e) => e.level === "debug").length);
+    const left = await allEntries(opened.storage);
+    expect(left.filter((e) => e.level === "debug").map((e) => e.id)).toEqual([arrived]);
+    await service.close();
   });
 
   it("refuses a request that names nothing to delete, a page size, or a bad filter", async () => {

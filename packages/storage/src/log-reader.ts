@@ -154,6 +154,8 @@ export class LogReader implements LogReads {
     const width = sql.raw(String(query.bucketMs));
     // each level once: a level named twice would count its rows twice
     const levelNumbers = new Set(levelSet(query) ?? LOG_LEVELS.map(levelToNumber));
+    // level=info&minLevel=fatal: no level left, nothing to count (and no empty VALUES list)
+    if (levelNumbers.size === 0) return [];
     const levels = sql.raw([...levelNumbers].map((l) => `(${l})`).join(", "));
     const rows = await this.#db.values<[number, number, number]>(sql`
       WITH RECURSIVE buckets(b) AS (

@@ -808,6 +808,10 @@ export function describeStorageContract(name: string, backend: ContractBackend):
           expect(starts).toEqual([...starts].sort((a, b) => a - b));
         }
         expect(await s.countByBucket({ from: new Date(5), to: new Date(5), bucketMs: 10 })).toEqual([]);
+        // levels and a minLevel that leave no level: nothing, as search finds nothing
+        const none = { from: new Date(0), to: new Date(10_000), bucketMs: 1000, levels: ["info" as const] };
+        expect(await s.countByBucket({ ...none, minLevel: "fatal" })).toEqual([]);
+        expect((await s.search({ levels: ["info"], minLevel: "fatal", limit: 10 })).entries).toEqual([]);
       });
 
       it("counts entries per time bucket and level", async () => {

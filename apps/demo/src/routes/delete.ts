@@ -7,7 +7,7 @@ import { searchParamsOf } from "./query.js";
 
 export async function deleteRoutes(app: FastifyInstance, { service }: { service: LogService }) {
   app.delete("/api/logs", async (request) => {
-    const { deleted, to } = await service.deleteEntries(searchParamsOf(request));
-    return { deleted, to };
+    const { deleted, lastId, to } = await service.deleteEntries(searchParamsOf(request));
+    return { deleted, lastId, ...(to !== null && { to }) };
   });
 }
