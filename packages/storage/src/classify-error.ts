@@ -25,8 +25,11 @@ const TRANSIENT_EXTENDED = new Set([264, 520, 1288]);
 
 const TRANSIENT_CODES =
   /^(SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|NOMEM)|CLIENT_CLOSED|HRANA_|SERVER_ERROR|STREAM_EXPIRED|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR|FETCH_ERROR|TRANSACTION_CLOSED|HTTP_ERROR)/;
+/** The writer's own code: its database file was deleted or replaced while open (see SqliteBatchWriter). */
+export const DATABASE_FILE_GONE = "BATCHLOG_DATABASE_FILE_GONE";
+
 // SQL_PARSE_ERROR: a libSQL server refuses the statement itself; retrying cannot change that.
-const FATAL_CODES = /^(SQLITE_(CORRUPT|NOTADB|READONLY)|SQL_PARSE_ERROR)/;
+const FATAL_CODES = /^(SQLITE_(CORRUPT|NOTADB|READONLY)|SQL_PARSE_ERROR|BATCHLOG_DATABASE_FILE_GONE)/;
 const CONTENT_CODES = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/;
 // Remote servers report SQLite errors as SQLITE_UNKNOWN with the reason only in the message.
 const CONTENT_MESSAGE = /constraint failed|string or blob too big|datatype mismatch|malformed JSON/i;

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import Database, { type Statement } from "libsql";
@@ -18,6 +19,10 @@ const MAX_PREPARED = 256;
  * use `values()` (positional on both drivers) for the same reason.
  */
 export function openNativeReadDb(path: string, pragmas: string[]): { db: ReadDb; close(): void } {
+  // opening creates a missing file: a reader started after the file was deleted would put an
+  // empty database at its path, which the next start would take for the store
+  if (!existsSync(path))
+    throw new Error(`the database file ${path} does not exist (deleted while batchlog runs?)`);
   const native = new Database(path);
   for (const pragma of pragmas) native.exec(pragma);
   const prepared = new Map<string, Statement>();
