@@ -100,4 +100,43 @@ describe("GET /readyz while the database is locked", () => {
       await server.dispose();
     }
   });
+
+  it("Should be ready again once nothing is pending, though the last writes failed: traffic is what shows the database works again", async () => {
+    const server = await startTestServer({
+      ...lockEnv,
+      BATCHLOG_READY_FAILURE_GRACE_MS: "300",
+      BATCHLOG_WRITE_TIMEOUT_MS: "1500",
+    });
+    const locker = createClient({ url: server.dbUrl });
+    try {
+      const tx = await locker.transaction("write");
+      // the entry waits, fails past the grace (503), then is withdrawn by the write timeout
+      const refused = postJson(server.url, "/api/logs", { message: "withdrawn" });
+      await eventually(
+        async () => ((await request(server.url, "/readyz")).status === 503 ? true : undefined),
+        10_000,
+        "readyz 503 while the entry waits",
+      );
+      expect((await refused).status).toBe(503);
+      // still locked, nothing pending: ready, the failures still listed
+      const ready = await eventually(
+        async () => {
+          const res = await request<ReadyBody>(server.url, "/readyz");
+          return res.status === 200 ? res : undefined;
+        },
+        10_000,
+        "readyz 200 with nothing pending",
+      );
+      expect(ready.body.consecutiveFailures).toBeGreaterThan(0);
+      expect(ready.body.reasons.join(" ")).toMatch(/nothing pending: ready/);
+      expect((await request(server.url, "/ready")).status).toBe(200);
+      await tx.rollback();
+      tx.close();
+      expect((await postJson(server.url, "/api/logs", { message: "after" })).status).toBe(201);
+      expect((await request<ReadyBody>(server.url, "/readyz")).body.consecutiveFailures).toBe(0);
+    } finally {
+      locker.close();
+      await server.dispose();
+    }
+  });
 });
