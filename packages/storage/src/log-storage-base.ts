@@ -1,8 +1,9 @@
+import { toDriverErrorInfo } from "./classify-error.js";
 import { countingDeletes, runCleanup } from "./cleanup.js";
 import { CommitListeners } from "./commit-listeners.js";
 import type { BatchConfig } from "./config.js";
 import type { OpenedDatabase } from "./database.js";
-import { StorageClosedError, ValidationError } from "./errors.js";
+import { StorageClosedError, StorageUnavailableError, ValidationError } from "./errors.js";
 import type { LogReads } from "./log-reader.js";
 import { StorageMetrics } from "./storage-metrics.js";
 import type {
@@ -104,10 +105,19 @@ export abstract class LogStorageBase {
         throw new ValidationError("ids", `must be an array of at most ${MAX_DELETE_IDS} integer ids`);
       }
       if (ids.length === 0) return Promise.resolve(0);
-      const run = this.cleanupWriter.deleteChunk({ kind: "ids", ids }, ids.length).then((rows) => {
-        this.metrics.entriesErased += rows;
-        return rows;
-      });
+      const run = this.cleanupWriter.deleteChunk({ kind: "ids", ids }, ids.length).then(
+        (rows) => {
+          this.metrics.entriesErased += rows;
+          return rows;
+        },
+        (error: unknown) => {
+          // the database failed (full, busy, I/O), not the request: typed, so that HTTP answers
+          // 503 with Retry-After instead of an internal error; nothing of this chunk was deleted
+          throw new StorageUnavailableError(`erasing failed: ${toDriverErrorInfo(error).message}`, {
+            cause: error,
+          });
+        },
+      );
       return this.#untilClose(run);
     });
   }
