@@ -18,7 +18,8 @@ const OPERATORS = new Set(["AND", "OR", "NOT"]);
  * (`joinGroupsWithAnd`), where FTS5 alone reports a syntax error. A `-` that starts a word or a
  * phrase excludes it, as log search boxes (Datadog, Papertrail) and GitHub read it: `timeout
  * -db` → `(timeout AND (NOT db))` (see splitNegation for a NOT with nothing on its left); a lone
- * or doubled hyphen (`- x`, `--verbose`) stays text, and so do `-NEAR(…)` and `-AND`/`-OR`/`-NOT`.
+ * or doubled hyphen (`- x`, `--verbose`) stays text, and so does `-NEAR(…)`; `-AND`/`-OR`/`-NOT`
+ * exclude the word, as `-and`/`-or`/`-not` do.
  * Idempotent. Throws FtsQueryError for an unbalanced `"` or a `*` that ends no word or phrase.
  */
 export function normalizeFtsQuery(query: string): string {
@@ -71,7 +72,12 @@ export function normalizeFtsQuery(query: string): string {
     }
     i = end;
     if (word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(end))) inNear = true;
-    emit(normalizeWord(word, out.endsWith('"'), query[end] === '"'));
+    // after `-` an operator's name is the word it spells (`-OR` → NOT "OR"), as `-or` is
+    emit(
+      closeExclusion && OPERATORS.has(word)
+        ? `"${word}"`
+        : normalizeWord(word, out.endsWith('"'), query[end] === '"'),
+    );
   }
   return joinGroupsWithAnd(out);
 }
@@ -81,13 +87,13 @@ function startsOperand(out: string): boolean {
   return out.length === 0 || SPACE.test(out.at(-1) as string) || out.endsWith("(");
 }
 
-/** Whether a phrase or a word starts at `at`; not an operator or a NEAR group. */
+/** Whether a phrase or a word starts at `at` (an operator's name too: `-OR` excludes the word "or"); not a NEAR group. */
 function startsWordOrPhrase(query: string, at: number): boolean {
   if (query[at] === '"') return true;
   let end = at;
   while (end < query.length && isBarewordChar(query.charCodeAt(end))) end++;
   const word = query.slice(at, end);
-  if (word.length === 0 || OPERATORS.has(word)) return false;
+  if (word.length === 0) return false;
   return !(word === "NEAR" && /^[ \t\n\r]*\(/.test(query.slice(end)));
 }
 

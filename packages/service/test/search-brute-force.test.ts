@@ -7,7 +7,7 @@ import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
 
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 0);
 const HOUR = 3_600_000;
-const WORDS = ["alpha", "beta", "gamma", "épée", "order-1", "user=5"];
+const WORDS = ["alpha", "beta", "gamma", "épée", "order-1", "user=5", "or"];
 const SOURCES = ["api", "wörker", "x=y", "cron"];
 // numbers SQLite would print otherwise (15 digits, its own exponent form), "true" as text and as
 // a boolean, an object: the tail's rendering of each is what a field filter must match
@@ -55,6 +55,9 @@ const queryArb = fc.record({
       "user=5",
       "gam*",
       '"alpha beta"',
+      // an operator's name after `-`: the word excluded
+      "alpha -OR",
+      "-NOT beta",
     ]),
   ),
   level: fc.option(param("level", ["error", "warn,error", "info,debug,trace"])),

@@ -151,7 +151,10 @@ describe("parseSearchQuery normalizes q for FTS5", () => {
     ["- x", '"-" x'],
     ["--verbose", '"--verbose"'],
     ["-NEAR(a b)", '"-NEAR(a b)"'],
-    ["a -AND b", 'a "-AND" b'],
+    // an operator's name after `-` is the word it spells, excluded as `-and` would be
+    ["a -AND b", '(("a") AND ("b")) NOT ("and")'],
+    ["hyph -OR", '("hyph") NOT ("or")'],
+    ["-NOT x", '("x") NOT ("not")'],
     ["api.example.com", '"api.example.com"'],
     ["order-1*", '"order-1"*'],
     ["GET /v1/users", 'GET "/v1/users"'],
