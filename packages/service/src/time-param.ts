@@ -25,8 +25,11 @@ export function parseTimeParam(param: string, value: string, now: number): Date 
     }
   }
   if (ms === undefined || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
+    // `…T17:30:05+05:30` in a URL without %2B: the + arrived as a space
+    const plusAsSpace = ISO_START.test(text) && /\d \d{2}(:?\d{2})?$/.test(text);
     throw new BadRequestError(
-      `${param}: "${clip(value)}" is not a time (use ISO-8601, epoch milliseconds, or a duration before now such as 15m, 1h, 7d)`,
+      `${param}: "${clip(value)}" is not a time (use ISO-8601, epoch milliseconds, or a duration before now such as 15m, 1h, 7d)` +
+        (plusAsSpace ? "; a + in a URL is a space: send a +hh:mm offset as %2B" : ""),
       { param },
     );
   }

@@ -93,6 +93,12 @@ describe("parseSearchQuery", () => {
     expect(parse("from=2028-02-29").from).toEqual(new Date("2028-02-29T00:00:00Z"));
   });
 
+  it("says how to send a + offset when one arrived as a space (unencoded in the URL)", () => {
+    expect(() => parse("to=2026-01-10T17:30:05+05:30")).toThrow(/send a \+hh:mm offset as %2B$/);
+    expect(parse("to=2026-01-10T17:30:05%2B05:30").to).toEqual(new Date("2026-01-10T12:00:05Z"));
+    expect(() => parse("to=2026-01-10T17:30:05x")).not.toThrow(/%2B/);
+  });
+
   it("reads ISO-8601 offsets in every form the standard allows", () => {
     const at = new Date("2026-11-26T08:00:00Z");
     for (const offset of ["+02:00", "+0200", "+02"]) {
