@@ -16,7 +16,8 @@ export function createCommand(): Command {
       "after",
       "\nSIGINT/SIGTERM/SIGHUP: stop accepting, end live tails, drain the queue, close the database, exit 0.\n" +
         "A second signal more than a second later exits 1 at once, without the drain.\n" +
-        "Exit codes: 0 stopped cleanly; 1 cannot start, or shutdown failed or timed out; 2 invalid configuration.",
+        "Exit codes: 0 stopped cleanly; 1 cannot start, or shutdown failed, timed out or lost entries answered 202; " +
+        "2 invalid configuration.",
     )
     .allowExcessArguments(false);
   for (const option of OPTIONS) {

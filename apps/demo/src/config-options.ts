@@ -21,6 +21,17 @@ const booleanText = (text: string): unknown => {
 
 const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(fromText(integerText), z.number().int().min(min).max(max));
+
+/**
+ * The longest delay a Node.js timer takes (2^31 - 1 ms, about 24.8 days): asked for more, it fires
+ * after 1 ms (TimeoutOverflowWarning), so a long interval would run its job back to back and a long
+ * timeout would expire at once. SQLite's busy timeout is a 32-bit int too. Every millisecond option
+ * is held to it, timer or not: one rule is easier to state than a list that changes with the code.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
+const TIMER_LIMIT = "about 24.8 days, the longest a timer waits";
+const timerMs = (min: number) => int(min, MAX_TIMER_MS);
+const timerMsExpected = (min: number) => `an integer from ${min} to ${MAX_TIMER_MS} (${TIMER_LIMIT})`;
 const bool = () => z.preprocess(fromText(booleanText), z.boolean());
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess(
@@ -41,17 +52,22 @@ const keyList = () =>
   );
 const libsqlUrl = () => text().regex(/^(file|libsql|https?|wss?):/);
 
-/** A duration such as `7d`, `12h`, `90s` (or a number of milliseconds) → milliseconds. */
-const duration = () =>
+/** A duration such as `7d`, `12h`, `90s` (or a number of milliseconds) → milliseconds, at most `max`. */
+const duration = (max: number = Number.MAX_SAFE_INTEGER) =>
   z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-    if (typeof value === "number") return value;
+    let ms: number;
     try {
       // A bare number is milliseconds; parseDuration refuses 0 and anything else that is not a duration.
-      return parseDuration(value);
+      ms = typeof value === "number" ? value : parseDuration(value);
     } catch {
       ctx.addIssue({ code: "custom", message: "not a duration" });
       return z.NEVER;
     }
+    if (ms > max) {
+      ctx.addIssue({ code: "custom", message: `longer than ${max} ms` });
+      return z.NEVER;
+    }
+    return ms;
   });
 
 /** `debug=1d,error=90d` (or a JSON object of levels to durations) → milliseconds by level. */
@@ -194,8 +210,8 @@ export const OPTIONS = [
     default: "30000",
     description:
       "longest time to receive a whole request, headers and body (→ 408); answers (live tail, ?wait=true) are not limited",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "headersTimeoutMs",
@@ -204,8 +220,8 @@ export const OPTIONS = [
     default: "10000",
     description:
       "longest time to receive a request's headers, from its first byte or the connection's start (→ 408; at most the request timeout)",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "maxConnections",
@@ -232,8 +248,8 @@ export const OPTIONS = [
     flag: "--stats-interval-ms <ms>",
     default: "60000",
     description: "period of the batch-statistics log line (0 disables it; idle intervals log nothing)",
-    expected: "an integer >= 0",
-    schema: int(0),
+    expected: timerMsExpected(0),
+    schema: timerMs(0),
   }),
   spec({
     key: "generate",
@@ -325,8 +341,8 @@ export const OPTIONS = [
     default: "30000",
     description:
       "a search, stats or live-tail catch-up read not answered by then fails (504); on a file: database the query is stopped",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "maxBatchSize",
@@ -343,8 +359,8 @@ export const OPTIONS = [
     flag: "--max-batch-delay-ms <ms>",
     default: "10",
     description: "longest an entry waits for its batch to fill",
-    expected: "an integer >= 0",
-    schema: int(0),
+    expected: timerMsExpected(0),
+    schema: timerMs(0),
   }),
   spec({
     key: "queueCapacity",
@@ -380,8 +396,8 @@ export const OPTIONS = [
     flag: "--enqueue-timeout-ms <ms>",
     default: "5000",
     description: "with when-full=wait: how long a request waits for room in the queue",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "writeTimeoutMs",
@@ -389,8 +405,8 @@ export const OPTIONS = [
     flag: "--write-timeout-ms <ms>",
     default: "30000",
     description: "an entry not committed by then fails (503); it is never written twice",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "retryInitialDelayMs",
@@ -398,8 +414,8 @@ export const OPTIONS = [
     flag: "--retry-initial-delay-ms <ms>",
     default: "50",
     description: "first backoff delay after a transient write failure",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "retryMaxDelayMs",
@@ -407,8 +423,8 @@ export const OPTIONS = [
     flag: "--retry-max-delay-ms <ms>",
     default: "5000",
     description: "longest backoff delay (>= the initial delay)",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "synchronous",
@@ -453,8 +469,8 @@ export const OPTIONS = [
     flag: "--checkpoint-interval-ms <ms>",
     default: "30000",
     description: "period of the passive WAL checkpoint (0 disables it)",
-    expected: "an integer >= 0",
-    schema: int(0),
+    expected: timerMsExpected(0),
+    schema: timerMs(0),
   }),
   spec({
     key: "checkpointThread",
@@ -481,8 +497,8 @@ export const OPTIONS = [
     flag: "--busy-timeout-ms <ms>",
     default: "5000",
     description: "how long a connection waits for a lock before SQLITE_BUSY",
-    expected: "an integer >= 0",
-    schema: int(0),
+    expected: timerMsExpected(0),
+    schema: timerMs(0),
   }),
   spec({
     key: "diskReserveBytes",
@@ -500,8 +516,8 @@ export const OPTIONS = [
     default: "10000",
     description:
       "at shutdown: how long to keep retrying a failing database before giving up (requests in flight get 1 s to reach the queue first)",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
   spec({
     key: "maxMessageBytes",
@@ -569,8 +585,8 @@ export const OPTIONS = [
     flag: "--retention-interval <duration>",
     default: "5m",
     description: "time between retention runs (when a retention limit is set)",
-    expected: "a duration such as 30s, 5m, 1h",
-    schema: duration(),
+    expected: `a duration such as 30s, 5m, 1h, of at most ${MAX_TIMER_MS} ms (${TIMER_LIMIT})`,
+    schema: duration(MAX_TIMER_MS),
   }),
   spec({
     key: "tailMaxBuffered",
@@ -597,8 +613,8 @@ export const OPTIONS = [
     flag: "--tail-heartbeat-ms <ms>",
     default: "15000",
     description: "period of the SSE heartbeat comment on live-tail streams",
-    expected: "an integer >= 100",
-    schema: int(100),
+    expected: timerMsExpected(100),
+    schema: timerMs(100),
   }),
   spec({
     key: "readyFailureGraceMs",
@@ -607,8 +623,8 @@ export const OPTIONS = [
     default: "10000",
     description:
       "how long batch writes may keep failing (retried) before /readyz answers 503 (0: at the first failure)",
-    expected: "an integer >= 0",
-    schema: int(0),
+    expected: timerMsExpected(0),
+    schema: timerMs(0),
   }),
   spec({
     key: "shutdownTimeoutMs",
@@ -617,8 +633,8 @@ export const OPTIONS = [
     default: "30000",
     description:
       "at SIGTERM/SIGINT/SIGHUP: longest wait for in-flight requests and the drain before exiting 1",
-    expected: "an integer >= 1",
-    schema: int(1),
+    expected: timerMsExpected(1),
+    schema: timerMs(1),
   }),
 ] as const satisfies readonly OptionSpec[];
 

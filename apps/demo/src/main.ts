@@ -1,5 +1,6 @@
 // `node apps/demo/dist/main.js [--generate 200] [--help]`: load and validate the config, open the
-// storage, serve, and on SIGINT/SIGTERM/SIGHUP stop accepting, end live tails, drain the queue, exit 0.
+// storage, serve, and on SIGINT/SIGTERM/SIGHUP stop accepting, end live tails, drain the queue, exit 0
+// (1 if entries answered 202 could not be stored by the drain).
 import { CONFIG_ERROR, parseCommandLine } from "./cli.js";
 import { type Config, ConfigValidationError, loadConfig, unknownVariables } from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
@@ -55,7 +56,20 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     deadline.unref();
     server.stop().then(
-      () => {
+      ({ acceptedEntriesLost }) => {
+        if (acceptedEntriesLost > 0) {
+          // Not "stopped cleanly": entries a client was told were accepted are gone.
+          logger.error(
+            { entries: acceptedEntriesLost },
+            "shutdown lost entries answered 202 (?wait=false): their commit failed during the drain",
+          );
+          if (atTerminal) {
+            process.stdout.write(
+              `batchlog: stopped, but ${acceptedEntriesLost} entries answered 202 (?wait=false) were not stored\n`,
+            );
+          }
+          process.exit(1);
+        }
         logger.info("stopped cleanly");
         if (atTerminal) process.stdout.write("batchlog: stopped cleanly (queue drained, database closed)\n");
         process.exit(0);

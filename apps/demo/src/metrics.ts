@@ -28,6 +28,11 @@ export interface Metrics {
     entries: number,
     refusedCodes?: readonly string[],
   ): void;
+  /**
+   * The entries of an ingest request the storage refused whole (429, 503): the service throws
+   * instead of answering it item by item, so observeIngest never sees it. `code`: the error's.
+   */
+  observeIngestRefused(route: string, code: string | undefined, entries: number): void;
   /** Time a read took, by kind (see QueryKind) and outcome (a failed one: until it failed). */
   observeQuery(kind: QueryKind, seconds: number, outcome: QueryOutcome): void;
   observeResponse(route: string, method: string, status: number): void;
@@ -245,7 +250,8 @@ export function createMetrics(
     name: "batchlog_ingest_rejected_entries_total",
     help:
       "Items of ingest requests not stored, by route and reason (validation, too_old, too_new, queue_full, closed, " +
-      "timeout, unavailable, other); requests refused whole are in batchlog_http_responses_total",
+      "timeout, unavailable, other), those of requests the storage refused whole (429, 503) included; requests " +
+      "refused for what they are (malformed, too large, unsupported, unauthorized) are in batchlog_http_responses_total",
     labelNames: ["route", "reason"],
     registers: [registry],
   });
@@ -344,7 +350,10 @@ export function createMetrics(
       registers: [registry],
       collect() {
         const at = service.stats().retentionLastSuccessAt;
-        if (at !== null) this.set(at / 1000);
+        // No sample until a run succeeded: prom-client would expose an unset gauge as 0, which
+        // `time() - gauge > 900` reads as a retention stalled since 1970, on every server without one.
+        if (at === null) this.remove();
+        else this.set(at / 1000);
       },
     });
   }
@@ -368,6 +377,9 @@ export function createMetrics(
         byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       }
       for (const [reason, n] of byReason) ingestRefused.labels(route, reason).inc(n);
+    },
+    observeIngestRefused(route, code, entries) {
+      ingestRefused.labels(route, (code && REFUSAL_REASONS[code]) ?? "other").inc(entries);
     },
     observeQuery(kind, seconds, outcome) {
       queries.labels(kind, outcome).observe(seconds);

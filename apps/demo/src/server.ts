@@ -24,7 +24,15 @@ export interface RunningServer {
    * Graceful shutdown: stop the background jobs, stop accepting requests and let those in flight
    * finish, end live-tail streams, then drain the storage queue and close the database. Idempotent.
    */
-  stop(): Promise<void>;
+  stop(): Promise<StopReport>;
+}
+
+export interface StopReport {
+  /**
+   * `?wait=false` entries, answered 202, whose commit failed while the server stopped (a database
+   * still failing when the drain timed out): lost, and their clients will not resend them.
+   */
+  acceptedEntriesLost: number;
 }
 
 export interface StartOptions {
@@ -100,9 +108,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const traffic = config.generate > 0 ? startSampleTraffic(service, config.generate, logger) : undefined;
 
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<StopReport> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // wait=true entries that fail get a 503 and are resent; those answered 202 are only counted
+      const lateFailuresBefore = service.stats().lateFailures;
       traffic?.stop();
       await retention?.stop();
       // Requests in flight (and ?wait=false entries) wait for their commits: on a failing database
@@ -118,7 +128,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await Promise.race([settled, delay(IN_FLIGHT_GRACE_MS)]);
       fastify.server.closeAllConnections();
       await settled;
+      // every entry has settled by now: the storage's close drained its queue, committed or not
       stats.stop();
+      return { acceptedEntriesLost: service.stats().lateFailures - lateFailuresBefore };
     })();
     return stopping;
   };

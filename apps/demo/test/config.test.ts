@@ -123,7 +123,11 @@ describe("loadConfig", () => {
     ["BATCHLOG_DB_URL", "postgres://x", 'BATCHLOG_DB_URL="postgres://x": expected a URL starting with file:'],
     ["BATCHLOG_MAX_BATCH_SIZE", "0", 'BATCHLOG_MAX_BATCH_SIZE="0": expected an integer from 1 to 32766'],
     ["BATCHLOG_MAX_BATCH_SIZE", "40000", 'BATCHLOG_MAX_BATCH_SIZE="40000"'],
-    ["BATCHLOG_MAX_BATCH_DELAY_MS", "-1", 'BATCHLOG_MAX_BATCH_DELAY_MS="-1": expected an integer >= 0'],
+    [
+      "BATCHLOG_MAX_BATCH_DELAY_MS",
+      "-1",
+      'BATCHLOG_MAX_BATCH_DELAY_MS="-1": expected an integer from 0 to 2147483647',
+    ],
     ["BATCHLOG_QUEUE_CAPACITY", "1.5", 'BATCHLOG_QUEUE_CAPACITY="1.5": expected an integer >= 1'],
     ["BATCHLOG_WHEN_FULL", "drop", 'BATCHLOG_WHEN_FULL="drop": expected reject or wait'],
     ["BATCHLOG_SYNCHRONOUS", "off", 'BATCHLOG_SYNCHRONOUS="off": expected full or normal'],
@@ -150,8 +154,16 @@ describe("loadConfig", () => {
     ],
     ["BATCHLOG_BODY_LIMIT", "10 parsecs", 'BATCHLOG_BODY_LIMIT="10 parsecs": expected a size'],
     ["BATCHLOG_LOG_LEVEL", "loud", 'BATCHLOG_LOG_LEVEL="loud": expected one of trace, debug, info'],
-    ["BATCHLOG_STATS_INTERVAL_MS", "soon", 'BATCHLOG_STATS_INTERVAL_MS="soon": expected an integer >= 0'],
-    ["BATCHLOG_WRITE_TIMEOUT_MS", "0", 'BATCHLOG_WRITE_TIMEOUT_MS="0": expected an integer >= 1'],
+    [
+      "BATCHLOG_STATS_INTERVAL_MS",
+      "soon",
+      'BATCHLOG_STATS_INTERVAL_MS="soon": expected an integer from 0 to 2147483647',
+    ],
+    [
+      "BATCHLOG_WRITE_TIMEOUT_MS",
+      "0",
+      'BATCHLOG_WRITE_TIMEOUT_MS="0": expected an integer from 1 to 2147483647',
+    ],
     ["BATCHLOG_ENQUEUE_TIMEOUT_MS", "x", 'BATCHLOG_ENQUEUE_TIMEOUT_MS="x"'],
     ["BATCHLOG_GENERATE", "-5", 'BATCHLOG_GENERATE="-5": expected an integer from 0 to 1000000'],
     ["BATCHLOG_DB_SYNC_URL", "ftp://x", 'BATCHLOG_DB_SYNC_URL="ftp://x"'],
@@ -193,6 +205,47 @@ describe("loadConfig", () => {
       const problems = problemsOf({ [option.env]: "%%invalid%%" });
       expect(problems, option.env).toEqual([`${option.env}="%%invalid%%": expected ${option.expected}`]);
     }
+  });
+
+  it("Should refuse a timer option longer than a Node.js timer can wait, naming the maximum", () => {
+    // Node fires a timer asked to wait more than 2^31 - 1 ms after 1 ms instead: a 4w retention
+    // interval ran retention thousands of times a second, a 3e9 ms query timeout failed every
+    // search. Every millisecond option is held to the same limit.
+    const timerOptions = [
+      "BATCHLOG_REQUEST_TIMEOUT_MS",
+      "BATCHLOG_HEADERS_TIMEOUT_MS",
+      "BATCHLOG_STATS_INTERVAL_MS",
+      "BATCHLOG_QUERY_TIMEOUT_MS",
+      "BATCHLOG_MAX_BATCH_DELAY_MS",
+      "BATCHLOG_ENQUEUE_TIMEOUT_MS",
+      "BATCHLOG_WRITE_TIMEOUT_MS",
+      "BATCHLOG_RETRY_INITIAL_DELAY_MS",
+      "BATCHLOG_RETRY_MAX_DELAY_MS",
+      "BATCHLOG_CHECKPOINT_INTERVAL_MS",
+      "BATCHLOG_BUSY_TIMEOUT_MS",
+      "BATCHLOG_DRAIN_TIMEOUT_MS",
+      "BATCHLOG_TAIL_HEARTBEAT_MS",
+      "BATCHLOG_READY_FAILURE_GRACE_MS",
+      "BATCHLOG_SHUTDOWN_TIMEOUT_MS",
+    ];
+    expect(timerOptions).toEqual(OPTIONS.filter((o) => o.env.endsWith("_MS")).map((o) => o.env));
+    for (const env of timerOptions) {
+      const option = OPTIONS.find((o) => o.env === env)!;
+      expect(option.expected, env).toContain("2147483647 (about 24.8 days");
+      expect(problemsOf({ [env]: "2147483648" }), env).toEqual([
+        `${env}="2147483648": expected ${option.expected}`,
+      ]);
+      expect(option.schema.safeParse("2147483647").success, env).toBe(true);
+    }
+    const interval = OPTIONS.find((o) => o.key === "retentionInterval")!;
+    expect(problemsOf({ BATCHLOG_RETENTION_INTERVAL: "4w" })).toEqual([
+      `BATCHLOG_RETENTION_INTERVAL="4w": expected ${interval.expected}`,
+    ]);
+    expect(interval.expected).toContain("2147483647 ms (about 24.8 days");
+    expect(interval.schema.safeParse("24d").success).toBe(true);
+    expect(interval.schema.safeParse(2_147_483_648).success).toBe(false);
+    // ages are compared, not waited for: a year's retention stays valid
+    expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE: "52w", BATCHLOG_MAX_FUTURE: "8w" })).toEqual([]);
   });
 
   it("Should list every problem at once, one line each, and check cross-field rules", () => {
@@ -262,6 +315,17 @@ describe("main (the process)", () => {
     ]);
   });
 
+  it("Should exit 2 naming the option and the maximum when a timer option is too long for Node's timers", async () => {
+    const run = runMain(["--query-timeout-ms", "3000000000", "--retention-interval", "4w"], {
+      BATCHLOG_DB_URL: `file:${join(dir, "never.db")}`,
+    });
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr().trim().split("\n")).toEqual([
+      'batchlog: invalid configuration: --query-timeout-ms="3000000000": expected an integer from 1 to 2147483647 (about 24.8 days, the longest a timer waits)',
+      'batchlog: invalid configuration: --retention-interval="4w": expected a duration such as 30s, 5m, 1h, of at most 2147483647 ms (about 24.8 days, the longest a timer waits)',
+    ]);
+  });
+
   it("Should exit non-zero on a bad flag value and on an unknown flag", async () => {
     const bad = runMain(["--generate", "lots"], {});
     expect((await bad.exited).code).toBe(2);
@@ -305,7 +369,7 @@ describe("main (the process)", () => {
       expect(help).toContain(`[${option.env}; default: ${option.default ?? "unset"}]`);
     }
     expect(help).toContain(
-      "Exit codes: 0 stopped cleanly; 1 cannot start, or shutdown failed or timed out; 2 invalid configuration.",
+      "Exit codes: 0 stopped cleanly; 1 cannot start, or shutdown failed, timed out or lost entries answered 202; 2 invalid configuration.",
     );
   });
 });

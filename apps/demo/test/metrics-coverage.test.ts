@@ -38,6 +38,67 @@ describe("operational metrics", () => {
     }
   });
 
+  it("Should expose no retention success time before a run, nor at all without retention (0 reads as 1970)", async () => {
+    const server = await startTestServer();
+    try {
+      expect((await postJson(server.url, "/api/logs", { message: "a" })).status).toBe(201);
+      const text = await scrape(server.url);
+      expect(text).toMatch(/^# TYPE batchlog_retention_last_success_timestamp_seconds gauge$/m);
+      expect(sample(text, "batchlog_retention_last_success_timestamp_seconds")).toBeUndefined();
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it("Should count the entries of requests refused whole with 429 (queue full), ?wait=false ones too", async () => {
+    const server = await startTestServer({
+      BATCHLOG_QUEUE_CAPACITY: "5",
+      BATCHLOG_MAX_BATCH_SIZE: "5",
+      BATCHLOG_MAX_BATCH_DELAY_MS: "20",
+    });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          postJson(server.url, `/api/logs${i % 2 === 0 ? "" : "?wait=false"}`, [
+            { message: `req ${i} a` },
+            { message: `req ${i} b` },
+          ]),
+        ),
+      );
+      const limited = answers.filter((a) => a.status === 429).length;
+      expect(limited).toBeGreaterThan(0);
+      const text = await scrape(server.url);
+      expect(
+        sample(text, 'batchlog_ingest_rejected_entries_total{route="/api/logs",reason="queue_full"}'),
+      ).toBe(2 * limited);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it("Should count the entries of requests refused whole with 503 (storage closed) on every ingest route", async () => {
+    const server = await startTestServer();
+    try {
+      await server.storage.close();
+      const native = await postJson(server.url, "/api/logs", [{ message: "a" }, { message: "b" }]);
+      const loki = await postJson(server.url, "/loki/api/v1/push", {
+        streams: [{ stream: { app: "x" }, values: [[`${Date.now()}000000`, "line"]] }],
+      });
+      const otlp = await postJson(server.url, "/v1/logs", {
+        resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: "x" } }] }] }],
+      });
+      expect([native.status, loki.status, otlp.status]).toEqual([503, 503, 503]);
+      const text = await scrape(server.url);
+      const refused = (route: string) =>
+        sample(text, `batchlog_ingest_rejected_entries_total{route="${route}",reason="closed"}`);
+      expect(refused("/api/logs")).toBe(2);
+      expect(refused("/loki/api/v1/push")).toBe(1);
+      expect(refused("/v1/logs")).toBe(1);
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it("Should time reads by kind, count refused items by protocol and reason, and report free disk", async () => {
     const server = await startTestServer();
     try {

@@ -103,7 +103,7 @@ function getArrivingLater(port: number, path: string) {
   return splitRequest(port, `GET ${path} HTTP/1.1\r\nhost: x\r\n`, "\r\n");
 }
 
-const during = (stop: () => Promise<void>) => ({
+const during = (stop: () => Promise<unknown>) => ({
   async run<T>(finish: () => Promise<T>): Promise<T> {
     await new Promise((r) => setTimeout(r, 100));
     const stopped = stop();

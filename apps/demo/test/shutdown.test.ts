@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openLogStorage } from "@batchlog/storage";
+import { createClient } from "@libsql/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { runMain, waitForUrl } from "./helpers/child-server.js";
 
@@ -142,5 +143,53 @@ describe("SIGHUP (the terminal or SSH session closed)", () => {
     } finally {
       await storage.close();
     }
+  });
+});
+
+describe("a drain that cannot commit what was answered 202", () => {
+  it("Should exit 1 with an error line counting the lost entries, not 'stopped cleanly'", async () => {
+    const dbUrl = `file:${join(dir, "locked.db")}`;
+    const run = runMain([], {
+      BATCHLOG_PORT: "0",
+      BATCHLOG_DB_URL: dbUrl,
+      BATCHLOG_STATS_INTERVAL_MS: "0",
+      // another process holds the write lock: every batch write fails (SQLITE_BUSY) and is retried
+      // until the drain gives up
+      BATCHLOG_BUSY_TIMEOUT_MS: "0",
+      BATCHLOG_RETRY_INITIAL_DELAY_MS: "20",
+      BATCHLOG_RETRY_MAX_DELAY_MS: "100",
+      BATCHLOG_DRAIN_TIMEOUT_MS: "300",
+    });
+    const url = await waitForUrl(run);
+    const locker = createClient({ url: dbUrl });
+    const tx = await locker.transaction("write");
+    try {
+      const res = await fetch(`${url}/api/logs?wait=false`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([{ message: "one" }, { message: "two" }, { message: "three" }]),
+      });
+      expect(res.status).toBe(202);
+      run.child.kill("SIGTERM");
+      expect(await run.exited, run.stdout()).toEqual({ code: 1, signal: null });
+    } finally {
+      await tx.rollback();
+      tx.close();
+      locker.close();
+    }
+    const lines = run
+      .stdout()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { level: number; msg: string; entries?: number });
+    const lost = lines.filter((l) => l.msg.includes("answered 202"));
+    expect(lost).toEqual([
+      expect.objectContaining({
+        level: 50,
+        entries: 3,
+        msg: "shutdown lost entries answered 202 (?wait=false): their commit failed during the drain",
+      }),
+    ]);
+    expect(run.stdout()).not.toContain("stopped cleanly");
   });
 });

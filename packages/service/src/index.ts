@@ -119,6 +119,8 @@ export type { ServiceLogger } from "./service-logger.js";
 export { severityToLevel } from "./severity.js";
 /** `IngestResult = { ids: (number|null)[]; errors: IngestError[]; accepted: number; retryAfterMs? }`. */
 export type { IngestError, IngestResult } from "./store-entries.js";
+/** The entries of an ingest request the storage refused whole (429, 503), from the error thrown. */
+export { entriesRefusedBy } from "./store-entries.js";
 /** Live-tail filters (a SearchQuery subset) and the predicate they compile to. */
 export { compileTailFilter, type TailFilter } from "./tail-filter.js";
 /** `volume()` result: buckets with counts per level, totals; and the automatic bucket width. */

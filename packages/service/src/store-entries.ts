@@ -144,7 +144,7 @@ export async function enqueueCandidates(
   try {
     queued = await storage.enqueueEach(valid.map((v) => v.entry));
   } catch (error) {
-    throw tooLargeForTheQueue(error) ?? error;
+    throw tooLargeForTheQueue(error) ?? refusedWholeWith(error, valid.length);
   }
   // Late failures are reported once per request, when all of its entries have settled.
   tracker.track(
@@ -166,6 +166,23 @@ export async function enqueueCandidates(
   const result = finish(ids, errors, valid.length - failures.length, failures);
   result.ids = ids.map(() => null);
   return result;
+}
+
+/**
+ * The entries of each request the storage refused whole, by the error thrown for it (the storage
+ * creates one per call): metrics count refused entries, and a request refused whole (429, 503)
+ * is thrown, not answered item by item.
+ */
+const refusedWhole = new WeakMap<object, number>();
+
+function refusedWholeWith(error: unknown, entries: number): unknown {
+  if (typeof error === "object" && error !== null) refusedWhole.set(error, entries);
+  return error;
+}
+
+/** How many entries the ingest request that threw `error` held, when the storage refused it whole. */
+export function entriesRefusedBy(error: unknown): number | undefined {
+  return typeof error === "object" && error !== null ? refusedWhole.get(error) : undefined;
 }
 
 function splitCandidates(candidates: Candidate[]) {
@@ -194,7 +211,9 @@ function finish(
     storageError ??= reason;
     if (reason instanceof QueueFullError) retryAfterMs = Math.max(retryAfterMs ?? 0, reason.retryAfterMs);
   }
-  if (accepted === 0 && storageError !== undefined) throw tooLargeForTheQueue(storageError) ?? storageError;
+  if (accepted === 0 && storageError !== undefined) {
+    throw tooLargeForTheQueue(storageError) ?? refusedWholeWith(storageError, failures.length);
+  }
   errors.sort((a, b) => a.index - b.index);
   const result: IngestResult = { ids, errors, accepted };
   if (retryAfterMs !== undefined) result.retryAfterMs = retryAfterMs;

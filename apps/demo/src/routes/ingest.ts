@@ -5,6 +5,7 @@ import {
   decodeBody,
   encodeOtlpResponse as encodeOtlp,
   encodeOtlpFailure,
+  entriesRefusedBy,
   type IngestResult,
   type LogService,
   otlpErrorEncoding,
@@ -40,6 +41,18 @@ export async function ingestRoutes(
       result.ids.length,
       result.errors.map((e) => e.code ?? ""),
     );
+  /**
+   * A request the storage refused whole (429, 503) is thrown, not answered item by item: count its
+   * entries here, or an outage that loses every request never shows in the refused entries.
+   */
+  const countRefused =
+    (route: string) =>
+    (error: unknown): never => {
+      const entries = entriesRefusedBy(error);
+      if (entries !== undefined)
+        metrics?.observeIngestRefused(route, (error as { code?: string }).code, entries);
+      throw error;
+    };
 
   app.post("/api/logs", async (request, reply) => {
     const wait = parseWait(request);
@@ -51,7 +64,9 @@ export async function ingestRoutes(
       contentEncoding: header(request, "content-encoding"),
       maxBytes: bodyLimitBytes,
     });
-    const result = await service.ingestNative(body, header(request, "content-type"), { wait });
+    const result = await service
+      .ingestNative(body, header(request, "content-type"), { wait })
+      .catch(countRefused("/api/logs"));
     const failure = failureStatus(result);
     if (failure === undefined) {
       if (wait) reply.code(201).send({ ids: result.ids });
@@ -74,7 +89,9 @@ export async function ingestRoutes(
 
   app.post("/loki/api/v1/push", async (request, reply) => {
     await turns.next();
-    const result = await service.ingestLoki(bodyOf(request), adapterRequest(request));
+    const result = await service
+      .ingestLoki(bodyOf(request), adapterRequest(request))
+      .catch(countRefused("/loki/api/v1/push"));
     const failure = failureStatus(result);
     if (failure === undefined) reply.code(204).send();
     else {
@@ -91,7 +108,9 @@ export async function ingestRoutes(
 
   app.post("/v1/logs", { onSend: otlpFailureBody }, async (request, reply) => {
     await turns.next();
-    const result = await service.ingestOtlp(bodyOf(request), adapterRequest(request));
+    const result = await service
+      .ingestOtlp(bodyOf(request), adapterRequest(request))
+      .catch(countRefused("/v1/logs"));
     const failure = failureStatus(result);
     // OTLP reports invalid records as a partial success (200); only retryable failures are not.
     if (failure === undefined || failure.status === 400) {
