@@ -5,6 +5,20 @@ import { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
+/**
+ * A delay a Node.js timer waits: at most 2^31 - 1 ms (about 24.8 days). Asked for more, a timer
+ * fires after 1 ms (TimeoutOverflowWarning): every read would time out at once, a retry would not
+ * wait at all.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+const timerMs = positiveInt.max(
+  MAX_TIMER_MS,
+  "at most 2147483647 ms (about 24.8 days, the longest a timer waits)",
+);
+const timerMsOrZero = nonNegativeInt.max(
+  MAX_TIMER_MS,
+  "at most 2147483647 ms (about 24.8 days, the longest a timer waits)",
+);
 
 /**
  * Entries a resume examines at most to count the matches it skipped. On 3M rows with 2.5M since
@@ -15,8 +29,8 @@ export const DEFAULT_SKIPPED_COUNT_WINDOW = 100_000;
 
 const retrySchema = z
   .object({
-    initialDelayMs: positiveInt.default(50),
-    maxDelayMs: positiveInt.default(5000),
+    initialDelayMs: timerMs.default(50),
+    maxDelayMs: timerMs.default(5000),
     maxAttempts: z
       .union([positiveInt, z.literal(Number.POSITIVE_INFINITY)])
       .default(Number.POSITIVE_INFINITY),
@@ -43,7 +57,7 @@ export const batchConfigSchema = z
     /** Entries per transaction. @default 1000 */
     maxBatchSize: positiveInt.max(32766).default(1000),
     /** Longest an entry waits for its batch to fill. @default 10 */
-    maxBatchDelayMs: nonNegativeInt.default(10),
+    maxBatchDelayMs: timerMsOrZero.default(10),
     /** Entries queued and not yet committed: the memory bound. @default 100000 */
     queueCapacity: positiveInt.default(100_000),
     /**
@@ -54,9 +68,9 @@ export const batchConfigSchema = z
     /** `reject`: store() fails at once with QueueFullError; `wait`: waits up to enqueueTimeoutMs. */
     whenFull: z.enum(["reject", "wait"]).default("reject"),
     /** With whenFull "wait": how long store() waits for room. @default 5000 */
-    enqueueTimeoutMs: positiveInt.default(5000),
+    enqueueTimeoutMs: timerMs.default(5000),
     /** A store() not committed by then rejects with WriteTimeoutError. @default 30000 */
-    writeTimeoutMs: positiveInt.default(30_000),
+    writeTimeoutMs: timerMs.default(30_000),
     retry: retrySchema.default({
       initialDelayMs: 50,
       maxDelayMs: 5000,
@@ -70,7 +84,7 @@ export const batchConfigSchema = z
      */
     walAutocheckpoint: nonNegativeInt.default(3000),
     /** Period of the passive checkpoint; 0 disables it. @default 30000 */
-    checkpointIntervalMs: nonNegativeInt.default(30_000),
+    checkpointIntervalMs: timerMsOrZero.default(30_000),
     /**
      * Local files with writerThread: after commits, a thread of its own copies the WAL into the
      * database file (PASSIVE checkpoint, at most one per 25 ms), so that the writer's checkpoint at
@@ -90,7 +104,7 @@ export const batchConfigSchema = z
      */
     diskReserveBytes: nonNegativeInt.default(16 * 1024 * 1024),
     /** How long a connection waits for a lock before SQLITE_BUSY. @default 5000 */
-    busyTimeoutMs: nonNegativeInt.default(5000),
+    busyTimeoutMs: timerMsOrZero.default(5000),
     /** Maintain the FTS5 index over `message`. @default true */
     fullText: z.boolean().default(true),
     /**
@@ -117,7 +131,7 @@ export const batchConfigSchema = z
     /** Move an unreadable database file aside and start a new one instead of failing. @default false */
     recover: z.boolean().default(false),
     /** close(): how long to keep retrying a failing database before rejecting what is left. @default 10000 */
-    drainTimeoutMs: positiveInt.default(10_000),
+    drainTimeoutMs: timerMs.default(10_000),
     /** `batched` (the product) or `direct` (one INSERT per entry, the baseline). */
     implementation: z.enum(["batched", "direct"]).default("batched"),
     /** Run the local-file writer in a worker thread so commits never stall the event loop. @default true */
@@ -131,7 +145,7 @@ export const batchConfigSchema = z
      * A read (search, getRecent, countByBucket, committedAfter) not answered by then rejects with
      * QueryTimeoutError; in a reader process the query is stopped. @default 30000
      */
-    queryTimeoutMs: positiveInt.default(30_000),
+    queryTimeoutMs: timerMs.default(30_000),
     /**
      * committedAfter counts the older matches it skipped among at most this many entries committed
      * before the ones it returns; past them its `skipped` is a lower bound. @default 100000

@@ -3,6 +3,7 @@ import { decodeEncoded, encodeEntry } from "./entry-codec.js";
 import { StorageClosedError, StorageUnavailableError, ValidationError } from "./errors.js";
 import { fieldOfConstraint } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
+import { tagWithId } from "./pending-entry.js";
 import { logEntries } from "./schema.js";
 import type { LogStorage, NewLogEntry, QueuedEntries, StorageHealth, StorageStats } from "./types.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
@@ -17,7 +18,18 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
   readonly #writer: BatchWriter;
   #inFlight = 0;
   #closed = false;
+  #closing: Promise<void> | null = null;
   #drained: (() => void) | null = null;
+  /** Each INSERT starts once the one before it has settled (see #insert). */
+  #previous: Promise<unknown> = Promise.resolve();
+  /**
+   * Why the connection can no longer be trusted with a write. @libsql/client on a local file does
+   * not reset a statement that failed with SQLITE_BUSY (tursodatabase/libsql-js#228): until the
+   * garbage collector finalizes it, every later autocommit INSERT on that connection reports
+   * success and is never committed (measured: acknowledged, absent from the file after close).
+   * The baseline stops writing instead, as the batched storage does for an unusable database.
+   */
+  #unusable: string | null = null;
 
   constructor(options: StorageParts & { writer: BatchWriter }) {
     super(options);
@@ -53,15 +65,22 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
   async #insert(entry: NewLogEntry, row: Row): Promise<number> {
     this.metrics.entriesEnqueued++;
     this.#inFlight++;
+    // One at a time (the connection runs them one at a time anyway): no INSERT may reach the
+    // connection between a failure and the moment it is marked unusable
+    const turn = this.#previous;
+    let done = () => {};
+    this.#previous = new Promise<void>((resolve) => (done = resolve));
+    await turn;
     const started = performance.now();
     try {
+      if (this.#unusable !== null) throw new StorageUnavailableError(this.#unusable);
       const [inserted] = await this.opened.db
         .insert(logEntries)
         .values({ timestamp: row[0], level: row[1], source: row[2], message: row[3], fields: row[4] })
         .returning({ id: logEntries.id });
       const id = inserted!.id;
       const elapsed = performance.now() - started;
-      entry.id = id;
+      tagWithId(entry, id);
       this.metrics.entriesStored++;
       this.metrics.batches++;
       this.metrics.batchSize.record(1);
@@ -74,6 +93,10 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
       if (this.commitListeners.active) this.commitListeners.emit([decodeEncoded(id, row)]);
       return id;
     } catch (error) {
+      if (error instanceof StorageUnavailableError) {
+        this.metrics.reject("unavailable");
+        throw error;
+      }
       const info = toDriverErrorInfo((error as { cause?: unknown }).cause ?? error);
       this.metrics.entriesFailed++;
       this.metrics.failure(info);
@@ -83,8 +106,14 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
       }
       this.metrics.writeFailed();
       this.metrics.reject("unavailable");
+      if (this.opened.path !== null && /^SQLITE_(BUSY|LOCKED)/.test(info.code ?? "")) {
+        this.#unusable =
+          `the database connection is unusable after ${info.code} (a @libsql/client defect: later writes would ` +
+          "be acknowledged and lost); restart, or use the batched storage, which is not affected";
+      }
       throw new StorageUnavailableError(`write failed: ${info.message}`, { cause: error });
     } finally {
+      done();
       if (--this.#inFlight === 0) this.#drained?.();
     }
   }
@@ -130,12 +159,14 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
 
   health(): StorageHealth {
     const failures = this.metrics.consecutiveFailures;
-    const status = this.#closed ? "down" : failures > 0 ? "degraded" : "ok";
+    const status = this.#closed || this.#unusable !== null ? "down" : failures > 0 ? "degraded" : "ok";
     const reasons = this.#closed
       ? ["storage is closed"]
-      : failures > 0
-        ? [`${failures} consecutive write failures: ${this.metrics.lastError?.message ?? "unknown"}`]
-        : [];
+      : this.#unusable !== null
+        ? [this.#unusable]
+        : failures > 0
+          ? [`${failures} consecutive write failures: ${this.metrics.lastError?.message ?? "unknown"}`]
+          : [];
     return {
       status,
       reasons,
@@ -148,8 +179,13 @@ export class DirectLogStorage extends LogStorageBase implements LogStorage {
     };
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** The same promise to every caller: a second close() resolves when the first has finished. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     this.#closed = true;
     if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     await this.cleanupsStopped();

@@ -110,7 +110,7 @@ function storableText(s: string): string {
 
 function encodeFields(value: unknown, maxBytes: number): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== "object" || Array.isArray(value))
+  if (typeof value !== "object" || Array.isArray(value) || value instanceof Map || value instanceof Set)
     throw new ValidationError("fields", "must be a JSON object");
   let json: string;
   try {
@@ -118,6 +118,9 @@ function encodeFields(value: unknown, maxBytes: number): string | null {
   } catch (cause) {
     throw new ValidationError("fields", "not serializable to JSON", { cause });
   }
+  // a toJSON() may turn it into anything (a Date into a string): what is stored must be an object
+  if (json === undefined || json[0] !== "{")
+    throw new ValidationError("fields", "must serialize to a JSON object (its toJSON() gave something else)");
   if (json === "{}") return null;
   if (json.length > maxBytes / 3 && Buffer.byteLength(json) > maxBytes) {
     throw new ValidationError("fields", `larger than ${maxBytes} bytes serialized`);

@@ -9,7 +9,7 @@ import {
   ValidationError,
   WriteTimeoutError,
 } from "./errors.js";
-import type { PendingEntry } from "./pending-entry.js";
+import { type PendingEntry, tagWithId } from "./pending-entry.js";
 import type { StorageMetrics } from "./storage-metrics.js";
 import type { BatchWriter, RowOutcome, WriteResult } from "./writers/batch-writer.js";
 
@@ -448,7 +448,7 @@ export class InsertQueue {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const id = ids[i]!;
-      if (item.entry !== null) item.entry.id = id;
+      if (item.entry !== null) tagWithId(item.entry, id);
       this.#metrics.enqueueToCommitMs.record(now - item.enqueuedAt);
       if (!item.settled) {
         item.settled = true;

@@ -34,7 +34,9 @@ export function isLogLevel(name: string): name is LogLevel {
 
 /** Maps a level name or common alias (case-insensitive) to a level, or undefined when unknown. */
 export function parseLevel(input: string): LogLevel | undefined {
-  return LEVEL_ALIASES[input.trim().toLowerCase()];
+  const key = input.trim().toLowerCase();
+  // own names only: "constructor" or "__proto__" are not levels, whatever Object.prototype holds
+  return Object.hasOwn(LEVEL_ALIASES, key) ? LEVEL_ALIASES[key] : undefined;
 }
 
 export function levelToNumber(level: LogLevel): number {

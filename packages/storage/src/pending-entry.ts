@@ -21,3 +21,16 @@ export interface PendingEntry extends RowSpan {
   /** Set once resolved or rejected; a settled entry is never written afterwards unless already in flight. */
   settled: boolean;
 }
+
+/**
+ * Sets `entry.id` where the caller's object takes it. A frozen or sealed entry, or one whose `id`
+ * is read-only, keeps its own: the id is in the promise all the same, and throwing here, after
+ * the COMMIT, would report a stored entry as failed (or stop the queue's loop).
+ */
+export function tagWithId(entry: NewLogEntry, id: number): void {
+  try {
+    entry.id = id;
+  } catch {
+    // not writable: nothing to do
+  }
+}
