@@ -179,7 +179,8 @@ export const OPTIONS = [
     env: "BATCHLOG_TOKEN",
     flag: "--token <token>",
     default: undefined,
-    description: "bearer token required on every route but /healthz (auth off when unset)",
+    description:
+      "bearer token required on every route but /healthz and / (the UI page, which asks for it; auth off when unset)",
     expected: "a non-empty string of at most 4096 characters",
     schema: text(),
     secret: true,
