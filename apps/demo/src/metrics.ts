@@ -96,7 +96,9 @@ export function createMetrics(
       registers: [registry],
       collect() {
         const value = read(snapshot);
-        if (value !== null) this.set(value);
+        // null (no commit yet; no file for a server database): no sample, not prom-client's 0
+        if (value === null) this.remove();
+        else this.set(value);
       },
     });
   // Counters mirror the storage's cumulative totals: reset and set to the total at each scrape.

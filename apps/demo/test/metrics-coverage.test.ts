@@ -38,13 +38,20 @@ describe("operational metrics", () => {
     }
   });
 
-  it("Should expose no retention success time before a run, nor at all without retention (0 reads as 1970)", async () => {
+  it("Should expose no retention success time before a run, nor at all without retention, nor a commit time before one (0 reads as 1970)", async () => {
     const server = await startTestServer();
     try {
+      // nor a last commit time before the first commit
+      const fresh = await scrape(server.url);
+      expect(fresh).toMatch(/^# TYPE batchlog_last_commit_timestamp_seconds gauge$/m);
+      expect(sample(fresh, "batchlog_last_commit_timestamp_seconds")).toBeUndefined();
       expect((await postJson(server.url, "/api/logs", { message: "a" })).status).toBe(201);
       const text = await scrape(server.url);
       expect(text).toMatch(/^# TYPE batchlog_retention_last_success_timestamp_seconds gauge$/m);
       expect(sample(text, "batchlog_retention_last_success_timestamp_seconds")).toBeUndefined();
+      expect(
+        Math.abs((sample(text, "batchlog_last_commit_timestamp_seconds") ?? 0) - Date.now() / 1000),
+      ).toBeLessThan(60);
     } finally {
       await server.dispose();
     }
