@@ -202,7 +202,14 @@ export const OPTIONS = [
     description:
       "refuse at ingest entries stamped more than this ahead of the server's clock (a wrong clock or time zone); off takes them as sent",
     expected: "a duration such as 10m, 1h, or off",
-    schema: z.union([z.literal("off"), duration()]),
+    // OFF or Off as well: the other on/off switches take any case
+    schema: z.union([
+      z.preprocess(
+        (v) => (typeof v === "string" && v.trim().toLowerCase() === "off" ? "off" : v),
+        z.literal("off"),
+      ),
+      duration(),
+    ]),
   }),
   spec({
     key: "requestTimeoutMs",

@@ -248,6 +248,13 @@ describe("loadConfig", () => {
     expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE: "52w", BATCHLOG_MAX_FUTURE: "8w" })).toEqual([]);
   });
 
+  it("Should take off in any case for BATCHLOG_MAX_FUTURE, as the on/off switches do", () => {
+    for (const off of ["off", "OFF", " Off "]) {
+      expect(loadConfig({ BATCHLOG_MAX_FUTURE: off }).maxFutureMs, off).toBeUndefined();
+    }
+    expect(loadConfig({ BATCHLOG_MAX_FUTURE: "1h" }).maxFutureMs).toBe(3_600_000);
+  });
+
   it("Should list every problem at once, one line each, and check cross-field rules", () => {
     expect(problemsOf({ BATCHLOG_PORT: "x", BATCHLOG_WHEN_FULL: "y", BATCHLOG_FULL_TEXT: "z" })).toHaveLength(
       3,
