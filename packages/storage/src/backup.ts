@@ -1,8 +1,8 @@
 import { existsSync, renameSync, rmSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { isRemoteUrl } from "./config.js";
-import { filePathOf } from "./database.js";
 import { ConfigError } from "./errors.js";
+import { filePathOf } from "./file-url.js";
 import { threadEntry } from "./threads/spawn-thread.js";
 import { ThreadClient } from "./threads/thread-client.js";
 import { DriverThreadError } from "./threads/thread-protocol.js";

@@ -1,7 +1,11 @@
 import type { Logger } from "pino";
+import { callListener } from "./call-listener.js";
 import type { CommitListener, LogEntry } from "./types.js";
 
-/** Post-commit subscribers (live tail). A throwing listener is logged, never breaks the writer. */
+/**
+ * Post-commit subscribers (live tail). A throwing listener, or an async one that rejects, is
+ * logged, never breaks the writer.
+ */
 export class CommitListeners {
   readonly #listeners = new Set<CommitListener>();
   readonly #logger: Logger | undefined;
@@ -21,11 +25,9 @@ export class CommitListeners {
 
   emit(entries: readonly LogEntry[]): void {
     for (const listener of this.#listeners) {
-      try {
-        listener(entries);
-      } catch (error) {
-        this.#logger?.error({ err: error }, "commit listener threw");
-      }
+      callListener(listener, entries, (error) =>
+        this.#logger?.error({ err: error }, "commit listener threw"),
+      );
     }
   }
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Client, createClient } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
@@ -7,6 +7,7 @@ import { migrate } from "drizzle-orm/libsql/migrator";
 import type { BatchConfig } from "./config.js";
 import { isRemoteUrl } from "./config.js";
 import { syncFieldIndexes } from "./field-indexes.js";
+import { clientFileUrl, filePathOf } from "./file-url.js";
 import { syncFullTextTriggers } from "./full-text.js";
 import * as schema from "./schema.js";
 import { assertWritable } from "./writable-path.js";
@@ -18,12 +19,6 @@ const MIGRATIONS_FOLDER = fileURLToPath(new URL("../drizzle", import.meta.url));
 
 /** Requests in flight at once on a libSQL server (reads beside the one batch being written). */
 const REMOTE_CONCURRENCY = 8;
-
-/** The filesystem path of a `file:` URL (`file:./a.db`, `file:/abs.db`, `file:///abs.db`). */
-export function filePathOf(url: string): string {
-  const rest = url.slice("file:".length).replace(/\?.*$/, "");
-  return resolve(rest.startsWith("//") ? rest.slice(2) : rest);
-}
 
 export interface OpenedDatabase {
   client: Client;
@@ -47,7 +42,7 @@ export function openClient(config: BatchConfig): OpenedDatabase {
     assertWritable(path);
   }
   const client = createClient({
-    url: path !== null ? `file:${path}` : config.url,
+    url: path !== null ? clientFileUrl(path) : config.url,
     ...(config.authToken !== undefined && { authToken: config.authToken }),
     ...(config.syncUrl !== undefined && { syncUrl: replicaSyncUrl(config.syncUrl) }),
     ...(config.syncIntervalSec !== undefined && { syncInterval: config.syncIntervalSec }),

@@ -1,3 +1,4 @@
+import { callListener } from "./call-listener.js";
 import { toDriverErrorInfo } from "./classify-error.js";
 import { countingDeletes, runCleanup } from "./cleanup.js";
 import { CommitListeners } from "./commit-listeners.js";
@@ -154,15 +155,14 @@ export abstract class LogStorageBase {
 
   /**
    * Runs after the commit: a throwing listener is logged, never thrown, or it would stop the
-   * batched queue's loop (every later entry timing out) or reject a committed entry (direct).
+   * batched queue's loop (every later entry timing out) or reject a committed entry (direct); an
+   * async one's rejection is logged too, or it would end the process (unhandled rejection).
    */
   protected emitBatch(event: BatchEvent): void {
     for (const listener of this.#batchListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.config.logger?.error({ err: error }, "batch listener threw");
-      }
+      callListener(listener, event, (error) =>
+        this.config.logger?.error({ err: error }, "batch listener threw"),
+      );
     }
   }
 

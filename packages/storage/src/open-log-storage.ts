@@ -5,7 +5,7 @@ import { type BatchConfig, type BatchConfigInput, isRemoteUrl, resolveBatchConfi
 import { type OpenedDatabase, prepareDatabase } from "./database.js";
 import { DirectLogStorage } from "./direct-log-storage.js";
 import { DiskReserve } from "./disk-reserve.js";
-import { StorageUnavailableError } from "./errors.js";
+import { ConfigError, StorageUnavailableError } from "./errors.js";
 import { LogReader, type LogReads } from "./log-reader.js";
 import { DeadlineReads } from "./reader/deadline-reads.js";
 import { ProcessLogReader } from "./reader/process-log-reader.js";
@@ -127,6 +127,7 @@ async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
     return opened;
   } catch (error) {
     opened?.client.close();
+    if (error instanceof ConfigError) throw error; // the url names no file: not a database fault
     const path = opened?.path ?? (isRemoteUrl(config.url) ? null : undefined);
     const reason = isSnapshotNotFound(error)
       ? snapshotNotFoundReason(config.syncUrl)

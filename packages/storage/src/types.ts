@@ -264,9 +264,15 @@ export interface LogStorage {
   context(query: ContextQuery): Promise<EntryContext | null>;
   stats(): StorageStats;
   health(): StorageHealth;
-  /** Registers a listener called after each commit with the committed entries; returns an unsubscribe. */
+  /**
+   * Registers a listener called after each commit with the committed entries; returns an
+   * unsubscribe. A listener that throws, or an async one that rejects, is logged and skipped.
+   */
   onCommit(listener: CommitListener): () => void;
-  /** Registers a listener called after each committed batch with its size and latencies (metrics). */
+  /**
+   * Registers a listener called after each committed batch with its size and latencies (metrics).
+   * A listener that throws, or an async one that rejects, is logged and skipped.
+   */
   onBatch(listener: BatchListener): () => void;
   close(): Promise<void>;
 }

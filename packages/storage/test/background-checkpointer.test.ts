@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "libsql";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { resolveBatchConfig } from "../src/config.js";
-import { filePathOf } from "../src/database.js";
+import { filePathOf } from "../src/file-url.js";
 import { openLogStorage, type StorageStats } from "../src/index.js";
 import { ThreadClient } from "../src/threads/thread-client.js";
 import { BackgroundCheckpointer } from "../src/writers/background-checkpointer.js";

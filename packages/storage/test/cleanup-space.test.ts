@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import Database from "libsql";
 import { afterAll, describe, expect, it } from "vitest";
-import { filePathOf } from "../src/database.js";
+import { filePathOf } from "../src/file-url.js";
 import { type BatchConfigInput, openLogStorage } from "../src/index.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { makeTempDir } from "./helpers/temp-dir.js";

@@ -6,7 +6,7 @@ import { createClient } from "@libsql/client";
 import { drizzle } from "drizzle-orm/libsql";
 import Database from "libsql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { filePathOf } from "../src/database.js";
+import { filePathOf } from "../src/file-url.js";
 import { openLogStorage } from "../src/index.js";
 import { LogReader } from "../src/log-reader.js";
 import type { ReadDb } from "../src/reader/native-read-db.js";

@@ -1,6 +1,6 @@
 import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { filePathOf } from "../src/database.js";
+import { filePathOf } from "../src/file-url.js";
 import {
   type BatchConfigInput,
   type ContextQuery,
@@ -1021,6 +1021,28 @@ export function describeStorageContract(name: string, backend: ContractBackend):
       expect(rest[0]).toBeGreaterThan(first);
       expect((await s.getRecent(10)).map((e) => e.id)).toEqual([...rest].reverse().concat(first));
       expect(logs.messages("batch listener threw").length).toBeGreaterThan(0);
+    });
+
+    it("logs an async commit or batch listener that rejects and keeps writing (no unhandled rejection)", async () => {
+      const logs = captureLogs();
+      const s = await open({ logger: logs.logger, writeTimeoutMs: 5000 });
+      s.onCommit(async () => {
+        throw new Error("live tail subscriber broke");
+      });
+      s.onBatch(async () => {
+        throw new Error("metrics exporter broke");
+      });
+      const first = await s.store(entry(1));
+      const second = await s.store(entry(2));
+      expect((await s.getRecent(10)).map((e) => e.id)).toEqual([second, first]);
+      await expect.poll(() => logs.messages("commit listener threw").length).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => logs.messages("batch listener threw").length).toBeGreaterThanOrEqual(2);
+      expect(logs.messages("commit listener threw")[0]).toMatchObject({
+        err: { message: "live tail subscriber broke" },
+      });
+      expect(logs.messages("batch listener threw")[0]).toMatchObject({
+        err: { message: "metrics exporter broke" },
+      });
     });
 
     it("notifies commit listeners with the committed entries", async () => {

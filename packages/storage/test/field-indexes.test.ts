@@ -1,7 +1,7 @@
 import Database from "libsql";
 import { afterAll, describe, expect, it } from "vitest";
-import { filePathOf } from "../src/database.js";
 import { fieldValueSql } from "../src/field-indexes.js";
+import { filePathOf } from "../src/file-url.js";
 import { openLogStorage } from "../src/index.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 

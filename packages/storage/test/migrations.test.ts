@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "libsql";
 import { afterAll, describe, expect, it } from "vitest";
-import { filePathOf } from "../src/database.js";
+import { filePathOf } from "../src/file-url.js";
 import { openLogStorage, ValidationError } from "../src/index.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 

@@ -1,7 +1,7 @@
 import Database from "libsql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../src/errors.js";
-import { openLogStorage } from "../src/index.js";
+import { openLogStorage, type SearchQuery } from "../src/index.js";
 import { ProcessLogReader } from "../src/reader/process-log-reader.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
@@ -58,6 +58,31 @@ describe("reader process (readerThread)", () => {
       }
     },
   );
+
+  it("rejects a query the process cannot be sent (a function in it) and goes on serving reads", async () => {
+    const storage = await openLogStorage({ url });
+    try {
+      const unsendable = { text: "request", extra: () => 1 } as unknown as SearchQuery;
+      const errors = [
+        await storage.search(unsendable).catch((e: unknown) => e),
+        await storage.search(unsendable).catch((e: unknown) => e),
+      ];
+      // the process that never received it still serves every read, one after another
+      for (let i = 0; i < 3; i++) {
+        expect((await storage.getRecent(1))[0]!.message).toBe(`request ${ROWS - 1} done`);
+        expect((await storage.search({ text: "request", limit: 1 })).entries).toHaveLength(1);
+      }
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(ValidationError);
+        expect(error).toMatchObject({
+          field: "query",
+          message: expect.stringMatching(/could not be cloned/),
+        });
+      }
+    } finally {
+      await storage.close();
+    }
+  });
 
   it("starts with the first read, answers in order, rebuilds ValidationErrors, and restarts after a crash", async () => {
     const reader = new ProcessLogReader(

@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { ValidationError } from "../errors.js";
 import { spawnProcess, threadEntry } from "../threads/spawn-thread.js";
 import type { ThreadErrorInfo, ThreadReady, ThreadResponse } from "../threads/thread-protocol.js";
 import type { ReaderInit, ReaderRequest } from "./reader-protocol.js";
@@ -67,7 +68,14 @@ export class ReaderProcess {
     return new Promise((resolve, reject) => {
       const seq = ++this.#seq;
       this.#running = { seq, resolve, reject };
-      this.#child.send({ ...request, seq });
+      try {
+        this.#child.send({ ...request, seq });
+      } catch (error) {
+        // Nothing was written to the channel (a message is serialized whole first): the process
+        // waits for a request still, so the slot must not stay taken by one it never received.
+        this.#running = null;
+        reject(unsendableError(request, error));
+      }
     });
   }
 
@@ -89,6 +97,21 @@ export class ReaderProcess {
     if (this.#child.connected) this.#child.disconnect();
     await this.exited;
   }
+}
+
+/**
+ * `send` throws only while serializing the message: the caller's query holds something the
+ * structured clone refuses (a function, a symbol, a getter that throws). The caller's input is at
+ * fault, as with any invalid field.
+ */
+function unsendableError(request: ReaderRequest, error: unknown): ValidationError {
+  const field = "query" in request ? "query" : request.op;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ValidationError(
+    field,
+    `cannot be sent to the reader process (${reason}): pass plain data (strings, numbers, booleans, Dates, arrays, objects)`,
+    { cause: error },
+  );
 }
 
 /** The error of a read whose process is gone (code CLIENT_CLOSED, as @libsql/client's own). */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { filePathOf } from "../../src/database.js";
 import { DiskReserve } from "../../src/disk-reserve.js";
+import { filePathOf } from "../../src/file-url.js";
 import { openLogStorage } from "../../src/index.js";
 import { captureLogs } from "../helpers/log-capture.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
