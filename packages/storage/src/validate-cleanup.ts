@@ -3,6 +3,12 @@ import { isLogLevel, LOG_LEVELS } from "./levels.js";
 import type { CleanupPolicy } from "./types.js";
 
 export function validateCleanupPolicy(policy: CleanupPolicy): void {
+  if (typeof policy !== "object" || policy === null) {
+    throw new ValidationError(
+      "policy",
+      "must be an object: { olderThan?, olderThanByLevel?, maxEntries?, maxBytes? }",
+    );
+  }
   if (
     policy.olderThan !== undefined &&
     !(policy.olderThan instanceof Date && Number.isFinite(policy.olderThan.getTime()))
@@ -19,8 +25,12 @@ export function validateCleanupPolicy(policy: CleanupPolicy): void {
         throw new ValidationError("olderThanByLevel", `${level}: must be a valid Date`);
     }
   }
-  if (policy.maxEntries !== undefined && !(Number.isInteger(policy.maxEntries) && policy.maxEntries >= 0)) {
-    throw new ValidationError("maxEntries", "must be a non-negative integer");
+  // safe integers only: SQLite reads 1e20 as a REAL and refuses it as a LIMIT
+  if (
+    policy.maxEntries !== undefined &&
+    !(Number.isSafeInteger(policy.maxEntries) && policy.maxEntries >= 0)
+  ) {
+    throw new ValidationError("maxEntries", "must be a non-negative integer (at most 2^53 - 1)");
   }
   if (policy.maxBytes !== undefined && !(Number.isSafeInteger(policy.maxBytes) && policy.maxBytes > 0)) {
     throw new ValidationError("maxBytes", "must be a positive integer");

@@ -111,3 +111,18 @@ describe("the direct baseline after SQLITE_BUSY", () => {
     await first;
   });
 });
+
+describe("cleanup policies", () => {
+  it("Should refuse a maxEntries SQLite cannot take as a LIMIT, and a policy that is no object, as ValidationErrors", async () => {
+    const storage = await openLogStorage({ url: temp.url("cleanup-policy.db") });
+    try {
+      for (const policy of [{ maxEntries: 1e20 }, { maxEntries: 2 ** 53 }, null]) {
+        const error = await storage.cleanup(policy as never).catch((e: unknown) => e);
+        expect(error, JSON.stringify(policy)).toBeInstanceOf(ValidationError);
+      }
+      expect(await storage.cleanup({ maxEntries: Number.MAX_SAFE_INTEGER })).toBe(0);
+    } finally {
+      await storage.close();
+    }
+  });
+});
