@@ -663,6 +663,40 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
       await page.close();
     });
 
+    test("Should keep the search text when Escape leaves the box, and search with it at the next filter click", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?q=payment`);
+      await settled(page);
+      await page.keyboard.press("/");
+      await page.keyboard.press("Escape");
+      // Chrome empties a type=search box on Escape; the query must not lose its text silently
+      expect(await page.inputValue("#q")).toBe("payment");
+      await page.click(".lvl-toggle[data-level=error]", { modifiers: ["Shift"] });
+      await settled(page);
+      const params = new URL(page.url()).searchParams;
+      expect([params.get("q"), params.get("level")]).toEqual(["payment", "error"]);
+      await page.close();
+    });
+
+    test("Should keep a long source's chip and detail buttons inside the page", async () => {
+      const source = `svc-${"x".repeat(240)}`;
+      await ingest(demo.url, [{ level: "info", source, message: "from a long-named source" }]);
+      const page = await browser.newPage({ width: 1280, height: 800 });
+      await page.goto(`${demo.url}/?source=${source}`);
+      await settled(page);
+      await page.click("#rows tr.row");
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        view: window.innerWidth,
+        remove: document.querySelector("#source-chips .chip button")?.getBoundingClientRect().right ?? 0,
+      }));
+      expect(widths.page).toBeLessThanOrEqual(widths.view);
+      expect(widths.remove).toBeGreaterThan(0);
+      expect(widths.remove).toBeLessThanOrEqual(widths.view);
+      expect(await page.getAttribute("#source-chips .chip-label", "title")).toBe(source);
+      await page.close();
+    });
+
     test("Should not have screen readers read out the count at every entry the live tail adds", async () => {
       const page = await browser.newPage();
       await page.goto(`${demo.url}/?live=1`);
@@ -752,6 +786,45 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         await page.evaluate(() => localStorage.setItem("batchlog.utc", "0"));
         await page.close();
       }
+    });
+
+    test("Should show every entry committed while the filters change under a live tail, each once", async () => {
+      // each change opens a new stream and reads a new first page: what commits between the two
+      // must be fetched (it was lost), and what both bring must show once (it was shown twice)
+      const source = `churn-${Date.now()}`;
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}/?source=${source}&live=1`);
+      await page.waitForSelector("#live[data-state=open]", { timeout: 5000 });
+      let stop = false;
+      const poster = (async () => {
+        for (let n = 0; !stop; n++) {
+          await ingest(demo.url, [{ level: "info", source, message: `churn ${n}` }]);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+      for (let i = 0; i < 24; i++) {
+        await page.click(".lvl-toggle[data-level=trace]");
+        await page.waitForTimeout(200 + (i % 4) * 50);
+      }
+      stop = true;
+      await poster;
+      await page.waitForTimeout(1000);
+      const shown = await page.$$eval("#rows tr.row", (rows) =>
+        rows.map((r) => Number((r as HTMLElement).dataset.id)),
+      );
+      expect(
+        shown.filter((id, i) => shown.indexOf(id) !== i),
+        "shown twice",
+      ).toEqual([]);
+      // the rows hold the newest first page and what streamed in: no entry missing among them
+      const oldest = Math.min(...shown);
+      const expected = (
+        await apiGet<{ entries: { id: number }[] }>(demo.url, `/api/logs?source=${source}&limit=1000`)
+      ).entries
+        .map((e) => e.id)
+        .filter((id) => id >= oldest);
+      expect([...shown].sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+      await page.close();
     });
 
     test("Should drop the entries held while paused when the filters change, so that only matching ones show on resume", async () => {
@@ -1217,6 +1290,16 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
           .trim()
           .split("\n"),
       ).toHaveLength(10);
+      // a token entered later (the server's changed) is the one the link carries when clicked
+      const clickedHref = await page.evaluate(() => {
+        sessionStorage.setItem("batchlog.token", "a-newer-token");
+        const link = document.querySelector<HTMLAnchorElement>("#download")!;
+        link.addEventListener("click", (ev) => ev.preventDefault(), { once: true });
+        link.click();
+        return link.href;
+      });
+      expect(new URL(clickedHref).searchParams.get("token")).toBe("a-newer-token");
+      await page.evaluate((t) => sessionStorage.setItem("batchlog.token", t), token);
 
       // EventSource cannot send headers: the tail URL carries ?token=
       await page.click("#live");

@@ -75,7 +75,7 @@ export function detailFor(entry: LogEntry, actions: DetailActions): HTMLTableRow
     b.type = "button";
     b.className = "btn small";
     b.textContent = label;
-    if (title) b.title = title;
+    b.title = title ?? label;
     b.addEventListener("click", fn);
     buttons.append(b);
   };

@@ -125,7 +125,12 @@ const activeLevels = (): Level[] => (query.levels.length ? query.levels : [...LE
 function chip(label: string, onRemove: () => void): HTMLElement {
   const c = document.createElement("span");
   c.className = "chip";
-  c.append(label);
+  // a long source or value is cut by the stylesheet; the whole of it is in the tooltip
+  const text = document.createElement("span");
+  text.className = "chip-label";
+  text.textContent = label;
+  text.title = label;
+  c.append(text);
   const x = document.createElement("button");
   x.type = "button";
   x.textContent = "×";
@@ -473,7 +478,11 @@ const newerFirst = (a: LogEntry, b: LogEntry) => entryTime(b) - entryTime(a) || 
 
 /** Adds tailed entries where their time puts them: most go on top, a late one a little lower. */
 function insertEntries(entries: LogEntry[]) {
-  const fresh = entries.filter((e) => !shown.has(e.id)).sort(newerFirst);
+  // once each: the stream and a catch-up may both bring an entry within one flush
+  const batch = new Set<number>();
+  const fresh = entries
+    .filter((e) => !shown.has(e.id) && !batch.has(e.id) && batch.add(e.id))
+    .sort(newerFirst);
   if (!fresh.length) return;
   let i = 0;
   for (const e of fresh) {
@@ -545,6 +554,10 @@ function updateSummary() {
  * live, the preset's window as of the download. A link, so the browser streams the file to disk;
  * it carries the token as the live tail's URL does.
  */
+// Built again when clicked: the token may have changed since (a new one entered after a 401), and
+// a preset's window should end at the click, not at the last search.
+el.download.addEventListener("click", () => updateDownload());
+
 function updateDownload() {
   el.download.hidden = rows.length === 0;
   if (el.download.hidden) return;
@@ -668,6 +681,10 @@ function run(opts: { push: boolean }) {
       loadingMore = false;
       appendEntries(res.entries);
       pageGeneration = gen;
+      // Live: what the new stream delivered before this page arrived went into the rows it just
+      // replaced, and a catch-up the stream asked for on opening could not run yet: fetch what
+      // committed since the page was read.
+      if (query.live) void catchUp();
       updateMore();
       updateSummary();
       el.table.dataset.ready = String(gen);
@@ -822,6 +839,9 @@ document.addEventListener("keydown", (ev) => {
   const t = ev.target as HTMLElement;
   const typing = t.closest("input, textarea, select, [contenteditable='true']");
   if (ev.key === "Escape" && typing) {
+    // leave the field as it is: Chrome empties a type=search box on Escape, and the next filter
+    // click would then run the query without its text, with nothing said
+    ev.preventDefault();
     (t as HTMLInputElement).blur();
     return;
   }
