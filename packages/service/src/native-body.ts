@@ -50,10 +50,10 @@ export function parseNativeBody(body: Buffer, contentType: string | undefined): 
  */
 function parseLines(text: string): RawItem[] {
   const items: RawItem[] = [];
-  for (const raw of text.split("\n")) {
+  text.split("\n").forEach((raw, i) => {
     const line = raw.charCodeAt(0) === 0x1e ? raw.slice(1) : raw;
-    if (line.trim().length > 0) items.push({ line });
-  }
+    if (line.trim().length > 0) items.push({ line, lineNumber: i + 1 });
+  });
   return items;
 }
 

@@ -26,6 +26,8 @@ export interface ValidEntry {
 export interface ItemIssue {
   error: string;
   field?: string;
+  /** NDJSON: the item's line in the body (1-based, blank lines counted). */
+  lineNumber?: number;
   /** The item error's code; `BATCHLOG_VALIDATION` when absent. */
   code?: string;
 }

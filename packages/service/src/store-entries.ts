@@ -15,6 +15,8 @@ import type { ServiceLogger } from "./service-logger.js";
 export interface IngestError {
   /** Position of the item in the request (array element, NDJSON line, Loki value, OTLP record). */
   index: number;
+  /** NDJSON: the item's line in the body, 1-based (blank lines are no items: it can differ from index + 1). */
+  lineNumber?: number;
   /** Readable reason, safe to return to the client. */
   error: string;
   /** The entry field at fault, for validation errors. */

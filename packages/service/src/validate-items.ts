@@ -8,7 +8,7 @@ import type { Candidate } from "./store-entries.js";
  * One item as an adapter read it, before validation: an entry-shaped object (`raw`), an NDJSON
  * line still to parse (`line`), or why it was refused already.
  */
-export type RawItem = { raw: unknown } | { line: string } | ItemIssue;
+export type RawItem = { raw: unknown } | { line: string; lineNumber: number } | ItemIssue;
 
 /** Items validated between two yields to the event loop (~5 ms of work). */
 export const VALIDATION_CHUNK = 1000;
@@ -30,15 +30,18 @@ export async function validateItems(validator: EntryValidator, items: RawItem[])
 function validateOne(validator: EntryValidator, item: RawItem): Candidate {
   if ("raw" in item) return validateEntry(validator, item.raw);
   if ("line" in item) {
+    // the body's own line number: blank lines are no items, so `index` alone would not find it
+    const { lineNumber } = item;
     let json: unknown;
     try {
       refuseDeepJson(item.line, "line");
       json = JSON.parse(item.line);
     } catch (error) {
-      if (error instanceof BadRequestError) return { error: error.message };
-      return { error: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}` };
+      if (error instanceof BadRequestError) return { error: error.message, lineNumber };
+      return { error: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}`, lineNumber };
     }
-    return validateEntry(validator, json);
+    const candidate = validateEntry(validator, json);
+    return "error" in candidate ? { ...candidate, lineNumber } : candidate;
   }
   return item;
 }

@@ -180,7 +180,8 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     const result = await fx.service.ingestNative(body, "application/x-ndjson");
     expect(result.accepted).toBe(3);
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatchObject({ index: 2 });
+    // the third item, on the body's fourth line (a blank line before it)
+    expect(result.errors[0]).toMatchObject({ index: 2, lineNumber: 4 });
     expect(result.errors[0]?.error).toMatch(/not valid JSON/);
     const stored = await allEntries(fx.storage);
     expect(stored.map((e) => [e.message, e.level])).toEqual([

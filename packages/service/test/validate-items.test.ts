@@ -15,13 +15,13 @@ describe("validateItems", () => {
 
   it("parses NDJSON lines as it validates them and passes earlier refusals through", async () => {
     const results = await validateItems(createEntryValidator(), [
-      { line: '{"message":"ok","level":"WARN"}' },
-      { line: "{nope" },
+      { line: '{"message":"ok","level":"WARN"}', lineNumber: 1 },
+      { line: "{nope", lineNumber: 3 },
       { error: "refused by the adapter", field: "labels" },
       { raw: { message: 5 } },
     ]);
     expect(results[0]).toEqual({ message: "ok", level: "warn" });
-    expect(results[1]).toMatchObject({ error: expect.stringMatching(/not valid JSON/) });
+    expect(results[1]).toMatchObject({ error: expect.stringMatching(/not valid JSON/), lineNumber: 3 });
     expect(results[2]).toEqual({ error: "refused by the adapter", field: "labels" });
     expect(results[3]).toMatchObject({ field: "message" });
   });
