@@ -22,4 +22,13 @@ describe("severityToLevel", () => {
     expect(severityToLevel(0, "shouting")).toBe("info");
     expect(severityToLevel(undefined, undefined)).toBe("info");
   });
+
+  it("reads OTel's short names of the finer severities from severityText", () => {
+    expect(severityToLevel(0, "ERROR2")).toBe("error");
+    expect(severityToLevel(undefined, "warn3")).toBe("warn");
+    expect(severityToLevel(0, "FATAL4")).toBe("fatal");
+    expect(severityToLevel(0, "INFO5")).toBe("info"); // not a short name: the default
+    expect(severityToLevel(0, "DEBUG2")).toBe("debug");
+    expect(severityToLevel(0, "ERROR1")).toBe("info");
+  });
 });
