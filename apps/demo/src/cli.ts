@@ -42,11 +42,12 @@ export function parseCommandLine(argv: readonly string[]): CliValues {
     })
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   program.parse([...argv], { from: "user" });
-  const opts = program.opts<Record<string, string | undefined>>();
+  const opts = program.opts<Record<string, string | true | undefined>>();
   const values: CliValues = {};
   for (const option of OPTIONS) {
     const value = opts[option.key];
-    if (value !== undefined) values[option.key] = value;
+    // a switch given alone (`--db-recover`) is on, as `--db-recover true` says
+    if (value !== undefined) values[option.key] = value === true ? "true" : value;
   }
   return values;
 }

@@ -308,7 +308,7 @@ export const OPTIONS = [
   spec({
     key: "dbRecover",
     env: "BATCHLOG_DB_RECOVER",
-    flag: "--db-recover <bool>",
+    flag: "--db-recover [bool]",
     default: "false",
     description: "move an unreadable database file aside and start a new one instead of failing",
     expected: BOOLEAN,
@@ -326,7 +326,7 @@ export const OPTIONS = [
   spec({
     key: "writerThread",
     env: "BATCHLOG_WRITER_THREAD",
-    flag: "--writer-thread <bool>",
+    flag: "--writer-thread [bool]",
     default: "true",
     description: "write a file: database from a worker thread so commits never stall HTTP",
     expected: BOOLEAN,
@@ -335,7 +335,7 @@ export const OPTIONS = [
   spec({
     key: "readerThread",
     env: "BATCHLOG_READER_THREAD",
-    flag: "--reader-thread <bool>",
+    flag: "--reader-thread [bool]",
     default: "true",
     description:
       "read a file: database in reader processes (the name predates them) so slow searches never stall HTTP",
@@ -446,7 +446,7 @@ export const OPTIONS = [
   spec({
     key: "fullText",
     env: "BATCHLOG_FULL_TEXT",
-    flag: "--full-text <bool>",
+    flag: "--full-text [bool]",
     default: "true",
     description: "maintain the FTS5 index over messages (for ?q=)",
     expected: BOOLEAN,
@@ -483,7 +483,7 @@ export const OPTIONS = [
   spec({
     key: "checkpointThread",
     env: "BATCHLOG_CHECKPOINT_THREAD",
-    flag: "--checkpoint-thread <bool>",
+    flag: "--checkpoint-thread [bool]",
     default: "true",
     description:
       "with the writer thread: copy the WAL into the database from a thread of its own after commits",

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { parseCommandLine } from "../src/cli.js";
 import { loadConfig } from "../src/config.js";
 import { OPTIONS } from "../src/config-options.js";
 import { runMain, waitForUrl } from "./helpers/child-server.js";
@@ -365,6 +366,14 @@ describe("main (the process)", () => {
       expect.objectContaining({ level: 40, variable: "BATCHLOG_TOKN", didYouMean: "BATCHLOG_TOKEN" }),
     ]);
     expect(warnings[0]).not.toHaveProperty("didYouMean");
+  });
+
+  it("Should take a switch given alone as on, and a value after it as before", () => {
+    expect(parseCommandLine(["--db-recover", "--port", "0"])).toEqual({ dbRecover: "true", port: "0" });
+    expect(parseCommandLine(["--full-text", "false", "--writer-thread"])).toEqual({
+      fullText: "false",
+      writerThread: "true",
+    });
   });
 
   it("Should list every option with its variable and default in --help", async () => {
