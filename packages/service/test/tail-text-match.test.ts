@@ -258,6 +258,16 @@ describe("live-tail text matching is the search's FTS5 matching", () => {
     expect(await searched("(shipped OR 1) order")).toEqual(and);
   });
 
+  it("tests NEAR in one pass over the message: 32 phrases against 16,000 repeated words", () => {
+    // trying every phrase start against every other was quadratic: this line, one entry, held
+    // the event loop (and every live tail with such a q) for minutes
+    const near = compileTextMatch(`NEAR(${Array(32).fill("a").join(" ")} b, 0)`);
+    expect(near(`${"a ".repeat(8000)}x ${"b ".repeat(8000)}`)).toBe(false);
+    expect(near(`${"a ".repeat(8000)}${"b ".repeat(8000)}`)).toBe(true);
+    expect(compileTextMatch("NEAR(a b, 1)")("a x b")).toBe(true);
+    expect(compileTextMatch("NEAR(a b, 0)")("a x b")).toBe(false);
+  });
+
   it("does not match inside words: q=pay finds neither 'paymentservice restarted' nor 'repay loan'", () => {
     const match = compileTailFilter({ text: "pay" });
     const messages = entries.filter(match).map((e) => e.message);
