@@ -59,6 +59,15 @@ class Subscriber implements TailSubscription {
   #scheduled = false;
   #dropped = 0;
   #droppedIsLowerBound = false;
+  /**
+   * The newest id delivered or read: a commit's notification can reach the main thread after a
+   * resume's read already returned its rows, and must not deliver them again. (Not the resume's
+   * own id: one ahead of the store, after a restore from an older backup, would then hold back
+   * every new entry until the ids caught up.)
+   */
+  #floor = Number.NEGATIVE_INFINITY;
+  /** While catching up: the ids of live entries dropped from the full buffer (see catchUp). */
+  #droppedWhileCatchingUp: number[] = [];
   /** Entries to deliver are [#head, length); the slots before #head were dropped (undefined). */
   #buffer: (LogEntry | undefined)[] = [];
   #head = 0;
@@ -86,7 +95,7 @@ class Subscriber implements TailSubscription {
     if (this.closed) return;
     let added = false;
     for (const entry of entries) {
-      if (!this.#matches(entry)) continue;
+      if (entry.id <= this.#floor || !this.#matches(entry)) continue;
       this.#buffer.push(entry);
       added = true;
     }
@@ -111,7 +120,11 @@ class Subscriber implements TailSubscription {
     const live = this.#pending().filter((e) => e.id > newestRead);
     this.#buffer = [...history, ...live];
     this.#head = 0;
-    this.#dropped += skipped;
+    this.#floor = Math.max(this.#floor, newestRead);
+    // live entries dropped meanwhile that the read returned or counted as skipped: not twice
+    const counted = this.#droppedWhileCatchingUp.filter((id) => id <= newestRead).length;
+    this.#droppedWhileCatchingUp = [];
+    this.#dropped += skipped - counted;
     this.#droppedIsLowerBound ||= skippedIsLowerBound;
     this.#dropOldest();
     this.#schedule();
@@ -120,6 +133,10 @@ class Subscriber implements TailSubscription {
   #dropOldest(): void {
     const excess = this.buffered() - this.#max;
     if (excess > 0) {
+      if (this.#catchingUp) {
+        for (let i = this.#head; i < this.#head + excess; i++)
+          this.#droppedWhileCatchingUp.push((this.#buffer[i] as LogEntry).id);
+      }
       // dropped entries must not stay reachable from here until the next compaction
       this.#buffer.fill(undefined, this.#head, this.#head + excess);
       this.#head += excess;
@@ -145,6 +162,7 @@ class Subscriber implements TailSubscription {
     const batch = this.#pending();
     this.#buffer = [];
     this.#head = 0;
+    this.#floor = Math.max(this.#floor, (batch.at(-1) as LogEntry).id);
     try {
       this.#onEntries(batch);
     } catch (error) {

@@ -2,7 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { LogEntry } from "@batchlog/storage";
 import { afterEach, describe, expect, it } from "vitest";
-import { compileTailFilter } from "../src/index.js";
+import { compileTailFilter, createLogService } from "../src/index.js";
 import { eventually } from "./helpers/eventually.js";
 import { allEntries, json, openService, type ServiceFixture } from "./helpers/service.js";
 import { IMPLEMENTATIONS } from "./helpers/temp-storage.js";
@@ -195,6 +195,38 @@ describe.each(IMPLEMENTATIONS)("live tail on %s storage", (impl) => {
     expect(ids.length + 1).toBe(all.length);
     await eventually(() => expect(resumed.map((e) => e.id)).toEqual(want));
     expect(sub.dropped()).toBe(0);
+  });
+
+  it("resumes without repeating what its read returned, when a commit's notification comes after the read", async () => {
+    const opened = await openService(impl);
+    fx = opened;
+    // the storage, except that commit notifications reach listeners 400 ms late (a busy main
+    // thread, the writer thread's message behind others): the resume's read sees the rows first
+    const storage = new Proxy(opened.storage, {
+      get(target, name) {
+        if (name === "onCommit") {
+          return (listener: (entries: readonly LogEntry[]) => void) =>
+            target.onCommit((entries) => setTimeout(() => listener(entries), 400));
+        }
+        const value = Reflect.get(target, name, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const service = createLogService({ storage });
+    const seen = await opened.storage.storeMany([{ message: "seen 1" }, { message: "seen 2" }]);
+    await opened.storage.getRecent(1); // the reader started: the resume's read takes milliseconds
+    const resumed: number[] = [];
+    const first = service.subscribe({}, () => {}); // listening before the commit below
+    const late = await opened.storage.storeMany([{ message: "late 1" }, { message: "late 2" }]);
+    const sub = service.subscribe({}, (entries) => resumed.push(...entries.map((e) => e.id)), {
+      afterId: seen[1]!,
+    });
+    await sub.caughtUp;
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(resumed).toEqual(late);
+    expect(sub.dropped()).toBe(0);
+    first.unsubscribe();
+    await service.close();
   });
 
   it("resumes with at most maxBuffered missed entries, the newest, and counts the older as dropped", async () => {
