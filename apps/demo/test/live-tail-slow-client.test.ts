@@ -60,4 +60,37 @@ describe("GET /api/logs/tail with a client that does not read", () => {
       await server.dispose();
     }
   });
+
+  it("Should hold a slice, not a whole delivery, in the socket of each client that stopped reading", async () => {
+    const server = await startTestServer({ BATCHLOG_FULL_TEXT: "false" });
+    // the server side of each tail response, to read what it holds unsent
+    const responses: import("node:http").ServerResponse[] = [];
+    server.fastify.server.on("request", (req, res) => {
+      if (req.url?.startsWith("/api/logs/tail")) responses.push(res);
+    });
+    const { port } = new URL(server.url);
+    const sockets = Array.from({ length: 4 }, () => connect(Number(port), "127.0.0.1"));
+    try {
+      for (const socket of sockets) {
+        await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+        socket.write("GET /api/logs/tail?source=stall HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        socket.pause();
+      }
+      await eventually(async () => (server.service.stats().tailSubscribers === 4 ? true : undefined));
+      // 300 entries of 30 KB in one request: one delivery of ~9 MB to every stream
+      const message = "y".repeat(30_000);
+      const res = await postJson(
+        server.url,
+        "/api/logs",
+        Array.from({ length: 300 }, (_, i) => ({ source: "stall", message: `${i} ${message}` })),
+      );
+      expect(res.status).toBe(201);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(responses).toHaveLength(4);
+      for (const response of responses) expect(response.writableLength).toBeLessThan(1024 * 1024);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.dispose();
+    }
+  });
 });

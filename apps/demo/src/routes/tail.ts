@@ -24,6 +24,11 @@ export interface TailRouteOptions {
 /** The open streams, so that shutdown can end them (fastify.close() would wait for them forever). */
 export class TailStreams {
   readonly #open = new Set<() => void>();
+  #closing = false;
+  /** endAll() has run: a stream that gets this far afterwards would never be ended. */
+  get closing(): boolean {
+    return this.#closing;
+  }
   add(end: () => void): () => void {
     this.#open.add(end);
     return () => this.#open.delete(end);
@@ -32,6 +37,7 @@ export class TailStreams {
     return this.#open.size;
   }
   endAll(): void {
+    this.#closing = true;
     for (const end of [...this.#open]) end();
   }
 }
@@ -56,31 +62,56 @@ export async function tailRoutes(
     if (streams.size >= maxClients) return busy();
     if (filter.text !== undefined) await checkTextAsSearchDoes(service, params.get("q") ?? "");
     const afterId = lastEventId(request.headers["last-event-id"]);
+    // shutdown began while q was checked: a stream opened now would outlive the end of the others
+    if (streams.closing) {
+      return sendError(reply, 503, "BATCHLOG_SHUTTING_DOWN", "the server is shutting down", 5);
+    }
     // again: other streams may have opened while q was checked
     if (streams.size >= maxClients) return busy();
     const res = reply.raw;
     let reported = 0;
     let reportedLowerBound = false;
+    // Events delivered and not yet written: the socket takes them a slice at a time, so that a
+    // client that stops reading holds one slice in its socket buffer, not a whole delivery (1000
+    // entries of up to 64 KiB each, per stream). The texts are shared by every stream.
+    let unwritten: string[] = [];
+    let next = 0;
+    let waitingForDrain = false;
+    const writeUnwritten = () => {
+      while (next < unwritten.length) {
+        let chunk = "";
+        while (next < unwritten.length && chunk.length < SLICE_CHARS) chunk += unwritten[next++];
+        if (!res.write(chunk)) {
+          // paused meanwhile, entries wait in the subscription's bounded buffer (drop-oldest)
+          subscription.pause();
+          waitingForDrain = true;
+          res.once("drain", () => {
+            waitingForDrain = false;
+            writeUnwritten();
+          });
+          return;
+        }
+      }
+      unwritten = [];
+      next = 0;
+      subscription.resume();
+    };
     // Subscribed before the 200 so that a filter the tail cannot compile is still an error answer;
     // entries are delivered on a later macrotask, after the headers below.
     const subscription = service.subscribe(
       filter as TailFilter,
       (entries: LogEntry[]) => {
-        let chunk = "";
         const dropped = subscription.dropped();
         if (dropped > reported) {
           // a resume's count stopped at the storage's window: this event's figure is "at least"
           const atLeast = subscription.droppedIsLowerBound() && !reportedLowerBound;
           const data = { dropped: dropped - reported, ...(atLeast && { atLeast: true }) };
-          chunk += `event: dropped\ndata: ${JSON.stringify(data)}\n\n`;
+          unwritten.push(`event: dropped\ndata: ${JSON.stringify(data)}\n\n`);
           reported = dropped;
           reportedLowerBound ||= atLeast;
         }
-        for (const entry of entries) chunk += sseEvent(entry);
-        if (!res.write(chunk)) {
-          subscription.pause();
-          res.once("drain", () => subscription.resume());
-        }
+        for (const entry of entries) unwritten.push(sseEvent(entry));
+        if (!waitingForDrain) writeUnwritten();
       },
       { maxBuffered, ...(afterId !== undefined && { afterId }) },
     );
@@ -96,7 +127,12 @@ export async function tailRoutes(
     // counted among the open streams from here: a burst of resuming clients cannot pass the cap
     const forget = streams.add(() => {
       cleanup();
-      res.end();
+      // shutdown while the missed entries were read: no 200 yet. A bare end would be a 200 without
+      // text/event-stream, which EventSource takes as fatal and never retries; a 503 it retries.
+      if (!res.headersSent) {
+        res.writeHead(503, { "content-type": "application/json", "retry-after": "5", connection: "close" });
+        res.end(JSON.stringify({ error: "the server is shutting down", code: "BATCHLOG_SHUTTING_DOWN" }));
+      } else res.end();
     });
     try {
       // the entries missed since Last-Event-ID are read before the 200: a failure is an error answer
@@ -125,6 +161,9 @@ export async function tailRoutes(
     res.on("error", cleanup);
   });
 }
+
+/** Characters written to a stream at once (see writeUnwritten): about the socket's own buffer. */
+const SLICE_CHARS = 64 * 1024;
 
 /**
  * Every stream is handed the same entry objects: each is written out once, not once per stream.
