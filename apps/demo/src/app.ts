@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest, LogController } fro
 import type { Logger } from "pino";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { bearerAuth } from "./auth.js";
+import { browserGuard } from "./browser-guard.js";
 import { answerClientError } from "./client-errors.js";
 import { refuseWhileClosing } from "./closing.js";
 import type { Config } from "./config.js";
@@ -89,6 +90,10 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     );
   });
   refuseWhileClosing(app);
+  app.addHook(
+    "onRequest",
+    browserGuard({ listenHost: config.host, authenticated: config.token !== undefined }),
+  );
   if (config.token !== undefined) app.addHook("onRequest", bearerAuth(config.token));
   // A live-tail stream is counted when it starts (a stream the client hangs up never reaches
   // onResponse), and not again if the server ends it.

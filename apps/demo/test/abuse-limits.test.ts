@@ -246,7 +246,12 @@ describe("JSON nested without end", () => {
     );
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([
-      { index: 1, error: "line is nested more than 256 levels deep", code: "BATCHLOG_VALIDATION" },
+      {
+        index: 1,
+        lineNumber: 2,
+        error: "line is nested more than 256 levels deep",
+        code: "BATCHLOG_VALIDATION",
+      },
     ]);
     expect(res.body.ids[0]).toEqual(expect.any(Number));
   });

@@ -38,7 +38,7 @@ function probe(): Promise<{ socket: Socket; answer: string; closed: boolean }> {
     sockets.push(socket);
     let answer = "";
     socket.on("error", () => {}); // a reset is an expected answer here
-    socket.on("connect", () => socket.write("GET /healthz HTTP/1.1\r\nHost: batchlog\r\n\r\n"));
+    socket.on("connect", () => socket.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
     socket.on("data", (chunk) => {
       answer += chunk.toString();
       if (answer.includes("\r\n\r\n")) resolve({ socket, answer, closed: false });
@@ -78,7 +78,7 @@ describe("maxConnections", () => {
     const answered = new Promise<string>((resolve) =>
       first.once("data", (chunk) => resolve(chunk.toString())),
     );
-    first.write("GET /readyz HTTP/1.1\r\nHost: batchlog\r\n\r\n");
+    first.write("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     expect(await answered).toMatch(/^HTTP\/1\.1 200/);
   });
 

@@ -93,14 +93,14 @@ function postInFlight(port: number, message: string) {
   const body = JSON.stringify({ message, source: "shutdown" });
   return splitRequest(
     port,
-    `POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
+    `POST /api/logs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`,
     body,
   );
 }
 
 /** A GET whose headers are not complete yet: it arrives once `finish` ends them. */
 function getArrivingLater(port: number, path: string) {
-  return splitRequest(port, `GET ${path} HTTP/1.1\r\nhost: x\r\n`, "\r\n");
+  return splitRequest(port, `GET ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\n`, "\r\n");
 }
 
 const during = (stop: () => Promise<unknown>) => ({
@@ -229,7 +229,7 @@ describe("a client that stops sending at shutdown", () => {
     // Headers and part of the body, then nothing: a stalled upload (or a slowloris).
     const stalled = await splitRequest(
       port,
-      'POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"mess',
+      'POST /api/logs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"mess',
       "",
     );
     try {
@@ -307,21 +307,21 @@ describe("malformed HTTP", () => {
   it.each([
     [
       "a bad header line",
-      "GET /healthz HTTP/1.1\r\nhost: x\r\nbad header\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nbad header\r\n\r\n",
       400,
       "malformed HTTP request",
       "BATCHLOG_BAD_REQUEST",
     ],
     [
       "a bad Content-Length",
-      "POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-length: abc\r\n\r\n",
+      "POST /api/logs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: abc\r\n\r\n",
       400,
       "malformed HTTP request",
       "BATCHLOG_BAD_REQUEST",
     ],
     [
       "headers over the limit",
-      `GET /healthz HTTP/1.1\r\nhost: x\r\nx: ${"a".repeat(20_000)}\r\n\r\n`,
+      `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nx: ${"a".repeat(20_000)}\r\n\r\n`,
       431,
       "request headers too large",
       "BATCHLOG_HEADERS_TOO_LARGE",

@@ -63,7 +63,7 @@ function expect408(received: string) {
 
 describe("a client that never finishes its request", () => {
   it("Should get a 408 once BATCHLOG_HEADERS_TIMEOUT_MS has passed without complete headers", async () => {
-    const { closed } = trickle("GET /healthz HTTP/1.1\r\nhost: x\r\nx-slow: ", "a");
+    const { closed } = trickle("GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nx-slow: ", "a");
     const { received, afterMs } = await closed;
     expect408(received);
     expect(afterMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 100);
@@ -79,7 +79,7 @@ describe("a client that never finishes its request", () => {
   it("Should get a 408 once BATCHLOG_REQUEST_TIMEOUT_MS has passed with its body still arriving, and store nothing of it", async () => {
     const before = await server.storage.search({ sources: ["trickled"] });
     const { received, afterMs } = await trickle(
-      'POST /api/logs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n[{"source":"trickled","message":"x"}',
+      'POST /api/logs HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n[{"source":"trickled","message":"x"}',
       " ",
     ).closed;
     expect408(received);
