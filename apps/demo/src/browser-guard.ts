@@ -24,10 +24,6 @@ function loopbackName(hostname: string, listenHost: string): boolean {
   );
 }
 
-function isLoopbackAddress(host: string): boolean {
-  return loopbackName(host, "localhost") || host === "localhost";
-}
-
 function hostnameOf(hostHeader: string): string | undefined {
   try {
     return new URL(`http://${hostHeader}`).hostname;
@@ -38,7 +34,8 @@ function hostnameOf(hostHeader: string): string | undefined {
 
 /** An onRequest hook refusing cross-site writes always, and foreign Host names when it is open to them. */
 export function browserGuard({ listenHost, authenticated }: { listenHost: string; authenticated: boolean }) {
-  const checkHost = !authenticated && isLoopbackAddress(listenHost);
+  // on 0.0.0.0 or a LAN address the operator exposed it on purpose, under any name
+  const checkHost = !authenticated && loopbackName(listenHost, "localhost");
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const host = request.headers.host ?? "";
     // liveness reveals nothing: a probe may call it by any name
