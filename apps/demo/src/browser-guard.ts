@@ -38,8 +38,9 @@ export function browserGuard({ listenHost, authenticated }: { listenHost: string
   const checkHost = !authenticated && loopbackName(listenHost, "localhost");
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const host = request.headers.host ?? "";
-    // liveness reveals nothing: a probe may call it by any name
-    if (checkHost && request.url !== "/healthz") {
+    // liveness reveals nothing: a probe may call it by any name. No Host at all (HTTP/1.0
+    // clients) is no browser: browsers always send one.
+    if (checkHost && host !== "" && request.url !== "/healthz") {
       const name = hostnameOf(host);
       if (name === undefined || !loopbackName(name, listenHost)) {
         return sendError(

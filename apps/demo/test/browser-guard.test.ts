@@ -2,6 +2,7 @@
 // by default): it must not forge or erase entries (a text/plain POST needs no preflight), nor read
 // the API by making its own name resolve to 127.0.0.1 (DNS rebinding).
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { startTestServer } from "./helpers/test-server.js";
 
@@ -82,6 +83,20 @@ describe("requests a web page could send", () => {
       // a page that made its name resolve to 127.0.0.1 reads nothing
       const rebound = await send(server.url, "GET", "/api/logs", { host: `rebind.evil.example:${port}` });
       expect(rebound).toEqual({ status: 403, code: "BATCHLOG_FORBIDDEN_HOST" });
+      // liveness by any name; a client that sends no Host at all is no browser
+      expect((await send(server.url, "GET", "/healthz", { host: "probe.internal" })).status).toBe(200);
+      const bare = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () =>
+          socket.write("GET /api/logs/recent HTTP/1.0\r\n\r\n"),
+        );
+        let text = "";
+        socket.on("data", (d: Buffer) => {
+          text += d.toString();
+        });
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(bare.split("\r\n")[0]).toMatch(/^HTTP\/1\.[01] 200 /);
       for (const host of [
         `localhost:${port}`,
         `127.0.0.1:${port}`,
