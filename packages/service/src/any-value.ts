@@ -1,3 +1,4 @@
+import { clip } from "./clip.js";
 import { setOwn } from "./own-key.js";
 
 /**
@@ -70,10 +71,6 @@ function doubleValue(value: unknown): number | string {
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
   if (!Number.isFinite(n)) throw new TypeError(`not a double: ${clip(String(value))}`);
   return n;
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 const MAX_DEPTH = 32;

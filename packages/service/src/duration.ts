@@ -1,3 +1,5 @@
+import { clip } from "./clip.js";
+
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,
   s: 1000,
@@ -88,8 +90,4 @@ export function parseByteSize(input: string): number {
     throw new RangeError(`invalid size "${clip(input)}": use e.g. 512kb, 10mb, 1gb or a byte count`);
   }
   return bytes;
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

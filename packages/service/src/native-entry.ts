@@ -1,5 +1,6 @@
 import { type LogLevel, parseLevel } from "@batchlog/storage";
 import { z } from "zod";
+import { clip } from "./clip.js";
 import { implausibleEpochMs } from "./epoch-ms.js";
 import { parseIsoMs } from "./iso-time.js";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth.js";
@@ -250,8 +251,4 @@ function serialized(value: unknown): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

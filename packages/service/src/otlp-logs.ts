@@ -1,4 +1,5 @@
 import { flattenAnyValue, flattenKeyValues } from "./any-value.js";
+import { clip } from "./clip.js";
 import { clipSource } from "./entry-mapping.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { type ExpansionBudget, sharedBytes } from "./expansion-budget.js";
@@ -147,14 +148,9 @@ function timestampOf(record: Record<string, unknown>, now: number): number | str
     const ms = nanosToMillis(value);
     if (ms === undefined) return `${camel} must be nanoseconds since the epoch`;
     const implausible = implausibleNanos(value as string | number);
-    return implausible === undefined ? ms : `${camel} ${clipValue(value)} ${implausible}`;
+    return implausible === undefined ? ms : `${camel} ${clip(String(value))} ${implausible}`;
   }
   return now;
-}
-
-function clipValue(value: unknown): string {
-  const text = String(value);
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** A uint32 field (a number, or its decimal string in OTLP/JSON); 0 or anything else means "not set". */

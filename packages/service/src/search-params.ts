@@ -1,4 +1,5 @@
 import { type LogLevel, parseLevel, type SearchQuery } from "@batchlog/storage";
+import { clip } from "./clip.js";
 import { BadRequestError } from "./errors.js";
 import { type FtsToken, lexFtsQuery } from "./fts-lexer.js";
 import { splitNegation, type TextFilter } from "./fts-negation.js";
@@ -185,8 +186,4 @@ export function listParam(params: URLSearchParams, name: string): string[] {
 
 export function bad(param: string, reason: string): BadRequestError {
   return new BadRequestError(`${param}: ${reason}`, { param });
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

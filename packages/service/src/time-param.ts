@@ -1,3 +1,4 @@
+import { clip } from "./clip.js";
 import { parseDuration } from "./duration.js";
 import { implausibleEpochMs } from "./epoch-ms.js";
 import { BadRequestError } from "./errors.js";
@@ -41,8 +42,4 @@ function epochMs(param: string, value: string, n: number): number {
   const issue = n === 0 ? undefined : implausibleEpochMs(n);
   if (issue !== undefined) throw new BadRequestError(`${param}: "${clip(value)}" ${issue}`, { param });
   return n;
-}
-
-function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
