@@ -119,6 +119,7 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     maxBuffered: config.tail.maxBuffered,
     maxClients: config.tail.maxClients,
     heartbeatMs: config.tail.heartbeatMs,
+    stallTimeoutMs: config.tail.stallTimeoutMs,
     onStreamStarted: (request: FastifyRequest) => {
       streamsCounted.add(request);
       count(request, 200);

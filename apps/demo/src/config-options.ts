@@ -625,6 +625,16 @@ export const OPTIONS = [
     schema: timerMs(100),
   }),
   spec({
+    key: "tailStallTimeoutMs",
+    env: "BATCHLOG_TAIL_STALL_TIMEOUT_MS",
+    flag: "--tail-stall-timeout-ms <ms>",
+    default: "60000",
+    description:
+      "a live-tail stream whose client has read nothing that long while entries wait is closed (an EventSource reconnects and resumes from Last-Event-ID); frees its slot",
+    expected: timerMsExpected(100),
+    schema: timerMs(100),
+  }),
+  spec({
     key: "readyFailureGraceMs",
     env: "BATCHLOG_READY_FAILURE_GRACE_MS",
     flag: "--ready-failure-grace-ms <ms>",

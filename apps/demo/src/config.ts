@@ -40,7 +40,12 @@ export interface Config {
   /** Options for `openLogStorage` (without the logger). */
   storage: Readonly<Omit<BatchConfigInput, "logger">>;
   retention: Readonly<RetentionConfig> | undefined;
-  tail: Readonly<{ maxBuffered: number; maxClients: number; heartbeatMs: number }>;
+  tail: Readonly<{
+    maxBuffered: number;
+    maxClients: number;
+    heartbeatMs: number;
+    stallTimeoutMs: number;
+  }>;
   /** Write failures younger than this leave the server ready (see readiness.ts). */
   readyFailureGraceMs: number;
   shutdownTimeoutMs: number;
@@ -267,6 +272,7 @@ function assemble(values: Record<string, unknown>, configFile: string | undefine
       maxBuffered: num("tailMaxBuffered"),
       maxClients: num("tailMaxClients"),
       heartbeatMs: num("tailHeartbeatMs"),
+      stallTimeoutMs: num("tailStallTimeoutMs"),
     },
     readyFailureGraceMs: num("readyFailureGraceMs"),
     shutdownTimeoutMs: num("shutdownTimeoutMs"),

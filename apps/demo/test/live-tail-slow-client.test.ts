@@ -93,4 +93,54 @@ describe("GET /api/logs/tail with a client that does not read", () => {
       await server.dispose();
     }
   });
+
+  it("Should close the stream of a client that reads nothing while entries wait, and free its slot", async () => {
+    const server = await startTestServer({
+      BATCHLOG_FULL_TEXT: "false",
+      BATCHLOG_TAIL_STALL_TIMEOUT_MS: "500",
+      BATCHLOG_TAIL_MAX_CLIENTS: "2",
+    });
+    const { port } = new URL(server.url);
+    const open = (source: string) => {
+      const socket = connect(Number(port), "127.0.0.1");
+      let closed = false;
+      socket.on("close", () => {
+        closed = true;
+      });
+      socket.write(`GET /api/logs/tail?source=${source} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      socket.pause(); // reads nothing from here on
+      return { socket, closed: () => closed };
+    };
+    const stalled = open("stall");
+    const idle = open("quiet"); // reads nothing too, but nothing is sent to it past the heartbeat
+    try {
+      await eventually(async () => (server.service.stats().tailSubscribers === 2 ? true : undefined));
+      const message = "z".repeat(30_000);
+      const res = await postJson(
+        server.url,
+        "/api/logs",
+        Array.from({ length: 300 }, (_, i) => ({ source: "stall", message: `${i} ${message}` })),
+      );
+      expect(res.status).toBe(201);
+      await eventually(
+        async () => (server.service.stats().tailSubscribers === 1 ? true : undefined),
+        10_000,
+        "the stalled stream to end",
+      );
+      // a paused socket sees the server's close only once it reads again
+      stalled.socket.resume();
+      await eventually(async () => (stalled.closed() ? true : undefined), 10_000, "the socket to close");
+      // the idle one is not stalled: nothing waits for its socket
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(idle.closed()).toBe(false);
+      // the freed slot takes a new stream (the cap is 2)
+      const again = await fetch(`${server.url}/api/logs/tail?source=stall`);
+      expect(again.status).toBe(200);
+      await again.body?.cancel();
+    } finally {
+      stalled.socket.destroy();
+      idle.socket.destroy();
+      await server.dispose();
+    }
+  });
 });

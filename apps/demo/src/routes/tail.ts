@@ -2,7 +2,8 @@
 // data = the entry as JSON), filtered like a search, with heartbeat comments. A client that
 // reconnects with Last-Event-ID (EventSource does) first gets the entries committed meanwhile.
 // A client that reads too slowly is paused on backpressure and loses the oldest entries beyond its
-// buffer, reported in a `dropped` event; the server's memory stays bounded. A resume from an old
+// buffer, reported in a `dropped` event; the server's memory stays bounded. One that reads nothing
+// for stallTimeoutMs while entries wait is closed, so it cannot hold a stream slot for ever. A resume from an old
 // id counts what it skipped only back to the storage's window: that event says `"atLeast": true`.
 import { BadRequestError, type LogService, type TailFilter } from "@batchlog/service";
 import type { LogEntry } from "@batchlog/storage";
@@ -16,6 +17,8 @@ export interface TailRouteOptions {
   /** Streams open at once; one more is answered 503. */
   maxClients: number;
   heartbeatMs: number;
+  /** A client that has taken nothing this long while entries wait for its socket is dropped. */
+  stallTimeoutMs: number;
   streams: TailStreams;
   /** Called once the stream's 200 is written (metrics: onResponse misses a hijacked reply). */
   onStreamStarted?: (request: FastifyRequest) => void;
@@ -44,7 +47,15 @@ export class TailStreams {
 
 export async function tailRoutes(
   app: FastifyInstance,
-  { service, maxBuffered, maxClients, heartbeatMs, streams, onStreamStarted }: TailRouteOptions,
+  {
+    service,
+    maxBuffered,
+    maxClients,
+    heartbeatMs,
+    stallTimeoutMs,
+    streams,
+    onStreamStarted,
+  }: TailRouteOptions,
 ) {
   // No HEAD: it would open a stream that never ends (uptime checkers send HEAD); it gets 405.
   app.get("/api/logs/tail", { exposeHeadRoute: false }, async (request, reply) => {
@@ -77,6 +88,7 @@ export async function tailRoutes(
     let unwritten: string[] = [];
     let next = 0;
     let waitingForDrain = false;
+    let stallTimer: NodeJS.Timeout | undefined;
     const writeUnwritten = () => {
       while (next < unwritten.length) {
         let chunk = "";
@@ -85,7 +97,18 @@ export async function tailRoutes(
           // paused meanwhile, entries wait in the subscription's bounded buffer (drop-oldest)
           subscription.pause();
           waitingForDrain = true;
+          // the socket stays open at a zero TCP window for as long as the peer lives: without a
+          // limit a client that stopped reading would keep its slot (and a slice) until restart
+          stallTimer = setTimeout(() => {
+            request.log.info(
+              { stalledMs: stallTimeoutMs },
+              "live-tail client read nothing while entries waited; stream closed",
+            );
+            res.destroy();
+          }, stallTimeoutMs);
+          stallTimer.unref();
           res.once("drain", () => {
+            clearTimeout(stallTimer);
             waitingForDrain = false;
             writeUnwritten();
           });
@@ -121,6 +144,7 @@ export async function tailRoutes(
       if (ended) return;
       ended = true;
       clearInterval(heartbeat);
+      clearTimeout(stallTimer);
       subscription.unsubscribe();
       forget();
     };
