@@ -272,6 +272,7 @@ export function createLogService({
       const items = otlpRawItems(
         decoded,
         encoding,
+        request.contentType,
         now(),
         new ExpansionBudget(EXPANSION_FACTOR * maxBodyBytes),
       );

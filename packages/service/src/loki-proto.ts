@@ -1,4 +1,5 @@
 import protobuf from "protobufjs";
+import { lenientStrings } from "./proto-lenient-strings.js";
 
 /**
  * The subset of Loki's `pkg/push/push.proto` a push carries, as protobufjs reflection (no .proto
@@ -9,32 +10,34 @@ import protobuf from "protobufjs";
  *              repeated LabelPairAdapter structuredMetadata = 3}
  * LabelPairAdapter{string name = 1; string value = 2}
  */
-const root = protobuf.Root.fromJSON({
-  nested: {
-    logproto: {
-      nested: {
-        PushRequest: { fields: { streams: { rule: "repeated", type: "StreamAdapter", id: 1 } } },
-        StreamAdapter: {
-          fields: {
-            labels: { type: "string", id: 1 },
-            entries: { rule: "repeated", type: "EntryAdapter", id: 2 },
-            hash: { type: "uint64", id: 3 },
+const root = protobuf.Root.fromJSON(
+  lenientStrings({
+    nested: {
+      logproto: {
+        nested: {
+          PushRequest: { fields: { streams: { rule: "repeated", type: "StreamAdapter", id: 1 } } },
+          StreamAdapter: {
+            fields: {
+              labels: { type: "string", id: 1 },
+              entries: { rule: "repeated", type: "EntryAdapter", id: 2 },
+              hash: { type: "uint64", id: 3 },
+            },
           },
-        },
-        EntryAdapter: {
-          fields: {
-            timestamp: { type: "Timestamp", id: 1 },
-            line: { type: "string", id: 2 },
-            structuredMetadata: { rule: "repeated", type: "LabelPairAdapter", id: 3 },
+          EntryAdapter: {
+            fields: {
+              timestamp: { type: "Timestamp", id: 1 },
+              line: { type: "string", id: 2 },
+              structuredMetadata: { rule: "repeated", type: "LabelPairAdapter", id: 3 },
+            },
           },
+          LabelPairAdapter: { fields: { name: { type: "string", id: 1 }, value: { type: "string", id: 2 } } },
+          // Wire-identical to google.protobuf.Timestamp.
+          Timestamp: { fields: { seconds: { type: "int64", id: 1 }, nanos: { type: "int32", id: 2 } } },
         },
-        LabelPairAdapter: { fields: { name: { type: "string", id: 1 }, value: { type: "string", id: 2 } } },
-        // Wire-identical to google.protobuf.Timestamp.
-        Timestamp: { fields: { seconds: { type: "int64", id: 1 }, nanos: { type: "int32", id: 2 } } },
       },
     },
-  },
-});
+  }),
+);
 
 export const LokiPushRequest = root.lookupType("logproto.PushRequest");
 

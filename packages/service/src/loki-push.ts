@@ -1,3 +1,5 @@
+import { bodyText } from "./body-text.js";
+import { clip } from "./clip.js";
 import { snappyUncompress } from "./decode-body.js";
 import { LEVEL_KEYS, levelFrom, SOURCE_KEYS, sourceFrom } from "./entry-mapping.js";
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
@@ -5,8 +7,7 @@ import { EXPANSION_FACTOR, ExpansionBudget, sharedBytes } from "./expansion-budg
 import { refuseDeepJson } from "./json-depth.js";
 import { parseLabelSet } from "./label-set.js";
 import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
-import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
-import { decodeUtf8 } from "./native-body.js";
+import { isJsonMediaType, isProtobufMediaType, mediaType, startsLikeJsonObject } from "./media-type.js";
 import { setOwn } from "./own-key.js";
 import { implausibleNanos, nanosToMillis } from "./timestamps.js";
 import type { RawItem } from "./validate-items.js";
@@ -29,10 +30,10 @@ export async function lokiRawItems(
   maxBytes: number,
 ): Promise<RawItem[]> {
   const type = mediaType(contentType);
-  const json = isJsonMediaType(type) || (type === undefined && firstNonSpace(body) === 0x7b);
+  const json = isJsonMediaType(type) || (type === undefined && startsLikeJsonObject(body));
   // every line gets its own copy of its stream's labels: the copies count against a multiple of the body limit
   const budget = new ExpansionBudget(EXPANSION_FACTOR * maxBytes);
-  if (json) return fromJson(parseJson(body), budget);
+  if (json) return fromJson(parseJson(body, contentType), budget);
   if (type !== undefined && !isProtobufMediaType(type)) {
     throw new UnsupportedMediaTypeError(
       `unsupported Content-Type "${type.slice(0, 60)}": send application/json or application/x-protobuf`,
@@ -42,28 +43,37 @@ export async function lokiRawItems(
 }
 
 async function decodeProto(body: Buffer, maxBytes: number): Promise<LokiProtoPush> {
-  let snappyError: unknown;
+  let failure: BadRequestError;
   try {
-    return decodeLokiPushRequest(await snappyUncompress(body, maxBytes));
+    const uncompressed = await snappyUncompress(body, maxBytes);
+    try {
+      return decodeLokiPushRequest(uncompressed);
+    } catch (error) {
+      failure = new BadRequestError(
+        `body is snappy-compressed but not a logproto.PushRequest: ${clip((error as Error).message)}`,
+        { param: "body", cause: error },
+      );
+    }
   } catch (error) {
     if (error instanceof PayloadTooLargeError) throw error;
-    snappyError = error;
+    failure = new BadRequestError("body is not a snappy-compressed logproto.PushRequest", {
+      param: "body",
+      cause: error,
+    });
   }
   try {
+    // a sender that skips snappy
     const push = decodeLokiPushRequest(body);
     if ((push.streams?.length ?? 0) > 0) return push;
   } catch {
     // fall through: report the snappy failure, the usual case
   }
-  throw new BadRequestError("body is not a snappy-compressed logproto.PushRequest", {
-    param: "body",
-    cause: snappyError,
-  });
+  throw failure;
 }
 
-function parseJson(body: Buffer): unknown {
+function parseJson(body: Buffer, contentType: string | undefined): unknown {
+  const text = bodyText(body, contentType);
   try {
-    const text = decodeUtf8(body);
     refuseDeepJson(text, "body");
     return JSON.parse(text);
   } catch (error) {
@@ -230,9 +240,4 @@ function stringMap(value: unknown): Record<string, string> | undefined {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function firstNonSpace(body: Buffer): number | undefined {
-  for (const byte of body) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte;
-  return undefined;
 }

@@ -31,3 +31,14 @@ export function isProtobufMediaType(type: string | undefined): boolean {
     type === "application/octet-stream"
   );
 }
+
+/**
+ * A body sent without a Content-Type that opens a JSON object (after a byte-order mark, spaces,
+ * tabs or CRs): JSON. Not after a line feed: 0x0a is the first byte of every protobuf push
+ * (field 1's tag), and the next one, a length, may well be 0x7b.
+ */
+export function startsLikeJsonObject(body: Uint8Array): boolean {
+  let i = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  while (body[i] === 0x20 || body[i] === 0x0d || body[i] === 0x09) i++;
+  return body[i] === 0x7b;
+}

@@ -1,3 +1,4 @@
+import { bodyText } from "./body-text.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { refuseDeepJson } from "./json-depth.js";
 import { isJsonMediaType, isNdjsonMediaType, mediaType } from "./media-type.js";
@@ -21,7 +22,7 @@ export function parseNativeBody(body: Buffer, contentType: string | undefined): 
       `unsupported Content-Type "${type.slice(0, 60)}": send application/json (an object or an array), application/x-ndjson, or text/plain (read as JSON or NDJSON)`,
     );
   }
-  const text = decodeUtf8(body);
+  const text = bodyText(body, contentType);
   if (text.trim().length === 0) throw new BadRequestError("request body is empty", { param: "body" });
   if (ndjson) return parseLines(text);
   let document: unknown;
@@ -65,16 +66,5 @@ function looksLikeNdjson(text: string): boolean {
     return first !== null && typeof first === "object" && !Array.isArray(first);
   } catch {
     return false;
-  }
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Decodes UTF-8 strictly (a leading BOM is dropped): invalid bytes are a 400, not U+FFFD in the store. */
-export function decodeUtf8(body: Uint8Array): string {
-  try {
-    return utf8.decode(body);
-  } catch {
-    throw new BadRequestError("request body is not valid UTF-8", { param: "body" });
   }
 }

@@ -1,13 +1,13 @@
 import { flattenAnyValue, flattenKeyValues } from "./any-value.js";
+import { bodyText } from "./body-text.js";
 import { clip } from "./clip.js";
 import { clipSource } from "./entry-mapping.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { type ExpansionBudget, sharedBytes } from "./expansion-budget.js";
 import { refuseDeepJson } from "./json-depth.js";
-import { isJsonMediaType, isProtobufMediaType, mediaType } from "./media-type.js";
-import { decodeUtf8 } from "./native-body.js";
+import { isJsonMediaType, isProtobufMediaType, mediaType, startsLikeJsonObject } from "./media-type.js";
 import { decodeOtlpLogsRequest } from "./otlp-proto.js";
-import { severityToLevel } from "./severity.js";
+import { keepSeverity, severityToLevel } from "./severity.js";
 import { implausibleNanos, nanosToMillis } from "./timestamps.js";
 import type { RawItem } from "./validate-items.js";
 
@@ -19,7 +19,7 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
   const type = mediaType(contentType);
   if (isJsonMediaType(type)) return "json";
   if (isProtobufMediaType(type)) return "protobuf";
-  if (type === undefined) return body !== undefined && body[0] === 0x7b ? "json" : "protobuf";
+  if (type === undefined) return body !== undefined && startsLikeJsonObject(body) ? "json" : "protobuf";
   throw new UnsupportedMediaTypeError(
     `unsupported Content-Type "${type.slice(0, 60)}": send application/json or application/x-protobuf`,
   );
@@ -43,10 +43,11 @@ export function otlpEncoding(contentType: string | undefined, body?: Buffer): Ot
 export function otlpRawItems(
   body: Buffer,
   encoding: OtlpEncoding,
+  contentType: string | undefined,
   now: number,
   budget: ExpansionBudget,
 ): RawItem[] {
-  const request = encoding === "json" ? parseJson(body) : parseProto(body);
+  const request = encoding === "json" ? parseJson(body, contentType) : parseProto(body);
   if (!isObject(request))
     throw new BadRequestError("body must be an ExportLogsServiceRequest object", { param: "body" });
   const out: RawItem[] = [];
@@ -102,9 +103,9 @@ function recordRawItem(
   } catch (error) {
     return { field: "body", error: `body: ${(error as Error).message}` };
   }
-  const traceId = hexId(pick(record, "traceId", "trace_id"));
+  const traceId = hexId(pick(record, "traceId", "trace_id"), 16);
   if (traceId !== undefined) fields.trace_id = traceId;
-  const spanId = hexId(pick(record, "spanId", "span_id"));
+  const spanId = hexId(pick(record, "spanId", "span_id"), 8);
   if (spanId !== undefined) fields.span_id = spanId;
   const eventName = pick(record, "eventName", "event_name");
   if (typeof eventName === "string" && eventName.length > 0) fields.event_name = eventName;
@@ -115,15 +116,17 @@ function recordRawItem(
   const dropped = count(pick(record, "droppedAttributesCount", "dropped_attributes_count"));
   if (dropped !== undefined) fields.dropped_attributes_count = dropped;
 
+  const severityNumber = pick(record, "severityNumber", "severity_number");
+  const severityText = pick(record, "severityText", "severity_text");
+  const level = severityToLevel(severityNumber, severityText);
+  keepSeverity(fields, level, severityNumber, severityText);
+
   const time = timestampOf(record, now);
   if (typeof time === "string") return { field: "timestamp", error: `timestamp: ${time}` };
   const entry: Record<string, unknown> = {
     // A Date, not a number: a number is judged as native JSON's epoch milliseconds (epoch-ms.ts)
     timestamp: new Date(time),
-    level: severityToLevel(
-      pick(record, "severityNumber", "severity_number"),
-      pick(record, "severityText", "severity_text"),
-    ),
+    level,
     message,
     fields,
   };
@@ -144,7 +147,13 @@ function timestampOf(record: Record<string, unknown>, now: number): number | str
     ["observedTimeUnixNano", "observed_time_unix_nano"],
   ] as const) {
     const value = pick(record, camel, snake);
-    if (value === undefined || value === null || value === "0" || value === 0) continue;
+    if (
+      value === undefined ||
+      value === null ||
+      value === 0 ||
+      (typeof value === "string" && /^0+$/.test(value))
+    )
+      continue;
     const ms = nanosToMillis(value);
     if (ms === undefined) return `${camel} must be nanoseconds since the epoch`;
     const implausible = implausibleNanos(value as string | number);
@@ -159,11 +168,21 @@ function count(value: unknown): number | undefined {
   return typeof n === "number" && Number.isInteger(n) && n > 0 && n <= 0xffffffff ? n : undefined;
 }
 
-/** trace/span ids: hex in OTLP/JSON, bytes in protobuf; all-zero or empty means "not set". */
-function hexId(value: unknown): string | undefined {
+/**
+ * trace/span ids: hex in OTLP/JSON, bytes in protobuf; all-zero or empty means "not set". An id in
+ * base64 (protobuf's generic JSON mapping: grpc-gateway, Python's MessageToJson) is turned into
+ * hex: at its byte length (16 or 8) it cannot also be hex, which takes twice as many characters.
+ */
+function hexId(value: unknown, byteLength: 16 | 8): string | undefined {
   let hex: string | undefined;
   if (value instanceof Uint8Array) hex = Buffer.from(value).toString("hex");
-  else if (typeof value === "string") hex = /^[0-9a-f]+$/i.test(value) ? value.toLowerCase() : value;
+  else if (typeof value === "string") {
+    if (/^[0-9a-f]+$/i.test(value)) hex = value.toLowerCase();
+    else {
+      const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) ? Buffer.from(value, "base64") : undefined;
+      hex = bytes?.length === byteLength && value.length <= 24 ? bytes.toString("hex") : value;
+    }
+  }
   if (hex === undefined || hex.length === 0 || /^0+$/.test(hex)) return undefined;
   return hex;
 }
@@ -190,8 +209,8 @@ function pick(v: Record<string, unknown>, camel: string, snake: string): unknown
   return v[camel] ?? v[snake];
 }
 
-function parseJson(body: Buffer): unknown {
-  const text = decodeUtf8(body);
+function parseJson(body: Buffer, contentType: string | undefined): unknown {
+  const text = bodyText(body, contentType);
   refuseDeepJson(text, "body");
   try {
     return JSON.parse(text);

@@ -1,4 +1,5 @@
 import protobuf from "protobufjs";
+import { lenientStrings } from "./proto-lenient-strings.js";
 
 const anyValueFields = {
   stringValue: { type: "string", id: 1 },
@@ -15,83 +16,85 @@ const anyValueFields = {
  * OTLP/HTTP logs export carries, as protobufjs reflection with the JSON (lowerCamelCase) names.
  * Field numbers follow the upstream .proto files; SeverityNumber is read as its int32 value.
  */
-const root = protobuf.Root.fromJSON({
-  nested: {
-    otlp: {
-      nested: {
-        ExportLogsServiceRequest: {
-          fields: { resourceLogs: { rule: "repeated", type: "ResourceLogs", id: 1 } },
-        },
-        ExportLogsServiceResponse: {
-          fields: { partialSuccess: { type: "ExportLogsPartialSuccess", id: 1 } },
-        },
-        ExportLogsPartialSuccess: {
-          fields: { rejectedLogRecords: { type: "int64", id: 1 }, errorMessage: { type: "string", id: 2 } },
-        },
-        ResourceLogs: {
-          fields: {
-            resource: { type: "Resource", id: 1 },
-            scopeLogs: { rule: "repeated", type: "ScopeLogs", id: 2 },
-            schemaUrl: { type: "string", id: 3 },
+const root = protobuf.Root.fromJSON(
+  lenientStrings({
+    nested: {
+      otlp: {
+        nested: {
+          ExportLogsServiceRequest: {
+            fields: { resourceLogs: { rule: "repeated", type: "ResourceLogs", id: 1 } },
           },
-        },
-        Resource: {
-          fields: {
-            attributes: { rule: "repeated", type: "KeyValue", id: 1 },
-            droppedAttributesCount: { type: "uint32", id: 2 },
+          ExportLogsServiceResponse: {
+            fields: { partialSuccess: { type: "ExportLogsPartialSuccess", id: 1 } },
           },
-        },
-        ScopeLogs: {
-          fields: {
-            scope: { type: "InstrumentationScope", id: 1 },
-            logRecords: { rule: "repeated", type: "LogRecord", id: 2 },
-            schemaUrl: { type: "string", id: 3 },
+          ExportLogsPartialSuccess: {
+            fields: { rejectedLogRecords: { type: "int64", id: 1 }, errorMessage: { type: "string", id: 2 } },
           },
-        },
-        InstrumentationScope: {
-          fields: {
-            name: { type: "string", id: 1 },
-            version: { type: "string", id: 2 },
-            attributes: { rule: "repeated", type: "KeyValue", id: 3 },
-            droppedAttributesCount: { type: "uint32", id: 4 },
+          ResourceLogs: {
+            fields: {
+              resource: { type: "Resource", id: 1 },
+              scopeLogs: { rule: "repeated", type: "ScopeLogs", id: 2 },
+              schemaUrl: { type: "string", id: 3 },
+            },
           },
-        },
-        LogRecord: {
-          fields: {
-            timeUnixNano: { type: "fixed64", id: 1 },
-            observedTimeUnixNano: { type: "fixed64", id: 11 },
-            severityNumber: { type: "int32", id: 2 },
-            severityText: { type: "string", id: 3 },
-            body: { type: "AnyValue", id: 5 },
-            attributes: { rule: "repeated", type: "KeyValue", id: 6 },
-            droppedAttributesCount: { type: "uint32", id: 7 },
-            flags: { type: "fixed32", id: 8 },
-            traceId: { type: "bytes", id: 9 },
-            spanId: { type: "bytes", id: 10 },
-            eventName: { type: "string", id: 12 },
+          Resource: {
+            fields: {
+              attributes: { rule: "repeated", type: "KeyValue", id: 1 },
+              droppedAttributesCount: { type: "uint32", id: 2 },
+            },
           },
-        },
-        AnyValue: {
-          oneofs: { value: { oneof: Object.keys(anyValueFields) } },
-          fields: anyValueFields,
-        },
-        ArrayValue: { fields: { values: { rule: "repeated", type: "AnyValue", id: 1 } } },
-        KeyValueList: { fields: { values: { rule: "repeated", type: "KeyValue", id: 1 } } },
-        KeyValue: { fields: { key: { type: "string", id: 1 }, value: { type: "AnyValue", id: 2 } } },
-        // google.rpc.Status, google.protobuf.Any and google.rpc.ErrorInfo: an OTLP failure body.
-        Status: {
-          fields: {
-            code: { type: "int32", id: 1 },
-            message: { type: "string", id: 2 },
-            details: { rule: "repeated", type: "Any", id: 3 },
+          ScopeLogs: {
+            fields: {
+              scope: { type: "InstrumentationScope", id: 1 },
+              logRecords: { rule: "repeated", type: "LogRecord", id: 2 },
+              schemaUrl: { type: "string", id: 3 },
+            },
           },
+          InstrumentationScope: {
+            fields: {
+              name: { type: "string", id: 1 },
+              version: { type: "string", id: 2 },
+              attributes: { rule: "repeated", type: "KeyValue", id: 3 },
+              droppedAttributesCount: { type: "uint32", id: 4 },
+            },
+          },
+          LogRecord: {
+            fields: {
+              timeUnixNano: { type: "fixed64", id: 1 },
+              observedTimeUnixNano: { type: "fixed64", id: 11 },
+              severityNumber: { type: "int32", id: 2 },
+              severityText: { type: "string", id: 3 },
+              body: { type: "AnyValue", id: 5 },
+              attributes: { rule: "repeated", type: "KeyValue", id: 6 },
+              droppedAttributesCount: { type: "uint32", id: 7 },
+              flags: { type: "fixed32", id: 8 },
+              traceId: { type: "bytes", id: 9 },
+              spanId: { type: "bytes", id: 10 },
+              eventName: { type: "string", id: 12 },
+            },
+          },
+          AnyValue: {
+            oneofs: { value: { oneof: Object.keys(anyValueFields) } },
+            fields: anyValueFields,
+          },
+          ArrayValue: { fields: { values: { rule: "repeated", type: "AnyValue", id: 1 } } },
+          KeyValueList: { fields: { values: { rule: "repeated", type: "KeyValue", id: 1 } } },
+          KeyValue: { fields: { key: { type: "string", id: 1 }, value: { type: "AnyValue", id: 2 } } },
+          // google.rpc.Status, google.protobuf.Any and google.rpc.ErrorInfo: an OTLP failure body.
+          Status: {
+            fields: {
+              code: { type: "int32", id: 1 },
+              message: { type: "string", id: 2 },
+              details: { rule: "repeated", type: "Any", id: 3 },
+            },
+          },
+          Any: { fields: { typeUrl: { type: "string", id: 1 }, value: { type: "bytes", id: 2 } } },
+          ErrorInfo: { fields: { reason: { type: "string", id: 1 }, domain: { type: "string", id: 2 } } },
         },
-        Any: { fields: { typeUrl: { type: "string", id: 1 }, value: { type: "bytes", id: 2 } } },
-        ErrorInfo: { fields: { reason: { type: "string", id: 1 }, domain: { type: "string", id: 2 } } },
       },
     },
-  },
-});
+  }),
+);
 
 export const OtlpExportLogsServiceRequest = root.lookupType("otlp.ExportLogsServiceRequest");
 export const OtlpExportLogsServiceResponse = root.lookupType("otlp.ExportLogsServiceResponse");

@@ -22,7 +22,7 @@ function otlpJsonRequest() {
   const banded = bands.map((n, i) => ({
     timeUnixNano: ns(T0 + i),
     severityNumber: n,
-    severityText: "ignored when the number is set",
+    severityText: "not the level: kept", // the number decides the level
     body: { stringValue: `severity ${n}` },
     flags: 0, // unset: not kept
     droppedAttributesCount: 0,
@@ -143,7 +143,12 @@ function expectMapped(stored: LogEntry[]) {
     "otel.scope.version": "2.1.0",
     "otel.resource.dropped_attributes_count": 2,
     "otel.scope.dropped_attributes_count": 1,
+    severity_text: "not the level: kept",
   });
+  // a band's first number says no more than the level; TRACE4 does
+  expect(stored.slice(0, 12).map((e) => e.fields?.severity_number)).toEqual(
+    [1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24].map((n) => ((n - 1) % 4 === 0 ? undefined : n)),
+  );
   const rich = stored[12];
   expect(rich).toMatchObject({ level: "warn", message: "text fallback", timestamp: new Date(T0 + 100) });
   expect(rich?.fields).toEqual({
@@ -166,6 +171,7 @@ function expectMapped(stored: LogEntry[]) {
     span_id: SPAN,
     flags: 1,
     dropped_attributes_count: 3,
+    severity_text: "WARNING", // the sender's word, an alias of warn
   });
   expect(stored[13]).toMatchObject({
     level: "info",
@@ -465,5 +471,36 @@ describe.each(IMPLEMENTATIONS)("ingestOtlp on %s storage", (impl) => {
     await expect(fx.service.ingestOtlp(json({}), { contentType: "text/plain" })).rejects.toBeInstanceOf(
       UnsupportedMediaTypeError,
     );
+  });
+
+  it("turns base64 trace and span ids (protobuf's generic JSON mapping) into hex, and reads 00 as an unset time", async () => {
+    fx = await open({ now: () => NOW });
+    const base64 = (hex: string) => Buffer.from(hex, "hex").toString("base64");
+    const request = {
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                { traceId: base64(TRACE), spanId: base64(SPAN), body: { stringValue: "grpc-gateway" } },
+                {
+                  timeUnixNano: "00",
+                  observedTimeUnixNano: ns(T0),
+                  traceId: "not-an-id",
+                  body: { stringValue: "zero written long" },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const result = await fx.service.ingestOtlp(json(request), { contentType: "application/json" });
+    expect(result).toMatchObject({ accepted: 2, errors: [] });
+    const [gateway, zero] = await allEntries(fx.storage);
+    expect(gateway?.fields).toEqual({ trace_id: TRACE, span_id: SPAN });
+    // the observed time, not a refusal of "00" as a time before 1973
+    expect(zero?.timestamp).toEqual(new Date(T0));
+    expect(zero?.fields).toEqual({ trace_id: "not-an-id" }); // kept as sent: neither hex nor a 16-byte base64
   });
 });
