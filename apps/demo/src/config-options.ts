@@ -2,7 +2,7 @@
 // JSON config-file key, default, description and zod schema. config.ts, cli.ts and the README
 // table are all derived from this list.
 import { parseByteSize, parseDuration } from "@batchlog/service";
-import { parseLevel } from "@batchlog/storage";
+import { parseLevel, redactUrl } from "@batchlog/storage";
 import { z } from "zod";
 
 /** Parses a textual value (env var, flag) or passes a JSON value (config file) through. */
@@ -142,6 +142,8 @@ export interface OptionSpec {
   schema: z.ZodType;
   /** Secret values are never printed back (help shows "set"/"none"; errors omit the value). */
   secret?: boolean;
+  /** How an error line shows a value that may hold a secret in part (a URL's token or password). */
+  redact?: (raw: string) => string;
 }
 
 const spec = (s: OptionSpec) => s;
@@ -276,6 +278,7 @@ export const OPTIONS = [
     description: "libSQL URL: file: (embedded) or libsql://, http(s)://, ws(s):// (sqld, Turso)",
     expected: "a URL starting with file:, libsql://, http(s):// or ws(s)://",
     schema: libsqlUrl(),
+    redact: redactUrl,
   }),
   spec({
     key: "dbAuthToken",
@@ -295,6 +298,7 @@ export const OPTIONS = [
     description: "embedded replica: the libSQL server a file: database syncs from",
     expected: "a URL starting with libsql://, http(s):// or ws(s)://",
     schema: libsqlUrl(),
+    redact: redactUrl,
   }),
   spec({
     key: "dbSyncIntervalSec",

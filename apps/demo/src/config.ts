@@ -353,9 +353,8 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
 }
 
 function describeProblem(option: OptionSpec, source: Source, file: string | undefined): string {
-  const shown = option.secret
-    ? "(hidden)"
-    : JSON.stringify(typeof source.raw === "string" ? clip(source.raw) : source.raw);
+  const raw = typeof source.raw === "string" && option.redact ? option.redact(source.raw) : source.raw;
+  const shown = option.secret ? "(hidden)" : JSON.stringify(typeof raw === "string" ? clip(raw) : raw);
   return `${origin(option, source, file)}=${shown}: expected ${option.expected}${serviceLinkHint(option, source)}`;
 }
 

@@ -1,7 +1,7 @@
 // Wires the pieces together: storage → service → metrics → app, listens, and starts the
 // background jobs (retention, statistics line, sample traffic). `stop()` is the graceful shutdown.
 import { createLogService, type LogService, type RetentionHandle } from "@batchlog/service";
-import { type LogStorage, openLogStorage } from "@batchlog/storage";
+import { type LogStorage, openLogStorage, redactUrl } from "@batchlog/storage";
 import type { FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import { createApp } from "./app.js";
@@ -94,8 +94,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const url = address.replace("0.0.0.0", "127.0.0.1");
   // Logged as soon as requests are served (before the sample backfill), the only listening line.
-  // (the database URL without its query: libsql://…?authToken=… carries a secret there)
-  const db = config.storage.url?.split("?")[0];
+  // (libsql://…?authToken=… and http://user:password@… carry a secret in the URL)
+  const db = config.storage.url === undefined ? undefined : redactUrl(config.storage.url);
   logger.info({ url, db, auth: config.token !== undefined }, "batchlog is listening");
 
   let retention: RetentionHandle | undefined;

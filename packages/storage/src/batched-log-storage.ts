@@ -1,6 +1,6 @@
 import type { DiskReserve } from "./disk-reserve.js";
 import { decodeEncoded, encodeEntry, entryBytes, parseRow, rowJson } from "./entry-codec.js";
-import { QueueFullError, StorageClosedError, ValidationError } from "./errors.js";
+import { QueueFullError, StorageClosedError, StorageUnavailableError, ValidationError } from "./errors.js";
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import type { PendingEntry } from "./pending-entry.js";
@@ -273,6 +273,7 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   #countRejection(error: Error, count: number): void {
     if (error instanceof QueueFullError) this.metrics.reject("queue_full", count);
     else if (error instanceof StorageClosedError) this.metrics.reject("closed", count);
+    else if (error instanceof StorageUnavailableError) this.metrics.reject("unavailable", count);
   }
 
   #afterCommit(batch: CommittedBatch): void {

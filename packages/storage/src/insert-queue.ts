@@ -59,6 +59,11 @@ interface Waiter {
  * Transient failures keep the batch and retry
  * with exponential backoff and jitter; content failures come back per row from the writer.
  */
+/** How long new entries are refused after a fatal failure, before one more write is tried. */
+const FATAL_REFUSAL_MS = 5000;
+/** At most one "batch write failed; rejecting its entries" line this often. */
+const FAIL_LOG_INTERVAL_MS = 10_000;
+
 export class InsertQueue {
   readonly #config: QueueConfig;
   readonly #metrics: StorageMetrics;
@@ -89,6 +94,12 @@ export class InsertQueue {
   #closing = false;
   #drainDeadline = Number.POSITIVE_INFINITY;
   #fatal: DriverErrorInfo | null = null;
+  /** performance.now() of the last fatal failure: new entries are refused for a while after it. */
+  #fatalAt = 0;
+  /** #failBatch's log line: when it was last written, and the batches and entries since. */
+  #failLoggedAt = Number.NEGATIVE_INFINITY;
+  #failsUnlogged = { batches: 0, entries: 0 };
+  #lastFail: { error: DriverErrorInfo; kind: string; attempts: number } | null = null;
   #backoffMs = 0;
   /** Entries committed per ms, smoothed: sizes Retry-After. */
   #rate = 0;
@@ -141,6 +152,7 @@ export class InsertQueue {
   /** Adds entries at the back of the queue; throws QueueFullError or StorageClosedError synchronously. */
   push(items: PendingEntry[]): void {
     if (this.#closing) throw new StorageClosedError();
+    this.#refuseWhileUnusable();
     const bytes = sumBytes(items);
     if (!this.#fits(items.length, bytes)) throw this.#fullError(items.length, bytes);
     this.#bytes += bytes;
@@ -151,11 +163,28 @@ export class InsertQueue {
   }
 
   /**
+   * After a fatal failure (the file deleted, corrupt, read-only) new entries are refused at once
+   * for FATAL_REFUSAL_MS, so that a caller gets the refusal (a 503 it retries) instead of an
+   * acknowledgement (`?wait=false`'s 202) for an entry that can only fail. Then one more write is
+   * let through: it either recovers or refuses again for as long.
+   */
+  #refuseWhileUnusable(): void {
+    const fatal = this.#fatal;
+    if (fatal === null || performance.now() - this.#fatalAt >= FATAL_REFUSAL_MS) return;
+    throw new StorageUnavailableError(`database unusable: ${fatal.message}`, { cause: fatal });
+  }
+
+  /**
    * With whenFull "wait": pushes the entries as soon as they fit (in arrival order, ahead of any
    * later producer), or rejects with QueueFullError after enqueueTimeoutMs.
    */
   pushWhenRoom(items: PendingEntry[]): Promise<void> {
     if (this.#closing) return Promise.reject(new StorageClosedError());
+    try {
+      this.#refuseWhileUnusable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const bytes = sumBytes(items);
     if (this.#waiters.length === 0 && this.#fits(items.length, bytes)) {
       this.push(items);
@@ -213,7 +242,10 @@ export class InsertQueue {
       if (sent === null) {
         await this.#nextBatchReady();
         if (this.#queue.length - this.#head === 0) {
-          if (this.#closing) return;
+          if (this.#closing) {
+            if (this.#failsUnlogged.batches > 0) this.#logFailures(); // what the last line left out
+            return;
+          }
           continue;
         }
       }
@@ -356,7 +388,10 @@ export class InsertQueue {
       if (this.#writer.failureMayHaveCommitted || result.mayHaveCommitted)
         this.#currentMayHaveCommitted = true;
       this.#metrics.failure(result.error);
-      if (kind === "fatal") this.#fatal = result.error;
+      if (kind === "fatal") {
+        this.#fatal = result.error;
+        this.#fatalAt = performance.now();
+      }
       const giveUp =
         kind === "fatal" ||
         attempt >= this.#config.retry.maxAttempts ||
@@ -466,10 +501,12 @@ export class InsertQueue {
   }
 
   #failBatch(items: PendingEntry[], error: DriverErrorInfo, kind: string, attempts: number): void {
-    this.#logger?.error(
-      { err: error, kind, attempts, entries: items.length },
-      "batch write failed; rejecting its entries",
-    );
+    // One line, then at most one per FAIL_LOG_INTERVAL_MS covering the batches since: a
+    // database that fails every batch wrote a line per batch (hundreds a second, ~1 GB an hour).
+    this.#failsUnlogged.batches++;
+    this.#failsUnlogged.entries += items.length;
+    this.#lastFail = { error, kind, attempts };
+    if (performance.now() - this.#failLoggedAt >= FAIL_LOG_INTERVAL_MS) this.#logFailures();
     const reason =
       kind === "fatal"
         ? `database unusable: ${error.message}`
@@ -485,6 +522,18 @@ export class InsertQueue {
       this.#metrics.reject("unavailable");
       this.#settle(item, new StorageUnavailableError(message, { cause: error, mayHaveCommitted }));
     }
+  }
+
+  /** The "rejecting its entries" line: the last failure, and the batches and entries it covers. */
+  #logFailures(): void {
+    const { batches, entries } = this.#failsUnlogged;
+    const { error, kind, attempts } = this.#lastFail!;
+    this.#logger?.error(
+      { err: error, kind, attempts, batches, entries },
+      "batch write failed; rejecting its entries",
+    );
+    this.#failLoggedAt = performance.now();
+    this.#failsUnlogged = { batches: 0, entries: 0 };
   }
 
   #settle(item: PendingEntry, error: Error): void {

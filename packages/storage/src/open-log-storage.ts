@@ -9,6 +9,7 @@ import { ConfigError, StorageUnavailableError } from "./errors.js";
 import { LogReader, type LogReads } from "./log-reader.js";
 import { DeadlineReads } from "./reader/deadline-reads.js";
 import { ProcessLogReader } from "./reader/process-log-reader.js";
+import { redactSecrets, redactUrl } from "./redact-url.js";
 import { isSnapshotNotFound, openClientAwaitingSnapshot, snapshotNotFoundReason } from "./replica-open.js";
 import type { LogStorage } from "./types.js";
 import { BackgroundCheckpointer } from "./writers/background-checkpointer.js";
@@ -47,7 +48,7 @@ export async function openLogStorage(input: BatchConfigInput = {}): Promise<LogS
     await reader.close().catch(() => {});
     opened.client.close();
     throw new StorageUnavailableError(
-      `cannot open the writer on ${describe(config)}: ${(error as Error).message}`,
+      `cannot open the writer on ${describe(config)}: ${redactSecrets((error as Error).message, config.url, config.authToken)}`,
       {
         cause: error,
       },
@@ -131,7 +132,7 @@ async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
     const path = opened?.path ?? (isRemoteUrl(config.url) ? null : undefined);
     const reason = isSnapshotNotFound(error)
       ? snapshotNotFoundReason(config.syncUrl)
-      : openFailureReason(error);
+      : redactSecrets(openFailureReason(error), config.url, config.authToken);
     if (config.recover && path && isDamagedFile(error)) {
       const aside = moveAside(path);
       config.logger?.error(
@@ -190,5 +191,5 @@ function openFailureReason(error: unknown): string {
 }
 
 function describe(config: BatchConfig): string {
-  return isRemoteUrl(config.url) ? config.url.replace(/\/\/[^@/]*@/, "//") : config.url;
+  return redactUrl(config.url);
 }

@@ -3,7 +3,8 @@
 // would be gone at the next start, with /readyz green all along.
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { openLogStorage } from "../src/index.js";
+import { openLogStorage, StorageUnavailableError } from "../src/index.js";
+import { captureLogs } from "./helpers/log-capture.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const temp = makeTempDir();
@@ -35,12 +36,68 @@ describe.each([
         const health = storage.health();
         expect(health.status).toBe("down");
         expect(health.reasons.join()).toMatch(/Restart batchlog/);
-        // and so are the ones after it: nothing more is taken
-        await expect(storage.store({ message: "later" })).rejects.toBeInstanceOf(Error);
+        // and so are the ones after it, at once: refused before they are queued, so that an
+        // HTTP caller gets a 503 to retry rather than a 202 for an entry that can only fail
+        const before = storage.stats();
+        const later = await storage.store({ message: "later" }).catch((error: unknown) => error);
+        expect(later).toBeInstanceOf(StorageUnavailableError);
+        expect((later as Error).message).toMatch(/^database unusable: /);
+        await expect(storage.storeMany([{ message: "a" }, { message: "b" }])).rejects.toBeInstanceOf(
+          StorageUnavailableError,
+        );
+        const after2 = storage.stats();
+        expect(after2.entriesEnqueued).toBe(before.entriesEnqueued);
+        expect(after2.consecutiveFailures).toBe(before.consecutiveFailures); // no write tried
+        expect(after2.rejectedByReason.unavailable).toBe((before.rejectedByReason.unavailable ?? 0) + 3);
         if (how === "deleted") expect(existsSync(path)).toBe(false);
       } finally {
         await storage.close().catch(() => {});
       }
     },
   );
+});
+
+it("Should try one more write 5 s after a fatal failure, and refuse again at once when it fails too", async () => {
+  const path = temp.path("probe.db");
+  const storage = await openLogStorage({ url: `file:${path}`, readerThread: false });
+  try {
+    await storage.store({ message: "before" });
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+    await expect(storage.store({ message: "fails" })).rejects.toBeInstanceOf(StorageUnavailableError);
+    const failures = storage.stats().consecutiveFailures;
+    await expect(storage.store({ message: "refused" })).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(storage.stats().consecutiveFailures).toBe(failures);
+    await new Promise((resolve) => setTimeout(resolve, 5100));
+    // taken and written (the file may have come back): here it is still gone, so it fails
+    await expect(storage.store({ message: "probe" })).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(storage.stats().consecutiveFailures).toBe(failures + 1);
+    await expect(storage.store({ message: "refused again" })).rejects.toBeInstanceOf(StorageUnavailableError);
+    expect(storage.stats().consecutiveFailures).toBe(failures + 1);
+  } finally {
+    await storage.close().catch(() => {});
+  }
+});
+
+it("Should log the batches a fatal failure rejects in one line, not one per batch", async () => {
+  const path = temp.path("flood.db");
+  const log = captureLogs();
+  const storage = await openLogStorage({
+    url: `file:${path}`,
+    readerThread: false,
+    maxBatchSize: 10,
+    logger: log.logger,
+  });
+  try {
+    await storage.store({ message: "before" });
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+    // 30 batches queued before the first of them fails
+    const results = await Promise.allSettled(
+      Array.from({ length: 300 }, (_, i) => storage.store({ message: `queued ${i}` })),
+    );
+    expect(results.every((r) => r.status === "rejected")).toBe(true);
+    expect(storage.stats().entriesFailed).toBeGreaterThan(10); // more than one batch failed
+    expect(log.lines.filter((l) => l.msg.startsWith("batch write failed; rejecting"))).toHaveLength(1);
+  } finally {
+    await storage.close().catch(() => {});
+  }
 });
