@@ -52,15 +52,36 @@ const keyList = () =>
   );
 const libsqlUrl = () => text().regex(/^(file|libsql|https?|wss?):/);
 
-/** A duration such as `7d`, `12h`, `90s` (or a number of milliseconds) → milliseconds, at most `max`. */
+/**
+ * A configured duration in milliseconds: it must name its unit. A bare number was taken as
+ * milliseconds, so BATCHLOG_RETENTION_MAX_AGE=30 meant as 30 days deleted every entry older than
+ * 30 ms a second after start. Throws a message for the error line.
+ */
+function configDuration(value: unknown): number {
+  const bare = typeof value === "number" || (typeof value === "string" && /^\s*[\d.]+\s*$/.test(value));
+  if (bare) {
+    const n = String(value).trim();
+    throw new Error(`${n} has no unit: write ${n}d, ${n}h, ${n}m, ${n}s or ${n}ms`);
+  }
+  if (typeof value !== "string") throw new Error(NOT_A_DURATION);
+  try {
+    // parseDuration refuses 0 and anything else that is not a duration
+    return parseDuration(value);
+  } catch {
+    throw new Error(NOT_A_DURATION);
+  }
+}
+const NOT_A_DURATION = "not a duration";
+
+/** A duration such as `7d`, `12h`, `90s`, `500ms` → milliseconds, at most `max`. */
 const duration = (max: number = Number.MAX_SAFE_INTEGER) =>
-  z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  z.union([z.number(), z.string()]).transform((value, ctx) => {
     let ms: number;
     try {
-      // A bare number is milliseconds; parseDuration refuses 0 and anything else that is not a duration.
-      ms = typeof value === "number" ? value : parseDuration(value);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "not a duration" });
+      ms = configDuration(value);
+    } catch (error) {
+      const message = (error as Error).message;
+      ctx.addIssue({ code: "custom", message, params: { hint: message !== NOT_A_DURATION } });
       return z.NEVER;
     }
     if (ms > max) {
@@ -86,20 +107,32 @@ const agesByLevel = () =>
             }),
         ),
       ),
-      z.record(z.string(), z.union([z.number().int().positive(), z.string()])),
+      z.record(z.string(), z.union([z.number(), z.string()])),
     )
     .transform((pairs, ctx) => {
       const ages: Record<string, number> = {};
       for (const [name, age] of Object.entries(pairs)) {
         const level = parseLevel(name);
-        let ms: number | undefined;
+        let ms: number;
         try {
-          ms = typeof age === "number" ? age : parseDuration(age);
-        } catch {
-          ms = undefined;
+          ms = configDuration(age);
+        } catch (error) {
+          const message = (error as Error).message;
+          const specific = level !== undefined && message !== NOT_A_DURATION;
+          ctx.addIssue({
+            code: "custom",
+            message: specific ? `${name}=${age}: ${message}` : `not a level=duration pair: ${name}`,
+            params: { hint: specific },
+          });
+          return z.NEVER;
         }
-        if (level === undefined || ms === undefined) {
+        if (level === undefined) {
           ctx.addIssue({ code: "custom", message: `not a level=duration pair: ${name}` });
+          return z.NEVER;
+        }
+        if (Object.hasOwn(ages, level)) {
+          // debug=1d,debug=2d: which one was meant?
+          ctx.addIssue({ code: "custom", message: `${level} is given twice`, params: { hint: true } });
           return z.NEVER;
         }
         ages[level] = ms;

@@ -9,6 +9,7 @@ import {
   resolveBatchConfig,
   ConfigError as StorageConfigError,
 } from "@batchlog/storage";
+import type { z } from "zod";
 import { OPTIONS, type OptionKey, type OptionSpec } from "./config-options.js";
 
 export type ServerLogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -103,7 +104,7 @@ export function loadConfig(env: Env = process.env, cli: CliValues = {}): Config 
     if (source === undefined) continue;
     const parsed = option.schema.safeParse(source.raw);
     if (parsed.success) values[option.key] = parsed.data;
-    else problems.push(describeProblem(option, source, configPath));
+    else problems.push(describeProblem(option, source, configPath, hintsOf(parsed.error)));
   }
   if (problems.length === 0) crossChecks(values, sources, configPath, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
@@ -352,10 +353,22 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
   return json as Record<string, unknown>;
 }
 
-function describeProblem(option: OptionSpec, source: Source, file: string | undefined): string {
+/** What an option's schema says about this value in particular (issues marked `params.hint`). */
+function hintsOf(error: z.ZodError): string {
+  const hints = (issues: readonly z.core.$ZodIssue[]): string[] =>
+    issues.flatMap((issue) => {
+      // a union (maxFuture: off or a duration) holds each branch's issues
+      if (issue.code === "invalid_union") return issue.errors.flatMap(hints);
+      return issue.code === "custom" && issue.params?.hint === true ? [issue.message] : [];
+    });
+  const found = hints(error.issues);
+  return found.length === 0 ? "" : ` (${found.join("; ")})`;
+}
+
+function describeProblem(option: OptionSpec, source: Source, file: string | undefined, hint = ""): string {
   const raw = typeof source.raw === "string" && option.redact ? option.redact(source.raw) : source.raw;
   const shown = option.secret ? "(hidden)" : JSON.stringify(typeof raw === "string" ? clip(raw) : raw);
-  return `${origin(option, source, file)}=${shown}: expected ${option.expected}${serviceLinkHint(option, source)}`;
+  return `${origin(option, source, file)}=${shown}: expected ${option.expected}${hint}${serviceLinkHint(option, source)}`;
 }
 
 /** Kubernetes sets BATCHLOG_PORT=tcp://10.96.0.12:8080 in every pod beside a Service named batchlog. */

@@ -185,13 +185,38 @@ describe("loadConfig", () => {
     const file = join(dir, "ages.json");
     writeFileSync(
       file,
-      JSON.stringify({ retentionMaxAge: "7d", retentionMaxAgeByLevel: { trace: "1h", fatal: 60_000 } }),
+      JSON.stringify({ retentionMaxAge: "7d", retentionMaxAgeByLevel: { trace: "1h", fatal: "1m" } }),
     );
     expect(loadConfig({ BATCHLOG_CONFIG: file }).retention).toEqual({
       maxAgeMs: 7 * 86_400_000,
       maxAgeByLevel: { trace: 3_600_000, fatal: 60_000 },
       intervalMs: 300_000,
     });
+  });
+
+  it("Should refuse a duration without a unit, which was milliseconds: a 30 meant as 30 days deleted everything", () => {
+    expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE: "30" })).toEqual([
+      'BATCHLOG_RETENTION_MAX_AGE="30": expected a duration such as 7d, 12h, 30m (30 has no unit: write 30d, 30h, 30m, 30s or 30ms)',
+    ]);
+    expect(problemsOf({ BATCHLOG_RETENTION_INTERVAL: "5" })[0]).toContain("(5 has no unit: write 5d");
+    expect(problemsOf({ BATCHLOG_MAX_FUTURE: "600000" })[0]).toContain("(600000 has no unit");
+    expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL: "debug=7,error=90d" })[0]).toContain(
+      "(debug=7: 7 has no unit: write 7d",
+    );
+    // and from the file, where it was a JSON number
+    const file = join(dir, "bare-age.json");
+    writeFileSync(file, JSON.stringify({ retentionMaxAge: 7, retentionMaxAgeByLevel: { info: 1.5 } }));
+    const fromFile = problemsOf({ BATCHLOG_CONFIG: file });
+    expect(fromFile).toHaveLength(2);
+    expect(fromFile[0]).toContain("(7 has no unit");
+    expect(fromFile[1]).toContain("(info=1.5: 1.5 has no unit");
+    expect(loadConfig({ BATCHLOG_RETENTION_MAX_AGE: "30000ms" }).retention?.maxAgeMs).toBe(30_000);
+  });
+
+  it("Should refuse a level given twice an age, as neither can be known to be meant", () => {
+    expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL: "debug=1d,DEBUG=2d" })[0]).toContain(
+      "(debug is given twice)",
+    );
   });
 
   it("Should check every option's schema against a clearly invalid value", () => {

@@ -114,12 +114,12 @@ describe("starting the server", () => {
       `http://127.0.0.1:${port}?authToken=URLSECRET789`,
       `http://admin:PASSWD321@127.0.0.1:${port}`,
     ]) {
-      const run = runMain(["--port", "0", "--db-url", url]);
+      const run = runMain(["--port", "0", "--db-url", url], {});
       await expectOneLineFailure(run, /^batchlog: cannot start: cannot open http:\/\/.*\(hidden\)/);
       expect(run.stdout() + run.stderr()).not.toMatch(/URLSECRET789|PASSWD321/);
     }
     // refused by the configuration check, which quotes the value back
-    const bad = runMain(["--db-url", "ftp://h/x?authToken=CFGSECRET333"]);
+    const bad = runMain(["--db-url", "ftp://h/x?authToken=CFGSECRET333"], {});
     const { code } = await bad.exited;
     expect(code).toBe(2); // a configuration error
     expect(bad.stderr()).toContain('--db-url="ftp://h/x?authToken=(hidden)"');
