@@ -114,7 +114,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       // wait=true entries that fail get a 503 and are resent; those answered 202 are only counted
       const lateFailuresBefore = service.stats().lateFailures;
       traffic?.stop();
-      await retention?.stop();
+      // No more runs; one under way ends after its current chunk once the storage closes below.
+      // Awaited first, a run deleting a million rows kept the server taking requests (202s
+      // included) for its whole length, past the shutdown timeout.
+      const retentionStopped = retention?.stop();
       // Requests in flight (and ?wait=false entries) wait for their commits: on a failing database
       // that lasts up to the write timeout (30 s), as long as the whole shutdown may take. Give them
       // a moment to be read and queued, then close the storage anyway: its drain (drainTimeoutMs)
@@ -123,6 +126,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await Promise.race([settled, delay(IN_FLIGHT_GRACE_MS)]);
       metrics.close();
       await storage.close();
+      await retentionStopped;
       // What is still in flight now is a client that stopped sending (a stalled upload): nothing it
       // sends could be stored any more. Cut it off instead of waiting out the shutdown timeout.
       await Promise.race([settled, delay(IN_FLIGHT_GRACE_MS)]);

@@ -117,4 +117,32 @@ describe("retention configured by environment", () => {
       await server.dispose();
     }
   });
+
+  it("Should stop a long retention run at shutdown after its current chunk, not wait it out while taking requests", async () => {
+    const server = await startTestServer({ BATCHLOG_RETENTION_MAX_AGE: "1d", BATCHLOG_FULL_TEXT: "false" });
+    let stopped = false;
+    try {
+      // 100,000 entries past the limit: 20 chunks of 5,000 for the first run (1 s after start)
+      const old = Date.now() - 2 * 86_400_000;
+      for (let i = 0; i < 10; i++) {
+        await server.storage.storeMany(
+          Array.from({ length: 10_000 }, (_, j) => ({ message: `old ${i}-${j}`, timestamp: old + j })),
+        );
+      }
+      await eventually(
+        async () => (server.storage.stats().entriesDeleted > 0 ? true : undefined),
+        10_000,
+        "the run's first chunk",
+      );
+      await server.stop();
+      stopped = true;
+      // ended after a chunk or two: the rest stays for the next start's run
+      expect(server.storage.stats().entriesDeleted).toBeLessThan(100_000);
+      // and the listener closed with the stop, not after the run
+      await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    } finally {
+      if (!stopped) await server.stop();
+      await server.dispose();
+    }
+  });
 });
