@@ -139,4 +139,41 @@ describe("GET /readyz while the database is locked", () => {
       await server.dispose();
     }
   });
+
+  it("Should answer ?wait=false with 503 while writes fail (no 202 for an entry that may be withdrawn), and 202 again after", async () => {
+    const server = await startTestServer({ ...lockEnv, BATCHLOG_READY_FAILURE_GRACE_MS: "60000" });
+    const locker = createClient({ url: server.dbUrl });
+    try {
+      const tx = await locker.transaction("write");
+      expect((await postJson(server.url, "/api/logs?wait=false", { message: "queued first" })).status).toBe(
+        202,
+      );
+      await eventually(
+        async () =>
+          (await request<ReadyBody>(server.url, "/readyz")).body.consecutiveFailures > 0 ? 1 : undefined,
+        10_000,
+        "a failed write",
+      );
+      const refused = await postJson(server.url, "/api/logs?wait=false", { message: "kept by the sender" });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(refused.body).toMatchObject({ code: "BATCHLOG_UNAVAILABLE" });
+      // wait=true still queues: its answer waits for the commit
+      const waiting = postJson(server.url, "/api/logs", { message: "waits for the lock" });
+      await tx.rollback();
+      tx.close();
+      expect((await waiting).status).toBe(201);
+      expect((await postJson(server.url, "/api/logs?wait=false", { message: "after" })).status).toBe(202);
+      await eventually(
+        async () => ((await search(server.url)).length === 3 ? 1 : undefined),
+        10_000,
+        "3 stored",
+      );
+      const messages = (await search(server.url)).map((e) => e.message).sort();
+      expect(messages).toEqual(["after", "queued first", "waits for the lock"]);
+    } finally {
+      locker.close();
+      await server.dispose();
+    }
+  });
 });

@@ -144,6 +144,7 @@ export async function enqueueCandidates(
   }
   let queued: QueuedEntries;
   try {
+    refuseWhileWritesFail(storage);
     queued = await storage.enqueueEach(valid.map((v) => v.entry));
   } catch (error) {
     throw tooLargeForTheQueue(error) ?? refusedWholeWith(error, valid.length);
@@ -168,6 +169,21 @@ export async function enqueueCandidates(
   const result = finish(ids, errors, valid.length - failures.length, failures);
   result.ids = ids.map(() => null);
   return result;
+}
+
+/**
+ * No acknowledgement before the commit while commits are failing: an entry answered 202 now
+ * would wait in the queue until the database recovers or its write timeout withdraws it (a full
+ * disk lost a queue's worth, 100,000 entries answered 202, in 30 s). A 503 keeps it with the
+ * sender, who retries; `?wait=true` requests still queue, as their answer waits for the commit.
+ */
+function refuseWhileWritesFail(storage: LogStorage): void {
+  const health = storage.health();
+  if (health.consecutiveFailures === 0) return;
+  throw new StorageUnavailableError(
+    `writes are failing (${health.consecutiveFailures} attempts since ${health.failingSince?.toISOString() ?? "recently"}): ` +
+      "?wait=false is refused until one succeeds; retry later, or send with wait=true",
+  );
 }
 
 /**
