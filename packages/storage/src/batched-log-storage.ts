@@ -1,6 +1,7 @@
 import type { DiskReserve } from "./disk-reserve.js";
 import { decodeEncoded, encodeEntry, entryBytes, parseRow, rowJson } from "./entry-codec.js";
 import { QueueFullError, StorageClosedError, StorageUnavailableError, ValidationError } from "./errors.js";
+import { pastHighWater, QUEUE_HIGH_WATER, QUEUE_LOW_WATER } from "./high-water.js";
 import { type CommittedBatch, InsertQueue } from "./insert-queue.js";
 import { LogStorageBase, type StorageParts } from "./log-storage-base.js";
 import type { PendingEntry } from "./pending-entry.js";
@@ -17,15 +18,14 @@ import type {
 import type { BackgroundCheckpointer } from "./writers/background-checkpointer.js";
 import type { BatchWriter } from "./writers/batch-writer.js";
 
-/** Share of the queue's capacity (entries or bytes) above which health is degraded. */
-const QUEUE_HIGH_WATER = 0.9;
-
 /**
  * The product: `store()` validates, enqueues and returns at once; the InsertQueue commits
  * entries in batches and settles each promise after COMMIT.
  */
 export class BatchedLogStorage extends LogStorageBase implements LogStorage {
   readonly #queue: InsertQueue;
+  /** Past the high-water mark and not yet back under the low one (see QUEUE_LOW_WATER). */
+  #highWater = false;
   readonly #checkpointTimer: NodeJS.Timeout | undefined;
   /** The writer's disk reserve, observed (never created) from here: its file is the state. */
   readonly #reserve: DiskReserve | null;
@@ -189,17 +189,18 @@ export class BatchedLogStorage extends LogStorageBase implements LogStorage {
           `${failures} consecutive write failures: ${this.metrics.lastError?.message ?? "unknown"}`,
         );
       }
-      if (depth >= capacity * QUEUE_HIGH_WATER) {
-        highWater = true;
-        status = "degraded";
-        reasons.push(`queue ${Math.round((depth / capacity) * 100)}% full (${depth}/${capacity})`);
-      }
       const bytes = this.#queue.bytes;
       const capacityBytes = this.config.queueCapacityBytes;
-      if (bytes >= capacityBytes * QUEUE_HIGH_WATER) {
+      const share = Math.max(depth / capacity, bytes / capacityBytes);
+      this.#highWater = pastHighWater(this.#highWater, share);
+      if (this.#highWater) {
         highWater = true;
         status = "degraded";
-        reasons.push(`queue ${Math.round((bytes / capacityBytes) * 100)}% of queueCapacityBytes`);
+        reasons.push(
+          `queue ${Math.round((depth / capacity) * 100)}% full (${depth}/${capacity}), ` +
+            `${Math.round((bytes / capacityBytes) * 100)}% of queueCapacityBytes ` +
+            `(degraded from ${QUEUE_HIGH_WATER * 100}% until under ${QUEUE_LOW_WATER * 100}%)`,
+        );
       }
     }
     return {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { pastHighWater } from "../src/high-water.js";
 import {
   type BatchConfigInput,
   type LogStorage,
@@ -309,5 +310,12 @@ describe("health", () => {
     expect(s.health().reasons.join()).toMatch(/queue \d+% full/);
     await Promise.all(pending);
     expect(s.health().status).toBe("ok");
+  });
+
+  it("stays degraded until the queue is back under 70%, so that /readyz does not flap around 90%", () => {
+    const shares = [0.5, 0.89, 0.9, 0.85, 0.92, 0.71, 0.7, 0.69, 0.8, 0.89, 0.95];
+    let past = false;
+    const seen = shares.map((share) => (past = pastHighWater(past, share)));
+    expect(seen).toEqual([false, false, true, true, true, true, true, false, false, false, true]);
   });
 });
