@@ -7,6 +7,9 @@ import { eventually, postJson, startTestServer } from "./helpers/test-server.js"
 interface Line {
   msg: string;
   stored?: number;
+  rejected?: number;
+  enqueueToCommitMsMax?: number;
+  enqueueToCommitMsP99?: number;
 }
 
 describe("the batch statistics line", () => {
@@ -32,5 +35,57 @@ describe("the batch statistics line", () => {
       await server.dispose();
     }
     expect(statistics()).toHaveLength(afterWrites); // nor at shutdown after an idle interval
+  });
+
+  it("Should count the items refused before the storage, and quote this interval's latencies, not older ones", async () => {
+    const lines: Line[] = [];
+    const logger = captureLogger(lines);
+    const statistics = () => lines.filter((l) => l.msg === "batch statistics");
+    const server = await startTestServer({ BATCHLOG_STATS_INTERVAL_MS: "200" }, { logger });
+    try {
+      // invalid and too-new items only: nothing reaches the storage, yet the interval refused 4
+      const future = new Date(Date.now() + 86_400_000).toISOString();
+      const refused = await postJson(server.url, "/api/logs", [
+        { level: "loud", message: "x" },
+        { message: "from tomorrow", timestamp: future },
+        { level: "nope", message: "y" },
+        { message: "again tomorrow", timestamp: future },
+      ]);
+      expect(refused.status).toBe(400);
+      await eventually(
+        async () => (statistics().some((l) => l.rejected === 4) ? true : undefined),
+        5000,
+        `a line with rejected 4 (${JSON.stringify(statistics())})`,
+      );
+      // an interval whose one entry waited ~300 ms behind a held lock says so
+      const { createClient } = await import("@libsql/client");
+      const locker = createClient({ url: server.dbUrl });
+      const tx = await locker.transaction("write");
+      const slow = postJson(server.url, "/api/logs", { message: "waits for the lock" });
+      await new Promise((r) => setTimeout(r, 300));
+      await tx.rollback();
+      tx.close();
+      locker.close();
+      expect((await slow).status).toBe(201);
+      await eventually(
+        async () => (statistics().some((l) => (l.enqueueToCommitMsMax ?? 0) >= 250) ? true : undefined),
+        5000,
+        "a line with the wait",
+      );
+      // and the interval after it, with fast commits only, does not repeat it
+      for (let i = 0; i < 3; i++) await postJson(server.url, "/api/logs", { message: `fast ${i}` });
+      await eventually(
+        async () => {
+          const last = statistics().at(-1);
+          return last !== undefined && (last.stored ?? 0) > 0 && (last.enqueueToCommitMsMax ?? 1e9) < 250
+            ? true
+            : undefined;
+        },
+        5000,
+        "a later line with fast commits",
+      );
+    } finally {
+      await server.dispose();
+    }
   });
 });
