@@ -1,7 +1,7 @@
 // Why the server could not start, as one line for the operator. A taken port or a database that
 // cannot be opened is the environment's doing, and its stack trace says nothing the line does not;
 // any other error is a bug, whose stack is kept for the log.
-import { BatchlogError } from "@batchlog/storage";
+import { BatchlogError, isDamagedFile } from "@batchlog/storage";
 import type { Config } from "./config.js";
 
 export interface StartFailure {
@@ -33,7 +33,13 @@ export function describeStartFailure(error: unknown, config: Pick<Config, "host"
         };
     }
   }
-  if (error instanceof BatchlogError) return { reason: firstLine(error.message), unexpected: false };
+  if (error instanceof BatchlogError) {
+    // the one way on without a backup: say it where the operator reads
+    const hint = isDamagedFile(error)
+      ? " (the file is damaged: --db-recover, or BATCHLOG_DB_RECOVER=true, moves it aside and starts a new one)"
+      : "";
+    return { reason: firstLine(error.message) + hint, unexpected: false };
+  }
   return { reason: firstLine(err?.message ?? String(error)), unexpected: true };
 }
 

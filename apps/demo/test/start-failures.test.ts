@@ -1,12 +1,13 @@
 // What an operator sees when the server cannot start: one line on stderr saying why, exit 1, no
 // stack trace anywhere, and never a server that starts on a database it cannot write.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openLogStorage } from "@batchlog/storage";
 import { afterAll, describe, expect, it } from "vitest";
+import { describeStartFailure } from "../src/start-failure.js";
 import { type ChildRun, runMain } from "./helpers/child-server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "batchlog-start-"));
@@ -124,5 +125,22 @@ describe("starting the server", () => {
     expect(code).toBe(2); // a configuration error
     expect(bad.stderr()).toContain('--db-url="ftp://h/x?authToken=(hidden)"');
     expect(bad.stdout() + bad.stderr()).not.toContain("CFGSECRET333");
+  });
+
+  it("Should name --db-recover when the database file is damaged", async () => {
+    const file = join(dir, "not-a-database.db");
+    writeFileSync(
+      file,
+      "this is not an SQLite file, it is a text file long enough to have a header".repeat(20),
+    );
+    const run = runMain(["--port", "0", "--db-url", `file:${file}`], {});
+    await expectOneLineFailure(run, /--db-recover, or BATCHLOG_DB_RECOVER=true, moves it aside/);
+    // a port in use is not a damaged file: no such hint
+    expect(
+      describeStartFailure(Object.assign(new Error("x"), { syscall: "listen", code: "EADDRINUSE" }), {
+        host: "127.0.0.1",
+        port: 1,
+      }).reason,
+    ).not.toContain("--db-recover");
   });
 });

@@ -28,7 +28,7 @@ export { fieldValueSql } from "./field-indexes.js";
 export { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
 export { isLogLevel, LOG_LEVELS, type LogLevel, levelsAtLeast, parseLevel } from "./levels.js";
 export { DEFAULT_CONTEXT, DEFAULT_LIMIT, MAX_LIMIT } from "./log-reader.js";
-export { openLogStorage } from "./open-log-storage.js";
+export { isDamagedFile, openLogStorage } from "./open-log-storage.js";
 export { redactSecrets, redactUrl } from "./redact-url.js";
 export { logEntries } from "./schema.js";
 export type {

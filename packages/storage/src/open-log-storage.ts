@@ -152,9 +152,17 @@ class QuickCheckError extends Error {}
 async function checkIntegrity(opened: OpenedDatabase): Promise<void> {
   if (opened.path === null) return;
   const result = await opened.client.execute("PRAGMA quick_check");
-  const problems = result.rows.map((r) => String(r[0])).filter((m) => m !== "ok");
-  if (problems.length > 0)
-    throw new QuickCheckError(`quick_check failed: ${problems.slice(0, 5).join("; ")}`);
+  // One problem a row, or (the native driver) one row of lines under "*** in database main ***"
+  const problems = result.rows
+    .flatMap((r) => String(r[0]).split("\n"))
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && line !== "ok" && !/^\*\*\* in database \w+ \*\*\*$/.test(line));
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 3).map((p) => (p.length > 120 ? `${p.slice(0, 120)}…` : p));
+    throw new QuickCheckError(
+      `quick_check found ${problems.length} problem${problems.length === 1 ? "" : "s"}: ${shown.join("; ")}${problems.length > 3 ? "; …" : ""}`,
+    );
+  }
 }
 
 /**
@@ -162,7 +170,7 @@ async function checkIntegrity(opened: OpenedDatabase): Promise<void> {
  * database, corrupt pages). A busy lock, a full disk or a lost server says nothing about the
  * file, and moving a healthy database aside would hide every entry it holds.
  */
-function isDamagedFile(error: unknown): boolean {
+export function isDamagedFile(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
     if (e instanceof QuickCheckError) return true;
     const info = toDriverErrorInfo(e);
