@@ -1,8 +1,8 @@
 // Shutdown: a request that arrives once the server is closing (on a keep-alive connection still
 // busy with an earlier one) is refused with the usual JSON error and Retry-After, so shippers
 // retry it; fastify then closes the connection. Requests already in flight finish normally, and
-// /healthz still answers 200: the process is alive while it drains, and a supervisor watching
-// liveness must not kill it halfway through.
+// /healthz on such a connection still answers 200: the process is alive while it drains. (New
+// connections are refused: the listener closes at the signal; see the README.)
 import type { FastifyInstance } from "fastify";
 import { sendError } from "./http-errors.js";
 
