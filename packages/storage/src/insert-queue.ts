@@ -337,7 +337,16 @@ export class InsertQueue {
   }
 
   #take(max: number): PendingEntry[] {
-    const end = Math.min(this.#queue.length, this.#head + max);
+    let end = Math.min(this.#queue.length, this.#head + max);
+    // Not through the middle of one call (a storeMany: one ingest request) that fits a batch: it
+    // then commits or fails whole, and a shipper resending a request refused 503 cannot store
+    // its first part twice. A call larger than a batch is split all the same.
+    if (end < this.#queue.length) {
+      const cut = end;
+      const settler = this.#queue[end]!.settler;
+      while (end > this.#head && this.#queue[end - 1]!.settler === settler) end--;
+      if (end === this.#head) end = cut;
+    }
     const batch = this.#queue.slice(this.#head, end) as PendingEntry[];
     if (end === this.#queue.length) {
       this.#queue = [];

@@ -72,6 +72,19 @@ describe("batch shapes", () => {
   });
 });
 
+describe("a call's entries in one transaction", () => {
+  it("does not cut a batch through a storeMany that fits one, and cuts one that does not", async () => {
+    const s = await open({ maxBatchSize: 1000, maxBatchDelayMs: 1000, fullText: false });
+    const sizes: number[] = [];
+    s.onBatch((batch) => sizes.push(batch.size));
+    const many = (count: number, tag: string) =>
+      s.storeMany(Array.from({ length: count }, (_, i) => ({ message: `${tag} ${i}` })));
+    // queued together before the writer takes any: 500 + 600 would be cut at 1000, inside the second
+    await Promise.all([many(500, "a"), many(600, "b"), many(2500, "c")]);
+    expect(sizes).toEqual([500, 600, 1000, 1000, 500]);
+  });
+});
+
 describe("concurrency", () => {
   it("gives 10,000 concurrent store() calls from 64 producers distinct, increasing ids, all stored", async () => {
     const s = await open();
