@@ -5,6 +5,7 @@ import { LEVEL_KEYS, levelFrom, SOURCE_KEYS, sourceFrom } from "./entry-mapping.
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "./errors.js";
 import { EXPANSION_FACTOR, ExpansionBudget, sharedBytes } from "./expansion-budget.js";
 import { refuseDeepJson } from "./json-depth.js";
+import { parseJsonExact } from "./json-numbers.js";
 import { parseLabelSet } from "./label-set.js";
 import { decodeLokiPushRequest, type LokiProtoPush } from "./loki-proto.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType, startsLikeJsonObject } from "./media-type.js";
@@ -75,7 +76,7 @@ function parseJson(body: Buffer, contentType: string | undefined): unknown {
   const text = bodyText(body, contentType);
   try {
     refuseDeepJson(text, "body");
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch (error) {
     if (error instanceof BadRequestError) throw error;
     throw new BadRequestError(`body is not valid JSON: ${(error as Error).message.slice(0, 120)}`, {

@@ -1,8 +1,8 @@
 import { bodyText } from "./body-text.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { refuseDeepJson } from "./json-depth.js";
+import { parseJsonExact } from "./json-numbers.js";
 import { isJsonMediaType, isNdjsonMediaType, mediaType } from "./media-type.js";
-
 import type { RawItem } from "./validate-items.js";
 
 /**
@@ -28,7 +28,7 @@ export function parseNativeBody(body: Buffer, contentType: string | undefined): 
   let document: unknown;
   try {
     refuseDeepJson(text, "request body");
-    document = JSON.parse(text);
+    document = parseJsonExact(text);
   } catch (error) {
     // NDJSON sent as JSON: each line is parsed, and its depth checked, as an item of its own
     if (looksLikeNdjson(text)) return parseLines(text);

@@ -5,6 +5,7 @@ import { clipSource } from "./entry-mapping.js";
 import { BadRequestError, UnsupportedMediaTypeError } from "./errors.js";
 import { type ExpansionBudget, sharedBytes } from "./expansion-budget.js";
 import { refuseDeepJson } from "./json-depth.js";
+import { parseJsonExact } from "./json-numbers.js";
 import { isJsonMediaType, isProtobufMediaType, mediaType, startsLikeJsonObject } from "./media-type.js";
 import { decodeOtlpLogsRequest } from "./otlp-proto.js";
 import { keepSeverity, severityToLevel } from "./severity.js";
@@ -213,7 +214,7 @@ function parseJson(body: Buffer, contentType: string | undefined): unknown {
   const text = bodyText(body, contentType);
   refuseDeepJson(text, "body");
   try {
-    return JSON.parse(text);
+    return parseJsonExact(text);
   } catch (error) {
     throw new BadRequestError(`body is not valid JSON: ${(error as Error).message.slice(0, 120)}`, {
       param: "body",

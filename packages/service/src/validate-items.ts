@@ -1,6 +1,7 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { BadRequestError } from "./errors.js";
 import { refuseDeepJson } from "./json-depth.js";
+import { parseJsonExact } from "./json-numbers.js";
 import { type EntryValidator, type ItemIssue, validateEntry } from "./native-entry.js";
 import type { Candidate } from "./store-entries.js";
 
@@ -35,7 +36,7 @@ function validateOne(validator: EntryValidator, item: RawItem): Candidate {
     let json: unknown;
     try {
       refuseDeepJson(item.line, "line");
-      json = JSON.parse(item.line);
+      json = parseJsonExact(item.line);
     } catch (error) {
       if (error instanceof BadRequestError) return { error: error.message, lineNumber };
       return { error: `line is not valid JSON: ${(error as Error).message.slice(0, 120)}`, lineNumber };
