@@ -33,6 +33,12 @@ export function describeStartFailure(error: unknown, config: Pick<Config, "host"
         };
     }
   }
+  if (err?.syscall === "getaddrinfo" && (err.code === "ENOTFOUND" || err.code === "EAI_AGAIN")) {
+    return {
+      reason: `${config.host} does not resolve to an address of this machine (BATCHLOG_HOST, --host; ${err.code})`,
+      unexpected: false,
+    };
+  }
   if (error instanceof BatchlogError) {
     // the one way on without a backup: say it where the operator reads
     const hint = isDamagedFile(error)

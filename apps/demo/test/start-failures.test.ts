@@ -143,4 +143,15 @@ describe("starting the server", () => {
       }).reason,
     ).not.toContain("--db-recover");
   });
+
+  it("Should say a listen host that does not resolve is the configuration's, not a bug with a stack", async () => {
+    const run = runMain(
+      ["--port", "0", "--host", "nonexistent.invalid", "--db-url", `file:${join(dir, "host.db")}`],
+      {},
+    );
+    await expectOneLineFailure(
+      run,
+      /^batchlog: cannot start: nonexistent\.invalid does not resolve .*BATCHLOG_HOST/,
+    );
+  });
 });
