@@ -84,7 +84,8 @@ export function loadConfig(env: Env = process.env, cli: CliValues = {}): Config 
   }
   const configPath = cli.config ?? nonEmpty(env.BATCHLOG_CONFIG);
   if (configPath !== undefined) {
-    for (const [key, raw] of Object.entries(readConfigFile(configPath, problems))) {
+    const named = cli.config !== undefined ? "--config" : "BATCHLOG_CONFIG";
+    for (const [key, raw] of Object.entries(readConfigFile(configPath, named, problems))) {
       if (key === "config") problems.push(`${configPath}: "config" cannot be set inside a config file`);
       else if (!byKey.has(key)) problems.push(`${configPath}: unknown option "${clip(key)}"${keyHint(key)}`);
       else sources.set(key, { kind: "file", raw });
@@ -329,28 +330,50 @@ function storageField(key: string): string | undefined {
   return STORAGE_FIELDS[key as OptionKey];
 }
 
-function readConfigFile(path: string, problems: string[]): Record<string, unknown> {
+/** `named`: where the path came from (--config or BATCHLOG_CONFIG), for the error lines. */
+function readConfigFile(path: string, named: string, problems: string[]): Record<string, unknown> {
+  const where = `${named}="${clip(path)}"`;
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // an editor's byte-order mark is not the file's fault
+    text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
   } catch (error) {
-    problems.push(
-      `BATCHLOG_CONFIG="${clip(path)}": cannot read the file (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-    );
+    problems.push(`${where}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? "error"})`);
     return {};
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    problems.push(`BATCHLOG_CONFIG="${clip(path)}": not valid JSON (${(error as Error).message})`);
+    // Only where: V8's message quotes the text around the error, which may be a token's value,
+    // and spans lines when the file does.
+    problems.push(`${where}: not valid JSON (${jsonErrorPosition(text, error as Error)})`);
     return {};
   }
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    problems.push(`BATCHLOG_CONFIG="${clip(path)}": must hold a JSON object of options`);
+    problems.push(`${where}: must hold a JSON object of options`);
     return {};
   }
   return json as Record<string, unknown>;
+}
+
+/**
+ * Where JSON.parse stopped: "line 3, column 14" from V8's "position N", else "near line 3" from
+ * the excerpt it quotes (found in the text, never repeated: it may be a secret's value).
+ */
+function jsonErrorPosition(text: string, error: Error): string {
+  const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
+  const at = /position (\d+)/.exec(error.message);
+  if (at !== null) {
+    const offset = Number(at[1]);
+    const column = offset - text.lastIndexOf("\n", offset - 1);
+    return `syntax error at line ${lineOf(offset)}, column ${column}`;
+  }
+  const excerpt = /(?:\.\.\.)?"(.+)"(?:\.\.\.)? is not valid JSON$/s.exec(error.message)?.[1];
+  const found = excerpt === undefined ? -1 : text.indexOf(excerpt);
+  if (found !== -1)
+    return `syntax error near line ${lineOf(found + Math.floor((excerpt as string).length / 2))}`;
+  return /end of JSON input/i.test(error.message) ? "it ends too soon" : "syntax error";
 }
 
 /** What an option's schema says about this value in particular (issues marked `params.hint`). */

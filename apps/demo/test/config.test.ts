@@ -326,6 +326,16 @@ describe("loadConfig", () => {
     expect(problemsOf({ BATCHLOG_CONFIG: join(dir, "missing.json") })[0]).toMatch(
       /cannot read the file \(ENOENT\)/,
     );
+    // A value of a secret left unquoted (a template's): the error says where, never the text there,
+    // on one line; --config is named when it gave the path; a byte-order mark is no error.
+    const leaky = join(dir, "leaky.json");
+    writeFileSync(leaky, '{\n  "port": 1,\n  "token": supersecretvalue123\n}\n');
+    const leak = problemsOf({}, { config: leaky });
+    expect(leak).toEqual([`--config="${leaky}": not valid JSON (syntax error near line 3)`]);
+    expect(problemsOf({ BATCHLOG_CONFIG: broken })[0]).toContain("(syntax error at line 1, column 3)");
+    const bom = join(dir, "bom.json");
+    writeFileSync(bom, '\uFEFF{"port": 9001}');
+    expect(loadConfig({ BATCHLOG_CONFIG: bom }).port).toBe(9001);
     expect(problemsOf({}, { port: "-3" })).toEqual(['--port="-3": expected an integer from 0 to 65535']);
     // Kubernetes' service link for a Service named batchlog: say where it comes from.
     expect(problemsOf({ BATCHLOG_PORT: "tcp://10.96.0.12:8080" })).toEqual([
