@@ -108,8 +108,46 @@ export function loadConfig(env: Env = process.env, cli: CliValues = {}): Config 
     else problems.push(describeProblem(option, source, configPath, hintsOf(parsed.error)));
   }
   if (problems.length === 0) crossChecks(values, sources, configPath, problems);
+  problems.push(...misspeltSecrets(env, sources));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return deepFreeze(assemble(values, configPath));
+}
+
+/** The options whose absence turns a protection off without a word. */
+const SECRET_VARIABLES = new Set(["BATCHLOG_TOKEN", "BATCHLOG_DB_AUTH_TOKEN"]);
+
+/**
+ * A misspelt secret (BATCHLOG_TOKN=…) while the real one is unset is refused, not warned about as
+ * other unknown variables are: the server would start with auth off, open to anyone who can reach it.
+ */
+function misspeltSecrets(env: Env, sources: ReadonlyMap<string, Source>): string[] {
+  return unknownVariables(env).flatMap(({ variable, didYouMean }) => {
+    if (didYouMean === undefined || !SECRET_VARIABLES.has(didYouMean)) return [];
+    const option = OPTIONS.find((o) => o.env === didYouMean) as OptionSpec;
+    if (sources.has(option.key)) return [];
+    return [
+      `${variable} is not an option (did you mean ${didYouMean}?): not starting without the secret it seems to hold`,
+    ];
+  });
+}
+
+/**
+ * What an operator should hear at start about who can reach the data: auth off because the
+ * token variable is set but empty (a compose file's missing secret), or on an address other
+ * machines reach.
+ */
+export function exposureWarnings(env: Env, config: Pick<Config, "token" | "host">): string[] {
+  if (config.token !== undefined) return [];
+  const warnings: string[] = [];
+  if (env.BATCHLOG_TOKEN !== undefined && env.BATCHLOG_TOKEN.trim() === "")
+    warnings.push("BATCHLOG_TOKEN is set but empty, which means unset: auth is off");
+  const host = config.host.toLowerCase().replace(/^\[|\]$/g, "");
+  const loopback = host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (!loopback)
+    warnings.push(
+      `listening on ${config.host} without BATCHLOG_TOKEN: anyone who can reach the port can read, send and erase logs`,
+    );
+  return warnings;
 }
 
 export interface UnknownVariable {

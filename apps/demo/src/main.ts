@@ -2,7 +2,13 @@
 // storage, serve, and on SIGINT/SIGTERM/SIGHUP stop accepting, end live tails, drain the queue, exit 0
 // (1 if entries answered 202 could not be stored by the drain).
 import { CONFIG_ERROR, parseCommandLine } from "./cli.js";
-import { type Config, ConfigValidationError, loadConfig, unknownVariables } from "./config.js";
+import {
+  type Config,
+  ConfigValidationError,
+  exposureWarnings,
+  loadConfig,
+  unknownVariables,
+} from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
 import { describeStartFailure } from "./start-failure.js";
 
@@ -23,6 +29,7 @@ async function main(): Promise<void> {
   for (const unknown of unknownVariables(process.env)) {
     logger.warn(unknown, "unknown BATCHLOG_ environment variable ignored");
   }
+  for (const warning of exposureWarnings(process.env, config)) logger.warn(warning);
   let server: RunningServer;
   try {
     server = await startServer(config, { logger });

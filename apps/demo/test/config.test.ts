@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCommandLine } from "../src/cli.js";
-import { loadConfig } from "../src/config.js";
+import { exposureWarnings, loadConfig } from "../src/config.js";
 import { OPTIONS } from "../src/config-options.js";
 import { runMain, waitForUrl } from "./helpers/child-server.js";
 import { problemsOf } from "./helpers/config-problems.js";
@@ -213,6 +213,29 @@ describe("loadConfig", () => {
     expect(loadConfig({ BATCHLOG_RETENTION_MAX_AGE: "30000ms" }).retention?.maxAgeMs).toBe(30_000);
   });
 
+  it("Should refuse to start with a misspelt token variable while the real one is unset (auth would be off)", () => {
+    expect(problemsOf({ BATCHLOG_TOKN: "s3cret" })).toEqual([
+      "BATCHLOG_TOKN is not an option (did you mean BATCHLOG_TOKEN?): not starting without the secret it seems to hold",
+    ]);
+    expect(problemsOf({ BATCHLOG_DB_AUTH_TOKN: "x" })[0]).toContain("did you mean BATCHLOG_DB_AUTH_TOKEN?");
+    // with the real one set, it is only an unknown variable (the server warns)
+    expect(problemsOf({ BATCHLOG_TOKN: "s3cret", BATCHLOG_TOKEN: "real" })).toEqual([]);
+    expect(problemsOf({ BATCHLOG_TOKN: "s3cret" }, { token: "real" })).toEqual([]);
+  });
+
+  it("Should warn when auth is off because the token is empty, or on an address others reach", () => {
+    const warnings = (env: Record<string, string>) => exposureWarnings(env, loadConfig(env));
+    expect(warnings({})).toEqual([]);
+    expect(warnings({ BATCHLOG_TOKEN: "" })).toEqual([
+      "BATCHLOG_TOKEN is set but empty, which means unset: auth is off",
+    ]);
+    expect(warnings({ BATCHLOG_HOST: "0.0.0.0" })[0]).toMatch(
+      /^listening on 0\.0\.0\.0 without BATCHLOG_TOKEN/,
+    );
+    expect(warnings({ BATCHLOG_HOST: "0.0.0.0", BATCHLOG_TOKEN: "t0ken-t0ken" })).toEqual([]);
+    expect(warnings({ BATCHLOG_HOST: "::1" })).toEqual([]);
+  });
+
   it("Should refuse a level given twice an age, as neither can be known to be meant", () => {
     expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL: "debug=1d,DEBUG=2d" })[0]).toContain(
       "(debug is given twice)",
@@ -383,7 +406,7 @@ describe("main (the process)", () => {
     const run = runMain([], {
       BATCHLOG_PORT: "0",
       BATCHLOG_DB_URL: `file:${join(dir, "typo.db")}`,
-      BATCHLOG_TOKN: "s3cret",
+      BATCHLOG_MAX_BATCH_SIZ: "500",
       BATCHLOG_RETENTION_DAYS: "7",
       // Kubernetes' service links for a Service named batchlog: not the operator's doing.
       BATCHLOG_SERVICE_HOST: "10.96.0.12",
@@ -398,10 +421,14 @@ describe("main (the process)", () => {
       .filter((line) => line.includes("unknown BATCHLOG_ environment variable"))
       .map((line) => JSON.parse(line) as { level: number; variable: string; didYouMean?: string });
     expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 40,
+        variable: "BATCHLOG_MAX_BATCH_SIZ",
+        didYouMean: "BATCHLOG_MAX_BATCH_SIZE",
+      }),
       expect.objectContaining({ level: 40, variable: "BATCHLOG_RETENTION_DAYS" }),
-      expect.objectContaining({ level: 40, variable: "BATCHLOG_TOKN", didYouMean: "BATCHLOG_TOKEN" }),
     ]);
-    expect(warnings[0]).not.toHaveProperty("didYouMean");
+    expect(warnings[1]).not.toHaveProperty("didYouMean");
   });
 
   it("Should take a switch given alone as on, and a value after it as before", () => {
