@@ -39,6 +39,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Path of the built UI file (tests). */
   uiFile?: string;
+  /** Period of the "still opening the database" warning (tests). */
+  stillOpeningMs?: number;
 }
 
 /** At shutdown, how long requests in flight have to reach the queue before the storage closes. */
@@ -54,9 +56,34 @@ export function createLogger(config: Pick<Config, "logLevel">): Logger {
   return pino({ level: config.logLevel, base: { app: "batchlog" } });
 }
 
+/** Until the database opens, a warning every this often: a server that never answers is otherwise silent. */
+const STILL_OPENING_MS = 10_000;
+
+/**
+ * Opens the storage, saying so when it takes a while: a libSQL server that accepts connections and
+ * never answers held the start silent for 5 minutes (undici's headers timeout; longer over ws://).
+ * No deadline of our own: an embedded replica's first sync of a large database may take minutes.
+ */
+async function openSaying(config: Config, logger: Logger, everyMs: number): Promise<LogStorage> {
+  const db = config.storage.url === undefined ? undefined : redactUrl(config.storage.url);
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const waitedSeconds = Math.round((performance.now() - started) / 1000);
+    logger.warn(
+      { db, waitedSeconds },
+      "still opening the database (is the server at BATCHLOG_DB_URL answering?)",
+    );
+  }, everyMs);
+  try {
+    return await openLogStorage({ ...config.storage, logger: logger.child({ component: "storage" }) });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
-  const storage = await openLogStorage({ ...config.storage, logger: logger.child({ component: "storage" }) });
+  const storage = await openSaying(config, logger, options.stillOpeningMs ?? STILL_OPENING_MS);
   const service = createLogService({
     storage,
     maxBodyBytes: config.bodyLimitBytes,
