@@ -107,7 +107,7 @@ export function loadConfig(env: Env = process.env, cli: CliValues = {}): Config 
     if (parsed.success) values[option.key] = parsed.data;
     else problems.push(describeProblem(option, source, configPath, hintsOf(parsed.error)));
   }
-  if (problems.length === 0) crossChecks(values, sources, configPath, problems);
+  crossChecks(values, sources, configPath, problems);
   problems.push(...misspeltSecrets(env, sources));
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return deepFreeze(assemble(values, configPath));
@@ -209,36 +209,43 @@ function crossChecks(
   file: string | undefined,
   problems: string[],
 ) {
-  const initial = values.retryInitialDelayMs as number;
-  const max = values.retryMaxDelayMs as number;
-  if (max < initial) {
-    problems.push(
-      `${origin(byKey.get("retryMaxDelayMs")!, sources.get("retryMaxDelayMs")!, file)}=${max}: must be >= ${origin(byKey.get("retryInitialDelayMs")!, sources.get("retryInitialDelayMs")!, file)} (${initial})`,
-    );
-    return;
+  // Each check runs when its options are valid on their own, so that every problem shows at once.
+  const has = (...keys: OptionKey[]) => keys.every((key) => values[key] !== undefined);
+  const name = (key: OptionKey) => origin(byKey.get(key)!, sources.get(key)!, file);
+  if (has("retryInitialDelayMs", "retryMaxDelayMs")) {
+    const initial = values.retryInitialDelayMs as number;
+    const max = values.retryMaxDelayMs as number;
+    if (max < initial) {
+      problems.push(
+        `${name("retryMaxDelayMs")}=${max}: must be >= ${name("retryInitialDelayMs")} (${initial})`,
+      );
+    }
   }
   // Node refuses to start a server whose headers may take longer than the whole request.
-  if ((values.headersTimeoutMs as number) > (values.requestTimeoutMs as number)) {
-    const name = (key: OptionKey) => origin(byKey.get(key)!, sources.get(key)!, file);
+  if (
+    has("headersTimeoutMs", "requestTimeoutMs") &&
+    (values.headersTimeoutMs as number) > (values.requestTimeoutMs as number)
+  ) {
     problems.push(
       `${name("headersTimeoutMs")}=${values.headersTimeoutMs}: must be <= ${name("requestTimeoutMs")} (${values.requestTimeoutMs})`,
     );
-    return;
   }
   // Every live-tail stream holds a connection: at the stream cap, ingest must still get in.
-  if ((values.tailMaxClients as number) >= (values.maxConnections as number)) {
-    const name = (key: OptionKey) => origin(byKey.get(key)!, sources.get(key)!, file);
+  if (
+    has("tailMaxClients", "maxConnections") &&
+    (values.tailMaxClients as number) >= (values.maxConnections as number)
+  ) {
     problems.push(
       `${name("tailMaxClients")}=${values.tailMaxClients}: must be < ${name("maxConnections")} (${values.maxConnections})`,
     );
-    return;
   }
-  const queueProblem = queueTooSmall(values, sources, file);
-  if (queueProblem !== undefined) {
-    problems.push(queueProblem);
-    return;
-  }
-  // The storage validates its own options too: anything it still refuses is reported by variable.
+  const queueProblem = has("queueCapacityBytes", "maxMessageBytes", "maxFieldsBytes")
+    ? queueTooSmall(values, sources, file)
+    : undefined;
+  if (queueProblem !== undefined) problems.push(queueProblem);
+  // The storage validates its own options too: anything it still refuses is reported by variable
+  // (once the rest is right: it would repeat what the lines above say).
+  if (problems.length > 0) return;
   try {
     resolveBatchConfig(storageOptions(values));
   } catch (error) {

@@ -236,6 +236,24 @@ describe("loadConfig", () => {
     expect(warnings({ BATCHLOG_HOST: "::1" })).toEqual([]);
   });
 
+  it("Should report every cross-option problem at once, beside the bad values", () => {
+    const problems = problemsOf({
+      BATCHLOG_RETRY_MAX_DELAY_MS: "10",
+      BATCHLOG_HEADERS_TIMEOUT_MS: "40000",
+      BATCHLOG_TAIL_MAX_CLIENTS: "5000",
+      BATCHLOG_QUEUE_CAPACITY_BYTES: "1kb",
+      BATCHLOG_PORT: "nope",
+    });
+    expect(problems).toHaveLength(5);
+    expect(problems[0]).toMatch(/^BATCHLOG_PORT="nope"/);
+    expect(problems.slice(1).map((p) => p.split("=")[0])).toEqual([
+      "BATCHLOG_RETRY_MAX_DELAY_MS",
+      "BATCHLOG_HEADERS_TIMEOUT_MS",
+      "BATCHLOG_TAIL_MAX_CLIENTS",
+      "BATCHLOG_QUEUE_CAPACITY_BYTES",
+    ]);
+  });
+
   it("Should refuse a level given twice an age, as neither can be known to be meant", () => {
     expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL: "debug=1d,DEBUG=2d" })[0]).toContain(
       "(debug is given twice)",
