@@ -32,7 +32,9 @@ export const MAX_TIMER_MS = 2_147_483_647;
 const TIMER_LIMIT = "about 24.8 days, the longest a timer waits";
 const timerMs = (min: number) => int(min, MAX_TIMER_MS);
 const timerMsExpected = (min: number) => `an integer from ${min} to ${MAX_TIMER_MS} (${TIMER_LIMIT})`;
-const bool = () => z.preprocess(fromText(booleanText), z.boolean());
+// A JSON file's 1 and 0 as well: the error line offers them ("also yes/no, on/off, 1/0")
+const bool = () =>
+  z.preprocess((raw) => (raw === 1 ? true : raw === 0 ? false : fromText(booleanText)(raw)), z.boolean());
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess(
     fromText((t) => t.trim().toLowerCase()),

@@ -264,7 +264,8 @@ export function createMetrics(
       "1000-entry page of a download) and outcome (ok, " +
       "timeout: stopped by BATCHLOG_QUERY_TIMEOUT_MS, error); refused parameters (400) are not reads",
     labelNames: ["kind", "outcome"],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    // up to 30 s, the default BATCHLOG_QUERY_TIMEOUT_MS: slow reads and timeouts were all +Inf
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
   const responses = new Counter({

@@ -236,6 +236,15 @@ describe("loadConfig", () => {
     expect(warnings({ BATCHLOG_HOST: "::1" })).toEqual([]);
   });
 
+  it("Should take 1 and 0 for a switch in the JSON file, as its error line offers", () => {
+    const file = join(dir, "switch-numbers.json");
+    writeFileSync(file, JSON.stringify({ dbRecover: 1, fullText: 0 }));
+    const config = loadConfig({ BATCHLOG_CONFIG: file });
+    expect([config.storage.recover, config.storage.fullText]).toEqual([true, false]);
+    writeFileSync(file, JSON.stringify({ dbRecover: 2 }));
+    expect(problemsOf({ BATCHLOG_CONFIG: file })).toHaveLength(1);
+  });
+
   it("Should report every cross-option problem at once, beside the bad values", () => {
     const problems = problemsOf({
       BATCHLOG_RETRY_MAX_DELAY_MS: "10",
