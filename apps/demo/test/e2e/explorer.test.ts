@@ -1420,6 +1420,34 @@ describe.skipIf(!chromium)("web UI in Chromium", () => {
         await demo.close();
       }
     });
+    test("Should ask less and less often for a stream the server refuses at its cap, and stream once a slot frees", async () => {
+      const demo = await startDemo({ env: { BATCHLOG_TAIL_MAX_CLIENTS: "1" } });
+      const page = await browser.newPage();
+      const holder = new AbortController();
+      try {
+        // the one stream the server allows, held by another client
+        const held = await fetch(`${demo.url}/api/logs/tail`, { signal: holder.signal });
+        expect(held.status).toBe(200);
+        const tailRequests: number[] = [];
+        page.on("request", (r) => {
+          if (r.url().includes("/api/logs/tail")) tailRequests.push(Date.now());
+        });
+        await page.goto(`${demo.url}/?live=1`);
+        await page.waitForSelector("#live[data-state=error]", { timeout: 5000 });
+        await page.waitForTimeout(7500);
+        // 1 s, 2 s, 4 s between refusals: 3 or 4 attempts in 7.5 s, not one a second
+        expect(tailRequests.length).toBeGreaterThanOrEqual(2);
+        expect(tailRequests.length).toBeLessThanOrEqual(4);
+        const gaps = tailRequests.slice(1).map((t, i) => t - (tailRequests[i] as number));
+        for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan((gaps[i - 1] as number) * 1.5);
+        holder.abort();
+        await page.waitForSelector("#live[data-state=open]", { timeout: 15_000 });
+      } finally {
+        holder.abort();
+        await page.close();
+        await demo.close();
+      }
+    });
   });
 
   describe("screenshots with realistic data", { timeout: 60_000 }, () => {

@@ -137,7 +137,7 @@ export interface RunningDemo {
  * `dir`).
  */
 export async function startDemo(
-  opts: { token?: string; generate?: number; dir?: string; port?: number } = {},
+  opts: { token?: string; generate?: number; dir?: string; port?: number; env?: Record<string, string> } = {},
 ): Promise<RunningDemo> {
   const ownsDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "batchlog-e2e-"));
@@ -150,6 +150,7 @@ export async function startDemo(
   };
   if (opts.token) env.BATCHLOG_TOKEN = opts.token;
   if (opts.generate) env.BATCHLOG_GENERATE = String(opts.generate); // the demo's --generate sample traffic
+  Object.assign(env, opts.env);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(loadConfig(env));

@@ -26,6 +26,8 @@ export interface LiveTailOptions {
 
 export class LiveTail {
   private source: EventSource | null = null;
+  /** Streams refused in a row (reset when one opens): the retry waits longer after each. */
+  private refusals = 0;
   private currentUrl = "";
   private paused = false;
   private buffer: LogEntry[] = [];
@@ -47,6 +49,7 @@ export class LiveTail {
   sync(): void {
     if (!this.o.wanted()) {
       if (this.source || this.reconnectTimer) this.close();
+      this.refusals = 0;
       this.status("");
       this.buffer = [];
       if (this.paused) this.setPaused(false);
@@ -55,7 +58,8 @@ export class LiveTail {
     const url = this.o.url();
     // held entries matched the old filters; the new stream brings what matches now
     if (url !== this.currentUrl) this.buffer = [];
-    if (url !== this.currentUrl || !this.source) this.open();
+    // a retry already scheduled for this stream keeps its wait (see onerror)
+    if (url !== this.currentUrl || (!this.source && !this.reconnectTimer)) this.open();
   }
 
   togglePause(): void {
@@ -119,6 +123,7 @@ export class LiveTail {
     this.status("connecting…");
     this.o.liveButton.dataset.state = "connecting";
     source.onopen = () => {
+      this.refusals = 0;
       this.status(this.paused ? "paused" : "streaming");
       this.o.liveButton.dataset.state = "open";
       // entries committed before the stream (re)connected would be missed: let the page fetch them
@@ -135,10 +140,13 @@ export class LiveTail {
         this.status("reconnecting…");
         return;
       }
-      // The server refused the stream (a 401, a 400…): EventSource gives up. Ask through fetch,
-      // which shows the token prompt on a 401, then reconnect.
+      // The server refused the stream (a 401, a 503 past its stream cap…): EventSource gives up.
+      // Ask through fetch, which shows the token prompt on a 401, then reconnect, waiting twice
+      // as long after each refusal in a row (1 s … 30 s): a server at its cap asked every second
+      // by every open page stays at its cap.
+      const waitMs = Math.min(MAX_RETRY_MS, 1000 * 2 ** this.refusals++);
       this.o.liveButton.dataset.state = "error";
-      this.status("disconnected — retrying");
+      this.status(`disconnected — retrying in ${Math.round(waitMs / 1000)} s`);
       source.close();
       this.source = null;
       this.reconnectTimer = setTimeout(() => {
@@ -152,7 +160,7 @@ export class LiveTail {
             );
             if (this.o.wanted()) this.reconnectTimer = setTimeout(() => this.open(), 5000);
           });
-      }, 1000);
+      }, waitMs);
     };
     this.tickTimer = setInterval(() => {
       if (!this.paused) this.o.onTick();
@@ -188,3 +196,6 @@ export class LiveTail {
     this.status(this.source ? "streaming" : "connecting…");
   }
 }
+
+/** Longest wait before asking again for a stream the server keeps refusing. */
+const MAX_RETRY_MS = 30_000;
