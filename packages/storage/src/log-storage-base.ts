@@ -1,6 +1,6 @@
 import { callListener } from "./call-listener.js";
 import { toDriverErrorInfo } from "./classify-error.js";
-import { countingDeletes, runCleanup } from "./cleanup.js";
+import { countingDeletes, releaseFreePages, runCleanup } from "./cleanup.js";
 import { CommitListeners } from "./commit-listeners.js";
 import type { BatchConfig } from "./config.js";
 import type { OpenedDatabase } from "./database.js";
@@ -107,8 +107,9 @@ export abstract class LogStorageBase {
       }
       if (ids.length === 0) return Promise.resolve(0);
       const run = this.cleanupWriter.deleteChunk({ kind: "ids", ids }, ids.length).then(
-        (rows) => {
+        async (rows) => {
           this.metrics.entriesErased += rows;
+          await this.#releaseAfterErase();
           return rows;
         },
         (error: unknown) => {
@@ -121,6 +122,20 @@ export abstract class LogStorageBase {
       );
       return this.#untilClose(run);
     });
+  }
+
+  /**
+   * An erase's pages go back to the filesystem at once: no retention run may follow to release
+   * them. No checkpoint of its own (one per 1000-id call made a 360k-row erase 46% slower): the
+   * next one shrinks the file. Logged, not thrown: the rows are deleted either way.
+   */
+  async #releaseAfterErase(): Promise<void> {
+    if (this.isClosed) return;
+    try {
+      await releaseFreePages(this.cleanupWriter);
+    } catch (error) {
+      this.config.logger?.warn({ err: error }, "erase deleted rows but could not return their space");
+    }
   }
 
   /** A delete on the writer that close() waits for (see cleanupsStopped). */

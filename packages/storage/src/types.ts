@@ -123,10 +123,10 @@ export interface CleanupPolicy {
   maxEntries?: number;
   /**
    * Keep the database's pages in use (the file without its free pages; the WAL and the disk
-   * reserve are apart) under this many bytes, deleting the oldest entries. Approximate: one run
-   * deletes the share of entries the excess is of the bytes in use, and the full-text index
-   * gives the space of deleted rows back only as its segments merge, so a run may leave the
-   * database a little over, and the next one takes more.
+   * reserve are apart) under this many bytes, deleting the oldest entries. Approximate: a round
+   * deletes the share of entries the excess is of the bytes in use; one still over its limit
+   * after deleting merges the full-text index (whose delete markers would count as room the
+   * entries need) before measuring again, so a run ends near the limit, not far under it.
    */
   maxBytes?: number;
 }

@@ -53,10 +53,20 @@ export interface BatchWriter {
    * with auto_vacuum=INCREMENTAL; 0 elsewhere); returns the bytes released.
    */
   releaseFreePages(maxPages: number): Promise<number>;
+  /**
+   * One step of merging the full-text index's segments, in one transaction: FTS5 'merge' writing
+   * about `pages` pages. `begin` starts a merge of every segment into one (which drops the rows
+   * deleted since: FTS5 keeps a delete marker per row until then); later steps continue it.
+   * False when there was nothing left to merge.
+   */
+  mergeFullText(pages: number, begin: boolean): Promise<boolean>;
   /** PASSIVE during operation, TRUNCATE on close; a no-op where the server owns the WAL. */
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void>;
   close(): Promise<void>;
 }
+
+/** FTS5 'merge': a negative page count starts a merge of every segment, a positive one continues it. */
+export const MERGE_FULL_TEXT_SQL = "INSERT INTO log_entries_fts(log_entries_fts, rank) VALUES ('merge', ?)";
 
 /**
  * One chunk of a delete, oldest first (`DELETE … LIMIT` is not compiled in). `notNewerThan` is
@@ -73,20 +83,20 @@ export function deleteChunkSql(
       args: [JSON.stringify(scope.ids)],
     };
   }
+  if (scope.kind === "olderThan" && scope.levels !== undefined) {
+    // A walk of the (level, timestamp) index per level, merged in time order (MERGE (UNION ALL)):
+    // a chunk reads about the rows it deletes. One walk of the timestamp index filtered by level
+    // re-read every older row it keeps, from the oldest, in each chunk (126 → 274 ms per chunk).
+    const arm = "SELECT id, timestamp FROM log_entries WHERE level = ? AND timestamp < ?";
+    return {
+      sql: `DELETE FROM log_entries WHERE id IN (SELECT id FROM (${scope.levels.map(() => arm).join(" UNION ALL ")} ORDER BY timestamp, id LIMIT ?))`,
+      args: [...scope.levels.flatMap((level) => [level, scope.beforeMs]), chunkSize],
+    };
+  }
   const [where, args]: [string, number[]] =
     scope.kind === "notNewerThan"
       ? ["(timestamp, id) <= (?, ?)", [scope.timestamp, scope.id]]
-      : scope.levels === undefined
-        ? ["timestamp < ?", [scope.beforeMs]]
-        : scope.levels.length === 1
-          ? // a walk of the (level, timestamp) index, oldest first
-            ["level = ? AND timestamp < ?", [scope.levels[0]!, scope.beforeMs]]
-          : // a walk of the timestamp index (+ keeps the planner off the level index, which
-            // would list every row of those levels to sort them before the LIMIT)
-            [
-              `+level IN (${scope.levels.map(() => "?").join(", ")}) AND timestamp < ?`,
-              [...scope.levels, scope.beforeMs],
-            ];
+      : ["timestamp < ?", [scope.beforeMs]];
   return {
     sql: `DELETE FROM log_entries WHERE id IN (SELECT id FROM log_entries WHERE ${where} ORDER BY timestamp, id LIMIT ?)`,
     args: [...args, chunkSize],

@@ -8,6 +8,7 @@ import {
   type BatchWriter,
   type DeleteScope,
   deleteChunkSql,
+  MERGE_FULL_TEXT_SQL,
   type RowOutcome,
   type RowToWrite,
   type WriteResult,
@@ -229,6 +230,18 @@ export class ClientBatchWriter implements BatchWriter {
    */
   async releaseFreePages(_maxPages: number): Promise<number> {
     return 0;
+  }
+
+  async mergeFullText(pages: number, begin: boolean): Promise<boolean> {
+    const [before, , after] = await this.#client.batch(
+      [
+        "SELECT total_changes()",
+        { sql: MERGE_FULL_TEXT_SQL, args: [begin ? -pages : pages] },
+        "SELECT total_changes()",
+      ],
+      "write",
+    );
+    return Number(after?.rows[0]?.[0] ?? 0) - Number(before?.rows[0]?.[0] ?? 0) >= 2;
   }
 
   async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {

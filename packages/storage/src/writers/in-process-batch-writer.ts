@@ -24,6 +24,10 @@ export class InProcessBatchWriter implements BatchWriter {
     return this.#writer.releaseFreePages(maxPages);
   }
 
+  async mergeFullText(pages: number, begin: boolean): Promise<boolean> {
+    return this.#writer.mergeFullText(pages, begin);
+  }
+
   async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
     this.#writer.checkpoint(mode);
   }

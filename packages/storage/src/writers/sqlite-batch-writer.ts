@@ -9,7 +9,13 @@ import {
 } from "../classify-error.js";
 import { DiskReserve } from "../disk-reserve.js";
 import type { EncodedRow } from "../entry-codec.js";
-import { type DeleteScope, deleteChunkSql, type RowOutcome, type WriteResult } from "./batch-writer.js";
+import {
+  type DeleteScope,
+  deleteChunkSql,
+  MERGE_FULL_TEXT_SQL,
+  type RowOutcome,
+  type WriteResult,
+} from "./batch-writer.js";
 import { BULK_INSERT_SQL, INSERT_SQL } from "./pragmas.js";
 
 type Statement = ReturnType<Database.Database["prepare"]>;
@@ -206,6 +212,16 @@ export class SqliteBatchWriter {
     return (before - free()) * this.#releasablePageSize;
   }
 
+  mergeFullText(pages: number, begin: boolean): boolean {
+    const changes = () => this.#value("SELECT total_changes()");
+    return this.#inTransaction(() => {
+      const before = changes();
+      this.#db.prepare(MERGE_FULL_TEXT_SQL).run(begin ? -pages : pages);
+      // FTS5's own test of whether a merge did anything (the command itself counts one)
+      return changes() - before >= 2;
+    });
+  }
+
   checkpoint(mode: "PASSIVE" | "TRUNCATE"): void {
     let outcome: "done" | "busy" = "done";
     try {
@@ -296,7 +312,11 @@ export class SqliteBatchWriter {
 
   /** A pragma's single value (`pluck()` does not apply to pragmas in libsql 0.5.29). */
   #pragma(name: string): number {
-    return Number((this.#db.prepare(`PRAGMA ${name}`).raw().get() as unknown[] | undefined)?.[0] ?? 0);
+    return this.#value(`PRAGMA ${name}`);
+  }
+
+  #value(sql: string): number {
+    return Number((this.#db.prepare(sql).raw().get() as unknown[] | undefined)?.[0] ?? 0);
   }
 
   close(): void {

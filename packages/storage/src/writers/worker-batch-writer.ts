@@ -99,6 +99,10 @@ export class WorkerBatchWriter implements BatchWriter {
     return this.#request({ op: "releaseFreePages", maxPages }) as Promise<number>;
   }
 
+  mergeFullText(pages: number, begin: boolean): Promise<boolean> {
+    return this.#request({ op: "mergeFullText", pages, begin }) as Promise<boolean>;
+  }
+
   async checkpoint(mode: "PASSIVE" | "TRUNCATE"): Promise<void> {
     await this.#request({ op: "checkpoint", mode });
   }

@@ -8,6 +8,7 @@ export type WorkerRequest =
   | { seq: number; op: "sequence" }
   | { seq: number; op: "deleteChunk"; scope: DeleteScope; chunkSize: number }
   | { seq: number; op: "releaseFreePages"; maxPages: number }
+  | { seq: number; op: "mergeFullText"; pages: number; begin: boolean }
   | { seq: number; op: "checkpoint"; mode: "PASSIVE" | "TRUNCATE" }
   | { seq: number; op: "close" };
 

@@ -29,6 +29,8 @@ serveThread(
         return writer.deleteChunk(request.scope, request.chunkSize);
       case "releaseFreePages":
         return writer.releaseFreePages(request.maxPages);
+      case "mergeFullText":
+        return writer.mergeFullText(request.pages, request.begin);
       case "checkpoint":
         writer.checkpoint(request.mode);
         return null;
