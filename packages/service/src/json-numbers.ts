@@ -1,3 +1,5 @@
+import { closingQuote } from "./json-depth.js";
+
 /**
  * JSON.parse for request bodies, without rounding numbers a double cannot hold: an integer beyond
  * 2^53 (a snowflake id, an order number, a byte counter) was stored rounded
@@ -22,13 +24,8 @@ export function quoteUnsafeNumbers(text: string): string {
   let copied = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      for (i++; i < text.length; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c) i++;
-        else if (d === 0x22) break;
-      }
-    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    if (c === 0x22) i = closingQuote(text, i);
+    else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let end = i + 1;
       while (end < text.length && NUMBER_CHAR.test(text[end] as string)) end++;
       const token = text.slice(i, end);

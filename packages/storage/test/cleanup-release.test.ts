@@ -3,34 +3,11 @@ import Database from "libsql";
 import { afterAll, describe, expect, it } from "vitest";
 import { filePathOf } from "../src/file-url.js";
 import { type BatchConfigInput, openLogStorage } from "../src/index.js";
+import { SPACE_BASE as base, spaceEntries as entries, inspectFile as inspect } from "./helpers/file-space.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const temp = makeTempDir();
 afterAll(() => temp.cleanup());
-
-const base = Date.UTC(2026, 10, 1);
-const entries = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    timestamp: base + (from + i) * 1000,
-    message: `entry ${from + i} ${"payload ".repeat(60)}`,
-    fields: { n: from + i },
-  }));
-
-function inspect(path: string) {
-  const db = new Database(path, { readonly: true });
-  try {
-    const one = (sql: string) => (db.prepare(sql).raw().get() as unknown[])[0];
-    return {
-      autoVacuum: one("PRAGMA auto_vacuum"),
-      freePages: one("PRAGMA freelist_count") as number,
-      integrity: one("PRAGMA integrity_check"),
-      entries: one("SELECT count(*) FROM log_entries") as number,
-      bytes: (one("PRAGMA page_count") as number) * (one("PRAGMA page_size") as number),
-    };
-  } finally {
-    db.close();
-  }
-}
 
 const variants: [string, BatchConfigInput][] = [
   ["batched, writer thread", {}],

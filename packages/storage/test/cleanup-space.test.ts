@@ -3,33 +3,12 @@ import Database from "libsql";
 import { afterAll, describe, expect, it } from "vitest";
 import { filePathOf } from "../src/file-url.js";
 import { type BatchConfigInput, openLogStorage } from "../src/index.js";
+import { SPACE_BASE as base, spaceEntries as entries, inspectFile as inspect } from "./helpers/file-space.js";
 import { captureLogs } from "./helpers/log-capture.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 const temp = makeTempDir();
 afterAll(() => temp.cleanup());
-
-const base = Date.UTC(2026, 10, 1);
-const entries = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    timestamp: base + (from + i) * 1000,
-    message: `entry ${from + i} ${"payload ".repeat(60)}`,
-    fields: { n: from + i },
-  }));
-
-function inspect(path: string) {
-  const db = new Database(path, { readonly: true });
-  try {
-    const one = (sql: string) => (db.prepare(sql).raw().get() as unknown[])[0];
-    return {
-      autoVacuum: one("PRAGMA auto_vacuum"),
-      freePages: one("PRAGMA freelist_count") as number,
-      integrity: one("PRAGMA integrity_check"),
-    };
-  } finally {
-    db.close();
-  }
-}
 
 const variants: [string, BatchConfigInput][] = [
   ["batched, writer thread", {}],
