@@ -63,4 +63,19 @@ describe("DELETE /api/logs (erase by filter)", () => {
       await server.dispose();
     }
   });
+
+  it("Should take a DELETE that says Content-Type: application/json with no body (some clients send it always)", async () => {
+    const server = await startTestServer();
+    try {
+      expect((await postJson(server.url, "/api/logs", { source: "gone", message: "x" })).status).toBe(201);
+      const res = await request<{ deleted?: number }>(server.url, "/api/logs?source=gone", {
+        method: "DELETE",
+        headers: { "content-type": "application/json" },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.deleted).toBe(1);
+    } finally {
+      await server.dispose();
+    }
+  });
 });
