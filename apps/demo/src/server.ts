@@ -123,7 +123,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Logged as soon as requests are served (before the sample backfill), the only listening line.
   // (libsql://…?authToken=… and http://user:password@… carry a secret in the URL)
   const db = config.storage.url === undefined ? undefined : redactUrl(config.storage.url);
-  logger.info({ url, db, auth: config.token !== undefined }, "batchlog is listening");
+  // and what decides which entries go: a retention set by mistake shows before its first run
+  logger.info(
+    {
+      url,
+      db,
+      auth: config.token !== undefined,
+      ...(config.configFile !== undefined && { configFile: config.configFile }),
+      retention: config.retention ?? "off",
+    },
+    "batchlog is listening",
+  );
 
   let retention: RetentionHandle | undefined;
   if (config.retention !== undefined) retention = service.startRetention({ ...config.retention });
