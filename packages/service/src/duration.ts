@@ -70,11 +70,14 @@ const BYTE_UNITS: Readonly<Record<string, number>> = {
   mib: 1024 ** 2,
   gb: 1024 ** 3,
   gib: 1024 ** 3,
+  // BATCHLOG_RETENTION_MAX_BYTES of a large disk
+  tb: 1024 ** 4,
+  tib: 1024 ** 4,
 };
 
 /**
- * Parses a size such as `10mb`, `512kb`, `1gb` or a plain byte count into bytes
- * (binary multiples: 1kb = 1024 bytes; a fraction of kb, mb or gb rounds down to whole bytes).
+ * Parses a size such as `10mb`, `512kb`, `1gb`, `2tb` or a plain byte count into bytes
+ * (binary multiples: 1kb = 1024 bytes; a fraction of a unit rounds down to whole bytes).
  * Throws a RangeError naming the input otherwise, and for a fractional byte count (`1.5`, `1.5b`).
  */
 export function parseByteSize(input: string): number {

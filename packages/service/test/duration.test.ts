@@ -72,11 +72,12 @@ describe("parseByteSize", () => {
     ["1GiB", 1024 ** 3],
     ["2048", 2048],
     ["1.5kb", 1536],
+    ["2tb", 2 * 1024 ** 4],
   ])("%s → %d bytes", (input, bytes) => {
     expect(parseByteSize(input)).toBe(bytes);
   });
 
-  it.each(["", "0", "ten mb", "5tb", "-1kb"])("rejects %j", (input) => {
+  it.each(["", "0", "ten mb", "5pb", "-1kb", "99999999tb"])("rejects %j", (input) => {
     expect(() => parseByteSize(input)).toThrow(/invalid size/);
   });
 
