@@ -65,8 +65,8 @@ describe("byte sizes", () => {
     expect(problemsOf({ BATCHLOG_DISK_RESERVE_BYTES: "-1" })).toEqual([
       'BATCHLOG_DISK_RESERVE_BYTES="-1": expected a size such as 512kb, 10mb, 1gb or a whole number of bytes (0 disables it)',
     ]);
-    expect(problemsOf({}, { journalSizeLimit: "5tb" })).toEqual([
-      '--journal-size-limit="5tb": expected a size such as 512kb, 10mb, 1gb or a whole number of bytes (-1 = unbounded)',
+    expect(problemsOf({}, { journalSizeLimit: "5pb" })).toEqual([
+      '--journal-size-limit="5pb": expected a size such as 512kb, 10mb, 1gb or a whole number of bytes (-1 = unbounded)',
     ]);
   });
 });
