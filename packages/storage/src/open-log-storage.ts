@@ -9,6 +9,7 @@ import { ConfigError, StorageUnavailableError } from "./errors.js";
 import { LogReader, type LogReads } from "./log-reader.js";
 import { DeadlineReads } from "./reader/deadline-reads.js";
 import { ProcessLogReader } from "./reader/process-log-reader.js";
+import { continueIds, lastIdOf } from "./recovered-ids.js";
 import { redactSecrets, redactUrl } from "./redact-url.js";
 import { isSnapshotNotFound, openClientAwaitingSnapshot, snapshotNotFoundReason } from "./replica-open.js";
 import type { LogStorage } from "./types.js";
@@ -134,13 +135,15 @@ async function openVerified(config: BatchConfig): Promise<OpenedDatabase> {
       ? snapshotNotFoundReason(config.syncUrl)
       : redactSecrets(openFailureReason(error), config.url, config.authToken);
     if (config.recover && path && isDamagedFile(error)) {
+      const lastId = lastIdOf(path);
       const aside = moveAside(path);
       config.logger?.error(
-        { file: path, movedTo: aside, reason },
+        { file: path, movedTo: aside, reason, ...(lastId !== undefined && { idsContinueAfter: lastId }) },
         "database unreadable: moved aside, starting a new one",
       );
       const fresh = await openClientAwaitingSnapshot(config);
       await prepareDatabase(fresh, config);
+      if (lastId !== undefined) await continueIds(fresh, lastId);
       return fresh;
     }
     throw new StorageUnavailableError(`cannot open ${describe(config)}: ${reason}`, { cause: error });

@@ -133,6 +133,33 @@ describe("corruption on open", () => {
   });
 });
 
+describe("recover: true, ids", () => {
+  it("continues the ids after the damaged file's when it can still read them, so old links and tail resumes name no new entry", async () => {
+    const path = await cleanDatabase(3000);
+    const pageSize = inspect(path, (db) =>
+      Number((db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size),
+    );
+    // the last pages (index and full-text leaves written last), not sqlite_sequence's near the start
+    const pages = statSync(path).size / pageSize;
+    for (let page = pages - 4; page <= pages; page++)
+      overwrite(path, (page - 1) * pageSize, randomBytes(pageSize));
+    expect(await openError(path)).toBeInstanceOf(StorageUnavailableError);
+    const logs = captureLogs();
+    const storage = await openLogStorage({
+      url: `file:${path}`,
+      recover: true,
+      logger: logs.logger,
+      diskReserveBytes: 0,
+    });
+    try {
+      expect(await storage.store({ message: "first of the new file" })).toBe(3001);
+      expect(logs.lines.find((l) => l.level >= 50)).toMatchObject({ idsContinueAfter: 3000 });
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
 describe("recover: true and a healthy database", () => {
   it("keeps a database whose open failed for a passing reason (another process holds the write lock): clear error, nothing moved aside", async () => {
     const path = temp.path("healthy.db");
