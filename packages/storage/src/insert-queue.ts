@@ -463,6 +463,8 @@ export class InsertQueue {
   }
 
   #recovered(attempts: number): void {
+    // what the last failure line left out belongs to the spell that ends here
+    if (this.#failsUnlogged.batches > 0) this.#logFailures();
     if (this.#metrics.consecutiveFailures > 0) {
       this.#logger?.info({ attempts, failures: this.#metrics.consecutiveFailures }, "batch writes recovered");
     }
@@ -585,7 +587,18 @@ export class InsertQueue {
       if (!this.#fits(waiter.items.length, sumBytes(waiter.items))) return;
       this.#waiters.shift();
       clearTimeout(waiter.timer);
-      this.push(waiter.items);
+      try {
+        this.push(waiter.items);
+      } catch (error) {
+        // Refused (the database unusable, the storage closing): so is every waiter behind it.
+        // Never thrown from here: #write and #expire call this, and a throw stopped the queue.
+        for (const w of [waiter, ...this.#waiters]) {
+          clearTimeout(w.timer);
+          w.reject(error as Error);
+        }
+        this.#waiters = [];
+        return;
+      }
       waiter.resolve();
     }
   }

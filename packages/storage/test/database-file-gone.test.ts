@@ -101,3 +101,29 @@ it("Should log the batches a fatal failure rejects in one line, not one per batc
     await storage.close().catch(() => {});
   }
 });
+
+it("Should reject requests waiting for room (whenFull: wait) when a fatal failure frees it, not crash the queue", async () => {
+  const path = temp.path("waiters.db");
+  const storage = await openLogStorage({
+    url: `file:${path}`,
+    readerThread: false,
+    whenFull: "wait",
+    queueCapacity: 10,
+    maxBatchSize: 10,
+  });
+  try {
+    await storage.store({ message: "before" });
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+    // 10 fill the queue; 3 more wait for room, which the failed batch then frees
+    const results = await Promise.allSettled([
+      storage.storeMany(Array.from({ length: 10 }, (_, i) => ({ message: `fills ${i}` }))),
+      ...Array.from({ length: 3 }, (_, i) => storage.store({ message: `waits ${i}` })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected", "rejected"]);
+    for (const r of results)
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailableError);
+  } finally {
+    // the queue's loop is alive: close drains and resolves
+    await storage.close();
+  }
+});

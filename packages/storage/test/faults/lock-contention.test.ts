@@ -140,6 +140,29 @@ describe("close() while the database is failing", () => {
   });
 });
 
+describe("the failure log line of a short spell", () => {
+  it("reports every batch the spell rejected once writes recover, not in a later spell's line", async () => {
+    const logs = captureLogs();
+    const { storage, dbPath } = await open("spell", {
+      busyTimeoutMs: 10,
+      maxBatchSize: 1,
+      retry: { initialDelayMs: 10, maxDelayMs: 10, maxAttempts: 1 },
+      logger: logs.logger,
+    });
+    await storage.store({ message: "before the lock" });
+    const lock = await holdWriteLock(dbPath, 1500);
+    const refused = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => storage.store({ message: `r${i}` })),
+    );
+    expect(refused.every((r) => r.status === "rejected")).toBe(true);
+    await lock.released;
+    await storage.store({ message: "after" });
+    const lines = logs.messages("batch write failed; rejecting its entries");
+    expect(lines.reduce((sum, l) => sum + Number(l.batches), 0)).toBe(5);
+    expect(lines.length).toBeLessThanOrEqual(2);
+  });
+});
+
 describe("writeTimeoutMs: a writer stalled by another process's lock", () => {
   it("an entry still queued behind the stalled batch is withdrawn: WriteTimeoutError, never written", async () => {
     const { storage, dbPath } = await open("timeout-queued", {
