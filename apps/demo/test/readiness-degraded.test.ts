@@ -176,4 +176,39 @@ describe("GET /readyz while the database is locked", () => {
       await server.dispose();
     }
   });
+
+  it("Should take ?wait=false again once nothing is pending after a failure spell (no write would ever clear it)", async () => {
+    const server = await startTestServer({
+      ...lockEnv,
+      BATCHLOG_READY_FAILURE_GRACE_MS: "60000",
+      BATCHLOG_WRITE_TIMEOUT_MS: "400",
+    });
+    const locker = createClient({ url: server.dbUrl });
+    try {
+      const tx = await locker.transaction("write");
+      expect((await postJson(server.url, "/api/logs?wait=false", { message: "withdrawn" })).status).toBe(202);
+      // the entry fails, is withdrawn by the write timeout: failures counted, nothing pending
+      await eventually(
+        async () => {
+          const ready = (await request<ReadyBody & { queue: { depth: number } }>(server.url, "/readyz")).body;
+          return ready.consecutiveFailures > 0 && ready.queue.depth === 0 ? 1 : undefined;
+        },
+        10_000,
+        "a failure spell with nothing pending",
+      );
+      await tx.rollback();
+      tx.close();
+      expect(
+        (await postJson(server.url, "/api/logs?wait=false", { message: "after the spell" })).status,
+      ).toBe(202);
+      await eventually(
+        async () => ((await search(server.url)).some((e) => e.message === "after the spell") ? 1 : undefined),
+        10_000,
+        "stored",
+      );
+    } finally {
+      locker.close();
+      await server.dispose();
+    }
+  });
 });

@@ -179,7 +179,10 @@ export async function enqueueCandidates(
  */
 function refuseWhileWritesFail(storage: LogStorage): void {
   const health = storage.health();
-  if (health.consecutiveFailures === 0) return;
+  // Only while entries wait on the failing writes: once they were refused or withdrawn nothing
+  // is being written, so nothing would ever succeed and clear the count (all-wait=false senders
+  // were locked out for good); this request's write then shows whether the database works again.
+  if (health.consecutiveFailures === 0 || health.queue.depth === 0) return;
   throw new StorageUnavailableError(
     `writes are failing (${health.consecutiveFailures} attempts since ${health.failingSince?.toISOString() ?? "recently"}): ` +
       "?wait=false is refused until one succeeds; retry later, or send with wait=true",
