@@ -5,7 +5,8 @@
  */
 const SECRET_PARAM = /^(auth_?token|token|password|passwd|secret|jwt|api_?key)$/i;
 const HIDDEN = "(hidden)";
-const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i;
+// greedy: userinfo ends at the authority's last `@`, as URL parsers (and the driver) read it
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i;
 
 /** The URL with its userinfo's password (or a lone user name) and secret query values hidden. */
 export function redactUrl(url: string): string {
@@ -30,12 +31,14 @@ export function redactUrl(url: string): string {
 
 /**
  * `text` (a driver's message) with the URL's secrets, and `authToken`, hidden wherever quoted:
- * the URL whole, then each secret of 4 characters or more on its own, raw and percent-decoded.
+ * the URL whole, then each secret of 4 characters or more on its own, as written, decoded and
+ * percent-encoded (a driver quotes it either way).
  */
 export function redactSecrets(text: string, url: string, authToken?: string): string {
   let out = text.split(url).join(redactUrl(url));
   for (const secret of [...secretsOf(url), authToken ?? ""]) {
-    for (const form of new Set([secret, safeDecode(secret)])) {
+    const decoded = safeDecode(secret);
+    for (const form of new Set([secret, decoded, encodeURIComponent(decoded)])) {
       if (form.length >= 4) out = out.split(form).join(HIDDEN);
     }
   }

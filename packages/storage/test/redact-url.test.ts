@@ -10,6 +10,8 @@ describe("redactUrl", () => {
     ["file:/var/lib/batchlog/logs.db", "file:/var/lib/batchlog/logs.db"],
     ["file:./data/a.db?mode=rwc", "file:./data/a.db?mode=rwc"],
     ["http://h/x?token=a", "http://h/x?token=(hidden)"],
+    // an unescaped @ in the password: userinfo ends at the last @, as URL parsers read it
+    ["http://admin:hunter2@topsecret99@127.0.0.1:1/", "http://admin:(hidden)@127.0.0.1:1/"],
   ])("%s → %s", (url, shown) => {
     expect(redactUrl(url)).toBe(shown);
   });
@@ -25,6 +27,12 @@ describe("redactSecrets", () => {
     expect(shown).not.toMatch(/PASSWD321|URL%2BSECRET|URL\+SECRET|TOKEN-42/);
     expect(shown).toContain("http://admin:(hidden)@127.0.0.1:1?authToken=(hidden)");
     expect(shown).toContain("user admin");
+  });
+
+  it("hides a password a driver quotes percent-encoded", () => {
+    const url = "http://admin:hunter2@topsecret99@127.0.0.1:1";
+    const message = "cannot connect to http://admin:hunter2%40topsecret99@127.0.0.1:1/";
+    expect(redactSecrets(message, url)).toBe("cannot connect to http://admin:(hidden)@127.0.0.1:1/");
   });
 
   it("leaves a message alone when the secrets are too short to tell from other text", () => {
