@@ -123,6 +123,8 @@ const SECRET_VARIABLES = new Set(["BATCHLOG_TOKEN", "BATCHLOG_DB_AUTH_TOKEN"]);
 function misspeltSecrets(env: Env, sources: ReadonlyMap<string, Source>): string[] {
   return unknownVariables(env).flatMap(({ variable, didYouMean }) => {
     if (didYouMean === undefined || !SECRET_VARIABLES.has(didYouMean)) return [];
+    // a typo (TOKN, TOKNE), not any name a few letters away (BATCHLOG_TOPIC): that one is warned about
+    if (editDistance(variable, didYouMean) > 2) return [];
     const option = OPTIONS.find((o) => o.env === didYouMean) as OptionSpec;
     if (sources.has(option.key)) return [];
     return [

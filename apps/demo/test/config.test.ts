@@ -220,6 +220,9 @@ describe("loadConfig", () => {
     expect(problemsOf({ BATCHLOG_DB_AUTH_TOKN: "x" })[0]).toContain("did you mean BATCHLOG_DB_AUTH_TOKEN?");
     // with the real one set, it is only an unknown variable (the server warns)
     expect(problemsOf({ BATCHLOG_TOKN: "s3cret", BATCHLOG_TOKEN: "real" })).toEqual([]);
+    // names merely near it are only warned about
+    for (const name of ["BATCHLOG_TOPIC", "BATCHLOG_LOGIN", "BATCHLOG_KEY", "BATCHLOG_TOKEN_FILE"])
+      expect(problemsOf({ [name]: "x" }), name).toEqual([]);
     expect(problemsOf({ BATCHLOG_TOKN: "s3cret" }, { token: "real" })).toEqual([]);
   });
 
