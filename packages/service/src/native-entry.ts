@@ -58,7 +58,8 @@ function readTimestamp(value: unknown): Date | string {
   // A number (or digits in a string) is taken for epoch milliseconds only when it plausibly is
   // (epoch-ms.ts): epoch seconds read as milliseconds would be stored in January 1970, outside
   // every recent search and first in line for age-based retention, with nothing to say why.
-  if (typeof value === "number" || (typeof value === "string" && EPOCH_DIGITS.test(value))) {
+  // (any number of digits: a nanosecond count beyond 2^53 arrives as its digits, see json-numbers.ts)
+  if (typeof value === "number" || (typeof value === "string" && /^\d+$/.test(value))) {
     const issue = implausibleEpochMs(Number(value));
     if (issue !== undefined) return `${clip(String(value))} ${issue}`;
   }

@@ -101,6 +101,15 @@ describe.each(IMPLEMENTATIONS)("ingestNative on %s storage", (impl) => {
     expect(stored[3]).toMatchObject({ level: "fatal", timestamp: new Date(1764150000001) });
   });
 
+  it("says a nanosecond count (beyond 2^53, kept as its digits) looks like nanoseconds", async () => {
+    fx = await open();
+    const body = Buffer.from('[{"message":"ns","timestamp":1764237600000123456}]');
+    const result = await fx.service.ingestNative(body, "application/json");
+    expect(result.errors.map((e) => e.error)).toEqual([
+      expect.stringContaining("looks like epoch microseconds or nanoseconds"),
+    ]);
+  });
+
   it("refuses a numeric timestamp that is not plausibly epoch milliseconds, saying which unit it looks like", async () => {
     fx = await open();
     const items = [
