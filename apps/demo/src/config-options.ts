@@ -63,7 +63,10 @@ function configDuration(value: unknown): number {
   const bare = typeof value === "number" || (typeof value === "string" && /^\s*[\d.]+\s*$/.test(value));
   if (bare) {
     const n = String(value).trim();
-    throw new Error(`${n} has no unit: write ${n}d, ${n}h, ${n}m, ${n}s or ${n}ms`);
+    // the likelier reading first: 60000 was meant as ms, 30 as days
+    const units = Number(n) >= 1000 ? ["ms", "s", "m", "h", "d"] : ["d", "h", "m", "s", "ms"];
+    const spelled = units.map((unit) => `${n}${unit}`);
+    throw new Error(`${n} has no unit: write ${spelled.slice(0, -1).join(", ")} or ${spelled.at(-1)}`);
   }
   if (typeof value !== "string") throw new Error(NOT_A_DURATION);
   try {
