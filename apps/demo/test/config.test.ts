@@ -199,7 +199,9 @@ describe("loadConfig", () => {
       'BATCHLOG_RETENTION_MAX_AGE="30": expected a duration such as 7d, 12h, 30m (30 has no unit: write 30d, 30h, 30m, 30s or 30ms)',
     ]);
     expect(problemsOf({ BATCHLOG_RETENTION_INTERVAL: "5" })[0]).toContain("(5 has no unit: write 5d");
-    expect(problemsOf({ BATCHLOG_MAX_FUTURE: "600000" })[0]).toContain("(600000 has no unit: write 600000ms, 600000s");
+    expect(problemsOf({ BATCHLOG_MAX_FUTURE: "600000" })[0]).toContain(
+      "(600000 has no unit: write 600000ms, 600000s",
+    );
     expect(problemsOf({ BATCHLOG_RETENTION_MAX_AGE_BY_LEVEL: "debug=7,error=90d" })[0]).toContain(
       "(debug=7: 7 has no unit: write 7d",
     );
