@@ -152,6 +152,17 @@ export function exposureWarnings(env: Env, config: Pick<Config, "token" | "host"
   return warnings;
 }
 
+/** Options set that do nothing with the rest of the configuration: the operator meant something. */
+export function unusedOptionWarnings(config: Pick<Config, "storage">): string[] {
+  const { url = "", authToken, syncUrl } = config.storage;
+  if (authToken !== undefined && url.startsWith("file:") && syncUrl === undefined) {
+    return [
+      "BATCHLOG_DB_AUTH_TOKEN is set, but BATCHLOG_DB_URL is a file: database and BATCHLOG_DB_SYNC_URL is unset: no server to send it to, it is not used",
+    ];
+  }
+  return [];
+}
+
 export interface UnknownVariable {
   variable: string;
   /** The option variable it is probably a typo of. */

@@ -8,6 +8,7 @@ import {
   exposureWarnings,
   loadConfig,
   unknownVariables,
+  unusedOptionWarnings,
 } from "./config.js";
 import { createLogger, type RunningServer, startServer } from "./server.js";
 import { describeStartFailure } from "./start-failure.js";
@@ -29,7 +30,8 @@ async function main(): Promise<void> {
   for (const unknown of unknownVariables(process.env)) {
     logger.warn(unknown, "unknown BATCHLOG_ environment variable ignored");
   }
-  for (const warning of exposureWarnings(process.env, config)) logger.warn(warning);
+  for (const warning of [...exposureWarnings(process.env, config), ...unusedOptionWarnings(config)])
+    logger.warn(warning);
   let server: RunningServer;
   try {
     server = await startServer(config, { logger });

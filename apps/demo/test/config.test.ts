@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCommandLine } from "../src/cli.js";
-import { exposureWarnings, loadConfig } from "../src/config.js";
+import { exposureWarnings, loadConfig, unusedOptionWarnings } from "../src/config.js";
 import { OPTIONS } from "../src/config-options.js";
 import { runMain, waitForUrl } from "./helpers/child-server.js";
 import { problemsOf } from "./helpers/config-problems.js";
@@ -266,6 +266,18 @@ describe("loadConfig", () => {
       "BATCHLOG_TAIL_MAX_CLIENTS",
       "BATCHLOG_QUEUE_CAPACITY_BYTES",
     ]);
+  });
+
+  it("Should warn about a database auth token with nothing to send it to", () => {
+    expect(unusedOptionWarnings(loadConfig({ BATCHLOG_DB_AUTH_TOKEN: "t0k3n" }))).toEqual([
+      expect.stringMatching(/^BATCHLOG_DB_AUTH_TOKEN is set, but BATCHLOG_DB_URL is a file: database/),
+    ]);
+    expect(
+      unusedOptionWarnings(
+        loadConfig({ BATCHLOG_DB_AUTH_TOKEN: "t0k3n", BATCHLOG_DB_URL: "libsql://db.example" }),
+      ),
+    ).toEqual([]);
+    expect(unusedOptionWarnings(loadConfig({}))).toEqual([]);
   });
 
   it("Should refuse a level given twice an age, as neither can be known to be meant", () => {
