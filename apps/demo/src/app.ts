@@ -104,6 +104,16 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     app.addHook("onResponse", async (request, reply) => {
       if (!streamsCounted.has(request)) count(request, reply.statusCode);
     });
+    // The connection closed before the answer was written (fastify's onRequestAbort misses a
+    // client that sent its whole body, then gave up waiting for the commit). A live-tail stream
+    // the client hangs up is counted as the 200 it started with, not here.
+    app.addHook("onRequest", (request, reply, done) => {
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished && !streamsCounted.has(request))
+          metrics.observeAbort(request.routeOptions.url ?? "unmatched", request.method);
+      });
+      done();
+    });
   }
   // Live-tail streams never end by themselves: end them so that close() can finish.
   app.addHook("preClose", async () => streams.endAll());

@@ -36,6 +36,8 @@ export interface Metrics {
   /** Time a read took, by kind (see QueryKind) and outcome (a failed one: until it failed). */
   observeQuery(kind: QueryKind, seconds: number, outcome: QueryOutcome): void;
   observeResponse(route: string, method: string, status: number): void;
+  /** A request whose client went away before it was answered (no response to count). */
+  observeAbort(route: string, method: string): void;
   /** Open connections of `server` and those it closed past maxConnections (connection-limit.ts). */
   trackConnections(server: Server): void;
   /** Stops listening to commits. */
@@ -275,6 +277,15 @@ export function createMetrics(
     registers: [registry],
   });
 
+  const aborted = new Counter({
+    name: "batchlog_http_requests_aborted_total",
+    help:
+      "Requests whose client closed the connection before the answer, by route and method (a shipper timing " +
+      "out while its entries wait for a slow commit); they are not in batchlog_http_responses_total",
+    labelNames: ["route", "method"],
+    registers: [registry],
+  });
+
   let httpServer: Server | undefined;
   new Gauge({
     name: "batchlog_http_connections",
@@ -389,6 +400,9 @@ export function createMetrics(
     },
     observeResponse(route, method, status) {
       responses.labels(route, method, String(status)).inc();
+    },
+    observeAbort(route, method) {
+      aborted.labels(route, method).inc();
     },
     trackConnections(server) {
       httpServer = server;

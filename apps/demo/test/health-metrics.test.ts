@@ -68,6 +68,8 @@ describe("GET /metrics", () => {
     expect(metric("batchlog_batch_size_sum")).toBe(metric("batchlog_entries_stored_total"));
     expect(metric("batchlog_enqueue_to_commit_seconds_count")).toBe(metric("batchlog_entries_stored_total"));
     expect(metric("batchlog_wal_bytes")).toBeGreaterThan(0);
+    // requests answered are not counted as given up
+    expect(metric("batchlog_http_requests_aborted_total")).toBeUndefined();
     expect(metric("batchlog_database_bytes")).toBeGreaterThan(0);
     expect(metric("batchlog_disk_reserve_bytes")).toBe(16 * 1024 * 1024);
     expect(metric("batchlog_write_retries_total")).toBe(0);

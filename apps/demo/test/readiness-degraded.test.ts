@@ -211,4 +211,38 @@ describe("GET /readyz while the database is locked", () => {
       await server.dispose();
     }
   });
+
+  it("Should count a request whose client gave up while its entries waited for the lock", async () => {
+    const server = await startTestServer({ ...lockEnv, BATCHLOG_READY_FAILURE_GRACE_MS: "60000" });
+    const locker = createClient({ url: server.dbUrl });
+    try {
+      const tx = await locker.transaction("write");
+      const gaveUp = new AbortController();
+      const posting = fetch(`${server.url}/api/logs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ message: "the client stops waiting" }),
+        signal: gaveUp.signal,
+      }).catch(() => "aborted");
+      await new Promise((r) => setTimeout(r, 300));
+      gaveUp.abort();
+      expect(await posting).toBe("aborted");
+      await tx.rollback();
+      tx.close();
+      const aborted = await eventually(
+        async () =>
+          /^batchlog_http_requests_aborted_total\{route="\/api\/logs",method="POST"\} 1$/m.test(
+            (await request(server.url, "/metrics")).text,
+          )
+            ? 1
+            : undefined,
+        10_000,
+        "the aborted request counted",
+      );
+      expect(aborted).toBe(1);
+    } finally {
+      locker.close();
+      await server.dispose();
+    }
+  });
 });
