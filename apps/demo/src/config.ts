@@ -268,9 +268,19 @@ function crossChecks(
       const name = option
         ? origin(option, sources.get(option.key) ?? { kind: "default", raw: "" }, file)
         : issue.field;
-      problems.push(`${name}: ${issue.message}`);
+      problems.push(`${name}: ${inOptionNames(issue.message, sources, file)}`);
     }
   }
+}
+
+/** The storage's message with its field names (`syncUrl`) written as the operator set them. */
+function inOptionNames(message: string, sources: Map<string, Source>, file: string | undefined): string {
+  // camelCase words only: a plain "url" in a sentence is a word, not the option
+  return message.replace(/\b[a-z]+[A-Z][A-Za-z]*\b/g, (word) => {
+    const option = OPTIONS.find((o) => storageField(o.key) === word);
+    if (option === undefined) return word;
+    return origin(option, sources.get(option.key) ?? { kind: "env", raw: "" }, file);
+  });
 }
 
 /** A queue that cannot hold one largest entry would answer 429 to it forever. */

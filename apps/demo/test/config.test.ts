@@ -268,6 +268,12 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("Should name the storage's own refusals by the options the operator set", () => {
+    expect(problemsOf({ BATCHLOG_DB_SYNC_INTERVAL_SEC: "60" })).toEqual([
+      "BATCHLOG_DB_SYNC_INTERVAL_SEC: only applies with BATCHLOG_DB_SYNC_URL (embedded replica)",
+    ]);
+  });
+
   it("Should warn about a database auth token with nothing to send it to", () => {
     expect(unusedOptionWarnings(loadConfig({ BATCHLOG_DB_AUTH_TOKEN: "t0k3n" }))).toEqual([
       expect.stringMatching(/^BATCHLOG_DB_AUTH_TOKEN is set, but BATCHLOG_DB_URL is a file: database/),
