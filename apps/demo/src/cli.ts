@@ -38,7 +38,14 @@ export const CONFIG_ERROR = "batchlog: invalid configuration:";
 export function parseCommandLine(argv: readonly string[]): CliValues {
   const program = createCommand()
     .configureOutput({
-      outputError: (text, write) => write(`${CONFIG_ERROR} ${text.replace(/^error: /, "")}`),
+      // one line, as every configuration error: commander puts its "(Did you mean …?)" on a second
+      outputError: (text, write) =>
+        write(
+          `${CONFIG_ERROR} ${text
+            .replace(/^error: /, "")
+            .trim()
+            .replace(/\s*\n\s*/g, " ")}\n`,
+        ),
     })
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
   program.parse([...argv], { from: "user" });

@@ -185,6 +185,12 @@ describe("main (the process)", () => {
     const run = runMain(["--bogus-flag"], {});
     expect((await run.exited).code).toBe(2);
     expect(run.stderr().trim()).toBe("batchlog: invalid configuration: unknown option '--bogus-flag'");
+    // commander's suggestion stays on the same line
+    const typo = runMain(["--prot", "1"], {});
+    expect((await typo.exited).code).toBe(2);
+    expect(typo.stderr()).toBe(
+      "batchlog: invalid configuration: unknown option '--prot' (Did you mean --port?)\n",
+    );
     const missing = runMain(["--port"], {});
     expect((await missing.exited).code).toBe(2);
     expect(missing.stderr()).toMatch(
