@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { trackAllowedMethods } from "./allowed-methods.js";
 import { bearerAuth } from "./auth.js";
 import { browserGuard } from "./browser-guard.js";
-import { answerClientError } from "./client-errors.js";
+import { answerClientError, statusAnsweredOn } from "./client-errors.js";
 import { refuseWhileClosing } from "./closing.js";
 import type { Config } from "./config.js";
 import { limitConnections } from "./connection-limit.js";
@@ -108,9 +108,13 @@ export function createApp({ config, storage, service, logger, metrics, uiFile }:
     // client that sent its whole body, then gave up waiting for the commit). A live-tail stream
     // the client hangs up is counted as the 200 it started with, not here.
     app.addHook("onRequest", (request, reply, done) => {
+      const socket = request.raw.socket;
       reply.raw.once("close", () => {
-        if (!reply.raw.writableFinished && !streamsCounted.has(request))
-          metrics.observeAbort(request.routeOptions.url ?? "unmatched", request.method);
+        if (reply.raw.writableFinished || streamsCounted.has(request)) return;
+        // a 408 the server sent itself (the body stopped arriving) is a response, not an abort
+        const answered = statusAnsweredOn(socket);
+        if (answered !== undefined) count(request, answered);
+        else metrics.observeAbort(request.routeOptions.url ?? "unmatched", request.method);
       });
       done();
     });

@@ -5,10 +5,21 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { ErrorBody } from "./http-errors.js";
 
+/**
+ * The status each socket was answered here, for a request a route had already begun (a body
+ * that stopped arriving: 408): that request's end is this answer, not its client going away.
+ */
+const answeredHere = new WeakMap<Socket, number>();
+
+export function statusAnsweredOn(socket: Socket | null | undefined): number | undefined {
+  return socket ? answeredHere.get(socket) : undefined;
+}
+
 export function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   // A reset connection is already gone: nothing to answer.
   if (error.code === "ECONNRESET" || socket.destroyed) return;
   const [status, answer] = describe(error.code);
+  answeredHere.set(socket, status);
   if (socket.writable) {
     const body = JSON.stringify(answer);
     socket.write(

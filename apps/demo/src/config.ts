@@ -157,7 +157,7 @@ export function unusedOptionWarnings(config: Pick<Config, "storage">): string[] 
   const { url = "", authToken, syncUrl } = config.storage;
   if (authToken !== undefined && url.startsWith("file:") && syncUrl === undefined) {
     return [
-      "BATCHLOG_DB_AUTH_TOKEN is set, but BATCHLOG_DB_URL is a file: database and BATCHLOG_DB_SYNC_URL is unset: no server to send it to, it is not used",
+      "a database auth token is set (BATCHLOG_DB_AUTH_TOKEN, --db-auth-token), but the database is a file: one without a sync URL: no server to send it to, it is not used",
     ];
   }
   return [];

@@ -276,7 +276,9 @@ describe("loadConfig", () => {
 
   it("Should warn about a database auth token with nothing to send it to", () => {
     expect(unusedOptionWarnings(loadConfig({ BATCHLOG_DB_AUTH_TOKEN: "t0k3n" }))).toEqual([
-      expect.stringMatching(/^BATCHLOG_DB_AUTH_TOKEN is set, but BATCHLOG_DB_URL is a file: database/),
+      expect.stringMatching(
+        /^a database auth token is set .* but the database is a file: one without a sync URL/,
+      ),
     ]);
     expect(
       unusedOptionWarnings(

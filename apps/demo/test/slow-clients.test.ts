@@ -4,7 +4,7 @@ import { connect, type Socket } from "node:net";
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSse } from "./helpers/sse.js";
-import { postJson, startTestServer, type TestServer } from "./helpers/test-server.js";
+import { postJson, request, startTestServer, type TestServer } from "./helpers/test-server.js";
 
 const REQUEST_TIMEOUT_MS = 1500;
 const HEADERS_TIMEOUT_MS = 1000;
@@ -86,6 +86,12 @@ describe("a client that never finishes its request", () => {
     expect(afterMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
     expect(afterMs).toBeLessThan(REQUEST_TIMEOUT_MS + SLACK_MS);
     expect((await server.storage.search({ sources: ["trickled"] })).entries).toEqual(before.entries);
+    // counted as the 408 it got, not as a client that went away
+    const metrics = (await request(server.url, "/metrics")).text;
+    expect(metrics).toMatch(
+      /^batchlog_http_responses_total\{route="\/api\/logs",method="POST",status="408"\} 1$/m,
+    );
+    expect(metrics).not.toMatch(/^batchlog_http_requests_aborted_total\{/m);
   });
 });
 
