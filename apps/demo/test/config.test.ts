@@ -274,6 +274,15 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("Should refuse a file: URL that names no file, or carries a query, as a configuration error", () => {
+    expect(problemsOf({ BATCHLOG_DB_URL: "file:/tmp/x.db?mode=ro" })).toEqual([
+      expect.stringMatching(/^BATCHLOG_DB_URL: file:\/tmp\/x\.db\?mode=ro has a \?query/),
+    ]);
+    expect(problemsOf({}, { dbUrl: "file::memory:" })).toEqual([
+      expect.stringMatching(/^--db-url: file::memory: an in-memory database is not supported/),
+    ]);
+  });
+
   it("Should warn about a database auth token with nothing to send it to", () => {
     expect(unusedOptionWarnings(loadConfig({ BATCHLOG_DB_AUTH_TOKEN: "t0k3n" }))).toEqual([
       expect.stringMatching(

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { filePathOf } from "./file-url.js";
 import { LARGEST_ENTRY_FIXED_BYTES, largestEntryBytes } from "./largest-entry.js";
 
 const positiveInt = z.number().int().positive();
@@ -190,6 +191,9 @@ export function resolveBatchConfig(input: BatchConfigInput = {}): BatchConfig {
   }
   const replicaIssues = replicaConfigIssues(config);
   if (replicaIssues.length > 0) throw new ConfigError(replicaIssues);
+  // a file: url that names no file (or carries a ?query, a #fragment) is a configuration error
+  // now, not a failed open later: a server reports it with the other bad options
+  if (!isRemoteUrl(config.url)) filePathOf(config.url);
   return config;
 }
 
