@@ -27,6 +27,8 @@ export interface Metrics {
     seconds: number,
     entries: number,
     refusedCodes?: readonly string[],
+    /** Entries were stored and the answer waited for their commit: `seconds` is receipt to commit. */
+    committed?: boolean,
   ): void;
   /**
    * The entries of an ingest request the storage refused whole (429, 503): the service throws
@@ -379,9 +381,17 @@ export function createMetrics(
       snapshot = storage.stats();
       return registry.metrics();
     },
-    observeIngest(route, status, seconds, entries, refusedCodes = []) {
-      // A 202 (?wait=false) is answered at enqueue: it has no commit to time.
-      if (status < 300 && status !== 202) ingestSeconds.labels(route).observe(seconds);
+    observeIngest(
+      route,
+      status,
+      seconds,
+      entries,
+      refusedCodes = [],
+      committed = status < 300 && status !== 202,
+    ) {
+      // A 202 (?wait=false) is answered at enqueue: it has no commit to time; a 400 that stored
+      // its good items waited for their commit as a 201 does.
+      if (committed) ingestSeconds.labels(route).observe(seconds);
       ingestEntries.labels(route, String(status)).inc(entries);
       // Counted per reason, not per item: a request of 1000 refused items is one inc() per reason.
       if (refusedCodes.length === 0) return;

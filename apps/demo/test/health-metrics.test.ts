@@ -68,6 +68,17 @@ describe("GET /metrics", () => {
     expect(metric("batchlog_batch_size_sum")).toBe(metric("batchlog_entries_stored_total"));
     expect(metric("batchlog_enqueue_to_commit_seconds_count")).toBe(metric("batchlog_entries_stored_total"));
     expect(metric("batchlog_wal_bytes")).toBeGreaterThan(0);
+    // a 400 that stored its good item waited for that commit: timed like a 201
+    const timed = metric("batchlog_ingest_to_commit_seconds_count") as number;
+    const partial = await postJson(base, "/api/logs", [
+      { message: "good" },
+      { message: "bad", level: "nope" },
+    ]);
+    expect(partial.status).toBe(400);
+    const after = (await request(base, "/metrics")).text;
+    expect(after).toMatch(
+      new RegExp(`^batchlog_ingest_to_commit_seconds_count\\{route="/api/logs"\\} ${timed + 1}$`, "m"),
+    );
     // requests answered are not counted as given up
     expect(metric("batchlog_http_requests_aborted_total")).toBeUndefined();
     expect(metric("batchlog_database_bytes")).toBeGreaterThan(0);

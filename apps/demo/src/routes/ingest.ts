@@ -33,13 +33,16 @@ export async function ingestRoutes(
   );
 
   const turns = new FairTurns();
-  const observe = (route: string, reply: FastifyReply, result: IngestResult) =>
+  // `waited`: the answer came after the commit of what it stored (not ?wait=false), so its
+  // time is receipt-to-commit, whatever the status (a 400 that stored the good items included)
+  const observe = (route: string, reply: FastifyReply, result: IngestResult, waited = true) =>
     metrics?.observeIngest(
       route,
       reply.statusCode,
       reply.elapsedTime / 1000,
       result.ids.length,
       result.errors.map((e) => e.code ?? ""),
+      waited && result.accepted > 0,
     );
   /**
    * A request the storage refused whole (429, 503) is thrown, not answered item by item: count its
@@ -83,7 +86,7 @@ export async function ingestRoutes(
         errors: result.errors,
       });
     }
-    observe("/api/logs", reply, result);
+    observe("/api/logs", reply, result, wait);
     return reply;
   });
 
